@@ -72,16 +72,25 @@ SOURCES = _schema(
         "title": _col(str, "Title as published."),
         "outlet": _col(str, "Publishing outlet or agency."),
         "url": _col(str, "Where the source was read."),
-        "date": _col(str, "Publication date, ISO 8601 (YYYY-MM-DD, or YYYY-MM when only the "
-                     "month is known)."),
+        "date": _col(
+            str, "Publication date, ISO 8601 (YYYY-MM-DD, or YYYY-MM when only the month is known)."
+        ),
         "language": _col(str, "Language of the text: en or zh.", checks=pa.Check.isin(LANGUAGES)),
-        "kind": _col(str, "primary (the original story), secondary (retells another source) or "
-                     "reference (hand-coded facts).", checks=pa.Check.isin(SOURCE_KINDS)),
-        "retells": _col(str, "Id of the source a secondary source retells, where known.",
-                        nullable=True),
+        "kind": _col(
+            str,
+            "primary (the original story), secondary (retells another source) or "
+            "reference (hand-coded facts).",
+            checks=pa.Check.isin(SOURCE_KINDS),
+        ),
+        "retells": _col(
+            str, "Id of the source a secondary source retells, where known.", nullable=True
+        ),
         "file": _col(str, "File name inside data/raw/."),
-        "sha256": _col(str, "SHA-256 of the raw file's bytes, checked on every run.",
-                       checks=pa.Check.str_matches(r"^[0-9a-f]{64}$")),
+        "sha256": _col(
+            str,
+            "SHA-256 of the raw file's bytes, checked on every run.",
+            checks=pa.Check.str_matches(r"^[0-9a-f]{64}$"),
+        ),
         "n_chars": _col(int, "Characters in the normalised text (0 for reference tables)."),
         "n_paragraphs": _col(int, "Paragraphs found in the normalised text."),
         "n_sentences": _col(int, "Sentences found in the normalised text."),
@@ -126,11 +135,16 @@ CORRECTIONS_APPLIED = _schema(
     {
         "correction_id": _col(str, "Id of the entry in data/annotations/corrections.yaml."),
         "source_id": SOURCE_ID,
-        "action": _col(str, "repair (text replaced in the normalised text) or keep (documented "
-                       "and left as received).", checks=pa.Check.isin(CORRECTION_ACTIONS)),
+        "action": _col(
+            str,
+            "repair (text replaced in the normalised text) or keep (documented "
+            "and left as received).",
+            checks=pa.Check.isin(CORRECTION_ACTIONS),
+        ),
         "found": _col(str, "Exact text found in the raw file."),
-        "replacement": _col(str, "Text that stands in the normalised text (equals `found` for "
-                            "keep)."),
+        "replacement": _col(
+            str, "Text that stands in the normalised text (equals `found` for keep)."
+        ),
         "reason": _col(str, "Why the entry repairs or keeps the text."),
         "raw_start": RAW_START,
         "raw_end": RAW_END,
@@ -150,13 +164,16 @@ MENTIONS = _schema(
         "start": START,
         "end": END,
         "text": _col(str, "The matched text as it stands in the sentence."),
-        "entity_type": _col(str, "place (a provincial-level division), region (a named group of "
-                            "divisions) or sector.",
-                            checks=pa.Check.isin(["place", "region", "sector"])),
+        "entity_type": _col(
+            str,
+            "place (a provincial-level division), region (a named group of divisions) or sector.",
+            checks=pa.Check.isin(["place", "region", "sector"]),
+        ),
         "entity_id": _col(str, "Codebook id of the place, region or technology matched."),
         "sector_id": _col(str, "For a sector term, its level-1 sector id.", nullable=True),
-        "in_parenthetical": _col(bool, "True when the mention sits inside a parenthesis or an "
-                                 "appositive clause."),
+        "in_parenthetical": _col(
+            bool, "True when the mention sits inside a parenthesis or an appositive clause."
+        ),
     },
 )
 
@@ -164,8 +181,9 @@ CODINGS = _schema(
     "codings",
     "One row per (place or region, sector) tie the coding rules find, after adjudication.",
     {
-        "coding_id": _col(str, "Stable id of the coding (hash of its evidence and content).",
-                          unique=True),
+        "coding_id": _col(
+            str, "Stable id of the coding (hash of its evidence and content).", unique=True
+        ),
         "source_id": SOURCE_ID,
         "paragraph_id": PARAGRAPH_ID,
         "sentence_id": SENTENCE_ID,
@@ -173,23 +191,39 @@ CODINGS = _schema(
         "end": END,
         "evidence": _col(str, "The evidence sentence (normalised text[start:end])."),
         "place_id": _col(str, "Codebook id of the province or region."),
-        "place_level": _col(str, "province (any provincial-level division) or region.",
-                            checks=pa.Check.isin(PLACE_LEVELS)),
+        "place_level": _col(
+            str,
+            "province (any provincial-level division) or region.",
+            checks=pa.Check.isin(PLACE_LEVELS),
+        ),
         "sector_id": _col(str, "Level-1 sector id from the codebook."),
-        "technology_id": _col(str, "Level-2 technology id, where a technology term was matched.",
-                              nullable=True),
-        "relation": _col(str, "priority (plans, targets, invests), achievement (a past fact) or "
-                         "context.", checks=pa.Check.isin(RELATIONS)),
-        "modality": _col(str, "asserted, negated or hypothetical; only asserted ties can be "
-                         "priorities.",
-                         checks=pa.Check.isin(["asserted", "negated", "hypothetical"])),
+        "technology_id": _col(
+            str, "Level-2 technology id, where a technology term was matched.", nullable=True
+        ),
+        "relation": _col(
+            str,
+            "priority (plans, targets, invests), achievement (a past fact) or context.",
+            checks=pa.Check.isin(RELATIONS),
+        ),
+        "modality": _col(
+            str,
+            "asserted, negated or hypothetical; only asserted ties can be priorities.",
+            checks=pa.Check.isin(["asserted", "negated", "hypothetical"]),
+        ),
         "rule_id": _col(str, "Id of the coding rule that made the tie (see the codebook)."),
-        "via_region": _col(str, "Region whose member this province is, when the province is "
-                           "named next to its region.", nullable=True),
-        "status": _col(str, "auto (rule output), accepted, rejected or added (by adjudication).",
-                       checks=pa.Check.isin(CODING_STATUSES)),
-        "adjudication_reason": _col(str, "The researcher's reason, for adjudicated rows.",
-                                    nullable=True),
+        "via_region": _col(
+            str,
+            "Region whose member this province is, when the province is named next to its region.",
+            nullable=True,
+        ),
+        "status": _col(
+            str,
+            "auto (rule output), accepted, rejected or added (by adjudication).",
+            checks=pa.Check.isin(CODING_STATUSES),
+        ),
+        "adjudication_reason": _col(
+            str, "The researcher's reason, for adjudicated rows.", nullable=True
+        ),
     },
 )
 
@@ -200,10 +234,12 @@ PRIORITY_MATRIX = _schema(
         "place_id": _col(str, "Codebook id of the province or region."),
         "place_level": _col(str, "province or region.", checks=pa.Check.isin(PLACE_LEVELS)),
         "sector_id": _col(str, "Level-1 sector id."),
-        "relation": _col(str, "Strongest relation among the tie's codings (priority > "
-                         "achievement > context).", checks=pa.Check.isin(RELATIONS)),
-        "n_codings": _col(int, "Codings behind the tie (not rejected).",
-                          checks=pa.Check.ge(1)),
+        "relation": _col(
+            str,
+            "Strongest relation among the tie's codings (priority > achievement > context).",
+            checks=pa.Check.isin(RELATIONS),
+        ),
+        "n_codings": _col(int, "Codings behind the tie (not rejected).", checks=pa.Check.ge(1)),
         "n_sources": _col(int, "Distinct sources behind the tie.", checks=pa.Check.ge(1)),
         "sentence_ids": _col(str, "The evidence sentences, `;`-separated, in reading order."),
     },
@@ -222,12 +258,16 @@ FRAMING_CLAIMS = _schema(
         "end": END,
         "evidence": _col(str, "The claim's sentence."),
         "actor": _col(str, "Framing actor the claim is about (codebook id)."),
-        "comparators": _col(str, "Actors it is compared with, `;`-separated codebook ids; empty "
-                            "when none is named.", nullable=True),
+        "comparators": _col(
+            str,
+            "Actors it is compared with, `;`-separated codebook ids; empty when none is named.",
+            nullable=True,
+        ),
         "comparative": _col(bool, "True when the sentence names at least one comparator."),
         "dimension": _col(str, "Comparison dimension (framing codebook id)."),
-        "direction": _col(str, "Who the text puts ahead on the dimension.",
-                          checks=pa.Check.isin(DIRECTIONS)),
+        "direction": _col(
+            str, "Who the text puts ahead on the dimension.", checks=pa.Check.isin(DIRECTIONS)
+        ),
         "hedged": _col(bool, "True when a hedge (can, could, may, is able to) qualifies it."),
         "hedge_terms": _col(str, "Hedge words found, `;`-separated.", nullable=True),
         "evaluative_terms": _col(str, "Evaluative words found, `;`-separated.", nullable=True),
@@ -239,20 +279,28 @@ REFERENCE_CODINGS = _schema(
     "The primary source's hand-coded facts mapped onto the codebook: one row per fact x place "
     "x sector.",
     {
-        "reference_id": _col(str, "Stable id: `<fact_id>:<place_id or general>:<sector_id or "
-                             "none>`.", unique=True),
+        "reference_id": _col(
+            str, "Stable id: `<fact_id>:<place_id or general>:<sector_id or none>`.", unique=True
+        ),
         "source_id": SOURCE_ID,
         "fact_id": _col(str, "Fact id in the reference table."),
-        "place_id": _col(str, "Codebook id of the place or region; empty for a general claim.",
-                         nullable=True),
-        "place_level": _col(str, "province, region or general.",
-                            checks=pa.Check.isin(["province", "region", "general"])),
-        "sector_id": _col(str, "Level-1 sector id; empty when the fact names none.",
-                          nullable=True),
-        "relation": _col(str, "priority or context, as coded by hand.",
-                         checks=pa.Check.isin(RELATIONS)),
-        "confidence": _col(str, "high, or medium where rebuilt from the Italian retelling.",
-                           checks=pa.Check.isin(["high", "medium", "low"])),
+        "place_id": _col(
+            str, "Codebook id of the place or region; empty for a general claim.", nullable=True
+        ),
+        "place_level": _col(
+            str,
+            "province, region or general.",
+            checks=pa.Check.isin(["province", "region", "general"]),
+        ),
+        "sector_id": _col(str, "Level-1 sector id; empty when the fact names none.", nullable=True),
+        "relation": _col(
+            str, "priority or context, as coded by hand.", checks=pa.Check.isin(RELATIONS)
+        ),
+        "confidence": _col(
+            str,
+            "high, or medium where rebuilt from the Italian retelling.",
+            checks=pa.Check.isin(["high", "medium", "low"]),
+        ),
         "commitment": _col(str, "The fact, in the coder's own words."),
         "urls": _col(str, "Where the story was read, space-separated."),
     },
@@ -263,19 +311,22 @@ TRIANGULATION = _schema(
     "Every seed coding and every reference fact, classified against each other.",
     {
         "row_id": _col(str, "Stable id of the comparison row.", unique=True),
-        "class": _col(str, "agrees, omitted_by_article, added_by_article, misattributed, "
-                      "framing_only_in_article or not_coded.",
-                      checks=pa.Check.isin(TRIANGULATION_CLASSES)),
+        "class": _col(
+            str,
+            "agrees, omitted_by_article, added_by_article, misattributed, "
+            "framing_only_in_article or not_coded.",
+            checks=pa.Check.isin(TRIANGULATION_CLASSES),
+        ),
         "sector_id": _col(str, "Sector compared, where there is one.", nullable=True),
         "article_place_id": _col(str, "Place as the article codes it.", nullable=True),
         "reference_place_id": _col(str, "Place as the primary source has it.", nullable=True),
         "article_relation": _col(str, "Relation in the article's coding.", nullable=True),
         "reference_relation": _col(str, "Relation in the reference fact.", nullable=True),
         "article_source_id": _col(str, "Source id of the article side.", nullable=True),
-        "article_sentence_id": _col(str, "Evidence sentence on the article side.",
-                                    nullable=True),
-        "article_start": _col("Int64", "Start of the article evidence span (normalised text).",
-                              nullable=True),
+        "article_sentence_id": _col(str, "Evidence sentence on the article side.", nullable=True),
+        "article_start": _col(
+            "Int64", "Start of the article evidence span (normalised text).", nullable=True
+        ),
         "article_end": _col("Int64", "End of the article evidence span.", nullable=True),
         "article_evidence": _col(str, "Article evidence text.", nullable=True),
         "fact_id": _col(str, "Reference fact id on the primary side.", nullable=True),

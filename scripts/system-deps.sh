@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Debian packages outside PyPI that the report or the tests need; installs the missing ones when
+# run as root with apt-get, and otherwise says what to install. Usage: system-deps.sh report|test
+set -euo pipefail
+want=()
+have_cjk_font() { fc-list :lang=zh family 2>/dev/null | grep -q .; }
+have_cjk_font || want+=(fonts-noto-cjk fontconfig)
+if [ "${1:-report}" = test ]; then
+  command -v chromium >/dev/null || want+=(chromium)
+  command -v pdftoppm >/dev/null || want+=(poppler-utils)
+fi
+[ ${#want[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "installing Debian packages: ${want[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${want[@]}" >/dev/null
+else
+  echo "error: missing system packages: ${want[*]} (install them, e.g. sudo apt-get install ${want[*]})" >&2
+  exit 1
+fi

@@ -1,0 +1,497 @@
+"""The pipeline runner: runs each stage of ``pipeline.yaml`` only when something it depends on
+changed, by content.
+
+Why not make or doit: a stage's dependencies include the helper modules its notebook imports
+and its parameters, the decision must be by content (a touched file is not a changed file), a
+stage whose upstream re-ran but wrote identical tables must be skipped (early cut-off), and
+every run needs papermill-specific care (parameters checked against the notebook before a
+kernel starts, outputs staged and moved into place only on success, the executed notebook
+kept). Those are the whole job of this module; make only bootstraps the environment.
+
+A stage's fingerprint is the SHA-256 of every file it reads (inputs, notebook, the helper
+modules it imports, transitively, and the lock file) plus its parameters. The fingerprints of
+the last successful run live in ``build/state.json``, the runner's own record. Nothing heavy is
+imported at module level, so a no-op rebuild costs a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from helpers import paths
+from helpers.errors import InputError
+
+LOCK = "requirements.lock"
+_IGNORED_PARTS = {"__pycache__", ".ipynb_checkpoints", ".quarto", ".DS_Store"}
+
+
+class StageFailed(Exception):
+    """A stage could not run or did not finish; the message is the one line to print."""
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    notebook: str | None = None
+    render: str | None = None
+    parameters: dict = field(default_factory=dict)
+
+    @property
+    def executed_notebook(self) -> Path:
+        return paths.BUILD / "notebooks" / Path(self.notebook).name
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    stages: tuple[Stage, ...]
+    kernel: str
+    timeout_seconds: int
+
+
+# -- declaration --------------------------------------------------------------------------------
+def load_pipeline(path: Path | None = None) -> Pipeline:
+    """Read and check pipeline.yaml; every problem names the file and the stage."""
+    path = path or paths.PIPELINE
+    try:
+        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise InputError(path, f"malformed YAML: {exc}") from exc
+    except OSError as exc:
+        raise InputError(path, f"cannot read the pipeline declaration: {exc.strerror}") from exc
+    if not isinstance(spec, dict) or not isinstance(spec.get("stages"), list):
+        raise InputError(path, "expected a mapping with a `stages` list")
+    stages, seen = [], set()
+    for i, entry in enumerate(spec["stages"], start=1):
+        if not isinstance(entry, dict) or "name" not in entry:
+            raise InputError(path, f"stage #{i} has no name")
+        name = entry["name"]
+        if name in seen:
+            raise InputError(path, f"duplicate stage name {name!r}")
+        seen.add(name)
+        unknown = set(entry) - {"name", "notebook", "render", "parameters", "inputs", "outputs"}
+        if unknown:
+            raise InputError(path, f"stage {name!r}: unknown field(s) {sorted(unknown)}")
+        if ("notebook" in entry) == ("render" in entry):
+            raise InputError(path, f"stage {name!r}: give exactly one of `notebook`, `render`")
+        if not entry.get("outputs"):
+            raise InputError(path, f"stage {name!r}: declares no outputs")
+        parameters = entry.get("parameters") or {}
+        if not isinstance(parameters, dict):
+            raise InputError(path, f"stage {name!r}: `parameters` must be a mapping")
+        stages.append(
+            Stage(
+                name=name,
+                notebook=entry.get("notebook"),
+                render=entry.get("render"),
+                parameters=parameters,
+                inputs=tuple(entry.get("inputs") or ()),
+                outputs=tuple(entry["outputs"]),
+            )
+        )
+    return Pipeline(
+        stages=tuple(stages),
+        kernel=str(spec.get("kernel", "python3")),
+        timeout_seconds=int(spec.get("timeout_seconds", 900)),
+    )
+
+
+def apply_overrides(pipeline: Pipeline, assignments: list[str]) -> Pipeline:
+    """Apply ``stage.parameter=value`` overrides (value parsed as YAML) for one run."""
+    stages = {s.name: s for s in pipeline.stages}
+    for assignment in assignments:
+        key, sep, value = assignment.partition("=")
+        stage_name, dot, param = key.partition(".")
+        if not sep or not dot or stage_name not in stages:
+            raise InputError(
+                "command line",
+                f"malformed parameter {assignment!r}: use stage.parameter=value with a stage "
+                f"of {sorted(stages)}",
+            )
+        stage = stages[stage_name]
+        stages[stage_name] = Stage(
+            **{**stage.__dict__, "parameters": {**stage.parameters, param: yaml.safe_load(value)}}
+        )
+    return Pipeline(
+        tuple(stages[s.name] for s in pipeline.stages), pipeline.kernel, pipeline.timeout_seconds
+    )
+
+
+# -- what a stage depends on ----------------------------------------------------------------------
+def _files(rel: str) -> list[str]:
+    """The files under a declared path, as sorted project-relative posix paths."""
+    path = paths.ROOT / rel
+    if path.is_file():
+        return [rel]
+    if not path.is_dir():
+        return []
+    found = []
+    for p in path.rglob("*"):
+        parts = p.relative_to(paths.ROOT).parts
+        if p.is_file() and not _IGNORED_PARTS & set(parts) and not p.name.endswith(".tmp"):
+            found.append(p.relative_to(paths.ROOT).as_posix())
+    return sorted(found)
+
+
+def _imported_helpers(source: str) -> set[str]:
+    """Names of ``helpers`` submodules a piece of Python source imports."""
+    lines = [ln for ln in source.splitlines() if not ln.lstrip().startswith(("%", "!"))]
+    modules = set()
+    for node in ast.walk(ast.parse("\n".join(lines))):
+        if isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level and not base:  # from . import x
+                modules.update(alias.name for alias in node.names)
+            elif node.level:  # from .x import y
+                modules.add(base.split(".")[0])
+            elif base == "helpers":
+                modules.update(alias.name for alias in node.names)
+            elif base.startswith("helpers."):
+                modules.add(base.split(".")[1])
+        elif isinstance(node, ast.Import):
+            modules.update(
+                a.name.split(".")[1] for a in node.names if a.name.startswith("helpers.")
+            )
+    return modules
+
+
+def code_files(stage: Stage) -> list[str]:
+    """Helper modules the stage runs, transitively (plus package data for the renderer)."""
+    package = paths.ROOT / "src" / "helpers"
+    if stage.notebook:
+        nb = json.loads((paths.ROOT / stage.notebook).read_text(encoding="utf-8"))
+        source = "\n".join(
+            "".join(c["source"]) for c in nb["cells"] if c.get("cell_type") == "code"
+        )
+        pending = _imported_helpers(source)
+    else:
+        pending = {"render"}
+    seen: set[str] = set()
+    while pending:
+        module = pending.pop()
+        if module in seen or not (package / f"{module}.py").exists():
+            continue
+        seen.add(module)
+        pending |= _imported_helpers((package / f"{module}.py").read_text(encoding="utf-8"))
+    files = [f"src/helpers/{m}.py" for m in seen]
+    if stage.render:
+        files += [p.relative_to(paths.ROOT).as_posix() for p in package.glob("*.lua")]
+        files += [p.relative_to(paths.ROOT).as_posix() for p in package.glob("*.typ")]
+    return sorted(files)
+
+
+def _sha256(rel: str) -> str:
+    return hashlib.sha256((paths.ROOT / rel).read_bytes()).hexdigest()
+
+
+def fingerprint(stage: Stage) -> dict[str, str]:
+    """Content hash of everything the stage reads, keyed by path (and `parameters`)."""
+    files = set(code_files(stage)) | {LOCK}
+    files |= {stage.notebook} if stage.notebook else {stage.render}
+    for rel in stage.inputs:
+        files |= set(_files(rel))
+    hashes = {rel: _sha256(rel) for rel in sorted(files) if (paths.ROOT / rel).is_file()}
+    hashes["parameters"] = hashlib.sha256(
+        json.dumps(stage.parameters, sort_keys=True, default=str).encode()
+    ).hexdigest()
+    return hashes
+
+
+def output_hashes(stage: Stage) -> dict[str, str]:
+    return {rel: _sha256(rel) for out in stage.outputs for rel in _files(out)}
+
+
+# -- the runner's record ------------------------------------------------------------------------
+def state_path() -> Path:
+    return paths.BUILD / "state.json"
+
+
+def load_state() -> dict:
+    try:
+        return json.loads(state_path().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def save_state(state: dict) -> None:
+    from helpers.storage import write_json  # storage imports pandas: only when a stage ran
+
+    write_json(state_path(), state)
+
+
+def reasons_to_run(stage: Stage, record: dict | None) -> list[str]:
+    """Why the stage must run (empty when it is up to date)."""
+    if not record:
+        return ["never run"]
+    now, before = fingerprint(stage), record.get("fingerprint", {})
+    reasons = [f"changed: {k}" for k in sorted(now) if k in before and now[k] != before[k]]
+    reasons += [f"new: {k}" for k in sorted(now) if k not in before]
+    reasons += [f"removed: {k}" for k in sorted(before) if k not in now]
+    for out in stage.outputs:
+        if not _files(out):
+            reasons.append(f"output missing: {out}")
+    if not reasons:
+        outs = output_hashes(stage)
+        recorded = record.get("outputs", {})
+        reasons += [
+            f"output edited by hand: {k}" for k in sorted(outs) if recorded.get(k) != outs[k]
+        ]
+    return reasons
+
+
+# -- running ------------------------------------------------------------------------------------
+def check_parameters(stage: Stage, injected: dict) -> None:
+    """Fail before any kernel starts when a parameter is unknown or of the wrong type."""
+    import papermill
+
+    nb_path = paths.ROOT / stage.notebook
+    declared = papermill.inspect_notebook(str(nb_path))
+    if not declared:
+        raise StageFailed(f"stage {stage.name}: {stage.notebook} has no cell tagged `parameters`")
+    for name, value in injected.items():
+        if name not in declared:
+            raise StageFailed(
+                f"stage {stage.name}: unknown parameter {name!r} (pipeline.yaml); "
+                f"{stage.notebook} declares {sorted(declared)}"
+            )
+        try:
+            default = ast.literal_eval(declared[name]["default"])
+        except (ValueError, SyntaxError):
+            continue  # a non-literal default: nothing to compare the type with
+        if (
+            default is not None
+            and not isinstance(value, type(default))
+            or (isinstance(value, bool) and not isinstance(default, bool))
+        ):
+            raise StageFailed(
+                f"stage {stage.name}: parameter {name!r} must be {type(default).__name__} like "
+                f"its default in {stage.notebook}, got {type(value).__name__} {value!r}"
+            )
+
+
+def _run_notebook(stage: Stage, pipeline: Pipeline, staging: Path) -> None:
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    injected = {**stage.parameters, "root": str(paths.ROOT), "output_root": str(staging)}
+    check_parameters(stage, injected)
+    stage.executed_notebook.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        papermill.execute_notebook(
+            str(paths.ROOT / stage.notebook),
+            str(stage.executed_notebook),
+            parameters=injected,
+            kernel_name=pipeline.kernel,
+            cwd=str(paths.NOTEBOOKS),
+            execution_timeout=pipeline.timeout_seconds,
+            progress_bar=False,
+            log_output=False,
+        )
+    except PapermillExecutionError as exc:
+        detail = (exc.evalue or "").strip().splitlines()
+        raise StageFailed(
+            f"stage {stage.name} failed: {exc.ename}: {detail[-1] if detail else ''} "
+            f"(traceback in {stage.executed_notebook.relative_to(paths.ROOT)})"
+        ) from None
+    except Exception as exc:  # kernel died, timeout, unreadable notebook
+        raise StageFailed(f"stage {stage.name} failed: {type(exc).__name__}: {exc}") from None
+
+
+def _git(*args: str) -> str:
+    try:
+        return subprocess.run(
+            ["git", *args], cwd=paths.ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+
+
+def provenance(pipeline: Pipeline) -> dict:
+    """What the report's appendix says about the run: parameters, versions, commit."""
+    from importlib import metadata
+
+    commit = _git("rev-parse", "HEAD") or "unknown (not a git checkout)"
+    if _git("status", "--porcelain", "--untracked-files=no"):
+        commit += " (with uncommitted changes)"
+    packages = [
+        "pandas",
+        "pandera",
+        "papermill",
+        "altair",
+        "vl-convert-python",
+        "pypandoc-binary",
+        "typst",
+        "pyarrow",
+    ]
+    return {
+        "commit": commit,
+        "python": sys.version.split()[0],
+        "packages": {p: metadata.version(p) for p in packages},
+        "parameters": {s.name: s.parameters for s in pipeline.stages if s.parameters},
+        "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH", ""),
+    }
+
+
+def _run_render(stage: Stage, pipeline: Pipeline, staging: Path, engine: str) -> None:
+    from helpers import render
+    from helpers.storage import write_json
+
+    source = paths.ROOT / Path(stage.render).parent
+    work = staging / "_source"
+    shutil.copytree(source, work, ignore=shutil.ignore_patterns("_output", ".quarto"))
+    write_json(work / "_generated" / "provenance.json", provenance(pipeline))
+    out = staging / Path(stage.outputs[0]).parent
+    try:
+        render.render_report(work, out, engine=engine)
+    except InputError:
+        raise
+    except Exception as exc:
+        raise StageFailed(f"stage {stage.name} failed: {type(exc).__name__}: {exc}") from None
+
+
+def _promote(stage: Stage, staging: Path) -> None:
+    """Move every declared output from the staging folder into place (only after success)."""
+    missing = [out for out in stage.outputs if not (staging / out).exists()]
+    if missing:
+        raise StageFailed(
+            f"stage {stage.name} finished but did not write {', '.join(missing)}; "
+            "previous outputs left untouched"
+        )
+    for out in stage.outputs:
+        target, new = paths.ROOT / out, staging / out
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if new.is_dir():
+            old = staging / "_replaced" / out
+            if target.exists():
+                old.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(target, old)
+            os.replace(new, target)
+        else:
+            os.replace(new, target)
+
+
+def run_stage(stage: Stage, pipeline: Pipeline, *, engine: str = "auto") -> None:
+    staging = paths.BUILD / "staging" / stage.name
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        if stage.notebook:
+            _run_notebook(stage, pipeline, staging)
+        else:
+            _run_render(stage, pipeline, staging, engine)
+        _promote(stage, staging)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def run(pipeline: Pipeline, *, dry_run=False, force=(), engine="auto", out=sys.stdout) -> list:
+    """Run (or with ``dry_run`` only explain) every out-of-date stage; return what ran."""
+    state = load_state()
+    ran: list[str] = []
+    upstream_would_run: list[str] = []
+    os.environ.setdefault("SOURCE_DATE_EPOCH", _git("log", "-1", "--format=%ct") or "0")
+    width = max(len(s.name) for s in pipeline.stages)
+    for stage in pipeline.stages:
+        reasons = (
+            ["forced"] if stage.name in force else reasons_to_run(stage, state.get(stage.name))
+        )
+        if dry_run:
+            if not reasons and upstream_would_run:
+                reasons = [f"if {', '.join(upstream_would_run)} change(s) its outputs"]
+                verb = "may run"
+            else:
+                verb = "would run" if reasons else "up to date"
+            print(
+                f"{stage.name:<{width}}  {verb}" + (f": {'; '.join(reasons)}" if reasons else ""),
+                file=out,
+            )
+            if reasons:
+                upstream_would_run.append(stage.name)
+            continue
+        if not reasons:
+            print(f"{stage.name:<{width}}  skipped  (up to date)", file=out)
+            continue
+        started = time.perf_counter()
+        run_stage(stage, pipeline, engine=engine)
+        seconds = time.perf_counter() - started
+        state[stage.name] = {
+            "fingerprint": fingerprint(stage),
+            "outputs": output_hashes(stage),
+            "reasons": reasons,
+            "seconds": round(seconds, 3),
+        }
+        save_state(state)
+        ran.append(stage.name)
+        print(
+            f"{stage.name:<{width}}  ran      {seconds:6.1f} s  ({reasons[0]}"
+            f"{' ...' if len(reasons) > 1 else ''})",
+            file=out,
+            flush=True,
+        )
+    return ran
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m helpers.pipeline", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument(
+        "-n",
+        "--dry-run",
+        action="store_true",
+        help="say which stages would run and why; run nothing",
+    )
+    parser.add_argument(
+        "--force",
+        nargs="*",
+        default=None,
+        metavar="STAGE",
+        help="run these stages (all when none is named) even if up to date",
+    )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="STAGE.PARAM=VALUE",
+        help="override a parameter of pipeline.yaml for this run",
+    )
+    parser.add_argument(
+        "--engine",
+        choices=["auto", "quarto", "fallback"],
+        default="auto",
+        help="renderer: quarto when on PATH (auto), or pandoc+typst",
+    )
+    args = parser.parse_args(argv)
+    try:
+        pipeline = apply_overrides(load_pipeline(), args.set)
+        names = [s.name for s in pipeline.stages]
+        force = set() if args.force is None else set(args.force or names)
+        if force - set(names):
+            raise InputError(
+                "command line", f"--force: unknown stage(s) {sorted(force - set(names))}"
+            )
+        run(pipeline, dry_run=args.dry_run, force=force, engine=args.engine)
+    except (InputError, StageFailed) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if not args.dry_run:
+        for rel in pipeline.stages[-1].outputs:
+            print(f"{Path(rel).suffix[1:].upper():>4}: {rel}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,212 @@
+"""The runner on a tiny two-stage project: skipping by content, early cut-off, dry runs, and
+bad parameters or failing notebooks that leave the previous outputs untouched."""
+
+from __future__ import annotations
+
+import io
+import json
+import textwrap
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+from helpers import paths, pipeline
+from helpers.errors import InputError
+
+
+def _notebook(path: Path, parameters: str, body: str) -> None:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    params = nbformat.v4.new_code_cell(textwrap.dedent(parameters))
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell(textwrap.dedent(body))]
+    nbformat.write(nb, path)
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """A project with stage `upper` (source -> upper.txt) and `count` (upper.txt -> count)."""
+    for name in ("ROOT",):
+        monkeypatch.setattr(paths, name, tmp_path)
+    monkeypatch.setattr(paths, "BUILD", tmp_path / "build")
+    monkeypatch.setattr(paths, "NOTEBOOKS", tmp_path / "notebooks")
+    monkeypatch.setattr(paths, "PIPELINE", tmp_path / "pipeline.yaml")
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "a.txt").write_text("alpha\n")
+    (tmp_path / "data" / "b.txt").write_text("beta\n")
+    (tmp_path / "requirements.lock").write_text("pandas==0\n")
+    _notebook(
+        tmp_path / "notebooks" / "01_upper.ipynb",
+        'root = ".."\noutput_root = ".."\nsource = "data"\nrepeat = 1\n',
+        """
+        from pathlib import Path
+        files = sorted((Path(root) / source).glob("*.txt"))
+        text = "".join(f.read_text().upper() for f in files if "SKIP" not in f.read_text())
+        if "BOOM" in text:
+            raise ValueError("a source says BOOM")
+        out = Path(output_root) / "out"
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "upper.txt").write_text(text * repeat)
+        """,
+    )
+    _notebook(
+        tmp_path / "notebooks" / "02_count.ipynb",
+        'root = ".."\noutput_root = ".."\n',
+        """
+        from pathlib import Path
+        text = (Path(root) / "out" / "upper.txt").read_text()
+        (Path(output_root) / "out").mkdir(parents=True, exist_ok=True)
+        (Path(output_root) / "out" / "count.txt").write_text(str(len(text.split())))
+        """,
+    )
+    spec = {
+        "kernel": "python3",
+        "timeout_seconds": 120,
+        "stages": [
+            {"name": "upper", "notebook": "notebooks/01_upper.ipynb",
+             "parameters": {"source": "data", "repeat": 1},
+             "inputs": ["data"], "outputs": ["out/upper.txt"]},
+            {"name": "count", "notebook": "notebooks/02_count.ipynb",
+             "inputs": ["out/upper.txt"], "outputs": ["out/count.txt"]},
+        ],
+    }
+    (tmp_path / "pipeline.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
+    return tmp_path
+
+
+def _run(**kwargs) -> tuple[list[str], str]:
+    out = io.StringIO()
+    ran = pipeline.run(pipeline.load_pipeline(), out=out, **kwargs)
+    return ran, out.getvalue()
+
+
+def test_runs_then_skips_then_reruns_only_dependants(project):
+    ran, log = _run()
+    assert ran == ["upper", "count"]
+    assert (project / "out" / "count.txt").read_text() == "2"
+    assert (project / "build" / "notebooks" / "01_upper.ipynb").exists()  # executed copy kept
+    assert "upper" in log and "ran" in log
+
+    ran, log = _run()
+    assert ran == [] and log.count("skipped") == 2
+
+    # A change that leaves upper.txt identical (a file that is skipped) re-runs `upper` only:
+    (project / "data" / "c.txt").write_text("SKIP me\n")
+    ran, _ = _run()
+    assert ran == ["upper"]
+    record = json.loads((project / "build" / "state.json").read_text())
+    assert record["upper"]["reasons"] == ["new: data/c.txt"]
+
+    (project / "data" / "a.txt").write_text("alpha gamma\n")
+    ran, _ = _run()
+    assert ran == ["upper", "count"]
+    assert (project / "out" / "count.txt").read_text() == "3"
+
+
+def test_dry_run_says_what_would_run_and_why_without_running(project):
+    _run()
+    (project / "data" / "b.txt").write_text("beta changed\n")
+    ran, log = _run(dry_run=True)
+    assert ran == []
+    assert "upper  would run: changed: data/b.txt" in log
+    assert "count  may run: if upper change(s) its outputs" in log
+    assert (project / "out" / "upper.txt").read_text() == "ALPHA\nBETA\n"
+
+
+def test_parameter_change_and_hand_edited_output_trigger_a_rerun(project):
+    _run()
+    edited = pipeline.apply_overrides(pipeline.load_pipeline(), ["upper.repeat=2"])
+    assert pipeline.run(edited, out=io.StringIO()) == ["upper", "count"]
+    (project / "out" / "count.txt").write_text("99")
+    ran, log = _run()  # back to repeat=1: both re-run; then a hand edit is noticed
+    (project / "out" / "count.txt").write_text("99")
+    ran, log = _run()
+    assert ran == ["count"]
+    assert (project / "out" / "count.txt").read_text() == "2"
+
+
+@pytest.mark.parametrize(
+    "override, message",
+    [
+        ("upper.colour=1", "unknown parameter 'colour'"),
+        ("upper.repeat=two", "parameter 'repeat' must be int"),
+        ("upper.source=3", "parameter 'source' must be str"),
+    ],
+)
+def test_bad_parameters_stop_before_a_kernel_starts(project, override, message):
+    bad = pipeline.apply_overrides(pipeline.load_pipeline(), [override])
+    with pytest.raises(pipeline.StageFailed, match=message):
+        pipeline.run(bad, out=io.StringIO())
+    assert not (project / "build" / "notebooks" / "01_upper.ipynb").exists()
+
+
+def test_malformed_override_is_rejected():
+    with pytest.raises(InputError, match="malformed parameter"):
+        pipeline.apply_overrides(pipeline.Pipeline((), "python3", 1), ["repeat"])
+
+
+def test_failing_notebook_leaves_previous_outputs_untouched(project):
+    _run()
+    before = (project / "out" / "upper.txt").read_bytes()
+    (project / "data" / "b.txt").write_text("BOOM\n")
+    with pytest.raises(pipeline.StageFailed) as failure:
+        _run()
+    message = str(failure.value)
+    assert "stage upper failed: ValueError: a source says BOOM" in message
+    assert "build/notebooks/01_upper.ipynb" in message and "\n" not in message
+    assert (project / "out" / "upper.txt").read_bytes() == before
+    executed = (project / "build" / "notebooks" / "01_upper.ipynb").read_text()
+    assert "Traceback" in executed or "ValueError" in executed
+
+
+def test_a_stage_that_does_not_write_its_outputs_fails(project):
+    spec = yaml.safe_load((project / "pipeline.yaml").read_text())
+    spec["stages"][0]["outputs"].append("out/never.txt")
+    (project / "pipeline.yaml").write_text(yaml.safe_dump(spec))
+    with pytest.raises(pipeline.StageFailed, match="did not write out/never.txt"):
+        _run()
+    assert not (project / "out" / "upper.txt").exists()
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("stages: [", "malformed YAML"),
+        ("stages:\n  - name: a\n    outputs: [x]\n", "exactly one of `notebook`, `render`"),
+        ("stages:\n  - {name: a, notebook: n, outputs: [x]}\n  - {name: a, notebook: n, "
+         "outputs: [x]}\n", "duplicate stage name 'a'"),
+        ("stages:\n  - {name: a, notebook: n, outputs: [x], colour: red}\n", "unknown field"),
+    ],
+)
+def test_bad_pipeline_declarations_name_the_file(project, text, message):
+    (project / "pipeline.yaml").write_text(text)
+    with pytest.raises(InputError, match=message) as failure:
+        pipeline.load_pipeline()
+    assert str(project / "pipeline.yaml") in str(failure.value)
+
+
+def test_code_dependencies_follow_helper_imports_transitively():
+    stage = pipeline.Stage(name="x", notebook="notebooks/02_code.ipynb", inputs=(), outputs=("y",))
+    if not (paths.ROOT / stage.notebook).exists():
+        pytest.skip("coding notebook not written yet")
+    files = pipeline.code_files(stage)
+    assert "src/helpers/coding.py" in files
+    assert "src/helpers/storage.py" in files
+    assert "src/helpers/render.py" not in files
+
+
+def test_the_real_pipeline_declaration_is_consistent():
+    declared = pipeline.load_pipeline(paths.PIPELINE)
+    produced: set[str] = set()
+    for stage in declared.stages:
+        if stage.notebook:
+            assert (paths.ROOT / stage.notebook).exists() or pytest.skip("notebook not yet")
+        for rel in stage.inputs:
+            from_earlier = any(rel == out or rel.startswith(out + "/") or out.startswith(rel + "/")
+                               for out in produced)
+            assert from_earlier or (paths.ROOT / rel).exists(), f"{stage.name}: input {rel}"
+        produced |= set(stage.outputs)
