@@ -1,0 +1,344 @@
+"""Framing claims: sentences that set China against other actors on a named dimension.
+
+The rules are data (codebook/framing.yaml) so a researcher can change what counts as an actor,
+a dimension, a hedge or a direction cue without touching code; this module only applies them.
+A claim is one (sentence, dimension) pair; it is *comparative* only when a comparator is named
+(directly or by a back-reference such as "the latter countries" resolved within the paragraph).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from helpers import schemas
+from helpers.errors import InputError
+
+_GAP_WORDS = 6  # words allowed where a term says " ... "
+
+
+# -- terms -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Hit:
+    """One term found in a text: where, what, and the label it stands for."""
+
+    start: int
+    end: int
+    text: str
+    label: str
+
+
+def _term_pattern(term: str) -> str:
+    parts = [re.escape(p.strip()) for p in term.split("...")]
+    body = rf"(?:\W+\w+){{0,{_GAP_WORDS}}}?\W+".join(parts)
+    body = body.replace(r"\ ", r"\s+")
+    case = "" if term.isupper() else "(?i:"
+    return rf"(?<!\w){case}{body}{')' if case else ''}(?!\w)"
+
+
+class TermSet:
+    """Terms -> labels, matched longest first without overlaps (see framing.yaml's header)."""
+
+    def __init__(self, terms: dict[str, str]):
+        self.terms = dict(terms)
+        ordered = sorted(self.terms, key=lambda t: (-len(t), t))
+        self._patterns = [(re.compile(_term_pattern(t)), t) for t in ordered]
+
+    def find(self, text: str) -> list[Hit]:
+        taken: list[tuple[int, int]] = []
+        hits: list[Hit] = []
+        for pattern, term in self._patterns:
+            for m in pattern.finditer(text):
+                if any(m.start() < e and s < m.end() for s, e in taken):
+                    continue
+                taken.append((m.start(), m.end()))
+                hits.append(Hit(m.start(), m.end(), m.group(0), self.terms[term]))
+        return sorted(hits, key=lambda h: (h.start, h.end))
+
+
+# -- codebook ----------------------------------------------------------------------------------
+@dataclass
+class FramingCodebook:
+    """The validated framing codebook; term sets are built once on load."""
+
+    focal_actor: str
+    actors: dict[str, dict]
+    dimensions: dict[str, dict]  # in codebook order
+    back_references: list[str]
+    object_markers: list[str]
+    hedges: list[str]
+    evaluative: list[str]
+    ahead: list[str]
+    behind: list[str]
+    actor_terms: TermSet = field(repr=False, default=None)
+    backref_terms: TermSet = field(repr=False, default=None)
+    dimension_terms: TermSet = field(repr=False, default=None)
+    hedge_terms: TermSet = field(repr=False, default=None)
+    evaluative_terms: TermSet = field(repr=False, default=None)
+    direction_terms: TermSet = field(repr=False, default=None)
+    object_pattern: re.Pattern = field(repr=False, default=None)
+
+
+def _terms(path, where: str, value) -> list[str]:
+    if not isinstance(value, list) or not value:
+        raise InputError(path, f"{where} must be a non-empty list of terms")
+    out = []
+    for term in value:
+        if not isinstance(term, str) or not term.strip():
+            raise InputError(path, f"{where} has an empty or non-text term: {term!r}")
+        out.append(term.strip())
+    return out
+
+
+def _unique(path, where: str, pairs: list[tuple[str, str]]) -> dict[str, str]:
+    """Map term -> label; the same term (ignoring case) twice is an error, not a silent pick."""
+    seen: dict[str, str] = {}
+    out: dict[str, str] = {}
+    for term, label in pairs:
+        key = term.casefold()
+        if key in seen:
+            raise InputError(path, f"duplicate {where} {term!r} (for {seen[key]} and {label})")
+        seen[key] = label
+        out[term] = label
+    return out
+
+
+def _require(path, mapping, key: str, where: str):
+    if not isinstance(mapping, dict) or key not in mapping or mapping[key] in (None, "", []):
+        raise InputError(path, f"missing field {key!r} in {where}")
+    return mapping[key]
+
+
+def load_framing_codebook(path: Path | str) -> FramingCodebook:
+    """Read and validate framing.yaml; any defect stops with an InputError naming the file."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(path, "framing codebook not found") from None
+    except yaml.YAMLError as exc:
+        raise InputError(path, f"malformed YAML: {exc}".replace("\n", " ")) from None
+    if not isinstance(data, dict):
+        raise InputError(path, "expected a mapping at the top level")
+
+    actors: dict[str, dict] = {}
+    alias_pairs = []
+    for i, actor in enumerate(_require(path, data, "actors", "the codebook")):
+        aid = _require(path, actor, "id", f"actors[{i}]")
+        if aid in actors:
+            raise InputError(path, f"duplicate actor id {aid!r}")
+        _require(path, actor, "label", f"actor {aid}")
+        aliases = _terms(path, f"aliases of actor {aid}", _require(path, actor, "aliases",
+                                                                    f"actor {aid}"))
+        actors[aid] = {"id": aid, "label": actor["label"], "aliases": aliases}
+        alias_pairs += [(a, aid) for a in aliases]
+    focal = _require(path, data, "focal_actor", "the codebook")
+    if focal not in actors:
+        raise InputError(path, f"focal_actor {focal!r} is not an actor id")
+    backrefs = _terms(path, "back_references", _require(path, data, "back_references",
+                                                        "the codebook"))
+    # An alias and a back-reference share one namespace: the same words cannot mean both.
+    actor_map = _unique(path, "alias", alias_pairs + [(b, "@back") for b in backrefs])
+
+    dimensions: dict[str, dict] = {}
+    cue_pairs = []
+    for i, dim in enumerate(_require(path, data, "dimensions", "the codebook")):
+        did = _require(path, dim, "id", f"dimensions[{i}]")
+        if did in dimensions:
+            raise InputError(path, f"duplicate dimension id {did!r}")
+        _require(path, dim, "label", f"dimension {did}")
+        cues = _terms(path, f"cues of dimension {did}", _require(path, dim, "cues",
+                                                                 f"dimension {did}"))
+        dimensions[did] = {"id": did, "label": dim["label"], "cues": cues}
+        cue_pairs += [(c, did) for c in cues]
+    cue_map = _unique(path, "dimension cue", cue_pairs)
+
+    hedges = _terms(path, "hedges", _require(path, data, "hedges", "the codebook"))
+    evaluative = _terms(path, "evaluative", _require(path, data, "evaluative", "the codebook"))
+    direction = _require(path, data, "direction", "the codebook")
+    ahead = _terms(path, "direction.ahead", _require(path, direction, "ahead", "direction"))
+    behind = _terms(path, "direction.behind", _require(path, direction, "behind", "direction"))
+    markers = _terms(path, "object_markers", _require(path, data, "object_markers",
+                                                      "the codebook"))
+
+    marker_alt = "|".join(
+        re.escape(m).replace(r"\ ", r"\s+") for m in sorted(markers, key=len, reverse=True)
+    )
+    return FramingCodebook(
+        focal_actor=focal,
+        actors=actors,
+        dimensions=dimensions,
+        back_references=backrefs,
+        object_markers=markers,
+        hedges=hedges,
+        evaluative=evaluative,
+        ahead=ahead,
+        behind=behind,
+        actor_terms=TermSet(actor_map),
+        dimension_terms=TermSet(cue_map),
+        hedge_terms=TermSet(_unique(path, "hedge", [(h, h) for h in hedges])),
+        evaluative_terms=TermSet(_unique(path, "evaluative term", [(e, e) for e in evaluative])),
+        direction_terms=TermSet(
+            _unique(path, "direction cue", [(a, "ahead") for a in ahead]
+                    + [(b, "behind") for b in behind])
+        ),
+        object_pattern=re.compile(rf"(?i)(?<!\w)(?:{marker_alt})\s+(?:the\s+)?$"),
+    )
+
+
+# -- extraction --------------------------------------------------------------------------------
+_CLAUSE_BREAK = re.compile(r"[,;:]|(?i:(?<!\w)(?:while|whereas|but|although)(?!\w))")
+
+
+def _clauses(text: str) -> list[tuple[int, int]]:
+    """Clause spans: direction cues speak about the actor of their own clause first."""
+    cuts = [0] + [m.start() for m in _CLAUSE_BREAK.finditer(text)] + [len(text)]
+    return [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
+
+
+@dataclass
+class _Mention:
+    start: int
+    end: int
+    actors: list[str]  # one actor, or a back-reference's resolution
+    is_object: bool
+
+
+def _mentions(text: str, cb: FramingCodebook, previous: list[str]):
+    """Actor mentions of a sentence, and the claim's actor.
+
+    The actor is the focal actor when named, else the first actor named; a back-reference
+    stands for ``previous`` (the comparators of the paragraph's last sentence naming an actor,
+    or its actor when it had none) less the claim's actor.
+    """
+    hits = cb.actor_terms.find(text)
+    direct = _ordered_unique(h.label for h in hits if h.label != "@back")
+    if cb.focal_actor in direct:
+        actor = cb.focal_actor
+    elif direct:
+        actor = direct[0]
+    elif any(h.label == "@back" for h in hits) and previous:
+        actor = previous[0]
+    else:
+        return [], None
+    resolved = [a for a in previous if a != actor]
+    out = []
+    for hit in hits:
+        actors = resolved if hit.label == "@back" else [hit.label]
+        if not actors:
+            continue  # an unresolved back-reference names nobody
+        is_object = bool(cb.object_pattern.search(text[: hit.start]))
+        out.append(_Mention(hit.start, hit.end, actors, is_object))
+    return out, actor
+
+
+def _ordered_unique(items) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def _holder(mentions: list[_Mention], pos: int, lo: int) -> list[str] | None:
+    """Actors a direction cue at ``pos`` speaks about: the nearest non-object mention before it,
+    within [lo, pos)."""
+    before = [m for m in mentions if lo <= m.start and m.end <= pos and not m.is_object]
+    return before[-1].actors if before else None
+
+
+def _direction(text, mentions, clause_spans, dim_hits, cue_hits, actor, comparators) -> str:
+    spans = [c for c in clause_spans if any(c[0] <= h.start < c[1] for h in dim_hits)]
+    verdicts = set()
+    for cue in cue_hits:
+        clause = next((c for c in spans if c[0] <= cue.start < c[1]), None)
+        if clause is None:
+            continue
+        holder = _holder(mentions, cue.start, clause[0]) or _holder(mentions, cue.start, 0)
+        if holder is None:
+            continue
+        if actor in holder:
+            holder_is_actor = True
+        elif set(holder) & set(comparators):
+            holder_is_actor = False
+        else:
+            continue
+        ahead = (cue.label == "ahead") == holder_is_actor
+        verdicts.add("actor_ahead" if ahead else "comparator_ahead")
+    return verdicts.pop() if len(verdicts) == 1 else "unclear"
+
+
+def _join(items: list[str]):
+    return ";".join(items) if items else None
+
+
+_CLAIM_COLUMNS = list(schemas.FRAMING_CLAIMS.columns)
+
+
+def extract_claims(sentences: pd.DataFrame, codebook: FramingCodebook) -> pd.DataFrame:
+    """One row per (sentence, dimension) where a sentence names an actor and a dimension cue.
+
+    Back-references resolve against earlier sentences of the same paragraph, so sentences are
+    read in order within each paragraph.
+    """
+    missing = {"source_id", "paragraph_id", "sentence_id", "sentence_no", "start", "end",
+               "text"} - set(sentences.columns)
+    if missing:
+        raise ValueError(f"sentences table lacks columns: {sorted(missing)}")
+    dim_order = {d: i for i, d in enumerate(codebook.dimensions)}
+    rows = []
+    ordered = sentences.sort_values(["source_id", "paragraph_id", "sentence_no"], kind="stable")
+    for _, para in ordered.groupby(["source_id", "paragraph_id"], sort=True):
+        previous: list[str] = []  # what a back-reference stands for (see _mentions)
+        for sent in para.itertuples(index=False):
+            text = str(sent.text)
+            mentions, actor = _mentions(text, codebook, previous)
+            if actor is None:
+                continue
+            named = _ordered_unique([actor] + [a for m in mentions for a in m.actors])
+            comparators = [a for a in named if a != actor]
+            previous = comparators or [actor]
+            dim_hits = codebook.dimension_terms.find(text)
+            if not dim_hits:
+                continue
+            hedges = codebook.hedge_terms.find(text)
+            evaluative = codebook.evaluative_terms.find(text)
+            cues = codebook.direction_terms.find(text)
+            clause_spans = _clauses(text)
+            for dim in _ordered_unique(h.label for h in dim_hits):
+                hits = [h for h in dim_hits if h.label == dim]
+                direction = (
+                    _direction(text, mentions, clause_spans, hits, cues, actor, comparators)
+                    if comparators else "unclear"
+                )
+                rows.append({
+                    "claim_id": f"{sent.sentence_id}:{dim}",
+                    "source_id": sent.source_id,
+                    "paragraph_id": sent.paragraph_id,
+                    "sentence_id": sent.sentence_id,
+                    "start": int(sent.start),
+                    "end": int(sent.end),
+                    "evidence": text,
+                    "actor": actor,
+                    "comparators": _join(comparators),
+                    "comparative": bool(comparators),
+                    "dimension": dim,
+                    "direction": direction,
+                    "hedged": bool(hedges),
+                    "hedge_terms": _join(_ordered_unique(h.text.lower() for h in hedges)),
+                    "evaluative_terms": _join(
+                        _ordered_unique(h.text.lower() for h in evaluative)),
+                    "_order": (sent.source_id, sent.paragraph_id, int(sent.sentence_no),
+                               dim_order[dim]),
+                })
+    if not rows:
+        return schemas.FRAMING_CLAIMS.validate(pd.DataFrame(
+            {c: pd.Series(dtype=_empty_dtype(c)) for c in _CLAIM_COLUMNS}))
+    rows.sort(key=lambda r: r["_order"])
+    df = pd.DataFrame(rows).drop(columns="_order")[_CLAIM_COLUMNS]
+    return schemas.FRAMING_CLAIMS.validate(df.reset_index(drop=True))
+
+
+def _empty_dtype(column: str) -> str:
+    return {"start": "int64", "end": "int64", "comparative": "bool", "hedged": "bool"}.get(
+        column, "str")

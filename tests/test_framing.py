@@ -1,0 +1,218 @@
+"""Framing claims: the codebook's validation, the seed's 8th paragraph against a hand annotation,
+aliases, hedges, direction and the non-comparative cases."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from helpers import paths, schemas
+from helpers.errors import InputError
+from helpers.framing import extract_claims, load_framing_codebook
+
+SEED = paths.RAW / "000_5df365ae44afb922.txt"
+GOLD = Path(__file__).parent / "gold" / "seed_framing.csv"
+
+
+@pytest.fixture(scope="module")
+def cb():
+    return load_framing_codebook(paths.FRAMING)
+
+
+def sentences(*paragraphs: str, source_id: str = "t") -> pd.DataFrame:
+    """A sentences table for the given paragraphs (split at . ! ? followed by a space)."""
+    rows, offset = [], 0
+    for p_no, para in enumerate(paragraphs, 1):
+        for s_no, m in enumerate(re.finditer(r"\S.*?[.!?](?=\s|$)", para), 1):
+            rows.append({
+                "source_id": source_id,
+                "paragraph_id": f"{source_id}:p{p_no:02d}",
+                "sentence_id": f"{source_id}:p{p_no:02d}:s{s_no:02d}",
+                "sentence_no": s_no,
+                "language": "en",
+                "start": offset + m.start(),
+                "end": offset + m.end(),
+                "raw_start": offset + m.start(),
+                "raw_end": offset + m.end(),
+                "text": m.group(0),
+            })
+        offset += len(para) + 1
+    return pd.DataFrame(rows)
+
+
+def seed_paragraph(n: int) -> str:
+    paras = [p for p in SEED.read_text(encoding="utf-8").splitlines() if p.strip()]
+    return paras[n - 1]
+
+
+# -- the seed against the hand annotation ------------------------------------------------------
+def test_seed_paragraph_8_matches_gold(cb):
+    sents = sentences(seed_paragraph(8), source_id="seed")
+    assert len(sents) == 3, "the small splitter must find the paragraph's three sentences"
+    claims = extract_claims(sents, cb)
+    schemas.FRAMING_CLAIMS.validate(claims)
+    got = claims.assign(sentence_no=claims["sentence_id"].str[-2:].astype(int))
+    cols = ["sentence_no", "actor", "comparators", "dimension", "direction", "hedged",
+            "comparative", "hedge_terms", "evaluative_terms"]
+    gold = pd.read_csv(GOLD, dtype={"comparators": "str", "hedge_terms": "str",
+                                    "evaluative_terms": "str"})
+    key = ["sentence_no", "dimension"]
+    got = got[cols].sort_values(key).reset_index(drop=True).astype(str)
+    gold = gold[cols].sort_values(key).reset_index(drop=True).astype(str)
+    pd.testing.assert_frame_equal(got, gold)
+
+
+def test_seed_claims_carry_their_sentence_span(cb):
+    para = seed_paragraph(8)
+    sents = sentences(para, source_id="seed")
+    claims = extract_claims(sents, cb)
+    for row in claims.itertuples():
+        assert para[row.start:row.end] == row.evidence
+        assert row.claim_id == f"{row.sentence_id}:{row.dimension}"
+
+
+def test_whole_seed_gives_claims_only_in_paragraph_8(cb):
+    """Other paragraphs name China (or "Chinese") but set it against no one on a dimension."""
+    paras = [p for p in SEED.read_text(encoding="utf-8").splitlines() if p.strip()]
+    claims = extract_claims(sentences(*paras, source_id="seed"), cb)
+    assert set(claims["paragraph_id"]) == {"seed:p08"}
+
+
+def test_output_is_sorted_and_deterministic(cb):
+    sents = sentences(seed_paragraph(8), source_id="seed")
+    a = extract_claims(sents, cb)
+    b = extract_claims(sents.sample(frac=1, random_state=1), cb)
+    pd.testing.assert_frame_equal(a, b)
+
+
+# -- aliases, negatives, hedges, direction ----------------------------------------------------
+@pytest.mark.parametrize("name, actor", [
+    ("the US", "united-states"), ("the U.S.", "united-states"), ("America", "united-states"),
+    ("Washington", "united-states"), ("the EU", "europe"), ("Brussels", "europe"),
+])
+def test_aliases_name_comparators(cb, name, actor):
+    claims = extract_claims(sentences(f"China invests more in chips than {name} does."), cb)
+    assert claims["comparators"].tolist() == [actor]
+    assert claims["comparative"].tolist() == [True]
+
+
+def test_lowercase_us_is_not_the_united_states(cb):
+    claims = extract_claims(sentences("China shows us its investment plans."), cb)
+    assert claims["comparators"].isna().all()
+    assert not claims["comparative"].any()
+
+
+def test_beijing_is_not_an_actor(cb):
+    assert extract_claims(sentences("Beijing speeds up investment in chips."), cb).empty
+
+
+def test_naming_the_us_without_a_dimension_gives_no_row(cb):
+    assert extract_claims(sentences("The United States announced new tariffs on Monday."),
+                          cb).empty
+
+
+def test_dimension_without_any_actor_gives_no_row(cb):
+    assert extract_claims(sentences("Anhui stands out for its investments."), cb).empty
+
+
+def test_hedged_against_flat(cb):
+    text = ("China could widen its technological lead over Europe. "
+            "China has widened its technological lead over Europe.")
+    claims = extract_claims(sentences(text), cb)
+    assert claims["hedged"].tolist() == [True, False]
+    assert claims["hedge_terms"].tolist()[0] == "could"
+    assert pd.isna(claims["hedge_terms"].tolist()[1])
+    assert claims["direction"].tolist() == ["actor_ahead", "actor_ahead"]
+
+
+def test_comparator_ahead(cb):
+    text = "China still lags behind the United States in talent."
+    claims = extract_claims(sentences(text), cb)
+    assert claims[["dimension", "direction"]].values.tolist() == [
+        ["education-talent", "comparator_ahead"]]
+
+
+def test_comparator_ahead_when_comparator_is_the_subject(cb):
+    text = "Europe moves faster than China on policy."
+    claims = extract_claims(sentences(text), cb)
+    assert claims["actor"].tolist() == ["china"]
+    assert claims["direction"].tolist() == ["comparator_ahead"]
+
+
+def test_no_direction_cue_is_unclear(cb):
+    claims = extract_claims(sentences("China and Europe both study supply chains."), cb)
+    assert claims["direction"].tolist() == ["unclear"]
+    assert claims["comparative"].tolist() == [True]
+
+
+def test_back_reference_does_not_cross_paragraphs(cb):
+    claims = extract_claims(sentences(
+        "China leads the United States.",
+        "While the latter countries argue, China moves quickly."), cb)
+    row = claims.iloc[0]
+    assert not row["comparative"] and pd.isna(row["comparators"])
+
+
+def test_back_reference_resolves_within_paragraph(cb):
+    claims = extract_claims(sentences(
+        "China is compared with the United States. The latter countries invest at a slower pace "
+        "than China."), cb)
+    assert set(claims["dimension"]) == {"policy-pace", "investment"}
+    assert set(claims["comparators"]) == {"united-states"}
+
+
+def test_gap_words_in_cues(cb):
+    claims = extract_claims(sentences("China can mobilise vast human resources."), cb)
+    assert claims["dimension"].tolist() == ["resource-mobilisation"]
+
+
+# -- codebook validation -------------------------------------------------------------------------
+def _write(tmp_path, data) -> Path:
+    path = tmp_path / "framing.yaml"
+    path.write_text(yaml.safe_dump(data) if not isinstance(data, str) else data,
+                    encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def good():
+    return yaml.safe_load(paths.FRAMING.read_text(encoding="utf-8"))
+
+
+def test_malformed_yaml(tmp_path):
+    path = _write(tmp_path, "actors: [china\n")
+    with pytest.raises(InputError, match="framing.yaml: malformed YAML"):
+        load_framing_codebook(path)
+
+
+def test_duplicate_alias(tmp_path, good):
+    good["actors"][1]["aliases"].append("china")
+    with pytest.raises(InputError, match="duplicate alias 'china'"):
+        load_framing_codebook(_write(tmp_path, good))
+
+
+def test_empty_term(tmp_path, good):
+    good["dimensions"][0]["cues"].append("  ")
+    with pytest.raises(InputError, match="empty or non-text term"):
+        load_framing_codebook(_write(tmp_path, good))
+
+
+def test_missing_field(tmp_path, good):
+    del good["dimensions"][2]["cues"]
+    with pytest.raises(InputError, match="missing field 'cues' in dimension investment"):
+        load_framing_codebook(_write(tmp_path, good))
+
+
+def test_unknown_focal_actor(tmp_path, good):
+    good["focal_actor"] = "india"
+    with pytest.raises(InputError, match="focal_actor 'india'"):
+        load_framing_codebook(_write(tmp_path, good))
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(InputError, match="not found"):
+        load_framing_codebook(tmp_path / "nope.yaml")
