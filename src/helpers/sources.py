@@ -1,0 +1,212 @@
+"""The source manifest: what was received, checked before anything reads it.
+
+``data/raw/manifest.yaml`` lists every source (top-level key ``sources``). Loading it validates
+each entry and each file (exists, non-empty, UTF-8, SHA-256 as recorded), so a renamed, edited
+or truncated raw file stops the build with one message naming the file instead of silently
+changing the report. Every problem raises :class:`helpers.errors.InputError`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from helpers import schemas
+from helpers.errors import InputError
+
+REQUIRED = ("id", "title", "outlet", "url", "date", "language", "kind", "file", "sha256")
+OPTIONAL = ("retells", "note")
+TEXT_FORMATS = {".txt": "txt", ".md": "md"}
+BOM = "\ufeff"
+
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # no ':' — it separates parts of row ids
+_DATE = re.compile(r"\d{4}-\d{2}(-\d{2})?")
+_SHA = re.compile(r"[0-9a-f]{64}")
+
+
+@dataclass(frozen=True)
+class Source:
+    """One manifest entry, validated; ``file`` is a name inside the raw folder."""
+
+    id: str
+    title: str
+    outlet: str
+    url: str
+    date: str
+    language: str
+    kind: str
+    file: str
+    sha256: str
+    retells: str | None = None
+    note: str | None = None
+
+    @property
+    def is_text(self) -> bool:
+        """Reference entries are hand-coded tables: checked and listed, never segmented."""
+        return self.kind != "reference"
+
+    @property
+    def fmt(self) -> str:
+        """``txt`` or ``md`` for text sources (decides how paragraphs are found)."""
+        return TEXT_FORMATS.get(Path(self.file).suffix.lower(), "")
+
+
+def load_manifest(path: Path | str, raw_dir: Path | str | None = None) -> list[Source]:
+    """Read and validate the manifest and the files it lists (``raw_dir`` defaults to its folder).
+
+    Entries keep the manifest's order; every check that fails raises ``InputError``.
+    """
+    path = Path(path)
+    raw_dir = Path(raw_dir) if raw_dir is not None else path.parent
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(path, "manifest not found") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(path, f"not valid UTF-8 at byte {exc.start}") from None
+    except yaml.YAMLError as exc:
+        raise InputError(path, f"malformed YAML: {_yaml_problem(exc)}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("sources"), list):
+        raise InputError(path, "expected a top-level key `sources` holding a list of entries")
+
+    sources = [_parse_entry(path, i, entry) for i, entry in enumerate(data["sources"], 1)]
+    seen: set[str] = set()
+    for source in sources:
+        if source.id in seen:
+            raise InputError(path, f"duplicate id '{source.id}'")
+        seen.add(source.id)
+    for source in sources:
+        if source.retells is not None and (source.retells not in seen
+                                           or source.retells == source.id):
+            raise InputError(
+                path, f"entry '{source.id}': retells '{source.retells}', which is not another "
+                "id in the manifest")
+    for source in sources:
+        _read_checked(source, raw_dir)
+    return sources
+
+
+def read_text(source: Source, raw_dir: Path | str) -> str:
+    """The source's text as received (checked again, decoded as UTF-8, a leading BOM removed).
+
+    Raw offsets in the tables are character offsets into exactly this string.
+    """
+    text = _read_checked(source, Path(raw_dir)).decode("utf-8")
+    return text[1:] if text.startswith(BOM) else text
+
+
+def sources_table(
+    sources: list[Source],
+    n_chars: Mapping[str, int],
+    paragraphs: pd.DataFrame,
+    sentences: pd.DataFrame,
+) -> pd.DataFrame:
+    """The SOURCES table: manifest fields plus sizes (0 for sources not segmented), by id."""
+    n_par = paragraphs.groupby("source_id").size() if len(paragraphs) else pd.Series(dtype=int)
+    n_sen = sentences.groupby("source_id").size() if len(sentences) else pd.Series(dtype=int)
+    rows = [
+        {
+            "source_id": s.id, "title": s.title, "outlet": s.outlet, "url": s.url,
+            "date": s.date, "language": s.language, "kind": s.kind, "retells": s.retells,
+            "file": s.file, "sha256": s.sha256,
+            "n_chars": int(n_chars.get(s.id, 0)),
+            "n_paragraphs": int(n_par.get(s.id, 0)),
+            "n_sentences": int(n_sen.get(s.id, 0)),
+        }
+        for s in sorted(sources, key=lambda s: s.id)
+    ]
+    df = pd.DataFrame(rows, columns=list(schemas.SOURCES.columns))
+    for col in ("n_chars", "n_paragraphs", "n_sentences"):
+        df[col] = df[col].astype("int64")
+    return schemas.SOURCES.validate(df)
+
+
+# -- internals ------------------------------------------------------------------------------
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    if mark is not None:
+        return f"{problem} (line {mark.line + 1}, column {mark.column + 1})"
+    return problem
+
+
+def _parse_entry(path: Path, position: int, entry) -> Source:
+    if not isinstance(entry, dict):
+        raise InputError(path, f"entry #{position} is not a mapping of fields")
+    label = f"entry '{entry['id']}'" if entry.get("id") else f"entry #{position}"
+    missing = [f for f in REQUIRED if entry.get(f) in (None, "")]
+    if missing:
+        raise InputError(path, f"{label}: missing required field(s): {', '.join(missing)}")
+    unknown = sorted(set(map(str, entry)) - set(REQUIRED) - set(OPTIONAL))
+    if unknown:
+        raise InputError(path, f"{label}: unknown field(s): {', '.join(unknown)} (allowed: "
+                         f"{', '.join(REQUIRED + OPTIONAL)})")
+    fields = {}
+    for name in REQUIRED + OPTIONAL:
+        value = entry.get(name)
+        if isinstance(value, dt.date) and name == "date":
+            value = value.isoformat()  # an unquoted YAML date
+        if value is not None and not isinstance(value, str):
+            raise InputError(path, f"{label}: field `{name}` must be text, got {value!r}")
+        fields[name] = value.strip() if isinstance(value, str) else value
+
+    if not _ID.fullmatch(fields["id"]):
+        raise InputError(path, f"{label}: id must use letters, digits, '.', '_' or '-' only")
+    if not _valid_date(fields["date"]):
+        raise InputError(path, f"{label}: date '{fields['date']}' is not YYYY-MM-DD or YYYY-MM")
+    if fields["language"] not in schemas.LANGUAGES:
+        raise InputError(path, f"{label}: unknown language '{fields['language']}' (expected one "
+                         f"of {', '.join(schemas.LANGUAGES)})")
+    if fields["kind"] not in schemas.SOURCE_KINDS:
+        raise InputError(path, f"{label}: unknown kind '{fields['kind']}' (expected one of "
+                         f"{', '.join(schemas.SOURCE_KINDS)})")
+    if not _SHA.fullmatch(fields["sha256"]):
+        raise InputError(path, f"{label}: sha256 must be 64 lowercase hex digits")
+    file = Path(fields["file"])
+    if file.is_absolute() or ".." in file.parts:
+        raise InputError(path, f"{label}: file '{file}' must be a path inside the raw folder")
+    source = Source(**fields)
+    if source.is_text and not source.fmt:
+        raise InputError(path, f"{label}: a {source.kind} source must be a .txt or .md file, "
+                         f"got '{file}'")
+    return source
+
+
+def _valid_date(value: str) -> bool:
+    if not _DATE.fullmatch(value):
+        return False
+    try:
+        dt.date.fromisoformat(value if len(value) == 10 else value + "-01")
+    except ValueError:
+        return False
+    return True
+
+
+def _read_checked(source: Source, raw_dir: Path) -> bytes:
+    """The file's bytes, once they pass every check the manifest promises."""
+    path = raw_dir / source.file
+    label = f"manifest entry '{source.id}'"
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(path, f"file not found ({label})") from None
+    if not data or not data.removeprefix(BOM.encode("utf-8")).strip():
+        raise InputError(path, f"file is empty ({label})")
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(path, f"not valid UTF-8 at byte {exc.start} "
+                         f"(0x{data[exc.start]:02x}) ({label})") from None
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != source.sha256:
+        raise InputError(path, f"checksum mismatch ({label}): expected {source.sha256}, "
+                         f"actual {actual}")
+    return data
