@@ -1,0 +1,51 @@
+"""Notebook hygiene: committed without outputs, a generic kernel, a `parameters` cell of literals
+that declares exactly the parameters pipeline.yaml gives (plus root and output_root)."""
+
+from __future__ import annotations
+
+import ast
+import json
+
+import pytest
+
+from helpers import paths, pipeline
+
+STAGES = [s for s in pipeline.load_pipeline(paths.PIPELINE).stages if s.notebook]
+
+
+def _cells(stage):
+    path = paths.ROOT / stage.notebook
+    if not path.exists():
+        pytest.skip(f"{stage.notebook} not written yet")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("stage", STAGES, ids=lambda s: s.name)
+def test_notebook_is_clean_and_parameterised(stage):
+    nb = _cells(stage)
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert all(not c.get("outputs") and c.get("execution_count") is None for c in code), (
+        f"{stage.notebook} is committed with outputs: strip them (nbstripout)"
+    )
+    assert nb["metadata"]["kernelspec"]["name"] == "python3"
+    tagged = [c for c in code if "parameters" in c.get("metadata", {}).get("tags", [])]
+    assert len(tagged) == 1, f"{stage.notebook} needs exactly one cell tagged `parameters`"
+    tree = ast.parse("".join(tagged[0]["source"]))
+    names = {}
+    for node in tree.body:
+        assert isinstance(node, ast.Assign), "the parameters cell holds assignments only"
+        names[node.targets[0].id] = ast.literal_eval(node.value)  # literals only
+    assert set(names) == set(stage.parameters) | {"root", "output_root"}
+    for name, value in stage.parameters.items():
+        assert type(value) is type(names[name]), f"{stage.name}.{name}: type differs"
+
+
+@pytest.mark.parametrize("stage", STAGES, ids=lambda s: s.name)
+def test_notebook_is_thin(stage):
+    """Logic lives in src/helpers: no function or class definitions in a notebook."""
+    nb = _cells(stage)
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code":
+            tree = ast.parse("".join(cell["source"]))
+            defs = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.ClassDef)]
+            assert not defs, f"{stage.notebook}: move {defs[0].name} into src/helpers"
