@@ -1,0 +1,129 @@
+--[[ Quarto's conditional content, figure/table divs and @fig-/@tbl- references, for pandoc.
+
+Used by helpers/render.py's fallback. Metadata: crossref-target ("html" or "typst") picks which
+content-visible/content-hidden blocks stay; crossref-root (typst only) makes relative image
+paths absolute, since typst resolves paths from the .typ file's folder.
+Figures and tables are numbered here, in document order and separately, so the HTML and the
+PDF say the same "Figure 2"; captions read "Figure 2: text" as in Quarto.
+]]
+
+local target, root
+local FORMATS = { html = { html = true }, typst = { pdf = true, typst = true } }
+local numbers = {}            -- label -> number
+local KIND = { fig = "Figure", tbl = "Table" }
+
+local function kind_of(id) return id:match("^(%a+)%-") end
+
+local function keep(div)
+  local c = div.classes
+  local visible = c:includes("content-visible")
+  if not visible and not c:includes("content-hidden") then return nil end
+  local when, unless = div.attributes["when-format"], div.attributes["unless-format"]
+  local fmt = when or unless
+  if fmt == nil or not (fmt == "html" or fmt == "pdf" or fmt == "typst") then
+    error("crossref.lua: unknown or missing format on " .. (c[1] or "div") .. ": " .. tostring(fmt))
+  end
+  local matches = FORMATS[target][fmt] == true
+  if unless then matches = not matches end
+  if not visible then matches = not matches end
+  return matches
+end
+
+local conditional = {
+  Div = function(div)
+    local k = keep(div)
+    if k == nil then return nil end
+    if k then return div.content end
+    return {}
+  end,
+}
+
+local function split_caption(div)
+  local blocks = div.content
+  local last = blocks[#blocks]
+  if last == nil or last.t ~= "Para" then
+    error("crossref.lua: #" .. div.identifier .. " needs a caption as its last paragraph")
+  end
+  local body = pandoc.Blocks({})
+  for i = 1, #blocks - 1 do body:insert(blocks[i]) end
+  return body, last.content
+end
+
+local function label(id, caption)
+  local prefix = pandoc.Inlines({ pandoc.Str(KIND[kind_of(id)]), pandoc.Space(),
+    pandoc.Str(tostring(numbers[id]) .. ":"), pandoc.Space() })
+  return prefix .. caption
+end
+
+local function figure(div)
+  local body, caption = split_caption(div)
+  local alt = div.attributes["fig-alt"]
+  if alt then
+    body = body:walk({ Image = function(img) img.caption = pandoc.Inlines(alt); return img end })
+  end
+  return pandoc.Figure(body, { long = { pandoc.Plain(label(div.identifier, caption)) } },
+    pandoc.Attr(div.identifier))
+end
+
+local function table_div(div)
+  local body, caption = split_caption(div)
+  local found = 0
+  body = body:walk({ Table = function(tbl)
+    found = found + 1
+    tbl.caption = { long = { pandoc.Plain(label(div.identifier, caption)) } }
+    tbl.attr = pandoc.Attr(div.identifier)
+    return tbl
+  end })
+  if found ~= 1 then
+    error("crossref.lua: #" .. div.identifier .. " must hold exactly one table, found " .. found)
+  end
+  return body
+end
+
+local function reference(cite)
+  local out = pandoc.Inlines({})
+  for i, c in ipairs(cite.citations) do
+    local id = c.id
+    if numbers[id] == nil then
+      error("crossref.lua: reference @" .. id .. " has no matching figure or table label")
+    end
+    if i > 1 then out:insert(pandoc.Str(",")); out:insert(pandoc.Space()) end
+    local text = KIND[kind_of(id)] .. "\u{a0}" .. numbers[id]
+    out:insert(pandoc.Link(pandoc.Inlines(text), "#" .. id))
+  end
+  return out
+end
+
+local function is_absolute(src)
+  return src:match("^/") or src:match("^%a[%w+.-]*:")
+end
+
+function Pandoc(doc)
+  target = pandoc.utils.stringify(doc.meta["crossref-target"] or "html")
+  if FORMATS[target] == nil then error("crossref.lua: unknown crossref-target " .. target) end
+  root = doc.meta["crossref-root"] and pandoc.utils.stringify(doc.meta["crossref-root"])
+  doc = doc:walk(conditional)
+
+  local counts = { fig = 0, tbl = 0 }
+  doc:walk({ Div = function(div)
+    local k = kind_of(div.identifier)
+    if KIND[k] then
+      if numbers[div.identifier] then error("crossref.lua: duplicate label #" .. div.identifier) end
+      counts[k] = counts[k] + 1
+      numbers[div.identifier] = counts[k]
+    end
+  end })
+
+  return doc:walk({
+    Div = function(div)
+      local k = kind_of(div.identifier)
+      if k == "fig" then return figure(div) end
+      if k == "tbl" then return table_div(div) end
+    end,
+    Cite = reference,
+    Image = function(img)
+      if root and not is_absolute(img.src) then img.src = root .. "/" .. img.src end
+      return img
+    end,
+  })
+end

@@ -1,0 +1,506 @@
+"""Render the Quarto report to HTML and PDF, with Quarto where installed, else pandoc + typst.
+
+Quarto cannot be installed everywhere, so the same ``report.qmd`` also renders through the
+engines Quarto itself drives: pandoc 3 (to HTML and to typst) and typst (to PDF). The fallback
+supports exactly the syntax below and stops with an ``InputError`` naming file and line on
+anything else, so a construct it does not know never reaches the reader as raw text.
+
+Supported ``.qmd`` syntax (both engines honour it):
+
+- YAML front matter (``title``, ``subtitle``, ``date`` (``today`` = SOURCE_DATE_EPOCH's day),
+  ``lang``); format options come from ``_quarto.yml`` (``format.html``: ``toc``,
+  ``include-in-header``; ``format.typst``: ``papersize``, ``mainfont``, ``fontsize``,
+  ``page-numbering``, ``toc``); ``metadata-files`` are merged into the metadata.
+- Headings, optionally with an id: ``## Title {#sec-name}``; link to them with
+  ``[text](#sec-name)``. (``@sec-`` references need numbered sections: not supported.)
+- ``{{< include path >}}`` alone on a line, path relative to the report folder; included
+  files may hold markdown (tables, text, further includes) and raw ```` ```{=html} ```` blocks.
+- ``{{< meta key.path >}}`` anywhere in text: a scalar from the front matter or a metadata file,
+  inserted as markdown (write source text with :func:`markdown_escape`).
+- Figure divs: ``::: {#fig-name fig-alt="..."}`` holding content, caption = last paragraph.
+- Table divs: ``::: {#tbl-name}`` holding a pipe table, caption = last paragraph.
+- ``@fig-name`` / ``@tbl-name`` (also ``[@fig-name]``): "Figure 1" / "Table 2", numbered in
+  document order, the same in HTML (links) and PDF.
+- ``::: {.content-visible when-format="html"}`` / ``when-format="pdf"`` (or ``"typst"``),
+  ``unless-format=...``, and ``.content-hidden`` alike.
+- Raw blocks ```` ```{=html} ```` and ```` ```{=typst} ````; plain fenced code blocks.
+
+Errors: any other shortcode, div, or ```` ```{lang} ```` cell; an unknown format name; a
+reference to a missing label; a duplicate label; a missing meta key or include file.
+Raw inline HTML is not passed through by the fallback (``<b>`` shows as text), so text from a
+source can never become markup; use a ```` ```{=html} ```` block for intended HTML.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from helpers.errors import InputError
+
+ENGINES = ("auto", "quarto", "fallback")
+OUTPUTS = ("report.html", "report.pdf")
+FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".fonts")
+FORMAT_NAMES = {"html": {"html"}, "typst": {"pdf", "typst"}}
+KNOWN_FORMATS = {"html", "pdf", "typst"}
+
+HTML_CSS = """
+body { max-width: 52em; font-family: system-ui, "Noto Sans CJK SC", sans-serif; }
+figure { margin: 1.5em 0; }
+figcaption, caption { font-size: 0.95em; color: #333; text-align: left; }
+img, svg, canvas { max-width: 100%; height: auto; }
+.vega-embed { max-width: 100%; overflow-x: auto; }
+table { display: block; max-width: 100%; overflow-x: auto; border-collapse: collapse; }
+th, td { padding: 0.25em 0.6em; border-bottom: 1px solid #ddd; }
+@media (max-width: 600px) { body { padding: 12px; font-size: 16px; } }
+"""
+
+
+class RenderSyntaxError(InputError):
+    """A construct the fallback does not support, located by file and line."""
+
+    def __init__(self, path: Path | str, line: int, problem: str):
+        self.line = line
+        super().__init__(f"{path}:{line}", problem)
+
+
+class MissingFontError(RuntimeError):
+    """The PDF's CJK font is not installed: Chinese glyphs would silently vanish."""
+
+
+# ---------------------------------------------------------------- public helpers
+
+
+def markdown_escape(text: str) -> str:
+    """Backslash-escape ASCII punctuation so source text stays text in any pandoc markdown."""
+    return re.sub(r"([!-/:-@\[-`{-~])", r"\\\1", str(text)).replace("\n", " ")
+
+
+def vega_figure_html(element_id: str, spec: dict, aria_label: str) -> str:
+    """The HTML snippet for one chart: a container plus a vegaEmbed call, safe for any text.
+
+    The JSON has ``<``, ``>`` and ``&`` as unicode escapes, so no string in the spec can close
+    the script element; the label is HTML-escaped.
+    """
+    data = json.dumps(spec, ensure_ascii=False, sort_keys=True)
+    data = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    eid = json.dumps("#" + element_id)
+    return (
+        f'<div id="{html.escape(element_id)}" class="vega-chart" role="img" '
+        f'aria-label="{html.escape(aria_label)}"></div>\n'
+        f'<script type="text/javascript">vegaEmbed({eid}, {data}, '
+        '{"actions": false, "renderer": "svg"});</script>\n'
+    )
+
+
+def vega_bundle_html() -> str:
+    """Vega, Vega-Lite and vega-embed inlined in one script element (globals), for offline HTML."""
+    import vl_convert
+
+    js = vl_convert.javascript_bundle()
+    if "</script" in js.lower():  # would end the element early; never seen, but fail loudly
+        raise RuntimeError("vl-convert bundle contains '</script'; cannot inline it")
+    return f'<script type="text/javascript">\n{js}\n</script>\n'
+
+
+def font_families(font_paths: list[Path] | None = None) -> set[str]:
+    """Font families typst can see (system fonts plus ``font_paths``)."""
+    import typst
+
+    paths = [str(p) for p in (font_paths or default_font_paths())]
+    return set(typst.Fonts(include_system_fonts=True, font_paths=paths).families())
+
+
+def check_cjk_font(family: str = "Noto Serif CJK SC", font_paths: list[Path] | None = None) -> str:
+    """Raise ``MissingFontError`` unless typst can find ``family``; return the family name."""
+    if family not in font_families(font_paths):
+        raise MissingFontError(
+            f"font {family!r} not found by typst (searched system fonts and "
+            f"{[str(p) for p in (font_paths or default_font_paths())]}); "
+            "install it (Debian: apt-get install fonts-noto-cjk) so Chinese text is not lost"
+        )
+    return family
+
+
+def default_font_paths() -> list[Path]:
+    return [p for p in FONT_DIRS if p.is_dir()]
+
+
+# ---------------------------------------------------------------- entry point
+
+
+def render_report(
+    report_dir: Path, output_dir: Path, *, engine: str = "auto", document: str = "report.qmd"
+) -> dict[str, Path]:
+    """Render ``report_dir/document`` to ``output_dir/report.html`` and ``report.pdf``.
+
+    ``engine``: "auto" (Quarto if on PATH, else the fallback), "quarto" or "fallback".
+    Outputs are rendered in a temporary folder and moved into place only when both succeeded.
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
+    if engine == "auto":
+        engine = "quarto" if shutil.which("quarto") else "fallback"
+    report_dir, output_dir = Path(report_dir).resolve(), Path(output_dir).resolve()
+    if not (report_dir / document).is_file():
+        raise InputError(report_dir / document, "report source not found")
+    output_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".render-", dir=output_dir) as tmp:
+        tmp = Path(tmp)
+        if engine == "quarto":
+            built = _render_quarto(report_dir, tmp, document)
+        else:
+            built = _render_fallback(report_dir, tmp, document)
+        result = {}
+        for kind, path in built.items():
+            target = output_dir / path.name
+            os.replace(path, target)
+            result[kind] = target
+    return result
+
+
+def _render_quarto(report_dir: Path, tmp: Path, document: str) -> dict[str, Path]:
+    """Quarto renders the project into its output-dir; we copy the two files out."""
+    quarto = shutil.which("quarto")
+    if quarto is None:
+        raise RuntimeError("engine='quarto' but quarto is not on PATH")
+    subprocess.run([quarto, "render", document], cwd=report_dir, check=True)
+    config = _read_yaml(report_dir / "_quarto.yml")
+    out = report_dir / (config.get("project", {}).get("output-dir") or ".")
+    stem = Path(document).stem
+    built = {}
+    for kind in ("html", "pdf"):
+        src = out / f"{stem}.{kind}"
+        if not src.is_file():
+            raise RuntimeError(f"quarto did not write {src}")
+        shutil.copy2(src, tmp / f"report.{kind}")
+        built[kind] = tmp / f"report.{kind}"
+    return built
+
+
+# ---------------------------------------------------------------- fallback: text level
+
+
+@dataclass
+class Source:
+    """The expanded document: its lines, and for each the file and line it came from."""
+
+    lines: list[str]
+    origin: list[tuple[Path, int]]
+
+    def error(self, index: int, problem: str) -> RenderSyntaxError:
+        path, line = self.origin[index]
+        return RenderSyntaxError(path, line, problem)
+
+
+SHORTCODE = re.compile(r"\{\{<\s*(\S+)\s*(.*?)\s*>\}\}")
+FENCE = re.compile(r"^(\s{0,3})(`{3,}|~{3,})\s*(.*)$")
+DIV_FENCE = re.compile(r"^\s{0,3}(:{3,})\s*(.*?)\s*$")
+HEADING = re.compile(r"^#{1,6}\s.*?\{([^}]*)\}\s*$")
+REF = re.compile(r"(?<![\w.@])@([A-Za-z]+)-([\w:-]*\w)")
+ATTR_TOKEN = re.compile(r'\s*(?:#([\w:.-]+)|\.([\w-]+)|([\w-]+)=(?:"([^"]*)"|(\S+)))')
+
+
+def _read_yaml(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        raise InputError(path, "file not found") from None
+    except yaml.YAMLError as exc:
+        raise InputError(path, f"invalid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise InputError(path, "expected a YAML mapping")
+    return data
+
+
+def split_front_matter(path: Path) -> tuple[dict, list[str], int]:
+    """Front matter (parsed), the body lines, and the line number of the body's first line."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    if lines and lines[0].strip() == "---":
+        for i in range(1, len(lines)):
+            if lines[i].strip() in ("---", "..."):
+                try:
+                    meta = yaml.safe_load("\n".join(lines[1:i])) or {}
+                except yaml.YAMLError as exc:
+                    raise InputError(path, f"invalid front matter: {exc}") from None
+                return meta, lines[i + 1 :], i + 2
+        raise RenderSyntaxError(path, 1, "front matter opened with '---' but never closed")
+    return {}, lines, 1
+
+
+def expand_includes(report_dir: Path, path: Path, lines: list[str], first: int,
+                    stack: tuple[Path, ...] = ()) -> Source:
+    """Replace each ``{{< include f >}}`` line by f's lines (recursively), keeping origins."""
+    out = Source([], [])
+    for n, line in enumerate(lines, start=first):
+        m = re.fullmatch(r"\s*\{\{<\s*include\s+(\S+)\s*>\}\}\s*", line)
+        if not m:
+            if re.search(r"\{\{<\s*include\b", line):
+                raise RenderSyntaxError(path, n, "include shortcode must stand alone on its line")
+            out.lines.append(line)
+            out.origin.append((path, n))
+            continue
+        target = (report_dir / m.group(1).lstrip("/")).resolve()
+        if not target.is_file():
+            raise RenderSyntaxError(path, n, f"included file not found: {m.group(1)}")
+        if target in stack:
+            raise RenderSyntaxError(path, n, f"include cycle through {m.group(1)}")
+        sub = target.read_text(encoding="utf-8").splitlines()
+        inner = expand_includes(report_dir, target, sub, 1, (*stack, target))
+        out.lines += inner.lines
+        out.origin += inner.origin
+    return out
+
+
+def parse_attrs(text: str) -> tuple[str | None, list[str], dict[str, str]] | None:
+    """Pandoc attribute text ``#id .class key="v"`` -> (id, classes, attrs); None if malformed."""
+    ident, classes, attrs, pos = None, [], {}, 0
+    text = text.strip()
+    while pos < len(text):
+        m = ATTR_TOKEN.match(text, pos)
+        if not m:
+            return None
+        if m.group(1):
+            ident = m.group(1)
+        elif m.group(2):
+            classes.append(m.group(2))
+        else:
+            attrs[m.group(3)] = m.group(4) if m.group(4) is not None else m.group(5)
+        pos = m.end()
+    return ident, classes, attrs
+
+
+def lookup_meta(meta: dict, key: str):
+    value = meta
+    for part in key.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return None
+        value = value[part]
+    return value
+
+
+def _check_div(src: Source, i: int, attr_text: str, labels: dict) -> None:
+    parsed = parse_attrs(attr_text[1:-1]) if attr_text.startswith("{") else None
+    if not attr_text.endswith("}") or parsed is None:
+        raise src.error(i, f"unsupported div '::: {attr_text}'")
+    ident, classes, attrs = parsed
+    if ident and ident.startswith(("fig-", "tbl-")) and not classes:
+        extra = set(attrs) - ({"fig-alt"} if ident.startswith("fig-") else set())
+        if extra:
+            raise src.error(i, f"unsupported attribute(s) {sorted(extra)} on div #{ident}")
+        _add_label(src, i, ident, labels)
+        return
+    if classes in (["content-visible"], ["content-hidden"]) and not ident:
+        if len(attrs) != 1 or next(iter(attrs)) not in ("when-format", "unless-format"):
+            raise src.error(i, f"{classes[0]} needs exactly one when-format or unless-format")
+        fmt = next(iter(attrs.values()))
+        if fmt not in KNOWN_FORMATS:
+            raise src.error(i, f"unknown format {fmt!r} (known: {sorted(KNOWN_FORMATS)})")
+        return
+    raise src.error(i, f"unsupported div '::: {attr_text}' (figure, table and "
+                       "content-visible/content-hidden divs only)")
+
+
+def _add_label(src: Source, i: int, label: str, labels: dict) -> None:
+    if label in labels:
+        path, line = src.origin[labels[label]]
+        raise src.error(i, f"duplicate label #{label} (first at {path}:{line})")
+    labels[label] = i
+
+
+def check_and_substitute(src: Source, meta: dict) -> str:
+    """Validate every line against the supported syntax and resolve meta shortcodes."""
+    labels: dict[str, int] = {}
+    refs: list[tuple[int, str]] = []
+    fence: str | None = None
+    depth: list[int] = []
+    out = []
+    for i, line in enumerate(src.lines):
+        fm = FENCE.match(line)
+        if fence is not None:
+            if fm and fm.group(2)[0] == fence[0] and len(fm.group(2)) >= len(fence) \
+                    and not fm.group(3):
+                fence = None
+            elif "{{<" in line:
+                raise src.error(i, "shortcode inside a code or raw block is not supported")
+            out.append(line)
+            continue
+        if fm:
+            info = fm.group(3).strip()
+            if info.startswith("{") and not re.fullmatch(r"\{(=html|=typst|\.[\w-]+)\}", info):
+                raise src.error(i, f"unsupported code block '{info}' (executable cells and "
+                                   "raw formats other than =html/=typst)")
+            fence = fm.group(2)
+            out.append(line)
+            continue
+        dm = DIV_FENCE.match(line)
+        if dm:
+            if dm.group(2):
+                _check_div(src, i, dm.group(2), labels)
+                depth.append(i)
+            elif not depth:
+                raise src.error(i, "':::' closes a div that was never opened")
+            else:
+                depth.pop()
+        hm = HEADING.match(line)
+        if hm:
+            parsed = parse_attrs(hm.group(1))
+            if parsed is None or parsed[2] or set(parsed[1]) - {"unnumbered", "unlisted"} or (
+                    parsed[0] and not parsed[0].startswith("sec-")):
+                raise src.error(i, f"unsupported heading attributes {{{hm.group(1)}}} "
+                                   "(only {#sec-name}, .unnumbered, .unlisted)")
+            if parsed[0]:
+                _add_label(src, i, parsed[0], labels)
+        line = _substitute_meta(src, i, line, meta)
+        for m in REF.finditer(line):
+            refs.append((i, m.group(0)[1:]))
+        out.append(line)
+    if fence is not None:
+        raise src.error(len(src.lines) - 1, "code block never closed")
+    if depth:
+        raise src.error(depth[-1], "div opened here is never closed with ':::'")
+    for i, ref in refs:
+        kind = ref.split("-", 1)[0]
+        if kind not in ("fig", "tbl"):
+            raise src.error(i, f"unsupported cross reference @{ref} (only @fig- and @tbl-; "
+                               "link to sections with [text](#sec-name))")
+        if ref not in labels:
+            raise src.error(i, f"cross reference @{ref} has no matching label #{ref}")
+    return "\n".join(out) + "\n"
+
+
+def _substitute_meta(src: Source, i: int, line: str, meta: dict) -> str:
+    def replace(m: re.Match) -> str:
+        name, arg = m.group(1), m.group(2)
+        if name != "meta":
+            raise src.error(i, f"unsupported shortcode '{m.group(0)}' (only include and meta)")
+        value = lookup_meta(meta, arg)
+        if value is None or isinstance(value, dict | list):
+            what = "missing" if value is None else "not a single value"
+            raise src.error(i, f"meta key {arg!r} is {what} in front matter/metadata-files")
+        text = str(value).lower() if isinstance(value, bool) else str(value)
+        if "\n" in text:
+            raise src.error(i, f"meta key {arg!r} spans several lines")
+        return text
+
+    line = SHORTCODE.sub(replace, line)
+    if "{{<" in line:
+        raise src.error(i, "malformed shortcode (expected '{{< name args >}}')")
+    return line
+
+
+# ---------------------------------------------------------------- fallback: pandoc + typst
+
+
+def _pandoc() -> str:
+    import pypandoc
+
+    return pypandoc.get_pandoc_path()
+
+
+def _header_files(report_dir: Path, value) -> list[Path]:
+    items = value if isinstance(value, list) else [value] if value else []
+    files = []
+    for item in items:
+        name = item.get("file") if isinstance(item, dict) else item
+        path = report_dir / name
+        if not path.is_file():
+            raise InputError(report_dir / "_quarto.yml", f"include-in-header file missing: {path}")
+        files.append(path)
+    return files
+
+
+def document_date(value) -> str | None:
+    """``today`` means the build's day: SOURCE_DATE_EPOCH's if set, so rebuilds agree."""
+    if value is None:
+        return None
+    if str(value) in ("today", "now", "last-modified"):
+        epoch = os.environ.get("SOURCE_DATE_EPOCH")
+        day = (dt.datetime.fromtimestamp(int(epoch), dt.UTC) if epoch else dt.datetime.now(dt.UTC))
+        return day.date().isoformat()
+    return str(value)
+
+
+def _render_fallback(report_dir: Path, tmp: Path, document: str) -> dict[str, Path]:
+    qmd = report_dir / document
+    config = _read_yaml(report_dir / "_quarto.yml") if (report_dir / "_quarto.yml").is_file() \
+        else {}
+    front, body, first = split_front_matter(qmd)
+    meta: dict = {}
+    for name in config.get("metadata-files") or []:
+        meta.update(_read_yaml(report_dir / name))
+    meta.update({k: v for k, v in front.items() if k != "format"})
+    formats = config.get("format") or {}
+    html_opts = {**(formats.get("html") or {}), **((front.get("format") or {}).get("html") or {})}
+    typst_opts = {**(formats.get("typst") or {}),
+                  **((front.get("format") or {}).get("typst") or {})}
+
+    text = check_and_substitute(expand_includes(report_dir, qmd, body, first), meta)
+    md = tmp / "report.md"
+    md.write_text(text, encoding="utf-8")
+    docmeta = {k: meta[k] for k in ("title", "subtitle", "lang") if k in meta}
+    date = document_date(meta.get("date"))
+    if date:
+        docmeta["date"] = date
+    metafile = tmp / "meta.yml"
+    metafile.write_text(yaml.safe_dump(docmeta, allow_unicode=True), encoding="utf-8")
+    lua = resources.files("helpers") / "crossref.lua"
+    common = [_pandoc(), str(md), "-f", "markdown-raw_html-raw_tex", "--lua-filter", str(lua),
+              "--metadata-file", str(metafile), "--resource-path", str(report_dir)]
+
+    css = tmp / "report.css"
+    css.write_text(HTML_CSS, encoding="utf-8")
+    html_out = tmp / "report.html"
+    cmd = [*common, "-t", "html5", "--standalone", "--embed-resources", "--css", str(css),
+           "-M", "crossref-target=html", "-o", str(html_out)]
+    if html_opts.get("toc"):
+        cmd.append("--toc")
+    for header in _header_files(report_dir, html_opts.get("include-in-header")):
+        cmd += ["--include-in-header", str(header)]
+    _run(cmd, qmd)
+
+    font = str(typst_opts.get("mainfont") or "Noto Serif CJK SC")
+    check_cjk_font(font)
+    typ = tmp / "report.typ"
+    template = resources.files("helpers") / "report.typ"
+    cmd = [*common, "-t", "typst", "--template", str(template), "-M", "crossref-target=typst",
+           "-M", f"crossref-root={report_dir}", "-V", f"mainfont={font}",
+           "-V", f"papersize={typst_opts.get('papersize', 'a4')}",
+           "-V", f"fontsize={typst_opts.get('fontsize', '10.5pt')}",
+           "-V", f"page-numbering={typst_opts.get('page-numbering', '1')}", "-o", str(typ)]
+    if typst_opts.get("toc"):
+        cmd.append("--toc")
+    _run(cmd, qmd)
+    pdf = tmp / "report.pdf"
+    _typst_compile(typ, pdf, qmd)
+    return {"html": html_out, "pdf": pdf}
+
+
+def _run(cmd: list[str], qmd: Path) -> None:
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise InputError(qmd, f"pandoc failed: {proc.stderr.strip()}")
+
+
+def _typst_compile(typ: Path, pdf: Path, qmd: Path) -> None:
+    """Compile with root '/' (images carry absolute paths) and the build's timestamp."""
+    import typst
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    try:
+        typst.compile(str(typ), output=str(pdf), root="/",
+                      font_paths=[str(p) for p in default_font_paths()],
+                      timestamp=int(epoch) if epoch else None)
+    except typst.TypstError as exc:
+        raise InputError(qmd, f"typst failed: {exc}") from None
