@@ -1,0 +1,127 @@
+"""The codebook loads, matches leftmost-longest, resolves names, and rejects bad edits."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from helpers.codebook import load_codebook
+from helpers.errors import InputError
+
+CODEBOOK = Path(__file__).resolve().parents[1] / "codebook"
+
+
+@pytest.fixture(scope="module")
+def cb():
+    return load_codebook(CODEBOOK)
+
+
+def test_all_divisions_with_unique_tiles(cb):
+    table = cb.places_table()
+    assert len(table) == 33  # 31 mainland divisions + Hong Kong + Macao
+    assert table["type"].value_counts().to_dict() == {
+        "province": 22, "municipality": 4, "autonomous-region": 5, "sar": 2}
+    assert not table.duplicated(["grid_row", "grid_col"]).any()
+    assert set(cb.regions["greater-bay-area"].members) == {"guangdong", "hong-kong", "macao"}
+
+
+def _hits(cb, text):
+    return [(m.text, m.entity_type, m.entity_id, m.sector_id) for m in cb.find_terms(text)]
+
+
+def test_longest_match_wins(cb):
+    hits = _hits(cb, "The Yangtze River Delta leads in new energy vehicles and new energy storage.")
+    assert hits[0] == ("Yangtze River Delta", "region", "yangtze-river-delta", None)
+    assert hits[1] == ("new energy vehicles", "sector", "new-energy-vehicles", "vehicles")
+    assert hits[2][:3] == ("new energy", "sector", "new-energy")
+    assert _hits(cb, "Beijing-Tianjin-Hebei")[0][2] == "beijing-tianjin-hebei"
+    assert _hits(cb, "AI plus programmes")[0][2] == "ai-plus"
+
+
+def test_translation_variants_and_paraphrases(cb):
+    ids = [h[2] for h in _hits(cb, "the delta of the river of the pearls builds intelligent "
+                                     "calculation clusters and large linguistic models")]
+    assert ids == ["pearl-river-delta", "computing-clusters", "large-language-models"]
+
+
+def test_capitals_match_case_sensitively_and_on_word_boundaries(cb):
+    assert [h[0] for h in _hits(cb, "NEVs and LLM, AI")] == ["NEVs", "LLM", "AI"]
+    assert _hits(cb, "nev llm said ai aids CHAIN chips") == [
+        ("chips", "sector", "integrated-circuits", "semiconductors")]
+
+
+def test_chinese_terms_match_without_spaces(cb):
+    hits = _hits(cb, "上海市加快发展集成电路和人工智能，长三角布局6G。")
+    assert [h[2] for h in hits] == ["shanghai", "integrated-circuits", "artificial-intelligence",
+                                    "yangtze-river-delta", "next-generation-communications"]
+
+
+def test_resolve_names_aliases_and_ids(cb):
+    assert cb.resolve("Pearl River Delta") == ("region", "pearl-river-delta")
+    assert cb.resolve("xizang") == ("place", "tibet")
+    assert cb.resolve("Guangxi Zhuang Autonomous Region") == ("place", "guangxi")
+    assert cb.resolve("新能源汽车") == ("sector", "vehicles")
+    assert cb.resolve("new energy vehicles") == ("sector", "vehicles")
+    assert cb.resolve("tech-intensive industries") == ("sector", "tech-industries")
+    with pytest.raises(KeyError):
+        cb.resolve("Atlantis")
+
+
+def test_tables_for_charts(cb):
+    sectors = cb.sectors_table()
+    assert list(sectors.columns) == ["sector_id", "name_en", "name_zh", "n_technologies"]
+    assert sectors.set_index("sector_id").loc["vehicles", "n_technologies"] == 2
+
+
+def test_find_terms_is_fast(cb):
+    import time
+    text = ("Guangdong and the Yangtze River Delta plan to develop chips, NEVs, drones and "
+            "other things in the coming years while the economy grows. ") * 2500
+    t0 = time.perf_counter()
+    n = len(cb.find_terms(text))
+    assert n == 5 * 2500
+    assert time.perf_counter() - t0 < 2.0
+
+
+# -- validation -------------------------------------------------------------------------------
+
+def _broken(tmp_path, filename, edit):
+    folder = tmp_path / "codebook"
+    shutil.copytree(CODEBOOK, folder)
+    path = folder / filename
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    edit(data)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return folder, path
+
+
+@pytest.mark.parametrize("filename, edit, problem", [
+    ("places.yaml", lambda d: d["places"][1]["aliases"].append("Beijing"), "duplicate alias"),
+    ("sectors.yaml", lambda d: d["technologies"][0]["terms"].append("Shanghai"),
+     "duplicate alias"),
+    ("places.yaml", lambda d: d["regions"][0]["members"].append("atlantis"), "unknown member"),
+    ("sectors.yaml", lambda d: d["technologies"][0].update(sector_id="chips"), "unknown parent"),
+    ("sectors.yaml", lambda d: d["sectors"][0]["terms"].append("  "), "empty term"),
+    ("sectors.yaml", lambda d: d["sectors"].append(dict(d["sectors"][0], terms=["x-ray"])),
+     "duplicate id"),
+    ("places.yaml", lambda d: d["places"][0].pop("name_zh"), "missing field 'name_zh'"),
+    ("places.yaml", lambda d: d["places"][0].update(grid_row=d["places"][1]["grid_row"],
+                                                    grid_col=d["places"][1]["grid_col"]),
+     "grid tile"),
+])
+def test_validation_errors_name_file_and_problem(tmp_path, filename, edit, problem):
+    folder, path = _broken(tmp_path, filename, edit)
+    with pytest.raises(InputError) as err:
+        load_codebook(folder)
+    assert str(path) in str(err.value) and problem in str(err.value)
+
+
+def test_malformed_yaml(tmp_path):
+    folder = tmp_path / "codebook"
+    shutil.copytree(CODEBOOK, folder)
+    (folder / "sectors.yaml").write_text("sectors: [unclosed\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"sectors\.yaml: malformed YAML"):
+        load_codebook(folder)
