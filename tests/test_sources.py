@@ -1,0 +1,164 @@
+"""The manifest: the seed loads, and every kind of bad entry or file stops with one clear message."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from helpers import paths, schemas
+from helpers.errors import InputError
+from helpers.sources import Source, load_manifest, read_text, sources_table
+
+TEXT = "Shanghai backs chips.\nGuangdong backs robots.\n"
+
+
+def _entry(file: str = "a.txt", data: bytes = TEXT.encode(), **fields) -> dict:
+    entry = {
+        "id": "a", "title": "A", "outlet": "O", "url": "https://example.org/a",
+        "date": "2025-01-27", "language": "en", "kind": "primary", "file": file,
+        "sha256": hashlib.sha256(data).hexdigest(),
+    }
+    entry.update(fields)
+    return entry
+
+
+def _manifest(tmp_path: Path, entries: list[dict], files: dict[str, bytes] | None = None) -> Path:
+    for name, data in (files if files is not None else {"a.txt": TEXT.encode()}).items():
+        (tmp_path / name).write_bytes(data)
+    path = tmp_path / "manifest.yaml"
+    path.write_text(yaml.safe_dump({"sources": entries}, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def _fails(path: Path, *needles: str) -> str:
+    with pytest.raises(InputError) as info:
+        load_manifest(path)
+    message = str(info.value)
+    for needle in needles:
+        assert needle in message, message
+    return message
+
+
+def test_seed_manifest_loads_with_its_files():
+    sources = load_manifest(paths.MANIFEST)
+    assert [s.id for s in sources] == ["morningexpress-2025-01", "xinhua-2025-01-27"]
+    seed, reference = sources
+    assert (seed.kind, seed.retells, seed.fmt, seed.is_text) == ("secondary", reference.id,
+                                                                 "txt", True)
+    assert not reference.is_text
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        seed.id = "other"  # type: ignore[misc]
+    assert read_text(seed, paths.RAW).count("\n") == 8
+
+
+def test_sources_table_lists_reference_with_zero_sizes():
+    sources = load_manifest(paths.MANIFEST)
+    empty_p = pd.DataFrame({"source_id": pd.Series([], dtype=str)})
+    table = sources_table(sources, {"morningexpress-2025-01": 10}, empty_p, empty_p)
+    schemas.SOURCES.validate(table)
+    ref = table.set_index("source_id").loc["xinhua-2025-01-27"]
+    assert (ref.n_chars, ref.n_paragraphs, ref.n_sentences) == (0, 0, 0)
+    assert pd.isna(ref.retells)
+
+
+def test_unquoted_yaml_date_and_bom(tmp_path):
+    data = "\ufeffShanghai backs chips.\n".encode()
+    path = _manifest(tmp_path, [_entry(data=data)], {"a.txt": data})
+    (source,) = load_manifest(path)
+    assert source.date == "2025-01-27"
+    assert read_text(source, tmp_path) == "Shanghai backs chips.\n"
+
+
+def test_malformed_yaml(tmp_path):
+    path = tmp_path / "manifest.yaml"
+    path.write_text("sources:\n  - id: a\n    title: [unclosed\n", encoding="utf-8")
+    _fails(path, str(path), "malformed YAML", "line")
+
+
+def test_top_level_key_required(tmp_path):
+    path = tmp_path / "manifest.yaml"
+    path.write_text("- id: a\n", encoding="utf-8")
+    _fails(path, str(path), "`sources`")
+
+
+@pytest.mark.parametrize(
+    ("change", "needles"),
+    [
+        ({"sha256": None}, ["entry 'a'", "missing required field", "sha256"]),
+        ({"id": None}, ["entry #1", "missing required field", "id"]),
+        ({"retell": "b"}, ["entry 'a'", "unknown field", "retell"]),
+        ({"language": "it"}, ["entry 'a'", "unknown language 'it'"]),
+        ({"kind": "blog"}, ["entry 'a'", "unknown kind 'blog'"]),
+        ({"date": "27/01/2025"}, ["entry 'a'", "date '27/01/2025'"]),
+        ({"date": "2025-13"}, ["entry 'a'", "date '2025-13'"]),
+        ({"retells": "nobody"}, ["entry 'a'", "retells 'nobody'", "not another id"]),
+        ({"retells": "a"}, ["entry 'a'", "retells 'a'"]),
+        ({"id": "a:b"}, ["entry 'a:b'", "id must use"]),
+        ({"file": "../a.txt"}, ["entry 'a'", "inside the raw folder"]),
+        ({"sha256": "ABC"}, ["entry 'a'", "sha256"]),
+    ],
+)
+def test_bad_entry_names_manifest_entry_and_problem(tmp_path, change, needles):
+    entry = {k: v for k, v in {**_entry(), **change}.items() if v is not None}
+    path = _manifest(tmp_path, [entry])
+    _fails(path, str(path), *needles)
+
+
+def test_duplicate_id(tmp_path):
+    path = _manifest(tmp_path, [_entry(), _entry()])
+    _fails(path, str(path), "duplicate id 'a'")
+
+
+def test_text_source_must_be_txt_or_md(tmp_path):
+    data = b"a,b\n1,2\n"
+    path = _manifest(tmp_path, [_entry("a.csv", data)], {"a.csv": data})
+    _fails(path, str(path), "entry 'a'", ".txt or .md")
+
+
+def test_reference_csv_is_checked_but_allowed(tmp_path):
+    data = b"fact_id,claim\nX1,chips\n"
+    path = _manifest(tmp_path, [_entry("a.csv", data, kind="reference")], {"a.csv": data})
+    assert load_manifest(path)[0].kind == "reference"
+
+
+def test_missing_file(tmp_path):
+    path = _manifest(tmp_path, [_entry("gone.txt")])
+    _fails(path, str(tmp_path / "gone.txt"), "file not found", "'a'")
+
+
+@pytest.mark.parametrize("data", [b"", b"\xef\xbb\xbf", b"  \n\n"])
+def test_empty_file(tmp_path, data):
+    path = _manifest(tmp_path, [_entry(data=data)], {"a.txt": data})
+    _fails(path, str(tmp_path / "a.txt"), "file is empty", "'a'")
+
+
+def test_not_utf8_says_at_which_byte(tmp_path):
+    data = "Shanghai ".encode() + "città".encode("latin-1")
+    path = _manifest(tmp_path, [_entry(data=data)], {"a.txt": data})
+    _fails(path, str(tmp_path / "a.txt"), "not valid UTF-8 at byte 13", "0xe0", "'a'")
+
+
+def test_checksum_mismatch_shows_expected_and_actual(tmp_path):
+    good = _entry()
+    edited = TEXT.replace("chips", "chip").encode()
+    path = _manifest(tmp_path, [good], {"a.txt": edited})
+    _fails(path, str(tmp_path / "a.txt"), "checksum mismatch", "'a'",
+           f"expected {good['sha256']}", f"actual {hashlib.sha256(edited).hexdigest()}")
+
+
+def test_read_text_rechecks_the_file(tmp_path):
+    path = _manifest(tmp_path, [_entry()])
+    (source,) = load_manifest(path)
+    (tmp_path / "a.txt").write_text("changed since loading\n", encoding="utf-8")
+    with pytest.raises(InputError, match="checksum mismatch"):
+        read_text(source, tmp_path)
+
+
+def test_source_is_plain_data():
+    s = Source("a", "t", "o", "u", "2025-01", "zh", "primary", "x.md", "0" * 64)
+    assert (s.fmt, s.retells, s.note) == ("md", None, None)
