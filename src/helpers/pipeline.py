@@ -178,7 +178,7 @@ def code_files(stage: Stage) -> list[str]:
         )
         pending = _imported_helpers(source)
     else:
-        pending = {"render"}
+        pending = {"render", "findings"}  # what _run_render calls
     seen: set[str] = set()
     while pending:
         module = pending.pop()
@@ -346,13 +346,21 @@ def provenance(pipeline: Pipeline) -> dict:
 
 
 def _run_render(stage: Stage, pipeline: Pipeline, staging: Path, engine: str) -> None:
-    from helpers import render
-    from helpers.storage import write_json
+    """Render from a copy of report/ that also holds this run's provenance table."""
+    from helpers import findings, render, storage
 
     source = paths.ROOT / Path(stage.render).parent
     work = staging / "_source"
     shutil.copytree(source, work, ignore=shutil.ignore_patterns("_output", ".quarto"))
-    write_json(work / "_generated" / "provenance.json", provenance(pipeline))
+    record = provenance(pipeline)
+    record["renderer"] = (
+        "quarto"
+        if engine == "quarto" or (engine == "auto" and shutil.which("quarto"))
+        else "pandoc + typst (Quarto not on PATH)"
+    )
+    storage.write_text(
+        work / "_generated" / "tables" / "provenance.md", findings.provenance_markdown(record)
+    )
     out = staging / Path(stage.outputs[0]).parent
     try:
         render.render_report(work, out, engine=engine)

@@ -1,0 +1,314 @@
+"""What the report says, computed from the tidy tables: key numbers and the report's tables.
+
+The report's prose never types a number: it reads ``numbers.*`` from the YAML written here
+(``{{< meta numbers.key >}}``), and its tables are Markdown files generated here. Every cell
+that may hold text from a source goes through ``md_escape``, so a source cannot inject markup,
+shortcodes or cross references into the report.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from helpers import storage
+
+# Every ASCII punctuation character can be backslash-escaped in Pandoc Markdown, and then stands
+# for itself: no HTML, no emphasis, no link, no citation or cross reference, no shortcode.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|@$~^&:;\"'=%])")
+
+RELATION_ORDER = {"priority": 0, "achievement": 1, "context": 2}
+CLASS_LABELS = {
+    "agrees": "agrees with the primary",
+    "omitted_by_article": "omitted by the article",
+    "added_by_article": "added by the article",
+    "misattributed": "misattributed",
+    "framing_only_in_article": "framing found only in the article",
+    "not_coded": "not coded (no place or sector)",
+}
+
+
+def md_escape(value) -> str:
+    """Text made safe for a Markdown table cell (any source text goes through this)."""
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
+        return ""
+    text = " ".join(str(value).split())
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def markdown_table(df: pd.DataFrame, headers: Mapping[str, str]) -> str:
+    """A pipe table of ``df``'s columns named in ``headers`` (column -> header), escaped."""
+    head = "| " + " | ".join(headers.values()) + " |"
+    rule = "|" + "|".join("---" for _ in headers) + "|"
+    rows = [
+        "| " + " | ".join(md_escape(row[c]) for c in headers) + " |" for _, row in df.iterrows()
+    ]
+    return "\n".join([head, rule, *rows]) + "\n"
+
+
+class Labels:
+    """Display names from the codebook: 'Shanghai (上海)', 'Semiconductors', 'Pearl River Delta'."""
+
+    def __init__(self, codebook):
+        self.codebook = codebook
+
+    def place(self, place_id: str | None, *, chinese: bool = True) -> str:
+        if place_id is None or pd.isna(place_id) or place_id == "":
+            return "(general)"
+        entry = self.codebook.places.get(place_id) or self.codebook.regions.get(place_id)
+        if entry is None:
+            return place_id
+        return f"{entry.name_en} ({entry.name_zh})" if chinese else entry.name_en
+
+    def sector(self, sector_id: str | None) -> str:
+        if sector_id is None or pd.isna(sector_id) or sector_id == "":
+            return "(none)"
+        return self.codebook.sectors[sector_id].name_en
+
+
+def _join(items) -> str:
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def key_numbers(tables: Mapping[str, pd.DataFrame], codebook) -> dict:
+    """Every number (and data-derived phrase) the report's prose uses, under ``numbers``."""
+    labels = Labels(codebook)
+
+    def place(place_id):
+        return labels.place(place_id, chinese=False)
+
+    sources, sentences = tables["sources"], tables["sentences"]
+    corrections, codings = tables["corrections_applied"], tables["codings"]
+    matrix, claims = tables["priority_matrix"], tables["framing_claims"]
+    reference, tri = tables["reference_codings"], tables["triangulation"]
+
+    kept = codings[codings["status"] != "rejected"]
+    provinces = matrix[(matrix["place_level"] == "province")]
+    priorities = provinces[provinces["relation"] == "priority"]
+    per_place = (
+        priorities.groupby("place_id")["sector_id"]
+        .nunique()
+        .sort_values(ascending=False, kind="stable")
+    )
+    per_sector = (
+        priorities.groupby("sector_id")["place_id"]
+        .nunique()
+        .sort_values(ascending=False, kind="stable")
+    )
+    top_places = per_place[per_place == per_place.max()].index if len(per_place) else []
+    top_sectors = per_sector[per_sector == per_sector.max()].index if len(per_sector) else []
+    single = per_sector[per_sector == 1]
+    comparative = claims[claims["comparative"]]
+    comparators = sorted(
+        {c for cell in comparative["comparators"].dropna() for c in cell.split(";") if c}
+    )
+    classes = tri["class"].value_counts()
+    misattributed = tri[tri["class"] == "misattributed"]
+    text_sources = sources[sources["kind"] != "reference"]
+
+    numbers = {
+        "n_sources": len(sources),
+        "n_text_sources": len(text_sources),
+        "n_reference_sources": int((sources["kind"] == "reference").sum()),
+        "n_paragraphs": int(text_sources["n_paragraphs"].sum()),
+        "n_sentences": len(sentences),
+        "n_repairs": int((corrections["action"] == "repair").sum()),
+        "n_kept_glitches": int((corrections["action"] == "keep").sum()),
+        "codebook_places": len(codebook.places),
+        "codebook_regions": len(codebook.regions),
+        "codebook_sectors": len(codebook.sectors),
+        "codebook_technologies": len(codebook.technologies),
+        "n_mentions": len(tables["mentions"]),
+        "n_codings": len(kept),
+        "n_adjudicated": int((codings["status"] != "auto").sum()),
+        "n_rejected": int((codings["status"] == "rejected").sum()),
+        "n_added": int((codings["status"] == "added").sum()),
+        "n_ties": len(matrix),
+        "n_priority_ties": int((provinces["relation"] == "priority").sum()),
+        "n_achievement_ties": int((matrix["relation"] == "achievement").sum()),
+        "n_region_ties": int((matrix["place_level"] == "region").sum()),
+        "n_provinces_with_priority": int(priorities["place_id"].nunique()),
+        "n_sectors_with_priority": int(priorities["sector_id"].nunique()),
+        "top_places": _join(labels.place(p, chinese=False) for p in top_places),
+        "top_place_sectors": int(per_place.max()) if len(per_place) else 0,
+        "top_sectors": _join(labels.sector(s) for s in top_sectors),
+        "top_sector_provinces": int(per_sector.max()) if len(per_sector) else 0,
+        "n_single_province_sectors": len(single),
+        "single_province_bets": _join(
+            f"{labels.sector(s)} ({labels.place(priorities.loc[priorities['sector_id'] == s, 'place_id'].iloc[0], chinese=False)})"  # noqa: E501
+            for s in single.index
+        ),
+        "n_framing_claims": len(claims),
+        "n_comparative_claims": len(comparative),
+        "n_hedged_comparative": int(comparative["hedged"].sum()),
+        "n_flat_comparative": int((~comparative["hedged"]).sum()),
+        "comparators": _join(codebook_actor_name(c) for c in comparators),
+        "framing_dimensions": _join(
+            sorted({d.replace("-", " ") for d in comparative["dimension"]})
+        ),
+        "n_reference_facts": int(reference["fact_id"].nunique()),
+        "n_reference_ties": int(reference["place_id"].notna().sum()),
+        "misattributions": _join(
+            f"{labels.sector(r.sector_id)} given to {place(r.article_place_id)} where the "
+            f"primary names {place(r.reference_place_id)}"
+            for r in misattributed.itertuples()
+        ),
+    }
+    for cls in CLASS_LABELS:
+        numbers[f"tri_{cls}"] = int(classes.get(cls, 0))
+    return {"numbers": numbers}
+
+
+def codebook_actor_name(actor_id: str) -> str:
+    return {"united-states": "the United States", "europe": "Europe", "china": "China"}.get(
+        actor_id, actor_id.replace("-", " ")
+    )
+
+
+def report_tables(tables: Mapping[str, pd.DataFrame], codebook) -> dict[str, str]:
+    """Markdown tables for the report, by file name (without .md)."""
+    labels = Labels(codebook)
+    matrix = tables["priority_matrix"]
+
+    by_place = (
+        matrix.assign(
+            place=matrix["place_id"].map(labels.place),
+            level=matrix["place_level"],
+            item=[
+                f"{labels.sector(s)}{'' if r == 'priority' else f' ({r})'}"
+                for s, r in zip(matrix["sector_id"], matrix["relation"], strict=True)
+            ],
+            order=matrix["relation"].map(RELATION_ORDER),
+        )
+        .sort_values(["place", "order", "item"])
+        .groupby(["place", "level"], sort=False)
+        .agg(sectors=("item", "; ".join), n=("item", "size"))
+        .reset_index()
+        .sort_values(["level", "n", "place"], ascending=[False, False, True], kind="stable")
+    )
+    claims = tables["framing_claims"].sort_values(["sentence_id", "dimension"])
+    claims = claims.assign(
+        comparators_=claims["comparators"]
+        .fillna("")
+        .map(lambda c: _join(codebook_actor_name(a) for a in c.split(";") if a) or "none named"),
+        hedge=claims["hedged"].map({True: "hedged", False: "flat"}),
+        direction_=claims["direction"].str.replace("_", " "),
+        dimension_=claims["dimension"].str.replace("-", " "),
+    )
+    tri = tables["triangulation"]
+    summary = (
+        tri.assign(sector=tri["sector_id"].map(labels.sector))
+        .pivot_table(
+            index="sector", columns="class", values="row_id", aggfunc="count", fill_value=0
+        )
+        .reindex(columns=[c for c in CLASS_LABELS if c in set(tri["class"])], fill_value=0)
+        .reset_index()
+    )
+    problems = tri[tri["class"].isin(["misattributed", "omitted_by_article", "added_by_article"])]
+    problems = problems.assign(
+        class_=problems["class"].map(CLASS_LABELS),
+        sector=problems["sector_id"].map(labels.sector),
+        article=problems["article_place_id"].map(
+            lambda p: labels.place(p, chinese=False) if isinstance(p, str) else "—"
+        ),
+        primary=problems["reference_place_id"].map(
+            lambda p: labels.place(p, chinese=False) if isinstance(p, str) else "—"
+        ),
+        fact=problems["fact_id"].fillna("—"),
+    ).sort_values(["class_", "sector", "article", "primary"])
+    sources = tables["sources"].assign(sha=tables["sources"]["sha256"])
+    dictionary = tables["data_dictionary"]
+    return {
+        "priorities": markdown_table(
+            by_place,
+            {"place": "Province or region", "level": "Level", "n": "Ties", "sectors": "Sectors"},
+        ),
+        "framing": markdown_table(
+            claims,
+            {
+                "sentence_id": "Sentence",
+                "dimension_": "Dimension",
+                "comparators_": "Compared with",
+                "direction_": "Direction",
+                "hedge": "Hedged",
+                "evidence": "Evidence",
+            },
+        ),
+        "triangulation": markdown_table(
+            summary,
+            {
+                "sector": "Sector",
+                **{c: CLASS_LABELS[c] for c in summary.columns if c in CLASS_LABELS},
+            },
+        ),
+        "discrepancies": markdown_table(
+            problems,
+            {
+                "class_": "Class",
+                "sector": "Sector",
+                "article": "Article",
+                "primary": "Primary",
+                "fact": "Fact",
+            },
+        ),
+        "corrections": markdown_table(
+            tables["corrections_applied"],
+            {
+                "correction_id": "Id",
+                "action": "Action",
+                "found": "Found",
+                "replacement": "Stands as",
+                "reason": "Why",
+            },
+        ),
+        "sources": markdown_table(
+            sources,
+            {
+                "source_id": "Id",
+                "outlet": "Outlet",
+                "date": "Date",
+                "kind": "Kind",
+                "language": "Lang.",
+                "sha": "SHA-256",
+            },
+        ),
+        "data_dictionary": markdown_table(
+            dictionary,
+            {"table": "Table", "column": "Column", "dtype": "Type", "description": "Description"},
+        ),
+    }
+
+
+def provenance_markdown(record: Mapping) -> str:
+    """The run's parameters, versions and commit as a Markdown table for the appendix."""
+    rows = [("Git commit", record["commit"]), ("Python", record["python"])]
+    rows += [(f"{name}", version) for name, version in sorted(record["packages"].items())]
+    rows += [
+        (f"Parameter {stage}.{k}", v)
+        for stage, params in sorted(record["parameters"].items())
+        for k, v in sorted(params.items())
+    ]
+    rows += [
+        ("Renderer", record.get("renderer", "")),
+        ("SOURCE_DATE_EPOCH", record.get("source_date_epoch", "")),
+    ]
+    return markdown_table(
+        pd.DataFrame(rows, columns=["what", "value"]), {"what": "What", "value": "Value"}
+    )
+
+
+def write_report_inputs(tables: Mapping[str, pd.DataFrame], codebook, folder: Path) -> None:
+    """Write numbers.yml and tables/*.md under the report's generated folder."""
+    numbers = key_numbers(tables, codebook)
+    storage.write_text(
+        folder / "numbers.yml", yaml.safe_dump(numbers, allow_unicode=True, sort_keys=True)
+    )
+    for name, text in report_tables(tables, codebook).items():
+        storage.write_text(folder / "tables" / f"{name}.md", text)

@@ -1,0 +1,184 @@
+"""The whole pipeline on a copy of the project: report contents, no-op rebuilds, determinism,
+incremental re-runs, and every kind of bad input stopping cleanly with outputs untouched.
+
+The copy runs with PYTHONPATH pointing at its own src/, so the runner, the notebooks' kernels and
+the helpers all work inside the copy and the real checkout's outputs are never touched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from helpers import paths
+
+pytestmark = pytest.mark.slow
+
+STAGES = ["ingest", "code", "compare", "charts", "report"]
+TITLE = "China's provinces and their technology priorities for 2025"
+
+
+def _copy_project(dest: Path) -> Path:
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=paths.ROOT, capture_output=True, check=True,
+    ).stdout.decode().split("\0")
+    for rel in filter(None, listed):
+        src = paths.ROOT / rel
+        if src.is_file():
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / rel)
+    return dest
+
+
+def pipeline(project: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(project / "src"), "SOURCE_DATE_EPOCH": "1738000000"}
+    return subprocess.run(
+        [sys.executable, "-m", "helpers.pipeline", *args],
+        cwd=project, env=env, capture_output=True, text=True, timeout=1200,
+    )
+
+
+def ran_stages(result: subprocess.CompletedProcess) -> list[str]:
+    return re.findall(r"^(\w+)\s+ran\b", result.stdout, flags=re.M)
+
+
+def digest(project: Path, *folders: str) -> dict[str, str]:
+    return {
+        p.relative_to(project).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for folder in folders
+        for p in sorted((project / folder).rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    project = _copy_project(tmp_path_factory.mktemp("project"))
+    result = pipeline(project)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert ran_stages(result) == STAGES
+    assert "report/_output/report.pdf" in result.stdout
+    return project
+
+
+def test_pdf_has_title_shanghai_captions_and_chinese(built):
+    reader = PdfReader(built / "report/_output/report.pdf")
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    assert len(reader.pages) >= 3
+    assert TITLE in " ".join(text.split())
+    assert "Shanghai" in text
+    assert "上海" in text
+    for raw in ("{{<", "@fig-", "@tbl-", ":::"):
+        assert raw not in text
+    assert re.search(r"Figure 1\b", text) and re.search(r"Table 1\b", text)
+
+
+def test_html_is_self_contained_and_holds_the_charts(built):
+    html = (built / "report/_output/report.html").read_text(encoding="utf-8")
+    assert TITLE in html.replace("&#39;", "'").replace("&rsquo;", "'").replace("’", "'")
+    assert "vegaEmbed" in html and "Shanghai" in html
+    assert not re.search(r"""<script[^>]+src=["']https?:""", html)
+    assert not re.search(r"""<link[^>]+href=["']https?:""", html)
+
+
+def test_second_run_runs_nothing_and_is_fast(built):
+    started = time.perf_counter()
+    result = pipeline(built)
+    seconds = time.perf_counter() - started
+    assert result.returncode == 0, result.stderr
+    assert ran_stages(result) == []
+    assert result.stdout.count("skipped") == len(STAGES)
+    assert seconds < 2.0
+
+
+def test_forced_rebuild_is_byte_identical(built):
+    before = digest(built, "data/processed", "report/_generated/figures", "report/_output")
+    result = pipeline(built, "--force")
+    assert result.returncode == 0, result.stderr
+    assert ran_stages(result) == STAGES
+    after = digest(built, "data/processed", "report/_generated/figures", "report/_output")
+    assert after == before
+
+
+def test_dry_run_explains_and_a_reference_change_reruns_only_its_dependants(built):
+    facts = built / "data/raw/xinhua-2025-01-27.facts.csv"
+    manifest = built / "data/raw/manifest.yaml"
+    old_sha = hashlib.sha256(facts.read_bytes()).hexdigest()
+    facts.write_text(facts.read_text(encoding="utf-8").replace(
+        "Build a fusion reactor research facility", "Build a fusion research facility"),
+        encoding="utf-8")
+    new_sha = hashlib.sha256(facts.read_bytes()).hexdigest()
+    manifest.write_text(manifest.read_text().replace(old_sha, new_sha))
+
+    dry = pipeline(built, "--dry-run")
+    assert dry.returncode == 0 and ran_stages(dry) == []
+    assert "ingest  would run: changed: data/raw/manifest.yaml" in dry.stdout
+    assert "compare  would run" in dry.stdout or "compare would run" in dry.stdout
+
+    result = pipeline(built)
+    assert result.returncode == 0, result.stderr
+    assert ran_stages(result) == ["ingest", "compare", "charts", "report"]  # code: cut off
+    assert re.search(r"^code\s+skipped", result.stdout, flags=re.M)
+
+
+def _break(project: Path, rel: str, edit) -> None:
+    path = project / rel
+    edit(path)
+
+
+BAD_INPUTS = {
+    "corrupt manifest YAML": (
+        lambda p: (p / "data/raw/manifest.yaml").write_text("sources: [\n  - id: x\n"),
+        (), "manifest.yaml", "YAML"),
+    "missing source file": (
+        lambda p: (p / "data/raw/000_5df365ae44afb922.txt").unlink(),
+        (), "000_5df365ae44afb922.txt", "missing|not found|does not exist"),
+    "non-UTF-8 source": (
+        lambda p: (p / "data/raw/000_5df365ae44afb922.txt").write_bytes(b"caf\xe9 \xff\n"),
+        (), "000_5df365ae44afb922.txt", "UTF-8"),
+    "empty source": (
+        lambda p: (p / "data/raw/000_5df365ae44afb922.txt").write_bytes(b""),
+        (), "000_5df365ae44afb922.txt", "empty"),
+    "duplicate id": (
+        lambda p: (p / "data/raw/manifest.yaml").write_text(
+            (p / "data/raw/manifest.yaml").read_text().replace(
+                "id: xinhua-2025-01-27", "id: morningexpress-2025-01")),
+        (), "manifest.yaml", "duplicate"),
+    "unknown parameter": (lambda p: None, ("--set", "ingest.colour=red"), "ingest",
+                          "unknown parameter 'colour'"),
+    "parameter of the wrong type": (lambda p: None, ("--set", "charts.year=next"), "charts",
+                                    "must be int"),
+    "codebook duplicate alias": (
+        lambda p: (p / "codebook/places.yaml").write_text(
+            (p / "codebook/places.yaml").read_text().replace("name_en: Anhui", "name_en: Hainan", 1)),
+        (), "places.yaml", "duplicate"),
+    "adjudication naming no coding": (
+        lambda p: (p / "data/annotations/adjudications.csv").open("a").write(
+            "reject,no-such-coding,,,,,,a reason\n"),
+        (), "adjudications.csv", "no-such-coding"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_INPUTS))
+def test_bad_input_stops_with_one_clear_line_and_outputs_untouched(built, tmp_path, case):
+    break_it, args, names, problem = BAD_INPUTS[case]
+    project = tmp_path / "p"
+    shutil.copytree(built, project, ignore=shutil.ignore_patterns("staging"))
+    before = digest(project, "data/processed", "report/_output", "report/_generated")
+    break_it(project)
+    result = pipeline(project, *args)
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert names in lines[0] and re.search(problem, lines[0], flags=re.I), lines[0]
+    assert digest(project, "data/processed", "report/_output", "report/_generated") == before
