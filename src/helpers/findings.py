@@ -122,6 +122,8 @@ def key_numbers(tables: Mapping[str, pd.DataFrame], codebook) -> dict:
         "n_repairs": int((corrections["action"] == "repair").sum()),
         "n_kept_glitches": int((corrections["action"] == "keep").sum()),
         "codebook_places": len(codebook.places),
+        "codebook_mainland": sum(p.type != "sar" for p in codebook.places.values()),
+        "codebook_sars": sum(p.type == "sar" for p in codebook.places.values()),
         "codebook_regions": len(codebook.regions),
         "codebook_sectors": len(codebook.sectors),
         "codebook_technologies": len(codebook.technologies),
@@ -304,11 +306,20 @@ def provenance_markdown(record: Mapping) -> str:
     )
 
 
-def write_report_inputs(tables: Mapping[str, pd.DataFrame], codebook, folder: Path) -> None:
-    """Write numbers.yml and tables/*.md under the report's generated folder."""
-    numbers = key_numbers(tables, codebook)
-    storage.write_text(
-        folder / "numbers.yml", yaml.safe_dump(numbers, allow_unicode=True, sort_keys=True)
-    )
+def write_report_inputs(
+    tables: Mapping[str, pd.DataFrame], codebook, folder: Path, captions: Mapping[str, str]
+) -> None:
+    """Write numbers.yml (key numbers and figure captions) and tables/*.md for the report.
+
+    Strings are Markdown-escaped: Quarto reads metadata values as Markdown.
+    """
+    meta = key_numbers(tables, codebook)
+    meta["captions"] = dict(captions)
+    meta = {
+        group: {k: md_escape(v) if isinstance(v, str) else v for k, v in values.items()}
+        for group, values in meta.items()
+    }
+    storage.write_text(folder / "numbers.yml",
+                       yaml.safe_dump(meta, allow_unicode=True, sort_keys=True))
     for name, text in report_tables(tables, codebook).items():
         storage.write_text(folder / "tables" / f"{name}.md", text)
