@@ -1,0 +1,346 @@
+"""Triangulation: the article's codings set against the primary source's hand-coded facts.
+
+The primary source survives only as facts coded by hand (data/raw/*.facts.csv), so it is first
+mapped onto the same codebook as the article (``reference_codings``); both sides then meet at
+the level the priority matrix uses, (place, level-1 sector), and every article coding, every
+reference fact and every comparative framing claim lands in at least one classified row
+(``triangulate``), with the evidence of both sides beside it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+
+from helpers import schemas
+from helpers.errors import InputError
+
+FACT_COLUMNS = ["fact_id", "places", "place_level", "sector", "commitment", "relation",
+                "confidence", "urls"]
+FACT_RELATIONS = ["priority", "context"]
+CONFIDENCES = ["high", "medium", "low"]
+_LEVEL_TYPE = {"province": "place", "region": "region"}  # place_level -> codebook entity type
+
+
+# -- the reference side ------------------------------------------------------------------------
+def _read_facts(path: Path) -> pd.DataFrame:
+    try:
+        facts = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(path, "facts table not found") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise InputError(path, f"unreadable CSV: {str(exc).strip()}") from None
+    missing = [c for c in FACT_COLUMNS if c not in facts.columns]
+    if missing:
+        raise InputError(path, f"missing columns: {', '.join(missing)}")
+    facts = facts.apply(lambda col: col.str.strip())
+    if (facts["fact_id"] == "").any():
+        raise InputError(path, "a fact has an empty fact_id")
+    dup = facts["fact_id"][facts["fact_id"].duplicated()].tolist()
+    if dup:
+        raise InputError(path, f"duplicate fact_id: {', '.join(sorted(set(dup)))}")
+    for column, allowed in (("relation", FACT_RELATIONS), ("confidence", CONFIDENCES),
+                            ("place_level", ["province", "region", "general"])):
+        bad = facts[~facts[column].isin(allowed)]
+        if len(bad):
+            row = bad.iloc[0]
+            raise InputError(path, f"fact {row['fact_id']}: bad {column} {row[column]!r} "
+                             f"(expected one of {', '.join(allowed)})")
+    return facts
+
+
+def _fact_places(path, fact, codebook) -> list[str | None]:
+    names = [n.strip() for n in fact["places"].split(";") if n.strip()]
+    level = fact["place_level"]
+    if level == "general":
+        if names:
+            raise InputError(path, f"fact {fact['fact_id']}: place_level general but places "
+                             f"{fact['places']!r}")
+        return [None]
+    if not names:
+        raise InputError(path, f"fact {fact['fact_id']}: place_level {level} but no places")
+    ids = []
+    for name in names:
+        try:
+            etype, eid = codebook.resolve(name)
+        except KeyError:
+            raise InputError(path, f"fact {fact['fact_id']}: unknown place name {name!r}") \
+                from None
+        if etype != _LEVEL_TYPE[level]:
+            raise InputError(path, f"fact {fact['fact_id']}: {name!r} is a {etype} in the "
+                             f"codebook, not a {level}")
+        ids.append(eid)
+    return list(dict.fromkeys(ids))
+
+
+def _fact_sectors(path, fact, codebook) -> list[str | None]:
+    """The sector label's level-1 sector, then any further sector the commitment names.
+
+    The facts table has one sector column, but a fact can state more (a marine-energy plan
+    "with green hydrogen pilot projects" is also a hydrogen commitment); the codebook's terms
+    find those in the coder's own words, so the comparison does not miss them.
+    """
+    sectors = []
+    label = fact["sector"]
+    if label:
+        try:
+            etype, eid = codebook.resolve(label)
+        except KeyError:
+            raise InputError(path, f"fact {fact['fact_id']}: unknown sector label {label!r}") \
+                from None
+        if etype != "sector":
+            raise InputError(path, f"fact {fact['fact_id']}: sector {label!r} is a {etype} in "
+                             "the codebook")
+        sectors.append(eid)
+    sectors += [m.sector_id for m in codebook.find_terms(fact["commitment"])
+                if m.entity_type == "sector" and m.sector_id]
+    return list(dict.fromkeys(sectors)) or [None]
+
+
+def reference_codings(facts_csv: Path | str, codebook, source_id: str) -> pd.DataFrame:
+    """The facts table as REFERENCE_CODINGS: one row per fact x place x level-1 sector.
+
+    A general fact keeps an empty place, a fact naming no sector an empty sector, so every fact
+    has at least one row. Any defect of the table stops with an InputError naming the file.
+    """
+    path = Path(facts_csv)
+    facts = _read_facts(path)
+    rows = []
+    for _, fact in facts.iterrows():
+        places = _fact_places(path, fact, codebook)
+        sectors = _fact_sectors(path, fact, codebook)
+        for place in places:
+            for sector in sectors:
+                rows.append({
+                    "reference_id": f"{fact['fact_id']}:{place or 'general'}:{sector or 'none'}",
+                    "source_id": source_id,
+                    "fact_id": fact["fact_id"],
+                    "place_id": place,
+                    "place_level": fact["place_level"],
+                    "sector_id": sector,
+                    "relation": fact["relation"],
+                    "confidence": fact["confidence"],
+                    "commitment": fact["commitment"],
+                    "urls": fact["urls"],
+                })
+    df = pd.DataFrame(rows, columns=list(schemas.REFERENCE_CODINGS.columns))
+    return schemas.REFERENCE_CODINGS.validate(df)
+
+
+# -- triangulation -----------------------------------------------------------------------------
+_CLASS_ORDER = {c: i for i, c in enumerate(schemas.TRIANGULATION_CLASSES)}
+_COLUMNS = list(schemas.TRIANGULATION.columns)
+
+
+def _article_side(coding=None, claim=None) -> dict:
+    src = coding if coding is not None else claim
+    if src is None:
+        return {k: None for k in ("article_place_id", "article_relation", "article_source_id",
+                                  "article_sentence_id", "article_start", "article_end",
+                                  "article_evidence")}
+    return {
+        "article_place_id": coding["place_id"] if coding is not None else None,
+        "article_relation": coding["relation"] if coding is not None else None,
+        "article_source_id": src["source_id"],
+        "article_sentence_id": src["sentence_id"],
+        "article_start": int(src["start"]),
+        "article_end": int(src["end"]),
+        "article_evidence": src["evidence"],
+    }
+
+
+def _reference_side(ref=None) -> dict:
+    if ref is None:
+        return {"reference_place_id": None, "reference_relation": None, "fact_id": None,
+                "fact_text": None}
+    place = ref["place_id"]
+    return {
+        "reference_place_id": None if pd.isna(place) else place,
+        "reference_relation": ref["relation"],
+        "fact_id": ref["fact_id"],
+        "fact_text": ref["commitment"],
+    }
+
+
+def _row(cls, sector, note, *, coding=None, claim=None, ref=None) -> dict:
+    key = "|".join([
+        cls,
+        "" if coding is None else str(coding["coding_id"]),
+        "" if claim is None else str(claim["claim_id"]),
+        "" if ref is None else f"{ref['source_id']}:{ref['reference_id']}",
+    ])
+    return {
+        "row_id": hashlib.sha1(key.encode("utf-8")).hexdigest()[:16],
+        "class": cls,
+        "sector_id": sector,
+        **_article_side(coding, claim),
+        **_reference_side(ref),
+        "note": note,
+    }
+
+
+def _pairs(left: list, right: list) -> list[tuple]:
+    """Pair two non-empty lists in order; the shorter side repeats its first item, so every
+    item of both sides appears in some pair."""
+    n = max(len(left), len(right))
+    return [(left[i] if i < len(left) else left[0], right[i] if i < len(right) else right[0])
+            for i in range(n)]
+
+
+def _records(df: pd.DataFrame) -> list[dict]:
+    return [dict(r) for r in df.to_dict("records")]
+
+
+def _triangulate_one(codings: list[dict], claims: list[dict], refs: list[dict],
+                     framing_codebook, mentions: pd.DataFrame | None) -> list[dict]:
+    rows: list[dict] = []
+    art_ties: dict[tuple, list[dict]] = {}
+    for c in codings:
+        art_ties.setdefault((c["place_id"], c["sector_id"]), []).append(c)
+    tied_refs = [r for r in refs if not pd.isna(r["place_id"]) and not pd.isna(r["sector_id"])]
+    ref_ties: dict[tuple, list[dict]] = {}
+    for r in tied_refs:
+        ref_ties.setdefault((r["place_id"], r["sector_id"]), []).append(r)
+
+    # 1. The same (place, sector) tie on both sides.
+    for tie in sorted(set(art_ties) & set(ref_ties)):
+        for c, r in _pairs(art_ties[tie], ref_ties[tie]):
+            note = "same place and sector on both sides"
+            if c["relation"] != r["relation"]:
+                note += f"; relation differs ({c['relation']} in the article, "\
+                        f"{r['relation']} in the reference)"
+            rows.append(_row("agrees", tie[1], note, coding=c, ref=r))
+
+    # 2. Unmatched ties: pair one-to-one, first on the sector (the place is wrong), then on the
+    #    place (the sector is wrong), each in (sector, place) order so the result is stable.
+    art_left = sorted(set(art_ties) - set(ref_ties), key=lambda t: (t[1], t[0]))
+    ref_left = sorted(set(ref_ties) - set(art_ties), key=lambda t: (t[1], t[0]))
+    for same in (1, 0):  # index of the tie part that must agree
+        for a in list(art_left):
+            partner = next((r for r in ref_left if r[same] == a[same] and r[1 - same] != a[1 - same]),
+                           None)
+            if partner is None:
+                continue
+            art_left.remove(a)
+            ref_left.remove(partner)
+            what = (f"sector {a[1]}: the article says {a[0]}, the reference {partner[0]}"
+                    if same == 1 else
+                    f"place {a[0]}: the article says {a[1]}, the reference {partner[1]}")
+            for c, r in _pairs(art_ties[a], ref_ties[partner]):
+                rows.append(_row("misattributed", a[1], what, coding=c, ref=r))
+    for tie in art_left:
+        for c in art_ties[tie]:
+            rows.append(_row("added_by_article", tie[1], "tie absent from the reference",
+                             coding=c))
+    for tie in ref_left:
+        for r in ref_ties[tie]:
+            rows.append(_row("omitted_by_article", tie[1], "tie absent from the article",
+                             ref=r))
+
+    # 3. Reference rows without a full tie.
+    article_sectors: dict[str, list[dict]] = {}
+    article_places: dict[str, list[dict]] = {}
+    for c in codings:
+        article_sectors.setdefault(c["sector_id"], []).append(c)
+        article_places.setdefault(c["place_id"], []).append(c)
+    placeless = _placeless_sector_sentences(mentions)
+    for r in refs:
+        place, sector = r["place_id"], r["sector_id"]
+        if not pd.isna(place) and not pd.isna(sector):
+            continue
+        if pd.isna(place) and pd.isna(sector):
+            rows.append(_row("not_coded", None, "the fact names neither a place nor a sector",
+                             ref=r))
+        elif pd.isna(place):
+            hit = placeless.get(sector)
+            if hit is not None:
+                rows.append(_row("agrees", sector, "general claim; the article names the sector "
+                                 "in a sentence with no place", claim=hit, ref=r))
+            elif sector in article_sectors:
+                c = article_sectors[sector][0]
+                places = sorted({x["place_id"] for x in article_sectors[sector]})
+                rows.append(_row("agrees", sector, "general claim; the article ties the sector "
+                                 f"only to named places ({', '.join(places)})", coding=c, ref=r))
+            else:
+                rows.append(_row("omitted_by_article", sector, "general claim; the article "
+                                 "does not name the sector", ref=r))
+        else:
+            if place in article_places:
+                rows.append(_row("agrees", None, "the fact names no sector; the article codes "
+                                 "the place", coding=article_places[place][0], ref=r))
+            else:
+                rows.append(_row("omitted_by_article", None, "the fact names no sector; the "
+                                 "article does not code the place", ref=r))
+
+    # 4. Comparative framing claims.
+    mentioned = set()
+    for r in refs:
+        mentioned |= {h.label for h in framing_codebook.actor_terms.find(r["commitment"])
+                      if h.label != "@back"}
+    for claim in claims:
+        if not claim["comparative"]:
+            continue
+        comparators = str(claim["comparators"]).split(";")
+        shared = [a for a in comparators if a in mentioned]
+        if shared:
+            ref = next(r for r in refs if {h.label for h in framing_codebook.actor_terms.find(
+                r["commitment"])} & set(shared))
+            rows.append(_row("agrees", None, f"framing on {claim['dimension']}: the reference "
+                             f"also names {', '.join(shared)}", claim=claim, ref=ref))
+        else:
+            rows.append(_row("framing_only_in_article", None,
+                             f"framing on {claim['dimension']}: {claim['actor']} against "
+                             f"{', '.join(comparators)}, whom no reference fact mentions",
+                             claim=claim))
+    return rows
+
+
+def _placeless_sector_sentences(mentions: pd.DataFrame | None) -> dict[str, dict]:
+    """Sector -> first sentence (as an evidence record) that names it with no place or region."""
+    if mentions is None or mentions.empty:
+        return {}
+    with_place = set(mentions.loc[mentions["entity_type"] != "sector", "sentence_id"])
+    sector_hits = mentions[(mentions["entity_type"] == "sector")
+                           & ~mentions["sentence_id"].isin(with_place)]
+    out: dict[str, dict] = {}
+    for m in sector_hits.sort_values(["source_id", "sentence_id", "start"]).to_dict("records"):
+        out.setdefault(m["sector_id"], {
+            "claim_id": m["mention_id"], "source_id": m["source_id"],
+            "sentence_id": m["sentence_id"], "start": m["start"], "end": m["end"],
+            "evidence": m["text"],
+        })
+    return out
+
+
+def triangulate(codings: pd.DataFrame, claims: pd.DataFrame, reference: pd.DataFrame,
+                framing_codebook, mentions: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Classify every article coding, reference fact and comparative framing claim.
+
+    Each article source is compared with the whole reference on its own, at (place, level-1
+    sector); rejected codings are ignored. ``mentions`` (optional, the MENTIONS table) lets a
+    general reference fact agree with a sentence that names its sector without a place.
+    """
+    codings = codings[codings["status"] != "rejected"]
+    sources = set(codings["source_id"]) | set(claims["source_id"])
+    if mentions is not None:
+        sources |= set(mentions["source_id"])
+    sources = sorted(sources) or [None]
+    refs = _records(reference.sort_values(["fact_id", "reference_id"]))
+    rows: list[dict] = []
+    for source in sources:
+        c = codings[codings["source_id"] == source].sort_values(
+            ["sentence_id", "start", "place_id", "sector_id", "coding_id"])
+        k = claims[claims["source_id"] == source].sort_values("claim_id")
+        m = None if mentions is None else mentions[mentions["source_id"] == source]
+        rows += _triangulate_one(_records(c), _records(k), refs, framing_codebook, m)
+    df = pd.DataFrame(rows, columns=_COLUMNS)
+    df["article_start"] = df["article_start"].astype("Int64")
+    df["article_end"] = df["article_end"].astype("Int64")
+    df = df.sort_values(
+        by=["class", "sector_id", "article_source_id", "article_sentence_id", "fact_id",
+            "row_id"],
+        key=lambda s: s.map(_CLASS_ORDER) if s.name == "class" else s.fillna(""),
+    ).reset_index(drop=True)
+    return schemas.TRIANGULATION.validate(df)

@@ -1,0 +1,252 @@
+"""Reference codings from the facts table, and triangulation: each class on small constructed
+tables, then the seed against the primary source's facts."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from helpers import paths, schemas
+from helpers.codebook import load_codebook
+from helpers.compare import reference_codings, triangulate
+from helpers.errors import InputError
+from helpers.framing import load_framing_codebook
+
+FACTS = paths.RAW / "xinhua-2025-01-27.facts.csv"
+HEADER = ["fact_id", "places", "place_level", "sector", "commitment", "relation", "confidence",
+          "urls"]
+
+
+@pytest.fixture(scope="module")
+def cb():
+    return load_codebook(paths.CODEBOOK)
+
+
+@pytest.fixture(scope="module")
+def fcb():
+    return load_framing_codebook(paths.FRAMING)
+
+
+def facts_file(tmp_path: Path, rows: list[list[str]], header=HEADER) -> Path:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    path = tmp_path / "facts.csv"
+    path.write_text(buf.getvalue(), encoding="utf-8")
+    return path
+
+
+def fact(fid, places, level, sector, commitment="A plan", relation="priority"):
+    return [fid, places, level, sector, commitment, relation, "high", "https://example.org"]
+
+
+def coding(cid, place, sector, sentence="a:p01:s01", relation="priority", status="auto",
+           level="province"):
+    return {
+        "coding_id": cid, "source_id": "a", "paragraph_id": sentence.rsplit(":", 1)[0],
+        "sentence_id": sentence, "start": 0, "end": 10, "evidence": f"{place} does {sector}.",
+        "place_id": place, "place_level": level, "sector_id": sector, "technology_id": None,
+        "relation": relation, "modality": "asserted", "rule_id": "r1", "via_region": None,
+        "status": status, "adjudication_reason": None,
+    }
+
+
+def codings_df(*rows) -> pd.DataFrame:
+    return pd.DataFrame(list(rows), columns=list(schemas.CODINGS.columns))
+
+
+def no_claims() -> pd.DataFrame:
+    return pd.DataFrame(columns=list(schemas.FRAMING_CLAIMS.columns))
+
+
+def claim(comparators="united-states;europe", comparative=True, dimension="technology-gap"):
+    return pd.DataFrame([{
+        "claim_id": f"a:p02:s01:{dimension}", "source_id": "a", "paragraph_id": "a:p02",
+        "sentence_id": "a:p02:s01", "start": 50, "end": 90, "evidence": "China leads.",
+        "actor": "china", "comparators": comparators, "comparative": comparative,
+        "dimension": dimension, "direction": "actor_ahead", "hedged": False,
+        "hedge_terms": None, "evaluative_terms": None,
+    }])
+
+
+def ref(tmp_path, cb, *rows):
+    return reference_codings(facts_file(tmp_path, list(rows)), cb, "ref")
+
+
+# -- reference_codings ---------------------------------------------------------------------------
+def test_one_row_per_place_and_extra_sectors_from_commitment(tmp_path, cb):
+    out = ref(tmp_path, cb,
+              fact("F1", "Hainan;Anhui", "province", "marine energy",
+                   "Offshore wind, with green hydrogen pilot projects"))
+    assert out["reference_id"].tolist() == [
+        "F1:hainan:marine-energy", "F1:hainan:hydrogen", "F1:anhui:marine-energy",
+        "F1:anhui:hydrogen"]
+    schemas.REFERENCE_CODINGS.validate(out)
+
+
+def test_general_and_empty_facts_keep_a_row(tmp_path, cb):
+    out = ref(tmp_path, cb,
+              fact("G1", "", "general", "artificial intelligence"),
+              fact("G2", "", "general", "", "The plans come from work reports"),
+              fact("R1", "Pearl River Delta", "region", "new energy vehicles"))
+    assert out[["reference_id", "place_id", "sector_id"]].astype(object).where(
+        out.notna(), None).values.tolist() == [
+        ["G1:general:artificial-intelligence", None, "artificial-intelligence"],
+        ["G2:general:none", None, None],
+        ["R1:pearl-river-delta:vehicles", "pearl-river-delta", "vehicles"],
+    ]
+
+
+@pytest.mark.parametrize("rows, header, problem", [
+    ([fact("F1", "Shanghai", "province", "robotics")], HEADER[:-1], "missing columns: urls"),
+    ([fact("F1", "Atlantis", "province", "robotics")], HEADER, "unknown place name 'Atlantis'"),
+    ([fact("F1", "Shanghai", "province", "time travel")], HEADER,
+     "unknown sector label 'time travel'"),
+    ([fact("F1", "Shanghai", "province", "robotics", relation="wish")], HEADER,
+     "bad relation 'wish'"),
+    ([fact("F1", "Shanghai", "province", "robotics")[:6] + ["sure", "u"]], HEADER,
+     "bad confidence 'sure'"),
+    ([fact("F1", "Shanghai", "province", "robotics"), fact("F1", "Anhui", "province", "space")],
+     HEADER, "duplicate fact_id: F1"),
+    ([fact("F1", "Pearl River Delta", "province", "robotics")], HEADER, "is a region"),
+    ([fact("F1", "", "province", "robotics")], HEADER, "no places"),
+])
+def test_bad_facts_stop_with_the_file_named(tmp_path, cb, rows, header, problem):
+    path = facts_file(tmp_path, [r[: len(header)] for r in rows], header)
+    with pytest.raises(InputError, match="facts.csv") as err:
+        reference_codings(path, cb, "ref")
+    assert problem in str(err.value)
+
+
+# -- triangulate, class by class ------------------------------------------------------------------
+def classes(df):
+    return sorted(zip(df["class"], df["sector_id"].fillna("-"),
+                      df["article_place_id"].fillna("-"), df["reference_place_id"].fillna("-")))
+
+
+def test_agrees_added_omitted(tmp_path, cb, fcb):
+    reference = ref(tmp_path, cb, fact("F1", "Beijing", "province", "artificial intelligence"),
+                    fact("F2", "Anhui", "province", "space"))
+    codings = codings_df(coding("c1", "beijing", "artificial-intelligence"),
+                         coding("c2", "hainan", "marine-energy"))
+    out = triangulate(codings, no_claims(), reference, fcb)
+    assert classes(out) == [
+        ("added_by_article", "marine-energy", "hainan", "-"),
+        ("agrees", "artificial-intelligence", "beijing", "beijing"),
+        ("omitted_by_article", "space", "-", "anhui"),
+    ]
+
+
+def test_misattributed_same_sector_other_place(tmp_path, cb, fcb):
+    reference = ref(tmp_path, cb, fact("F1", "Shanghai;Sichuan", "province",
+                                       "brain-computer interfaces"))
+    codings = codings_df(coding("c1", "shanghai", "brain-computer-interfaces"),
+                         coding("c2", "anhui", "brain-computer-interfaces"))
+    out = triangulate(codings, no_claims(), reference, fcb)
+    assert classes(out) == [
+        ("agrees", "brain-computer-interfaces", "shanghai", "shanghai"),
+        ("misattributed", "brain-computer-interfaces", "anhui", "sichuan"),
+    ]
+    row = out[out["class"] == "misattributed"].iloc[0]
+    assert row["fact_id"] == "F1" and row["article_sentence_id"] == "a:p01:s01"
+
+
+def test_misattributed_pairs_one_to_one(tmp_path, cb, fcb):
+    reference = ref(tmp_path, cb, fact("F1", "Sichuan;Chongqing", "province", "space"))
+    codings = codings_df(coding("c1", "anhui", "space"))
+    out = triangulate(codings, no_claims(), reference, fcb)
+    assert classes(out) == [
+        ("misattributed", "space", "anhui", "chongqing"),  # chongqing sorts first
+        ("omitted_by_article", "space", "-", "sichuan"),
+    ]
+
+
+def test_misattributed_same_place_other_sector(tmp_path, cb, fcb):
+    reference = ref(tmp_path, cb, fact("F1", "Anhui", "province", "nuclear fusion"))
+    codings = codings_df(coding("c1", "anhui", "hydrogen"))
+    out = triangulate(codings, no_claims(), reference, fcb)
+    assert out["class"].tolist() == ["misattributed"]
+    assert "the article says hydrogen, the reference nuclear-fusion" in out["note"].iloc[0]
+
+
+def test_rejected_codings_are_ignored(tmp_path, cb, fcb):
+    reference = ref(tmp_path, cb, fact("F1", "Beijing", "province", "artificial intelligence"))
+    codings = codings_df(coding("c1", "beijing", "artificial-intelligence", status="rejected"))
+    out = triangulate(codings, no_claims(), reference, fcb)
+    assert out["class"].tolist() == ["omitted_by_article"]
+
+
+def test_every_coding_and_fact_of_a_shared_tie_appears(tmp_path, cb, fcb):
+    reference = ref(tmp_path, cb,
+                    fact("F1", "Guangdong", "province", "new energy vehicles"),
+                    fact("F2", "Guangdong", "province", "intelligent connected vehicles"),
+                    fact("F3", "Guangdong", "province", "vehicles", relation="context"))
+    codings = codings_df(coding("c1", "guangdong", "vehicles"))
+    out = triangulate(codings, no_claims(), reference, fcb)
+    assert out["class"].unique().tolist() == ["agrees"]
+    assert sorted(out["fact_id"]) == ["F1", "F2", "F3"]
+    assert set(out["article_sentence_id"]) == {"a:p01:s01"}
+    assert "relation differs" in out.loc[out["fact_id"] == "F3", "note"].iloc[0]
+
+
+def test_not_coded_and_general_facts(tmp_path, cb, fcb):
+    reference = ref(tmp_path, cb,
+                    fact("G1", "", "general", "", "Plans come from the work reports"),
+                    fact("G2", "", "general", "artificial intelligence"),
+                    fact("G3", "", "general", "space"))
+    codings = codings_df(coding("c1", "beijing", "artificial-intelligence"))
+    out = triangulate(codings, no_claims(), reference, fcb)
+    facts = out[out["fact_id"].notna()]
+    assert dict(zip(facts["fact_id"], facts["class"])) == {
+        "G1": "not_coded", "G2": "agrees", "G3": "omitted_by_article"}
+    assert "only to named places (beijing)" in out.loc[out["fact_id"] == "G2", "note"].iloc[0]
+    # the article's own tie, which no reference fact has, keeps its own row
+    assert out[out["fact_id"].isna()]["class"].tolist() == ["added_by_article"]
+
+
+def test_general_fact_agrees_with_a_placeless_sentence(tmp_path, cb, fcb):
+    reference = ref(tmp_path, cb, fact("G1", "", "general", "space"))
+    mentions = pd.DataFrame([{
+        "mention_id": "a:p03:s01:m01", "source_id": "a", "paragraph_id": "a:p03",
+        "sentence_id": "a:p03:s01", "start": 5, "end": 20, "text": "space industry",
+        "entity_type": "sector", "entity_id": "space", "sector_id": "space",
+        "in_parenthetical": False}], columns=list(schemas.MENTIONS.columns))
+    out = triangulate(codings_df(), no_claims(), reference, fcb, mentions=mentions)
+    assert out["class"].tolist() == ["agrees"]
+    assert out["article_sentence_id"].tolist() == ["a:p03:s01"]
+
+
+def test_framing_only_in_article(tmp_path, cb, fcb):
+    reference = ref(tmp_path, cb, fact("F1", "Guangdong", "province", "new energy vehicles",
+                                       "Consolidate the lead in NEVs, where China has an edge"))
+    claims = pd.concat([claim(), claim(None, False, "investment")], ignore_index=True)
+    out = triangulate(codings_df(), claims, reference, fcb)
+    assert classes(out) == [("framing_only_in_article", "-", "-", "-"),
+                            ("omitted_by_article", "vehicles", "-", "guangdong")]
+    framing = out[out["class"] == "framing_only_in_article"].iloc[0]
+    assert framing["article_sentence_id"] == "a:p02:s01" and pd.isna(framing["fact_id"])
+
+
+def test_framing_agrees_when_the_reference_names_the_comparator(tmp_path, cb, fcb):
+    reference = ref(tmp_path, cb, fact("F1", "", "general", "", "Tariffs set by the United States"))
+    out = triangulate(codings_df(), claim("united-states"), reference, fcb)
+    # the claim agrees with the fact; the fact itself (no place, no sector) is not coded
+    assert out["class"].tolist() == ["agrees", "not_coded"]
+    assert out["fact_id"].tolist() == ["F1", "F1"]
+    assert out["article_sentence_id"].tolist()[0] == "a:p02:s01"
+
+
+def test_triangulation_is_deterministic(tmp_path, cb, fcb):
+    reference = ref(tmp_path, cb, fact("F1", "Shanghai;Sichuan", "province", "space"),
+                    fact("F2", "Anhui", "province", "robotics"))
+    codings = codings_df(coding("c1", "anhui", "space"), coding("c2", "hainan", "robotics"),
+                         coding("c3", "shanghai", "space", sentence="a:p02:s01"))
+    a = triangulate(codings, no_claims(), reference, fcb)
+    b = triangulate(codings.iloc[::-1], no_claims(), reference.iloc[::-1], fcb)
+    pd.testing.assert_frame_equal(a, b)
+    assert a["row_id"].is_unique
