@@ -148,10 +148,7 @@ def render_report(
     ``engine``: "auto" (Quarto if on PATH, else the fallback), "quarto" or "fallback".
     Outputs are rendered in a temporary folder and moved into place only when both succeeded.
     """
-    if engine not in ENGINES:
-        raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
-    if engine == "auto":
-        engine = "quarto" if shutil.which("quarto") else "fallback"
+    engine = resolve_engine(engine)
     report_dir, output_dir = Path(report_dir).resolve(), Path(output_dir).resolve()
     if not (report_dir / document).is_file():
         raise InputError(report_dir / document, "report source not found")
@@ -168,6 +165,15 @@ def render_report(
             os.replace(path, target)
             result[kind] = target
     return result
+
+
+def resolve_engine(engine: str = "auto") -> str:
+    """The engine that will run: "auto" means Quarto when it is on PATH, else the fallback."""
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
+    if engine == "auto":
+        return "quarto" if shutil.which("quarto") else "fallback"
+    return engine
 
 
 def _render_quarto(report_dir: Path, tmp: Path, document: str) -> dict[str, Path]:

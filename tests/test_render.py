@@ -1,0 +1,213 @@
+"""The report renderer: the pandoc + typst fallback's output, its errors, and its determinism."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pypandoc
+import pytest
+from browser import prepare_fixture_project
+from pypdf import PdfReader
+
+from helpers import render
+from helpers.errors import InputError
+from helpers.render import (
+    MissingFontError,
+    RenderSyntaxError,
+    check_cjk_font,
+    markdown_escape,
+    render_report,
+    resolve_engine,
+)
+
+EPOCH = "1735689600"  # 2025-01-01
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    """The fixture project rendered once by the fallback: (project dir, html text, pdf text)."""
+    project = prepare_fixture_project(tmp_path_factory.mktemp("render") / "project")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
+        out = render_report(project, project / "_output", engine="fallback")
+    html = out["html"].read_text(encoding="utf-8")
+    pdf = "\n".join(p.extract_text() for p in PdfReader(out["pdf"]).pages)
+    return project, out, html, pdf
+
+
+def pdf_text(path: Path) -> str:
+    return "\n".join(p.extract_text() for p in PdfReader(path).pages)
+
+
+def test_outputs_land_in_output_dir(rendered):
+    project, out, _, _ = rendered
+    assert set(out) == {"html", "pdf"}
+    assert out["html"] == project / "_output" / "report.html"
+    assert out["pdf"] == project / "_output" / "report.pdf"
+    assert sorted(p.name for p in (project / "_output").iterdir()) == ["report.html", "report.pdf"]
+
+
+def test_pdf_has_title_captions_chinese_and_no_raw_syntax(rendered):
+    _, out, _, text = rendered
+    assert len(PdfReader(out["pdf"]).pages) >= 1
+    assert "Fixture report: provinces and technology" in text
+    assert "Figure 1: Mentions of technologies by province." in text
+    assert "Table 1: Mentions by province, with Chinese names." in text
+    assert "上海" in text and "广东" in text
+    assert "(Figure 1)" in text and "in Table 1." in text
+    assert "Only in the PDF version." in text and "Only in the web version." not in text
+    assert "Raw typst block." in text and "Raw HTML block." not in text
+    assert "2025-01-01" in text  # date: today, from SOURCE_DATE_EPOCH
+    for raw in ("{{<", "@fig-", "@tbl-", ":::", "#fig-", "when-format"):
+        assert raw not in text
+
+
+def test_html_has_figure_captions_links_and_no_raw_syntax(rendered):
+    _, _, html, _ = rendered
+    assert '<figure id="fig-provinces">' in html
+    assert '<div id="vis-provinces" class="vega-chart" role="img"' in html
+    assert "<figcaption>Figure 1: Mentions of technologies by province.</figcaption>" in html
+    assert '<table id="tbl-provinces">' in html
+    assert "<caption>Table 1: Mentions by province, with Chinese names.</caption>" in html
+    assert re.search(r'<a href="#fig-provinces">Figure(\s|&nbsp;|\xa0)1</a>', html)
+    assert re.search(r'<a href="#tbl-provinces">Table(\s|&nbsp;|\xa0)1</a>', html)
+    assert "Only in the web version." in html and "Only in the PDF version." not in html
+    assert "Raw HTML block." in html and "Raw typst block." not in html
+    assert "上海" in html and 'id="TOC"' in html
+    body = html.split("<body>", 1)[1]
+    for raw in ("{{<", "@fig-", "@tbl-", ":::", "when-format"):
+        assert raw not in body
+
+
+def test_source_text_is_escaped_in_html(rendered):
+    """A <script> from a source, through meta, an included table or a chart spec, stays text."""
+    _, _, html, _ = rendered
+    assert "<script>alert(1)" not in html
+    assert html.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 2  # meta value + table cell
+    assert "\\u003cscript\\u003ealert(1)" in html  # inside the chart's JSON spec
+
+
+def test_html_is_self_contained(rendered):
+    _, _, html, _ = rendered
+    assert not re.search(r'<(script|img|link)[^>]+(src|href)="(https?:)?//', html)
+
+
+def minimal_project(tmp_path: Path, body: str, files: dict[str, str] | None = None) -> Path:
+    """A one-file project (no _quarto.yml) with ``body`` after a front matter of 3 lines."""
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / "report.qmd").write_text(f"---\ntitle: T\n---\n{body}", encoding="utf-8")
+    for name, text in (files or {}).items():
+        (project / name).parent.mkdir(parents=True, exist_ok=True)
+        (project / name).write_text(text, encoding="utf-8")
+    return project
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("Text.\n\n{{< pagebreak >}}\n", r"report\.qmd:6: unsupported shortcode"),
+        ("::: {.content-visible when-format=\"docx\"}\nx\n:::\n", r":4: unknown format 'docx'"),
+        ("See @fig-nope.\n", r":4: cross reference @fig-nope has no matching label"),
+        ("See @sec-a.\n\n# A {#sec-a}\n", r":4: unsupported cross reference @sec-a"),
+        ("::: {#fig-a}\nx\n\nA\n:::\n\n::: {#fig-a}\ny\n\nB\n:::\n",
+         r":10: duplicate label #fig-a \(first at .*report\.qmd:4\)"),
+        ("::: {.callout-note}\nx\n:::\n", r":4: unsupported div"),
+        ("```{python}\n1 + 1\n```\n", r":4: unsupported code block '\{python\}'"),
+        ("::: {#fig-a}\nx\n\nA\n", r":4: div opened here is never closed"),
+        ("{{< meta nothing.here >}}\n", r":4: meta key 'nothing.here' is missing"),
+        ("{{< include missing.md >}}\n", r":4: included file not found: missing.md"),
+        ("# A {#intro .big}\n", r":4: unsupported heading attributes"),
+    ],
+)
+def test_unsupported_syntax_stops_with_file_and_line(tmp_path, body, message):
+    project = minimal_project(tmp_path, body)
+    with pytest.raises(RenderSyntaxError, match=message):
+        render_report(project, tmp_path / "out", engine="fallback")
+
+
+def test_error_in_included_file_names_that_file(tmp_path):
+    project = minimal_project(tmp_path, "Intro.\n\n{{< include parts/a.md >}}\n",
+                              {"parts/a.md": "Fine line.\n{{< video x.mp4 >}}\n"})
+    with pytest.raises(RenderSyntaxError, match=r"parts/a\.md:2: unsupported shortcode"):
+        render_report(project, tmp_path / "out", engine="fallback")
+
+
+def test_failed_render_leaves_previous_outputs(tmp_path):
+    project = minimal_project(tmp_path, "See @fig-nope.\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "report.html").write_text("previous", encoding="utf-8")
+    with pytest.raises(InputError):
+        render_report(project, out, engine="fallback")
+    assert (out / "report.html").read_text(encoding="utf-8") == "previous"
+    assert [p.name for p in out.iterdir()] == ["report.html"]
+
+
+def test_numbering_is_in_document_order_and_alike_in_both_outputs(tmp_path):
+    body = (
+        "Second figure @fig-b, first @fig-a, tables @tbl-y and @tbl-x.\n\n"
+        "::: {#fig-a}\n```{=typst}\n#rect(width: 2cm)\n```\n\nAlpha caption.\n:::\n\n"
+        "::: {#tbl-x}\n| a |\n|---|\n| 1 |\n\nXray caption.\n:::\n\n"
+        "::: {#fig-b}\n```{=html}\n<p>b</p>\n```\n\nBravo caption.\n:::\n\n"
+        "::: {#tbl-y}\n| b |\n|---|\n| 2 |\n\nYankee caption.\n:::\n"
+    )
+    out = render_report(minimal_project(tmp_path, body), tmp_path / "out", engine="fallback")
+    pdf = pdf_text(out["pdf"])
+    html = out["html"].read_text(encoding="utf-8")
+    for text in (pdf, html.replace("\xa0", " ").replace("&nbsp;", " ")):
+        assert "Figure 1: Alpha caption." in text and "Figure 2: Bravo caption." in text
+        assert "Table 1: Xray caption." in text and "Table 2: Yankee caption." in text
+        assert "Second figure Figure 2, first Figure 1, tables Table 2 and Table 1." in \
+            re.sub(r"<[^>]+>", "", text).replace("\n", " ")
+
+
+def test_same_source_date_epoch_gives_identical_outputs(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    body = (
+        "# Intro {#sec-i}\n\n上海 and @tbl-a.\n\n"
+        "::: {#tbl-a}\n| a |\n|---|\n| 1 |\n\nCap.\n:::\n"
+    )
+    project = minimal_project(tmp_path, body)
+    first = render_report(project, tmp_path / "one", engine="fallback")
+    second = render_report(project, tmp_path / "two", engine="fallback")
+    assert first["pdf"].read_bytes() == second["pdf"].read_bytes()
+    assert first["html"].read_bytes() == second["html"].read_bytes()
+    assert PdfReader(first["pdf"]).metadata["/CreationDate"] == "D:20250101000000Z"
+
+
+def test_markdown_escape_keeps_text_literal():
+    text = "*bold* <b>x</b> [a](b) 50% $5 `c` # h | p \\ {{< meta x >}}"
+    plain = pypandoc.convert_text(markdown_escape(text), "plain", format="markdown",
+                                  extra_args=["--wrap=none"])
+    assert plain.strip() == text
+
+
+def test_cjk_font_check():
+    assert check_cjk_font("Noto Serif CJK SC") == "Noto Serif CJK SC"
+    with pytest.raises(MissingFontError, match="No Such CJK Font"):
+        check_cjk_font("No Such CJK Font")
+
+
+def test_auto_engine_picks_quarto_only_when_on_path(monkeypatch):
+    monkeypatch.setattr(render.shutil, "which", lambda name: None)
+    assert resolve_engine("auto") == "fallback"
+    monkeypatch.setattr(render.shutil, "which", lambda name: "/opt/quarto/bin/quarto")
+    assert resolve_engine("auto") == "quarto"
+    with pytest.raises(ValueError):
+        resolve_engine("latex")
+
+
+@pytest.mark.skipif(shutil.which("quarto") is not None, reason="quarto is installed here")
+def test_auto_engine_is_fallback_here():
+    assert resolve_engine("auto") == "fallback"
+
+
+@pytest.mark.skipif(shutil.which("quarto") is None, reason="quarto is not on PATH")
+def test_quarto_engine_renders_fixture(tmp_path):
+    project = prepare_fixture_project(tmp_path / "project")
+    out = render_report(project, tmp_path / "out", engine="quarto")
+    text = pdf_text(out["pdf"])
+    assert "Figure 1: Mentions of technologies by province." in text and "上海" in text
