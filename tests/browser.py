@@ -15,14 +15,24 @@ from helpers.render import vega_bundle_html, vega_figure_html
 FIXTURE_PROJECT = Path(__file__).parent / "fixtures" / "report_project"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
 ]
 
 FIXTURE_SPEC = {
     "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-    "data": {"values": [{"province": "上海", "mentions": 12}, {"province": "广东", "mentions": 9},
-                        {"province": "<script>alert(1)</script>", "mentions": 1}]},
+    "data": {
+        "values": [
+            {"province": "上海", "mentions": 12},
+            {"province": "广东", "mentions": 9},
+            {"province": "<script>alert(1)</script>", "mentions": 1},
+        ]
+    },
     "mark": "bar",
     "encoding": {
         "x": {"field": "mentions", "type": "quantitative"},
@@ -44,8 +54,7 @@ def prepare_fixture_project(dst: Path) -> Path:
     generated = dst / "_generated"
     (generated / "vega-bundle.html").write_text(_bundle(), encoding="utf-8")
     snippet = vega_figure_html("vis-provinces", FIXTURE_SPEC, "Bar chart of mentions by province")
-    (generated / "fig-provinces.html").write_text(f"```{{=html}}\n{snippet}```\n",
-                                                   encoding="utf-8")
+    (generated / "fig-provinces.html").write_text(f"```{{=html}}\n{snippet}```\n", encoding="utf-8")
     return dst
 
 
@@ -88,14 +97,16 @@ def check_html_in_browser(
             for name, width in (("desktop", 1280), ("phone", 390)):
                 page = browser.new_page(viewport={"width": width, "height": 900})
                 page.route("**/*", route)
-                page.on("console", lambda m: m.type == "error" and report.console_errors.append(
-                    m.text))
+                page.on(
+                    "console", lambda m: m.type == "error" and report.console_errors.append(m.text)
+                )
                 page.on("pageerror", lambda e: report.console_errors.append(str(e)))
                 page.goto(Path(html_path).resolve().as_uri(), wait_until="load")
                 if name == "desktop":
                     _check_charts(page, report, chart_timeout_ms)
                 shot = screenshot_path.with_name(
-                    f"{screenshot_path.stem}-{name}{screenshot_path.suffix or '.png'}")
+                    f"{screenshot_path.stem}-{name}{screenshot_path.suffix or '.png'}"
+                )
                 page.screenshot(path=str(shot), full_page=True)
                 report.screenshots.append(shot)
                 page.close()

@@ -109,11 +109,13 @@ def minimal_project(tmp_path: Path, body: str, files: dict[str, str] | None = No
     ("body", "message"),
     [
         ("Text.\n\n{{< pagebreak >}}\n", r"report\.qmd:6: unsupported shortcode"),
-        ("::: {.content-visible when-format=\"docx\"}\nx\n:::\n", r":4: unknown format 'docx'"),
+        ('::: {.content-visible when-format="docx"}\nx\n:::\n', r":4: unknown format 'docx'"),
         ("See @fig-nope.\n", r":4: cross reference @fig-nope has no matching label"),
         ("See @sec-a.\n\n# A {#sec-a}\n", r":4: unsupported cross reference @sec-a"),
-        ("::: {#fig-a}\nx\n\nA\n:::\n\n::: {#fig-a}\ny\n\nB\n:::\n",
-         r":10: duplicate label #fig-a \(first at .*report\.qmd:4\)"),
+        (
+            "::: {#fig-a}\nx\n\nA\n:::\n\n::: {#fig-a}\ny\n\nB\n:::\n",
+            r":10: duplicate label #fig-a \(first at .*report\.qmd:4\)",
+        ),
         ("::: {.callout-note}\nx\n:::\n", r":4: unsupported div"),
         ("```{python}\n1 + 1\n```\n", r":4: unsupported code block '\{python\}'"),
         ("::: {#fig-a}\nx\n\nA\n", r":4: div opened here is never closed"),
@@ -129,8 +131,11 @@ def test_unsupported_syntax_stops_with_file_and_line(tmp_path, body, message):
 
 
 def test_error_in_included_file_names_that_file(tmp_path):
-    project = minimal_project(tmp_path, "Intro.\n\n{{< include parts/a.md >}}\n",
-                              {"parts/a.md": "Fine line.\n{{< video x.mp4 >}}\n"})
+    project = minimal_project(
+        tmp_path,
+        "Intro.\n\n{{< include parts/a.md >}}\n",
+        {"parts/a.md": "Fine line.\n{{< video x.mp4 >}}\n"},
+    )
     with pytest.raises(RenderSyntaxError, match=r"parts/a\.md:2: unsupported shortcode"):
         render_report(project, tmp_path / "out", engine="fallback")
 
@@ -160,15 +165,15 @@ def test_numbering_is_in_document_order_and_alike_in_both_outputs(tmp_path):
     for text in (pdf, html.replace("\xa0", " ").replace("&nbsp;", " ")):
         assert "Figure 1: Alpha caption." in text and "Figure 2: Bravo caption." in text
         assert "Table 1: Xray caption." in text and "Table 2: Yankee caption." in text
-        assert "Second figure Figure 2, first Figure 1, tables Table 2 and Table 1." in \
-            re.sub(r"<[^>]+>", "", text).replace("\n", " ")
+        assert "Second figure Figure 2, first Figure 1, tables Table 2 and Table 1." in re.sub(
+            r"<[^>]+>", "", text
+        ).replace("\n", " ")
 
 
 def test_same_source_date_epoch_gives_identical_outputs(tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     body = (
-        "# Intro {#sec-i}\n\n上海 and @tbl-a.\n\n"
-        "::: {#tbl-a}\n| a |\n|---|\n| 1 |\n\nCap.\n:::\n"
+        "# Intro {#sec-i}\n\n上海 and @tbl-a.\n\n::: {#tbl-a}\n| a |\n|---|\n| 1 |\n\nCap.\n:::\n"
     )
     project = minimal_project(tmp_path, body)
     first = render_report(project, tmp_path / "one", engine="fallback")
@@ -180,8 +185,9 @@ def test_same_source_date_epoch_gives_identical_outputs(tmp_path, monkeypatch):
 
 def test_markdown_escape_keeps_text_literal():
     text = "*bold* <b>x</b> [a](b) 50% $5 `c` # h | p \\ {{< meta x >}}"
-    plain = pypandoc.convert_text(markdown_escape(text), "plain", format="markdown",
-                                  extra_args=["--wrap=none"])
+    plain = pypandoc.convert_text(
+        markdown_escape(text), "plain", format="markdown", extra_args=["--wrap=none"]
+    )
     assert plain.strip() == text
 
 

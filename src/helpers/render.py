@@ -245,8 +245,9 @@ def split_front_matter(path: Path) -> tuple[dict, list[str], int]:
     return {}, lines, 1
 
 
-def expand_includes(report_dir: Path, path: Path, lines: list[str], first: int,
-                    stack: tuple[Path, ...] = ()) -> Source:
+def expand_includes(
+    report_dir: Path, path: Path, lines: list[str], first: int, stack: tuple[Path, ...] = ()
+) -> Source:
     """Replace each ``{{< include f >}}`` line by f's lines (recursively), keeping origins."""
     out = Source([], [])
     for n, line in enumerate(lines, start=first):
@@ -314,8 +315,11 @@ def _check_div(src: Source, i: int, attr_text: str, labels: dict) -> None:
         if fmt not in KNOWN_FORMATS:
             raise src.error(i, f"unknown format {fmt!r} (known: {sorted(KNOWN_FORMATS)})")
         return
-    raise src.error(i, f"unsupported div '::: {attr_text}' (figure, table and "
-                       "content-visible/content-hidden divs only)")
+    raise src.error(
+        i,
+        f"unsupported div '::: {attr_text}' (figure, table and "
+        "content-visible/content-hidden divs only)",
+    )
 
 
 def _add_label(src: Source, i: int, label: str, labels: dict) -> None:
@@ -335,8 +339,12 @@ def check_and_substitute(src: Source, meta: dict) -> str:
     for i, line in enumerate(src.lines):
         fm = FENCE.match(line)
         if fence is not None:
-            if fm and fm.group(2)[0] == fence[0] and len(fm.group(2)) >= len(fence) \
-                    and not fm.group(3):
+            if (
+                fm
+                and fm.group(2)[0] == fence[0]
+                and len(fm.group(2)) >= len(fence)
+                and not fm.group(3)
+            ):
                 fence = None
             elif "{{<" in line:
                 raise src.error(i, "shortcode inside a code or raw block is not supported")
@@ -345,8 +353,11 @@ def check_and_substitute(src: Source, meta: dict) -> str:
         if fm:
             info = fm.group(3).strip()
             if info.startswith("{") and not re.fullmatch(r"\{(=html|=typst|\.[\w-]+)\}", info):
-                raise src.error(i, f"unsupported code block '{info}' (executable cells and "
-                                   "raw formats other than =html/=typst)")
+                raise src.error(
+                    i,
+                    f"unsupported code block '{info}' (executable cells and "
+                    "raw formats other than =html/=typst)",
+                )
             fence = fm.group(2)
             out.append(line)
             continue
@@ -362,10 +373,17 @@ def check_and_substitute(src: Source, meta: dict) -> str:
         hm = HEADING.match(line)
         if hm:
             parsed = parse_attrs(hm.group(1))
-            if parsed is None or parsed[2] or set(parsed[1]) - {"unnumbered", "unlisted"} or (
-                    parsed[0] and not parsed[0].startswith("sec-")):
-                raise src.error(i, f"unsupported heading attributes {{{hm.group(1)}}} "
-                                   "(only {#sec-name}, .unnumbered, .unlisted)")
+            if (
+                parsed is None
+                or parsed[2]
+                or set(parsed[1]) - {"unnumbered", "unlisted"}
+                or (parsed[0] and not parsed[0].startswith("sec-"))
+            ):
+                raise src.error(
+                    i,
+                    f"unsupported heading attributes {{{hm.group(1)}}} "
+                    "(only {#sec-name}, .unnumbered, .unlisted)",
+                )
             if parsed[0]:
                 _add_label(src, i, parsed[0], labels)
         line = _substitute_meta(src, i, line, meta)
@@ -379,8 +397,11 @@ def check_and_substitute(src: Source, meta: dict) -> str:
     for i, ref in refs:
         kind = ref.split("-", 1)[0]
         if kind not in ("fig", "tbl"):
-            raise src.error(i, f"unsupported cross reference @{ref} (only @fig- and @tbl-; "
-                               "link to sections with [text](#sec-name))")
+            raise src.error(
+                i,
+                f"unsupported cross reference @{ref} (only @fig- and @tbl-; "
+                "link to sections with [text](#sec-name))",
+            )
         if ref not in labels:
             raise src.error(i, f"cross reference @{ref} has no matching label #{ref}")
     return "\n".join(out) + "\n"
@@ -433,15 +454,16 @@ def document_date(value) -> str | None:
         return None
     if str(value) in ("today", "now", "last-modified"):
         epoch = os.environ.get("SOURCE_DATE_EPOCH")
-        day = (dt.datetime.fromtimestamp(int(epoch), dt.UTC) if epoch else dt.datetime.now(dt.UTC))
+        day = dt.datetime.fromtimestamp(int(epoch), dt.UTC) if epoch else dt.datetime.now(dt.UTC)
         return day.date().isoformat()
     return str(value)
 
 
 def _render_fallback(report_dir: Path, tmp: Path, document: str) -> dict[str, Path]:
     qmd = report_dir / document
-    config = _read_yaml(report_dir / "_quarto.yml") if (report_dir / "_quarto.yml").is_file() \
-        else {}
+    config = (
+        _read_yaml(report_dir / "_quarto.yml") if (report_dir / "_quarto.yml").is_file() else {}
+    )
     front, body, first = split_front_matter(qmd)
     meta: dict = {}
     for name in config.get("metadata-files") or []:
@@ -449,8 +471,10 @@ def _render_fallback(report_dir: Path, tmp: Path, document: str) -> dict[str, Pa
     meta.update({k: v for k, v in front.items() if k != "format"})
     formats = config.get("format") or {}
     html_opts = {**(formats.get("html") or {}), **((front.get("format") or {}).get("html") or {})}
-    typst_opts = {**(formats.get("typst") or {}),
-                  **((front.get("format") or {}).get("typst") or {})}
+    typst_opts = {
+        **(formats.get("typst") or {}),
+        **((front.get("format") or {}).get("typst") or {}),
+    }
 
     text = check_and_substitute(expand_includes(report_dir, qmd, body, first), meta)
     md = tmp / "report.md"
@@ -462,14 +486,35 @@ def _render_fallback(report_dir: Path, tmp: Path, document: str) -> dict[str, Pa
     metafile = tmp / "meta.yml"
     metafile.write_text(yaml.safe_dump(docmeta, allow_unicode=True), encoding="utf-8")
     lua = resources.files("helpers") / "crossref.lua"
-    common = [_pandoc(), str(md), "-f", "markdown-raw_html-raw_tex", "--lua-filter", str(lua),
-              "--metadata-file", str(metafile), "--resource-path", str(report_dir)]
+    common = [
+        _pandoc(),
+        str(md),
+        "-f",
+        "markdown-raw_html-raw_tex",
+        "--lua-filter",
+        str(lua),
+        "--metadata-file",
+        str(metafile),
+        "--resource-path",
+        str(report_dir),
+    ]
 
     css = tmp / "report.css"
     css.write_text(HTML_CSS, encoding="utf-8")
     html_out = tmp / "report.html"
-    cmd = [*common, "-t", "html5", "--standalone", "--embed-resources", "--css", str(css),
-           "-M", "crossref-target=html", "-o", str(html_out)]
+    cmd = [
+        *common,
+        "-t",
+        "html5",
+        "--standalone",
+        "--embed-resources",
+        "--css",
+        str(css),
+        "-M",
+        "crossref-target=html",
+        "-o",
+        str(html_out),
+    ]
     if html_opts.get("toc"):
         cmd.append("--toc")
     for header in _header_files(report_dir, html_opts.get("include-in-header")):
@@ -480,11 +525,27 @@ def _render_fallback(report_dir: Path, tmp: Path, document: str) -> dict[str, Pa
     check_cjk_font(font)
     typ = tmp / "report.typ"
     template = resources.files("helpers") / "report.typ"
-    cmd = [*common, "-t", "typst", "--template", str(template), "-M", "crossref-target=typst",
-           "-M", f"crossref-root={report_dir}", "-V", f"mainfont={font}",
-           "-V", f"papersize={typst_opts.get('papersize', 'a4')}",
-           "-V", f"fontsize={typst_opts.get('fontsize', '10.5pt')}",
-           "-V", f"page-numbering={typst_opts.get('page-numbering', '1')}", "-o", str(typ)]
+    cmd = [
+        *common,
+        "-t",
+        "typst",
+        "--template",
+        str(template),
+        "-M",
+        "crossref-target=typst",
+        "-M",
+        f"crossref-root={report_dir}",
+        "-V",
+        f"mainfont={font}",
+        "-V",
+        f"papersize={typst_opts.get('papersize', 'a4')}",
+        "-V",
+        f"fontsize={typst_opts.get('fontsize', '10.5pt')}",
+        "-V",
+        f"page-numbering={typst_opts.get('page-numbering', '1')}",
+        "-o",
+        str(typ),
+    ]
     if typst_opts.get("toc"):
         cmd.append("--toc")
     _run(cmd, qmd)
@@ -505,8 +566,12 @@ def _typst_compile(typ: Path, pdf: Path, qmd: Path) -> None:
 
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     try:
-        typst.compile(str(typ), output=str(pdf), root="/",
-                      font_paths=[str(p) for p in default_font_paths()],
-                      timestamp=int(epoch) if epoch else None)
+        typst.compile(
+            str(typ),
+            output=str(pdf),
+            root="/",
+            font_paths=[str(p) for p in default_font_paths()],
+            timestamp=int(epoch) if epoch else None,
+        )
     except typst.TypstError as exc:
         raise InputError(qmd, f"typst failed: {exc}") from None
