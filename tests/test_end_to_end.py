@@ -19,25 +19,12 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from helpers import paths
+from helpers.pipeline import copy_project
 
 pytestmark = pytest.mark.slow
 
 STAGES = ["ingest", "code", "compare", "charts", "report"]
 TITLE = "China's provinces and their technology priorities for 2025"
-
-
-def _copy_project(dest: Path) -> Path:
-    listed = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-        cwd=paths.ROOT, capture_output=True, check=True,
-    ).stdout.decode().split("\0")
-    for rel in filter(None, listed):
-        src = paths.ROOT / rel
-        if src.is_file():
-            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dest / rel)
-    return dest
 
 
 def pipeline(project: Path, *args: str) -> subprocess.CompletedProcess:
@@ -63,7 +50,7 @@ def digest(project: Path, *folders: str) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
-    project = _copy_project(tmp_path_factory.mktemp("project"))
+    project = copy_project(tmp_path_factory.mktemp("project"))
     result = pipeline(project)
     assert result.returncode == 0, result.stdout + result.stderr
     assert ran_stages(result) == STAGES
@@ -131,11 +118,6 @@ def test_dry_run_explains_and_a_reference_change_reruns_only_its_dependants(buil
     assert re.search(r"^code\s+skipped", result.stdout, flags=re.M)
 
 
-def _break(project: Path, rel: str, edit) -> None:
-    path = project / rel
-    edit(path)
-
-
 BAD_INPUTS = {
     "corrupt manifest YAML": (
         lambda p: (p / "data/raw/manifest.yaml").write_text("sources: [\n  - id: x\n"),
@@ -160,7 +142,8 @@ BAD_INPUTS = {
                                     "must be int"),
     "codebook duplicate alias": (
         lambda p: (p / "codebook/places.yaml").write_text(
-            (p / "codebook/places.yaml").read_text().replace("name_en: Anhui", "name_en: Hainan", 1)),
+            (p / "codebook/places.yaml").read_text().replace('name_en: "Anhui"',
+                                                             'name_en: "Hainan"', 1)),
         (), "places.yaml", "duplicate"),
     "adjudication naming no coding": (
         lambda p: (p / "data/annotations/adjudications.csv").open("a").write(

@@ -214,6 +214,24 @@ def output_hashes(stage: Stage) -> dict[str, str]:
     return {rel: _sha256(rel) for out in stage.outputs for rel in _files(out)}
 
 
+def copy_project(dest: Path) -> Path:
+    """Copy the project's tracked and not-ignored files to ``dest``, for isolated runs.
+
+    Tests and benchmarks build in such a copy (run with PYTHONPATH=<copy>/src), so they never
+    touch the checkout's own outputs.
+    """
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=paths.ROOT, capture_output=True, check=True,
+    ).stdout.decode().split("\0")
+    for rel in filter(None, listed):
+        src = paths.ROOT / rel
+        if src.is_file():
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / rel)
+    return dest
+
+
 # -- the runner's record ------------------------------------------------------------------------
 def state_path() -> Path:
     return paths.BUILD / "state.json"

@@ -1,0 +1,166 @@
+"""`make bench`: the speed and memory targets, checked, printed as one table.
+
+Measures a cold build, a no-op rebuild and a one-source change of the real pipeline (on a copy
+of the project), and ingest and coding throughput on synthetic corpora of 10, 100 and 1,000
+articles of about 400 words made from the codebook's own names and terms. Exits non-zero when a
+target is missed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import platform
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+from helpers import codebook as codebook_mod
+from helpers import coding, paths, text
+from helpers.pipeline import copy_project
+
+SIZES = (10, 100, 1000)
+FILLER = [
+    "Officials said the plan would be reviewed in the second half of the year.",
+    "The report, delivered at the annual session, set a growth target of about 5 percent.",
+    "Analysts e.g. at state banks expect spending of 2.5 trillion yuan over three years.",
+    "Local governments also promised to cut red tape for small firms.",
+    "The U.S. and the EU were not mentioned in this part of the report.",
+    "Dr. Wang, an economist, said the targets were ambitious but reachable.",
+]
+VERBS = ["plans to develop", "will accelerate", "aims to build", "is investing in",
+         "is focusing on", "will support", "does not plan to expand"]
+
+
+def synthetic_article(rng: random.Random, places: list[str], terms: list[str]) -> str:
+    """About 400 words in paragraphs of four sentences: place-sector claims and filler."""
+    sentences, words = [], 0
+    while words < 400:
+        if rng.random() < 0.5:
+            s = (f"{rng.choice(places)} {rng.choice(VERBS)} {rng.choice(terms)} and "
+                 f"{rng.choice(terms)} in 2025.")
+        else:
+            s = rng.choice(FILLER)
+        sentences.append(s)
+        words += len(s.split())
+    return "\n".join(" ".join(sentences[i:i + 4]) for i in range(0, len(sentences), 4)) + "\n"
+
+
+def synthetic_corpus(folder: Path, n: int, cb) -> Path:
+    """n articles and their manifest under ``folder``; returns the manifest path."""
+    rng = random.Random(n)
+    places = sorted(p.name_en for p in cb.places.values())
+    terms = sorted(t for tech in cb.technologies.values() for t in tech.terms
+                   if t.isascii() and not t.isupper())
+    entries = []
+    for i in range(n):
+        name = f"synthetic-{i:04d}.txt"
+        data = synthetic_article(rng, places, terms).encode("utf-8")
+        (folder / name).write_bytes(data)
+        entries.append({"id": f"synthetic-{i:04d}", "title": f"Synthetic article {i}",
+                        "outlet": "bench", "url": "https://example.org/", "date": "2025-01-27",
+                        "language": "en", "kind": "secondary", "file": name,
+                        "sha256": hashlib.sha256(data).hexdigest()})
+    manifest = folder / "manifest.yaml"
+    manifest.write_text(yaml.safe_dump({"sources": entries}))
+    (folder / "corrections.yaml").write_text("corrections: []\n")
+    return manifest
+
+
+def peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def throughput(cb) -> list[tuple]:
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in SIZES:
+            folder = Path(tmp) / str(n)
+            folder.mkdir()
+            manifest = synthetic_corpus(folder, n, cb)
+            started = time.perf_counter()
+            tables = text.ingest(manifest, folder / "corrections.yaml", folder)
+            ingest_s = time.perf_counter() - started
+            started = time.perf_counter()
+            coded = coding.code_sentences(tables["sentences"], cb)
+            coding_s = time.perf_counter() - started
+            rows.append((n, len(tables["sentences"]), len(coded["codings"]), ingest_s, coding_s,
+                         peak_mib()))
+    return rows
+
+
+def pipeline_timings() -> dict[str, float]:
+    """Cold build, no-op rebuild and a one-source change, on a copy of the project."""
+    with tempfile.TemporaryDirectory() as tmp:
+        project = copy_project(Path(tmp))
+        env = {**os.environ, "PYTHONPATH": str(project / "src")}
+
+        def build() -> tuple[float, str]:
+            started = time.perf_counter()
+            done = subprocess.run([sys.executable, "-m", "helpers.pipeline"], cwd=project,
+                                  env=env, capture_output=True, text=True)
+            if done.returncode:
+                sys.exit(f"bench: the build failed: {done.stderr.strip()}")
+            return time.perf_counter() - started, done.stdout
+
+        cold, _ = build()
+        noop, _ = build()
+        seed = project / "data/raw/000_5df365ae44afb922.txt"
+        manifest = project / "data/raw/manifest.yaml"
+        old = hashlib.sha256(seed.read_bytes()).hexdigest()
+        seed.write_text(seed.read_text(encoding="utf-8") + "Shanghai plans to develop quantum "
+                        "computing.\n", encoding="utf-8")
+        manifest.write_text(manifest.read_text().replace(
+            old, hashlib.sha256(seed.read_bytes()).hexdigest()))
+        change, log = build()
+        ran = [line.split()[0] for line in log.splitlines() if " ran " in f" {line} "]
+    return {"cold": cold, "noop": noop, "change": change, "change_ran": ", ".join(ran)}
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text()
+                .splitlines() if line.startswith("model name")), platform.processor())
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (f"{platform.system()} {platform.machine()}, {cpu}, {os.cpu_count()} cores, "
+            f"{mem:.0f} GiB, Python {platform.python_version()}")
+
+
+def main() -> int:
+    cb = codebook_mod.load_codebook(paths.CODEBOOK)
+    rows = throughput(cb)
+    timings = pipeline_timings()
+    by_n = {r[0]: r for r in rows}
+    growth = (by_n[1000][4] / by_n[1000][1]) / (by_n[100][4] / by_n[100][1])
+    checks = [
+        ("cold build", f"{timings['cold']:.1f} s", "", True),
+        ("no-op rebuild", f"{timings['noop']:.2f} s", "< 1 s", timings["noop"] < 1.0),
+        ("one-source change", f"{timings['change']:.1f} s", f"ran: {timings['change_ran']}",
+         True),
+    ]
+    for n, n_sent, n_cod, ingest_s, coding_s, _ in rows:
+        checks.append((f"ingest {n:>5} articles", f"{ingest_s:.2f} s",
+                       "< 10 s" if n == 1000 else f"{n_sent} sentences",
+                       ingest_s < 10 or n != 1000))
+        checks.append((f"coding {n:>5} articles", f"{coding_s:.2f} s",
+                       "< 10 s" if n == 1000 else f"{n_cod} codings",
+                       coding_s < 10 or n != 1000))
+    checks.append(("coding time per sentence, 1000 vs 100", f"x{growth:.2f}",
+                   "<= x1.5 (linear)", growth <= 1.5))
+    checks.append(("peak memory (throughput runs)", f"{rows[-1][5]:.0f} MiB", "< 2048 MiB",
+                   rows[-1][5] < 2048))
+    print(f"machine: {machine()}")
+    width = max(len(c[0]) for c in checks)
+    print(f"{'measure':<{width}}  {'value':>10}  {'target / note':<28}  ok")
+    for name, value, target, ok in checks:
+        print(f"{name:<{width}}  {value:>10}  {target:<28}  {'yes' if ok else 'NO'}")
+    return 0 if all(c[3] for c in checks) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
