@@ -1,0 +1,705 @@
+"""The report's charts: one house theme, one function per figure, and an offline export.
+
+Every chart is built from the tidy tables (never from typed numbers): its title states the
+finding computed from the data, and a ``describe_<chart>`` function gives the same finding as
+text for the HTML alt text and the PDF caption. ``export_chart`` writes the Vega-Lite spec, an
+SVG for the PDF, a PNG preview and an HTML snippet that draws the chart offline with vegaEmbed.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import altair as alt
+import pandas as pd
+import vl_convert as vlc
+
+from helpers import storage
+
+# -- theme -----------------------------------------------------------------------------------
+
+FONT = "Noto Sans CJK SC, Noto Sans SC, Source Han Sans SC, sans-serif"
+CJK_FONT_DIRS = (
+    Path("/usr/share/fonts/opentype/noto"),
+    Path("/usr/share/fonts/noto-cjk"),
+    Path("/usr/share/fonts/google-noto-cjk"),
+    Path("/usr/local/share/fonts"),
+    Path.home() / ".local/share/fonts",
+)
+CJK_FONT_PATTERNS = ("NotoSansCJK*", "NotoSansSC*", "SourceHanSans*")
+
+# Okabe & Ito (2008), safe for the common colour-vision deficiencies.
+OKABE_ITO = {
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "purple": "#CC79A7",
+    "black": "#000000",
+}
+GREY = "#BBBBBB"
+NO_DATA = "#E6E6E6"
+
+RELATION_ORDER = ["priority", "achievement", "context"]
+RELATION_COLOURS = [OKABE_ITO["vermillion"], OKABE_ITO["blue"], OKABE_ITO["orange"]]
+RELATION_SHAPES = ["square", "circle", "triangle-up"]
+
+ACTOR_LABELS = {"china": "China", "united-states": "United States", "europe": "Europe"}
+DIMENSION_LABELS = {
+    "policy-pace": "Pace of policy",
+    "resource-mobilisation": "Scale of resource mobilisation",
+    "investment": "Investment",
+    "education-talent": "Education and talent",
+    "supply-chains": "Supply chains",
+    "technology-gap": "The technology gap",
+}
+STANDINGS = ["ahead", "behind", "unclear"]
+STANDING_COLOURS = [OKABE_ITO["green"], OKABE_ITO["vermillion"], GREY]
+HEDGING = ["flat", "hedged"]
+HEDGING_FILL = {"expr": "datum.value === 'hedged' ? 'white' : '#444444'"}
+
+TRIANGULATION_LABELS = {
+    "agrees": "Agrees",
+    "omitted_by_article": "Omitted by the article",
+    "added_by_article": "Added by the article",
+    "misattributed": "Misattributed",
+    "framing_only_in_article": "Framing only in the article",
+    "not_coded": "Not coded",
+}
+TRIANGULATION_COLOURS = [
+    OKABE_ITO["green"],
+    OKABE_ITO["orange"],
+    OKABE_ITO["sky_blue"],
+    OKABE_ITO["vermillion"],
+    OKABE_ITO["purple"],
+    GREY,
+]
+NO_SECTOR = "No sector named"
+
+VL_VERSION = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
+
+
+@alt.theme.register("report", enable=True)
+def report_theme() -> alt.theme.ThemeConfig:
+    """House style: one CJK-capable font so Chinese names render, Okabe-Ito colours, quiet axes."""
+    return alt.theme.ThemeConfig(
+        config={
+            "font": FONT,
+            "background": "white",
+            "view": {"stroke": None, "continuousWidth": 480, "continuousHeight": 320},
+            "title": {"fontSize": 15, "fontWeight": "bold", "anchor": "start",
+                      "subtitleFontSize": 11, "subtitleColor": "#555555", "offset": 10},
+            "axis": {"labelFontSize": 11, "titleFontSize": 12, "titleFontWeight": "normal",
+                     "domainColor": "#888888", "tickColor": "#888888", "gridColor": "#EEEEEE",
+                     "labelColor": "#333333", "titleColor": "#333333"},
+            "legend": {"labelFontSize": 11, "titleFontSize": 12, "titleFontWeight": "normal",
+                       "orient": "right", "symbolSize": 120},
+            "header": {"labelFontSize": 11, "titleFontSize": 12},
+            "range": {"category": list(OKABE_ITO.values())},
+            "text": {"fontSize": 11},
+        }
+    )
+
+
+def cjk_font_dir(dirs: Iterable[Path] = CJK_FONT_DIRS) -> Path:
+    """The first folder holding a Sans CJK font; raise, because missing glyphs vanish silently."""
+    for folder in dirs:
+        folder = Path(folder)
+        if folder.is_dir() and any(
+            next(folder.glob(pattern), None) is not None for pattern in CJK_FONT_PATTERNS
+        ):
+            return folder
+    raise RuntimeError(
+        "no CJK font found (looked for Noto Sans CJK SC in "
+        + ", ".join(str(d) for d in dirs)
+        + "); install fonts-noto-cjk so Chinese labels render"
+    )
+
+
+_REGISTERED: set[Path] = set()
+
+
+def register_cjk_font() -> Path:
+    """Tell vl-convert where the CJK font lives (once per process) and return that folder."""
+    folder = cjk_font_dir()
+    if folder not in _REGISTERED:
+        vlc.register_font_directory(str(folder))
+        _REGISTERED.add(folder)
+    return folder
+
+
+# -- shared preparation ----------------------------------------------------------------------
+
+def _names(items: list[str]) -> str:
+    """'A', 'A and B', 'A, B and C': lists of names read as prose in titles."""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (plural or word + 's')}"
+
+
+def _text(value) -> str:
+    """A nullable text cell as a string ('' for missing), whatever missing-value marker it uses."""
+    return "" if value is None or pd.isna(value) else str(value)
+
+
+def _humanise(identifier: str) -> str:
+    return identifier.replace("-", " ").replace("_", " ").capitalize()
+
+
+def _lookup(table: pd.DataFrame, key: str, value: str) -> dict[str, str]:
+    return dict(zip(table[key], table[value], strict=True))
+
+
+def _place_names(places: pd.DataFrame) -> tuple[dict[str, str], dict[str, str]]:
+    return _lookup(places, "id", "name_en"), _lookup(places, "id", "name_zh")
+
+
+def _subtitle(source: str | None, detail: str) -> str:
+    return f"Source: {source}. {detail}" if source else f"Source: {detail}"
+
+
+def _check_known(ids: Iterable[str], known: Mapping[str, str], what: str) -> None:
+    missing = sorted(set(ids) - set(known))
+    if missing:
+        raise ValueError(f"{what} not in the codebook: {', '.join(missing)}")
+
+
+def _evidence_by_sentence(codings: pd.DataFrame) -> dict[str, str]:
+    kept = codings[codings["status"] != "rejected"]
+    return dict(zip(kept["sentence_id"], kept["evidence"], strict=False))
+
+
+def matrix_table(
+    matrix: pd.DataFrame, codings: pd.DataFrame, places: pd.DataFrame, sectors: pd.DataFrame
+) -> pd.DataFrame:
+    """The priority matrix with names and evidence sentences joined on, ready to draw."""
+    name_en, name_zh = _place_names(places)
+    sector_en = _lookup(sectors, "sector_id", "name_en")
+    sector_zh = _lookup(sectors, "sector_id", "name_zh")
+    _check_known(matrix["place_id"], name_en, "places")
+    _check_known(matrix["sector_id"], sector_en, "sectors")
+    evidence = _evidence_by_sentence(codings)
+
+    def sentences(ids: str) -> str:
+        wanted = [s for s in ids.split(";") if s]
+        missing = [s for s in wanted if s not in evidence]
+        if missing:
+            raise ValueError(f"evidence sentences not among the codings: {', '.join(missing)}")
+        return " | ".join(evidence[s] for s in wanted)
+
+    out = matrix.copy()
+    out["place"] = out["place_id"].map(name_en)
+    out["place_zh"] = out["place_id"].map(name_zh)
+    out["sector"] = out["sector_id"].map(sector_en)
+    out["sector_zh"] = out["sector_id"].map(sector_zh)
+    out["evidence"] = out["sentence_ids"].map(sentences)
+    return out.sort_values(["place_id", "sector_id"]).reset_index(drop=True)
+
+
+def _ranked(counts: pd.Series) -> list[str]:
+    """Labels ordered by count (most first), ties broken alphabetically for stable output."""
+    frame = counts.rename("n").reset_index()
+    frame.columns = ["label", "n"]
+    return frame.sort_values(["n", "label"], ascending=[False, True])["label"].tolist()
+
+
+def _leaders(counts: pd.Series) -> tuple[list[str], int]:
+    top = int(counts.max())
+    return sorted(counts[counts == top].index.tolist()), top
+
+
+# -- 1. priority matrix ----------------------------------------------------------------------
+
+def _matrix_findings(table: pd.DataFrame) -> dict:
+    by_place = table.groupby("place")["sector_id"].nunique()
+    by_sector = table.groupby("sector")["place_id"].nunique()
+    places, n_place = _leaders(by_place)
+    sectors, n_sector = _leaders(by_sector)
+    return {
+        "by_place": by_place, "by_sector": by_sector,
+        "top_places": places, "n_place": n_place,
+        "top_sectors": sectors, "n_sector": n_sector,
+        "relations": table["relation"].value_counts().reindex(RELATION_ORDER, fill_value=0),
+    }
+
+
+def _verb(names: list[str], singular: str, plural: str) -> str:
+    return singular if len(names) == 1 else plural
+
+
+def priority_matrix(
+    matrix: pd.DataFrame, codings: pd.DataFrame, places: pd.DataFrame, sectors: pd.DataFrame,
+    *, source: str | None = None,
+) -> alt.Chart:
+    """Place x sector dot matrix; colour and shape both carry the relation (colour-blind safe)."""
+    table = matrix_table(matrix, codings, places, sectors)
+    if table.empty:
+        raise ValueError("the priority matrix is empty: nothing to draw")
+    found = _matrix_findings(table)
+    who = found["top_places"]
+    title = (f"{_names(who)} {_verb(who, 'is', 'are')} tied to the most sectors: "
+             f"{found['n_place']}")
+    detail = (f"{_plural(len(table), 'place-sector tie')} from "
+              f"{_plural(int(codings['source_id'].nunique()), 'news text')}; "
+              f"strongest relation per tie.")
+    data = table[["place", "place_zh", "sector", "sector_zh", "relation", "n_codings",
+                  "n_sources", "evidence"]]
+    return (
+        alt.Chart(data)
+        .mark_point(filled=True, size=260, opacity=1)
+        .encode(
+            x=alt.X("sector:N", sort=_ranked(found["by_sector"]), title=None,
+                    axis=alt.Axis(orient="top", labelAngle=-40, grid=True)),
+            y=alt.Y("place:N", sort=_ranked(found["by_place"]), title=None,
+                    axis=alt.Axis(grid=True)),
+            color=alt.Color("relation:N", title="Relation",
+                            scale=alt.Scale(domain=RELATION_ORDER, range=RELATION_COLOURS)),
+            shape=alt.Shape("relation:N", title="Relation",
+                            scale=alt.Scale(domain=RELATION_ORDER, range=RELATION_SHAPES)),
+            tooltip=[
+                alt.Tooltip("place:N", title="Place"),
+                alt.Tooltip("place_zh:N", title="地区"),
+                alt.Tooltip("sector:N", title="Sector"),
+                alt.Tooltip("relation:N", title="Relation"),
+                alt.Tooltip("n_codings:Q", title="Codings"),
+                alt.Tooltip("n_sources:Q", title="Sources"),
+                alt.Tooltip("evidence:N", title="Evidence"),
+            ],
+        )
+        .properties(title=alt.Title(title, subtitle=_subtitle(source, detail)),
+                    width=alt.Step(28), height=alt.Step(24))
+    )
+
+
+def describe_priority_matrix(
+    matrix: pd.DataFrame, codings: pd.DataFrame, places: pd.DataFrame, sectors: pd.DataFrame
+) -> str:
+    """Alt text and caption: what the matrix shows and its main finding, in words."""
+    table = matrix_table(matrix, codings, places, sectors)
+    found = _matrix_findings(table)
+    rel = found["relations"]
+    return (
+        f"Dot matrix of {_plural(len(table), 'place-sector tie')} between "
+        f"{_plural(table['place_id'].nunique(), 'place')} (rows) and "
+        f"{_plural(table['sector_id'].nunique(), 'sector')} (columns), both ordered by their "
+        f"number of ties. {_names(found['top_places'])} "
+        f"{_verb(found['top_places'], 'is', 'are')} tied to the most sectors "
+        f"({found['n_place']}); {_names(found['top_sectors'])} "
+        f"{_verb(found['top_sectors'], 'is', 'are')} tied to the most places "
+        f"({found['n_sector']}). Relations: {rel['priority']} priority, "
+        f"{rel['achievement']} achievement, {rel['context']} context."
+    )
+
+
+# -- 2. sector breadth -----------------------------------------------------------------------
+
+def breadth_table(matrix: pd.DataFrame, sectors: pd.DataFrame) -> pd.DataFrame:
+    """Provinces naming each sector, as a priority and with any relation; zero rows kept."""
+    sector_en = _lookup(sectors, "sector_id", "name_en")
+    _check_known(matrix["sector_id"], sector_en, "sectors")
+    provinces = matrix[matrix["place_level"] == "province"]
+    every = provinces.groupby("sector_id")["place_id"].nunique()
+    priority = provinces[provinces["relation"] == "priority"].groupby("sector_id")[
+        "place_id"].nunique()
+    out = pd.DataFrame({"sector_id": sectors["sector_id"].tolist()})
+    out["sector"] = out["sector_id"].map(sector_en)
+    out["sector_zh"] = out["sector_id"].map(_lookup(sectors, "sector_id", "name_zh"))
+    out["any_relation"] = out["sector_id"].map(every).fillna(0).astype(int)
+    out["priority"] = out["sector_id"].map(priority).fillna(0).astype(int)
+    return out.sort_values(["any_relation", "priority", "sector"],
+                           ascending=[False, False, True]).reset_index(drop=True)
+
+
+BREADTH_MEASURES = {"priority": "As a priority", "any_relation": "Any relation"}
+
+
+def sector_breadth(
+    matrix: pd.DataFrame, sectors: pd.DataFrame, *, source: str | None = None
+) -> alt.Chart:
+    """Grouped bars: how widely each sector is named, priorities beside all ties."""
+    table = breadth_table(matrix, sectors)
+    top = table.iloc[0]
+    leaders = table[table["any_relation"] == top["any_relation"]]["sector"].tolist()
+    title = (f"{_names(leaders)} {_verb(leaders, 'is', 'are')} named by the most provinces: "
+             f"{top['any_relation']}")
+    detail = f"provinces tied to each of {_plural(len(table), 'sector')}."
+    long = table.melt(id_vars=["sector", "sector_zh"], value_vars=list(BREADTH_MEASURES),
+                      var_name="measure_id", value_name="provinces")
+    long["measure"] = long["measure_id"].map(BREADTH_MEASURES)
+    measures = list(BREADTH_MEASURES.values())
+    return (
+        alt.Chart(long[["sector", "sector_zh", "measure", "provinces"]])
+        .mark_bar()
+        .encode(
+            y=alt.Y("sector:N", sort=table["sector"].tolist(), title=None),
+            yOffset=alt.YOffset("measure:N", sort=measures),
+            x=alt.X("provinces:Q", title="Provinces", axis=alt.Axis(tickMinStep=1,
+                                                                   format="d")),
+            color=alt.Color("measure:N", title=None, sort=measures,
+                            scale=alt.Scale(domain=measures,
+                                            range=[OKABE_ITO["vermillion"], GREY])),
+            tooltip=[alt.Tooltip("sector:N", title="Sector"),
+                     alt.Tooltip("sector_zh:N", title="领域"),
+                     alt.Tooltip("measure:N", title="Counted"),
+                     alt.Tooltip("provinces:Q", title="Provinces")],
+        )
+        .properties(title=alt.Title(title, subtitle=_subtitle(source, detail)),
+                    width=360, height=alt.Step(10))
+    )
+
+
+def describe_sector_breadth(matrix: pd.DataFrame, sectors: pd.DataFrame) -> str:
+    """Alt text and caption for the sector breadth bars."""
+    table = breadth_table(matrix, sectors)
+    named = table[table["any_relation"] > 0]
+    unnamed = table[table["any_relation"] == 0]["sector"].tolist()
+    top = table.iloc[0]
+    text = (
+        f"Bar chart of {_plural(len(table), 'sector')}, sorted by the number of provinces "
+        f"tied to each, with priorities beside all relations. {top['sector']} leads with "
+        f"{_plural(int(top['any_relation']), 'province')} "
+        f"({top['priority']} as a priority). {len(named)} of {len(table)} sectors are named "
+        f"by at least one province."
+    )
+    if unnamed:
+        text += f" Not named by any province: {_names(unnamed)}."
+    return text
+
+
+# -- 3. tile map -----------------------------------------------------------------------------
+
+def tile_table(matrix: pd.DataFrame, places: pd.DataFrame, sectors: pd.DataFrame) -> pd.DataFrame:
+    """One row per division with a grid position: its priority count and sector lists."""
+    sector_en = _lookup(sectors, "sector_id", "name_en")
+    grid = places[places["grid_row"].notna() & places["grid_col"].notna()
+                  & (places["type"] != "region")]
+    if grid.empty:
+        raise ValueError("no place has a grid position: the tile map needs grid_row/grid_col")
+    ties = matrix[matrix["place_level"] == "province"].copy()
+    ties["sector"] = ties["sector_id"].map(sector_en)
+
+    def listed(relation_mask: pd.Series) -> pd.Series:
+        return ties[relation_mask].sort_values("sector").groupby("place_id")["sector"].agg(
+            ", ".join)
+
+    is_priority = ties["relation"] == "priority"
+    out = grid[["id", "name_en", "name_zh", "grid_row", "grid_col"]].copy()
+    out["col"] = out["grid_col"].astype(int)
+    out["row"] = out["grid_row"].astype(int)
+    out["n_priorities"] = out["id"].map(ties[is_priority].groupby("place_id").size())
+    out["n_priorities"] = out["n_priorities"].fillna(0).astype(int)
+    out["priority_sectors"] = out["id"].map(listed(is_priority)).fillna("none")
+    out["other_ties"] = out["id"].map(listed(~is_priority)).fillna("none")
+    return out.drop(columns=["grid_row", "grid_col"]).sort_values("id").reset_index(drop=True)
+
+
+def tile_map(
+    matrix: pd.DataFrame, places: pd.DataFrame, sectors: pd.DataFrame, *,
+    source: str | None = None, tile: int = 58,
+) -> alt.LayerChart:
+    """Tile-grid map: every division one equal square, so small provinces stay visible."""
+    table = tile_table(matrix, places, sectors)
+    counts = table.set_index("name_en")["n_priorities"]
+    top = int(counts.max())
+    if top == 0:
+        title = "No provincial-level division names a priority sector"
+    else:
+        who, _ = _leaders(counts)
+        title = f"{_names(who)} {_verb(who, 'names', 'name')} the most priority sectors: {top}"
+    detail = (f"priority sectors per provincial-level division; "
+              f"grey: {_plural(int((counts == 0).sum()), 'division')} with none.")
+    n_cols = table["col"].max() - table["col"].min() + 1
+    n_rows = table["row"].max() - table["row"].min() + 1
+    x = alt.X("col:O", axis=None, scale=alt.Scale(domain=list(
+        range(table["col"].min(), table["col"].max() + 1))))
+    y = alt.Y("row:O", axis=None, scale=alt.Scale(domain=list(
+        range(table["row"].min(), table["row"].max() + 1))))
+    tooltip = [alt.Tooltip("name_en:N", title="Division"), alt.Tooltip("name_zh:N", title="地区"),
+               alt.Tooltip("n_priorities:Q", title="Priority sectors"),
+               alt.Tooltip("priority_sectors:N", title="Priorities"),
+               alt.Tooltip("other_ties:N", title="Other ties")]
+    has = alt.datum.n_priorities > 0
+    colour = alt.when(has).then(alt.Color(
+        "n_priorities:Q", title="Priority sectors",
+        scale=alt.Scale(scheme="oranges", domain=[1, max(top, 1)]),
+        legend=alt.Legend(tickMinStep=1, format="d"))).otherwise(alt.value(NO_DATA))
+    dark = alt.datum.n_priorities >= max(top, 1) * 0.65
+    ink = alt.when(has & dark).then(alt.value("white")).otherwise(alt.value("#222222"))
+    base = alt.Chart(table).encode(x=x, y=y, tooltip=tooltip)
+    tiles = base.mark_rect(stroke="white", strokeWidth=2, cornerRadius=3).encode(color=colour)
+    english = base.mark_text(dy=-7, fontSize=9, limit=tile - 4).encode(
+        text="name_en:N", color=ink)
+    chinese = base.mark_text(dy=8, fontSize=11).encode(text="name_zh:N", color=ink)
+    return alt.layer(tiles, english, chinese).properties(
+        title=alt.Title(title, subtitle=_subtitle(source, detail)),
+        width=int(n_cols * tile), height=int(n_rows * tile),
+    )
+
+
+def describe_tile_map(matrix: pd.DataFrame, places: pd.DataFrame, sectors: pd.DataFrame) -> str:
+    """Alt text and caption for the tile map, listing the divisions that name priorities."""
+    table = tile_table(matrix, places, sectors)
+    named = table[table["n_priorities"] > 0].sort_values(
+        ["n_priorities", "name_en"], ascending=[False, True])
+    listed = [f"{r.name_en} {r.name_zh} ({r.n_priorities})" for r in named.itertuples()]
+    return (
+        f"Tile-grid map of {_plural(len(table), 'provincial-level division')}, each a square "
+        f"placed roughly where it lies, coloured by the number of sectors it names as a "
+        f"priority. {_plural(len(named), 'division')} name at least one: "
+        f"{_names(listed) or 'none'}. The other {len(table) - len(named)} are grey."
+    )
+
+
+# -- 4. framing ------------------------------------------------------------------------------
+
+def framing_table(claims: pd.DataFrame) -> pd.DataFrame:
+    """One row per claim x actor it involves, with where the text puts that actor."""
+    rows = []
+    for claim in claims.sort_values("claim_id").itertuples(index=False):
+        comparators = [c for c in _text(claim.comparators).split(";") if c]
+        actor_standing, other_standing = {
+            "actor_ahead": ("ahead", "behind"),
+            "comparator_ahead": ("behind", "ahead"),
+        }.get(claim.direction, ("unclear", "unclear"))
+        for actor, standing in [(claim.actor, actor_standing)] + [
+                (c, other_standing) for c in comparators]:
+            rows.append({
+                "claim_id": claim.claim_id,
+                "dimension": DIMENSION_LABELS.get(claim.dimension, _humanise(claim.dimension)),
+                "actor": ACTOR_LABELS.get(actor, _humanise(actor)),
+                "standing": standing,
+                "hedging": "hedged" if claim.hedged else "flat",
+                "hedge_terms": _text(claim.hedge_terms),
+                "evidence": claim.evidence,
+            })
+    out = pd.DataFrame(rows, columns=["claim_id", "dimension", "actor", "standing", "hedging",
+                                      "hedge_terms", "evidence"])
+    out["claim_no"] = out.groupby("dimension")["claim_id"].rank(method="dense").astype(int)
+    return out
+
+
+def _framing_findings(claims: pd.DataFrame) -> dict:
+    comparative = claims[claims["comparative"]]
+    china = claims[claims["actor"] == "china"]
+    return {
+        "n": len(claims),
+        "n_comparative": len(comparative),
+        "china_ahead": int((china["direction"] == "actor_ahead").sum()),
+        "n_china": len(china),
+        "hedged": int(claims["hedged"].sum()),
+        "dimensions": claims["dimension"].nunique(),
+    }
+
+
+def framing(claims: pd.DataFrame, *, source: str | None = None) -> alt.Chart:
+    """Who the article puts ahead on each dimension; hollow marks are hedged claims."""
+    if claims.empty:
+        raise ValueError("no framing claims: nothing to draw")
+    table = framing_table(claims)
+    found = _framing_findings(claims)
+    title = (f"The article puts China ahead in {found['china_ahead']} of "
+             f"{_plural(found['n_china'], 'claim')} about it; {found['hedged']} hedged")
+    detail = (f"{_plural(found['n'], 'framing claim')} on "
+              f"{_plural(found['dimensions'], 'dimension')}; hollow marks are hedged.")
+    actors = [a for a in ACTOR_LABELS.values() if a in set(table["actor"])] + sorted(
+        set(table["actor"]) - set(ACTOR_LABELS.values()))
+    dims = _ranked(table.groupby("dimension")["claim_id"].nunique())
+    return (
+        alt.Chart(table)
+        .mark_point(filled=True, size=220, strokeWidth=2, opacity=1)
+        .encode(
+            x=alt.X("actor:N", sort=actors, title=None, axis=alt.Axis(orient="top",
+                                                                    labelAngle=0)),
+            y=alt.Y("dimension:N", sort=dims, title=None, axis=alt.Axis(grid=True)),
+            yOffset=alt.YOffset("claim_no:O"),
+            color=alt.Color("standing:N", title="As framed",
+                            scale=alt.Scale(domain=STANDINGS, range=STANDING_COLOURS)),
+            stroke=alt.Stroke("standing:N", title="As framed",
+                              scale=alt.Scale(domain=STANDINGS, range=STANDING_COLOURS)),
+            shape=alt.Shape("standing:N", title="As framed",
+                            scale=alt.Scale(domain=STANDINGS,
+                                            range=["triangle-up", "triangle-down", "circle"])),
+            fillOpacity=alt.FillOpacity("hedging:N", legend=None,
+                                        scale=alt.Scale(domain=HEDGING, range=[1, 0])),
+            # Vega-Lite draws no legend for fillOpacity, so a constant opacity scale carries
+            # the hollow/filled legend instead.
+            opacity=alt.Opacity("hedging:N", title="Claim",
+                                scale=alt.Scale(domain=HEDGING, range=[1, 1]),
+                                legend=alt.Legend(symbolType="circle", symbolStrokeColor="#444444",
+                                                  symbolStrokeWidth=2,
+                                                  symbolFillColor=HEDGING_FILL)),
+            tooltip=[alt.Tooltip("dimension:N", title="Dimension"),
+                     alt.Tooltip("actor:N", title="Actor"),
+                     alt.Tooltip("standing:N", title="Framed as"),
+                     alt.Tooltip("hedging:N", title="Claim"),
+                     alt.Tooltip("hedge_terms:N", title="Hedge words"),
+                     alt.Tooltip("evidence:N", title="Evidence")],
+        )
+        .properties(title=alt.Title(title, subtitle=_subtitle(source, detail)),
+                    width=alt.Step(110), height=alt.Step(18))
+    )
+
+
+def describe_framing(claims: pd.DataFrame) -> str:
+    """Alt text and caption for the framing chart, one clause per dimension."""
+    table = framing_table(claims)
+    found = _framing_findings(claims)
+    parts = []
+    for dimension, rows in table.groupby("dimension", sort=True):
+        ahead = sorted(set(rows.loc[rows["standing"] == "ahead", "actor"]))
+        behind = sorted(set(rows.loc[rows["standing"] == "behind", "actor"]))
+        hedged = " (hedged)" if (rows["hedging"] == "hedged").all() else ""
+        if ahead:
+            clause = f"{_names(ahead)} ahead"
+            clause += f" of {_names(behind)}" if behind else ""
+        else:
+            clause = "no one clearly ahead"
+        parts.append(f"{dimension}: {clause}{hedged}")
+    return (
+        f"Dot chart of {_plural(found['n'], 'framing claim')} "
+        f"({found['n_comparative']} naming a comparator) comparing China, the United States "
+        f"and Europe; upward triangles mark the actor put ahead, downward ones those put "
+        f"behind, hollow marks hedged claims ({found['hedged']}). " + "; ".join(parts) + "."
+    )
+
+
+# -- 5. triangulation ------------------------------------------------------------------------
+
+def triangulation_table(tri: pd.DataFrame, sectors: pd.DataFrame) -> pd.DataFrame:
+    """Counts per sector and class, with example texts for the tooltip."""
+    sector_en = _lookup(sectors, "sector_id", "name_en")
+    known = tri["sector_id"].dropna()
+    _check_known(known, sector_en, "sectors")
+    rows = tri.copy()
+    rows["sector"] = rows["sector_id"].map(sector_en).fillna(NO_SECTOR)
+    rows["text"] = rows["article_evidence"].fillna(rows["fact_text"]).fillna("")
+    grouped = rows.groupby(["sector", "class"], sort=True)
+    out = grouped.size().rename("n").reset_index()
+    out["examples"] = grouped["text"].agg(
+        lambda s: " | ".join(dict.fromkeys(t for t in s if t))).values
+    out["class_label"] = out["class"].map(TRIANGULATION_LABELS)
+    return out
+
+
+def triangulation(tri: pd.DataFrame, sectors: pd.DataFrame, *,
+                  source: str | None = None) -> alt.Chart:
+    """Stacked bars per sector: how the article's codings meet the primary source's facts."""
+    if tri.empty:
+        raise ValueError("the triangulation table is empty: nothing to draw")
+    table = triangulation_table(tri, sectors)
+    n_agree = int(table.loc[table["class"] == "agrees", "n"].sum())
+    n_total = int(table["n"].sum())
+    title = f"The article agrees with the primary source on {n_agree} of {n_total} comparisons"
+    detail = "article codings classified against the hand-coded facts of the primary source."
+    classes = [c for c in TRIANGULATION_LABELS if c in set(table["class"])]
+    labels = [TRIANGULATION_LABELS[c] for c in classes]
+    colours = [TRIANGULATION_COLOURS[list(TRIANGULATION_LABELS).index(c)] for c in classes]
+    order = sorted(_ranked(table.groupby("sector")["n"].sum()), key=lambda s: s == NO_SECTOR)
+    table["stack"] = table["class"].map({c: i for i, c in enumerate(TRIANGULATION_LABELS)})
+    return (
+        alt.Chart(table)
+        .mark_bar()
+        .encode(
+            y=alt.Y("sector:N", sort=order, title=None),
+            x=alt.X("n:Q", title="Comparisons", stack="zero",
+                    axis=alt.Axis(tickMinStep=1, format="d")),
+            color=alt.Color("class_label:N", title="Class",
+                            scale=alt.Scale(domain=labels, range=colours)),
+            order=alt.Order("stack:Q"),
+            tooltip=[alt.Tooltip("sector:N", title="Sector"),
+                     alt.Tooltip("class_label:N", title="Class"),
+                     alt.Tooltip("n:Q", title="Comparisons"),
+                     alt.Tooltip("examples:N", title="Texts")],
+        )
+        .properties(title=alt.Title(title, subtitle=_subtitle(source, detail)),
+                    width=360, height=alt.Step(20))
+    )
+
+
+def describe_triangulation(tri: pd.DataFrame, sectors: pd.DataFrame) -> str:
+    """Alt text and caption: totals per class, then the sectors where the sources disagree."""
+    table = triangulation_table(tri, sectors)
+    totals = table.groupby("class")["n"].sum()
+    counts = ", ".join(f"{TRIANGULATION_LABELS[c].lower()} {int(totals[c])}"
+                       for c in TRIANGULATION_LABELS if c in totals)
+    off = table[table["class"].isin(["omitted_by_article", "added_by_article",
+                                     "misattributed"])]
+    worst = sorted(off.groupby("sector")["n"].sum().loc[lambda s: s == s.max()].index) \
+        if not off.empty else []
+    text = (f"Stacked bar chart of {_plural(int(table['n'].sum()), 'comparison')} across "
+            f"{_plural(table['sector'].nunique(), 'sector')} between the article and the "
+            f"primary source: {counts}.")
+    if worst:
+        text += f" Most disagreements: {_names(worst)}."
+    return text
+
+
+# -- export ----------------------------------------------------------------------------------
+
+def _safe_id(name: str) -> str:
+    return "chart-" + re.sub(r"[^A-Za-z0-9_-]", "-", name)
+
+
+def _script_json(spec: dict) -> str:
+    """JSON that cannot end or comment out the surrounding <script> element."""
+    text = json.dumps(spec, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    text = re.sub(r"<(?=!--|script)", r"\\u003c", text, flags=re.IGNORECASE)
+    return text.replace("</", "<\\/")
+
+
+def html_snippet(spec: dict, name: str, description: str) -> str:
+    """A Pandoc raw HTML block: an accessible div and the vegaEmbed call on the inline spec."""
+    element = _safe_id(name)
+    options = '{"actions":false,"renderer":"svg"}'
+    body = (
+        f'<div id="{element}" class="vega-chart" role="img" '
+        f'aria-label="{html.escape(description, quote=True)}"></div>\n'
+        f"<script>\n"
+        f'vegaEmbed("#{element}", {_script_json(spec)}, {options})'
+        f".catch(function (error) {{ console.error(error); }});\n"
+        f"</script>\n"
+    )
+    return "```{=html}\n" + body + "```\n"
+
+
+def vega_bundle_html() -> str:
+    """The vega, vega-lite and vega-embed JavaScript as one inline <script>, no CDN."""
+    bundle = vlc.javascript_bundle(vl_version=VL_VERSION)
+    if "</script" in bundle.lower():
+        raise RuntimeError("the vega bundle contains '</script' and cannot be inlined safely")
+    return f"<script>\n{bundle}\n</script>\n"
+
+
+def chart_spec(chart: alt.TopLevelMixin) -> dict:
+    """The validated Vega-Lite spec, data inline, as plain JSON-ready objects."""
+    return json.loads(json.dumps(chart.to_dict(validate=True), sort_keys=True))
+
+
+def export_chart(
+    chart: alt.TopLevelMixin, name: str, folder: Path | str, description: str
+) -> dict[str, Path]:
+    """Write <name>.vl.json, .svg, .png (scale 2) and .html atomically; return their paths."""
+    if not description.strip():
+        raise ValueError(f"{name}: a chart needs a description (alt text and caption)")
+    register_cjk_font()
+    folder = Path(folder)
+    spec = chart_spec(chart)
+    svg = vlc.vegalite_to_svg(spec, vl_version=VL_VERSION)
+    png = vlc.vegalite_to_png(spec, vl_version=VL_VERSION, scale=2)
+    return {
+        "spec": storage.write_json(folder / f"{name}.vl.json", spec),
+        "svg": storage.write_text(folder / f"{name}.svg", svg),
+        "png": storage.write_bytes(folder / f"{name}.png", png),
+        "html": storage.write_text(folder / f"{name}.html",
+                                   html_snippet(spec, name, description)),
+    }

@@ -1,0 +1,410 @@
+"""Tests of the chart module on a small fixture of the seed's story."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import altair as alt
+import pandas as pd
+import pytest
+
+from helpers import charts, schemas
+
+SRC = "000_5df365ae44afb922"
+
+PLACES = pd.DataFrame(
+    [
+        # id, name_en, name_zh, pinyin, type, macro_region, grid_row, grid_col
+        ("beijing", "Beijing", "北京", "Beijing", "municipality", "north", 2, 6),
+        ("liaoning", "Liaoning", "辽宁", "Liaoning", "province", "northeast", 2, 7),
+        ("jilin", "Jilin", "吉林", "Jilin", "province", "northeast", 1, 7),
+        ("hebei", "Hebei", "河北", "Hebei", "province", "north", 3, 6),
+        ("shanghai", "Shanghai", "上海", "Shanghai", "municipality", "east", 4, 7),
+        ("jiangsu", "Jiangsu", "江苏", "Jiangsu", "province", "east", 4, 6),
+        ("zhejiang", "Zhejiang", "浙江", "Zhejiang", "province", "east", 5, 6),
+        ("anhui", "Anhui", "安徽", "Anhui", "province", "east", 4, 5),
+        ("guangdong", "Guangdong", "广东", "Guangdong", "province", "south", 6, 5),
+        ("hainan", "Hainan", "海南", "Hainan", "province", "south", 7, 4),
+        ("hong-kong", "Hong Kong", "香港", "Xianggang", "sar", "south", 7, 6),
+        ("sichuan", "Sichuan", "四川", "Sichuan", "province", "southwest", 5, 3),
+        ("pearl-river-delta", "Pearl River Delta", "珠江三角洲", "Zhujiang Sanjiaozhou",
+         "region", None, None, None),
+    ],
+    columns=["id", "name_en", "name_zh", "pinyin", "type", "macro_region", "grid_row",
+             "grid_col"],
+)
+PLACES["grid_row"] = PLACES["grid_row"].astype("Int64")
+PLACES["grid_col"] = PLACES["grid_col"].astype("Int64")
+
+SECTORS = pd.DataFrame(
+    [
+        ("semiconductors", "Semiconductors", "半导体", 3),
+        ("vehicles", "Vehicles", "汽车", 2),
+        ("artificial-intelligence", "Artificial intelligence", "人工智能", 3),
+        ("robotics", "Robotics", "机器人", 2),
+        ("brain-computer-interfaces", "Brain-computer interfaces", "脑机接口", 1),
+        ("nuclear-fusion", "Nuclear fusion", "核聚变", 1),
+        ("space", "Space", "航天", 2),
+        ("aviation", "Aviation", "航空", 2),
+        ("marine-energy", "Marine energy", "海洋能源", 2),
+        ("hydrogen", "Hydrogen", "氢能", 1),
+        ("quantum", "Quantum", "量子", 1),
+    ],
+    columns=["sector_id", "name_en", "name_zh", "n_technologies"],
+)
+
+S_CHIPS = f"{SRC}:p02:s02"
+S_BEIJING = f"{SRC}:p02:s03"
+S_NEV = f"{SRC}:p03:s01"
+S_AI = f"{SRC}:p04:s02"
+S_AI_GD = f"{SRC}:p04:s03"
+S_BCI = f"{SRC}:p05:s02"
+S_SPACE = f"{SRC}:p06:s02"
+S_HAINAN = f"{SRC}:p06:s03"
+EVIDENCE = {
+    S_CHIPS: "Among these, Shanghai (which recently inaugurated the first training center for "
+             "humanoid robots), Guangdong, Zhejiang and Liaoning are at the forefront of "
+             "investments.",
+    S_BEIJING: "In particular, Beijing is intensifying the efforts to accelerate production.",
+    S_NEV: "Passing on to electric vehicles the regions of the delta of the river of the pearls "
+           "and the delta of the Yangtze river, which include Guangdong and Shanghai "
+           "respectively, are confirmed leader in this area.",
+    S_AI: "Beijing is focusing on the construction of two important intelligent calculation "
+          "clusters.",
+    S_AI_GD: "Guangdong is focusing on the application of large linguistic models (LLM).",
+    S_BCI: "Provinces like Anhui and Shanghai are exploring avant-garde areas such as the "
+           "brain-computer interfaces while the province of Anhui also stands out for its "
+           "investments in the research on nuclear fusion.",
+    S_SPACE: "Anhui is promoting an ambitious research project on an international lunar "
+             "research station, while Shanghai aims to consolidate the production sector of "
+             "large planes.",
+    S_HAINAN: "Hainan has priority the development of marine energies with a particular focus "
+              "on offshore wind energy and pilot projects for the production of green hydrogen.",
+}
+TIES = [
+    # place, level, sector, relation, sentence
+    ("shanghai", "province", "semiconductors", "priority", S_CHIPS),
+    ("guangdong", "province", "semiconductors", "priority", S_CHIPS),
+    ("zhejiang", "province", "semiconductors", "priority", S_CHIPS),
+    ("liaoning", "province", "semiconductors", "priority", S_CHIPS),
+    ("beijing", "province", "semiconductors", "priority", S_BEIJING),
+    ("shanghai", "province", "robotics", "achievement", S_CHIPS),
+    ("guangdong", "province", "vehicles", "context", S_NEV),
+    ("shanghai", "province", "vehicles", "context", S_NEV),
+    ("pearl-river-delta", "region", "vehicles", "context", S_NEV),
+    ("beijing", "province", "artificial-intelligence", "priority", S_AI),
+    ("guangdong", "province", "artificial-intelligence", "priority", S_AI_GD),
+    ("anhui", "province", "brain-computer-interfaces", "priority", S_BCI),
+    ("shanghai", "province", "brain-computer-interfaces", "priority", S_BCI),
+    ("anhui", "province", "nuclear-fusion", "priority", S_BCI),
+    ("anhui", "province", "space", "priority", S_SPACE),
+    ("shanghai", "province", "aviation", "priority", S_SPACE),
+    ("hainan", "province", "marine-energy", "priority", S_HAINAN),
+    ("hainan", "province", "hydrogen", "priority", S_HAINAN),
+]
+
+
+def make_codings(ties=TIES, evidence=EVIDENCE) -> pd.DataFrame:
+    rows = []
+    for i, (place, level, sector, relation, sentence) in enumerate(ties):
+        rows.append({
+            "coding_id": f"c{i:03d}", "source_id": SRC,
+            "paragraph_id": sentence.rsplit(":", 1)[0], "sentence_id": sentence,
+            "start": 100 * i, "end": 100 * i + len(evidence[sentence]),
+            "evidence": evidence[sentence], "place_id": place, "place_level": level,
+            "sector_id": sector, "technology_id": None, "relation": relation,
+            "modality": "asserted", "rule_id": "r-test", "via_region": None, "status": "auto",
+            "adjudication_reason": None,
+        })
+    return schemas.CODINGS.validate(pd.DataFrame(rows))
+
+
+def make_matrix(ties=TIES) -> pd.DataFrame:
+    rows = [{"place_id": p, "place_level": lvl, "sector_id": s, "relation": r, "n_codings": 1,
+             "n_sources": 1, "sentence_ids": sid} for p, lvl, s, r, sid in ties]
+    return schemas.PRIORITY_MATRIX.validate(pd.DataFrame(rows))
+
+
+CLAIM_GAP = ("The capacity for implementing the Chinese government in these areas is remarkable "
+             "and can create a more than significant technological gap with the United States "
+             "and above all with Europe.")
+CLAIM_PACE = ("While the latter countries debate and implement industrial policies at a slower "
+              "pace, China is quickly building innovative ecosystems and complete supply chains.")
+CLAIM_RES = ("China is able to mobilize human and financial resources on a large scale, thus "
+             "accelerating technological development.")
+
+
+def make_claims() -> pd.DataFrame:
+    specs = [
+        ("p08:s01", CLAIM_RES, None, False, "resource-mobilisation", "actor_ahead", True,
+         "is able to"),
+        ("p08:s02", CLAIM_GAP, "united-states;europe", True, "technology-gap", "actor_ahead",
+         True, "can"),
+        ("p08:s03", CLAIM_PACE, "united-states;europe", True, "policy-pace", "actor_ahead",
+         False, None),
+        ("p08:s03", CLAIM_PACE, "united-states;europe", True, "supply-chains", "actor_ahead",
+         False, None),
+    ]
+    rows = []
+    for sent, text, comps, comparative, dim, direction, hedged, hedges in specs:
+        sid = f"{SRC}:{sent}"
+        rows.append({
+            "claim_id": f"{sid}:{dim}", "source_id": SRC, "paragraph_id": sid.rsplit(":", 1)[0],
+            "sentence_id": sid, "start": 0, "end": len(text), "evidence": text, "actor": "china",
+            "comparators": comps, "comparative": comparative, "dimension": dim,
+            "direction": direction, "hedged": hedged, "hedge_terms": hedges,
+            "evaluative_terms": None,
+        })
+    return schemas.FRAMING_CLAIMS.validate(pd.DataFrame(rows))
+
+
+def make_triangulation() -> pd.DataFrame:
+    specs = [
+        ("agrees", "semiconductors", "shanghai", "X03"),
+        ("agrees", "semiconductors", "guangdong", "X03"),
+        ("agrees", "semiconductors", "zhejiang", "X03"),
+        ("agrees", "semiconductors", "liaoning", "X03"),
+        ("agrees", "semiconductors", "beijing", "X04"),
+        ("agrees", "nuclear-fusion", "anhui", "X09"),
+        ("misattributed", "aviation", "shanghai", "X11"),
+        ("added_by_article", "robotics", "shanghai", None),
+        ("omitted_by_article", "quantum", None, "X12"),
+        ("framing_only_in_article", None, None, None),
+    ]
+    rows = []
+    for i, (cls, sector, place, fact) in enumerate(specs):
+        rows.append({
+            "row_id": f"t{i:02d}", "class": cls, "sector_id": sector,
+            "article_place_id": place, "reference_place_id": place if fact else None,
+            "article_relation": "priority" if place else None,
+            "reference_relation": "priority" if fact else None,
+            "article_source_id": SRC if place else None,
+            "article_sentence_id": S_CHIPS if place else None,
+            "article_start": 0 if place else None, "article_end": 10 if place else None,
+            "article_evidence": EVIDENCE[S_CHIPS] if place else None,
+            "fact_id": fact, "fact_text": f"fact {fact}" if fact else None, "note": None,
+        })
+    frame = pd.DataFrame(rows)
+    frame["article_start"] = frame["article_start"].astype("Int64")
+    frame["article_end"] = frame["article_end"].astype("Int64")
+    return schemas.TRIANGULATION.validate(frame)
+
+
+@pytest.fixture(scope="module")
+def built():
+    """Every chart with its description, built once for the module."""
+    matrix, codings, claims, tri = make_matrix(), make_codings(), make_claims(), make_triangulation()
+    return {
+        "priority_matrix": (charts.priority_matrix(matrix, codings, PLACES, SECTORS),
+                            charts.describe_priority_matrix(matrix, codings, PLACES, SECTORS)),
+        "sector_breadth": (charts.sector_breadth(matrix, SECTORS),
+                           charts.describe_sector_breadth(matrix, SECTORS)),
+        "tile_map": (charts.tile_map(matrix, PLACES, SECTORS),
+                     charts.describe_tile_map(matrix, PLACES, SECTORS)),
+        "framing": (charts.framing(claims), charts.describe_framing(claims)),
+        "triangulation": (charts.triangulation(tri, SECTORS),
+                          charts.describe_triangulation(tri, SECTORS)),
+    }
+
+
+def fields(spec: dict) -> dict[str, str]:
+    """channel -> field of a single or layered spec's encodings."""
+    found = {}
+    for layer in [spec, *spec.get("layer", [])]:
+        for channel, enc in layer.get("encoding", {}).items():
+            if isinstance(enc, dict) and "field" in enc:
+                found[channel] = enc["field"]
+            elif isinstance(enc, dict) and "condition" in enc and "field" in enc["condition"]:
+                found[channel] = enc["condition"]["field"]
+            elif isinstance(enc, list):
+                found[channel] = [e["field"] for e in enc]
+    return found
+
+
+def inline_rows(spec: dict) -> list[dict]:
+    return [row for rows in spec["datasets"].values() for row in rows]
+
+
+def test_theme_is_registered_and_active():
+    assert alt.theme.active == "report"
+    config = charts.report_theme()["config"]
+    assert "Noto Sans CJK SC" in config["font"]
+    assert config["range"]["category"][:2] == ["#E69F00", "#56B4E9"]
+
+
+@pytest.mark.parametrize("name", ["priority_matrix", "sector_breadth", "tile_map", "framing",
+                                  "triangulation"])
+def test_specs_validate_and_carry_the_theme(built, name):
+    spec = charts.chart_spec(built[name][0])
+    assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/v6")
+    assert "Noto Sans CJK SC" in spec["config"]["font"]
+    assert spec["title"]["subtitle"].startswith("Source:")
+    assert built[name][1].strip()
+
+
+def test_priority_matrix_encodings_order_and_tooltips(built):
+    spec = charts.chart_spec(built["priority_matrix"][0])
+    enc = fields(spec)
+    assert enc["x"] == "sector" and enc["y"] == "place"
+    assert enc["color"] == enc["shape"] == "relation"
+    assert {"place", "place_zh", "sector", "relation", "evidence"} <= set(enc["tooltip"])
+    assert spec["encoding"]["y"]["sort"][0] == "Shanghai"
+    assert spec["encoding"]["x"]["sort"][0] == "Semiconductors"
+    assert spec["title"]["text"] == "Shanghai is tied to the most sectors: 5"
+    robotics = [r for r in inline_rows(spec) if r["sector"] == "Robotics"]
+    assert robotics[0]["relation"] == "achievement" and robotics[0]["place_zh"] == "上海"
+    assert "humanoid robots" in robotics[0]["evidence"]
+
+
+def test_titles_follow_the_data():
+    """Drop Shanghai's ties and the title names someone else: nothing is typed in."""
+    ties = [t for t in TIES if t[0] != "shanghai"]
+    codings, matrix = make_codings(ties), make_matrix(ties)
+    chart = charts.priority_matrix(matrix, codings, PLACES, SECTORS)
+    assert chart.to_dict()["title"]["text"] == "Anhui and Guangdong are tied to the most sectors: 3"
+    text = charts.describe_priority_matrix(matrix, codings, PLACES, SECTORS)
+    assert "Anhui and Guangdong are tied to the most sectors (3)" in text
+    assert "Shanghai" not in text
+
+
+def test_missing_evidence_fails_loudly():
+    codings = make_codings()
+    codings = codings[codings["sentence_id"] != S_HAINAN]
+    with pytest.raises(ValueError, match="p06:s03"):
+        charts.priority_matrix(make_matrix(), codings, PLACES, SECTORS)
+
+
+def test_unknown_sector_fails_loudly():
+    with pytest.raises(ValueError, match="semiconductors"):
+        charts.sector_breadth(make_matrix(), SECTORS[SECTORS["sector_id"] != "semiconductors"])
+
+
+def test_sector_breadth_counts_provinces_only():
+    table = charts.breadth_table(make_matrix(), SECTORS).set_index("sector_id")
+    assert table.loc["semiconductors", ["any_relation", "priority"]].tolist() == [5, 5]
+    # Guangdong and Shanghai, not the Pearl River Delta region
+    assert table.loc["vehicles", ["any_relation", "priority"]].tolist() == [2, 0]
+    assert table.loc["quantum", "any_relation"] == 0
+    assert table.index[0] == "semiconductors"
+    assert "Not named by any province: Quantum." in charts.describe_sector_breadth(
+        make_matrix(), SECTORS)
+
+
+def test_tile_map_positions_colours_and_grey(built):
+    spec = charts.chart_spec(built["tile_map"][0])
+    enc = fields(spec)
+    assert enc["x"] == "col" and enc["y"] == "row" and enc["color"] == "n_priorities"
+    assert "priority_sectors" in enc["tooltip"]
+    assert {"name_en", "name_zh"} <= {layer["encoding"]["text"]["field"]
+                                      for layer in spec["layer"][1:]}
+    rows = {r["id"]: r for r in inline_rows(spec)}
+    assert "pearl-river-delta" not in rows  # regions have no tile
+    assert rows["anhui"]["n_priorities"] == 3
+    assert rows["anhui"]["priority_sectors"] == "Brain-computer interfaces, Nuclear fusion, Space"
+    assert rows["jiangsu"]["n_priorities"] == 0
+    assert (rows["hainan"]["col"], rows["hainan"]["row"]) == (4, 7)
+    assert spec["layer"][0]["encoding"]["color"]["value"] == charts.NO_DATA
+    assert spec["title"]["text"] == "Anhui and Shanghai name the most priority sectors: 3"
+
+
+def test_framing_standings_and_hedges(built):
+    spec = charts.chart_spec(built["framing"][0])
+    enc = fields(spec)
+    assert enc["x"] == "actor" and enc["y"] == "dimension"
+    assert enc["color"] == "standing" and enc["fillOpacity"] == "hedging"
+    assert "evidence" in enc["tooltip"]
+    rows = inline_rows(spec)
+    gap = {r["actor"]: (r["standing"], r["hedging"]) for r in rows
+           if r["dimension"] == "The technology gap"}
+    assert gap == {"China": ("ahead", "hedged"), "United States": ("behind", "hedged"),
+                   "Europe": ("behind", "hedged")}
+    assert spec["title"]["text"] == "The article puts China ahead in 4 of 4 claims about it; 2 hedged"
+    assert "The technology gap: China ahead of Europe and United States (hedged)" in built[
+        "framing"][1]
+
+
+def test_framing_comparator_ahead_flips_standing():
+    claims = make_claims()
+    claims.loc[claims["dimension"] == "policy-pace", "direction"] = "comparator_ahead"
+    table = charts.framing_table(claims)
+    pace = table[table["dimension"] == "Pace of policy"].set_index("actor")["standing"]
+    assert pace.to_dict() == {"China": "behind", "United States": "ahead", "Europe": "ahead"}
+
+
+def test_triangulation_counts(built):
+    spec = charts.chart_spec(built["triangulation"][0])
+    enc = fields(spec)
+    assert enc["y"] == "sector" and enc["x"] == "n" and enc["color"] == "class_label"
+    rows = {(r["sector"], r["class"]): r["n"] for r in inline_rows(spec)}
+    assert rows[("Semiconductors", "agrees")] == 5
+    assert rows[("Aviation", "misattributed")] == 1
+    assert spec["encoding"]["y"]["sort"][-1] == charts.NO_SECTOR
+    assert "agrees 6" in built["triangulation"][1]
+
+
+def test_svg_has_english_and_chinese_labels(built, tmp_path):
+    paths = charts.export_chart(*[built["tile_map"][0]], "tile_map", tmp_path,
+                                built["tile_map"][1])
+    svg = paths["svg"].read_text(encoding="utf-8")
+    for label in ["Shanghai", "上海", "Hainan", "海南", "Anhui and Shanghai"]:
+        assert label in svg
+    matrix = charts.export_chart(built["priority_matrix"][0], "m", tmp_path, "x")
+    assert "Semiconductors" in matrix["svg"].read_text(encoding="utf-8")
+    assert paths["png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_exports_are_byte_identical(built, tmp_path):
+    chart, text = built["framing"]
+    first = charts.export_chart(chart, "framing", tmp_path / "a", text)
+    second = charts.export_chart(charts.framing(make_claims()), "framing", tmp_path / "b",
+                                 charts.describe_framing(make_claims()))
+    assert sorted(p.name for p in first.values()) == [
+        "framing.html", "framing.png", "framing.svg", "framing.vl.json"]
+    for key in first:
+        assert first[key].read_bytes() == second[key].read_bytes(), key
+    assert not [p for p in (tmp_path / "a").iterdir() if p.name.endswith(".tmp")]
+
+
+def test_html_snippet_escapes_hostile_evidence(tmp_path):
+    hostile = "Shanghai plans chips. </script><script>alert(1)</script> <!-- x"
+    evidence = {**EVIDENCE, S_CHIPS: hostile}
+    matrix, codings = make_matrix(), make_codings(evidence=evidence)
+    chart = charts.priority_matrix(matrix, codings, PLACES, SECTORS)
+    description = 'Matrix "quoted" <b>bold</b> & ' + hostile
+    html = charts.export_chart(chart, "matrix", tmp_path, description)["html"].read_text()
+    assert html.startswith("```{=html}\n") and html.endswith("\n```\n")
+    body = html[len("```{=html}\n"):-len("```\n")]
+    # exactly one script element: the evidence cannot close it or open another
+    assert body.count("<script") == 1 and body.count("</script>") == 1
+    assert "<!--" not in body
+    assert 'role="img"' in body and 'id="chart-matrix"' in body
+    label = re.search(r'aria-label="([^"]*)"', body).group(1)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in label and "&quot;quoted&quot;" in label
+    assert "<\\/script>\\u003cscript>alert(1)<\\/script> \\u003c!-- x" in body
+    # the spec in the script still parses back to the same evidence
+    spec_text = body[body.index("vegaEmbed(") + len('vegaEmbed("#chart-matrix", '):
+                     body.rindex(', {"actions"')]
+    spec = json.loads(spec_text)
+    assert any(r["evidence"].startswith(hostile) for r in inline_rows(spec))
+    assert "cdn" not in body.lower() and "http" not in body.split("vegaEmbed")[0]
+
+
+def test_export_needs_a_description(built, tmp_path):
+    with pytest.raises(ValueError, match="description"):
+        charts.export_chart(built["framing"][0], "framing", tmp_path, "  ")
+    assert not list(tmp_path.iterdir())
+
+
+def test_vega_bundle_is_inline():
+    bundle = charts.vega_bundle_html()
+    assert bundle.startswith("<script>") and bundle.rstrip().endswith("</script>")
+    assert bundle.count("</script") == 1
+    assert "window.vegaEmbed" in bundle
+
+
+def test_missing_cjk_font_fails_loudly(tmp_path):
+    with pytest.raises(RuntimeError, match="no CJK font"):
+        charts.cjk_font_dir([tmp_path])
+    (tmp_path / "NotoSansCJK-Regular.ttc").write_bytes(b"")
+    assert charts.cjk_font_dir([tmp_path / "missing", tmp_path]) == tmp_path
