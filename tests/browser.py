@@ -54,7 +54,7 @@ def prepare_fixture_project(dst: Path) -> Path:
     generated = dst / "_generated"
     (generated / "vega-bundle.html").write_text(_bundle(), encoding="utf-8")
     snippet = vega_figure_html("vis-provinces", FIXTURE_SPEC, "Bar chart of mentions by province")
-    (generated / "fig-provinces.html").write_text(f"```{{=html}}\n{snippet}```\n", encoding="utf-8")
+    (generated / "fig-provinces.md").write_text(f"```{{=html}}\n{snippet}```\n", encoding="utf-8")
     return dst
 
 

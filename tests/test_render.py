@@ -110,6 +110,7 @@ def minimal_project(tmp_path: Path, body: str, files: dict[str, str] | None = No
     [
         ("Text.\n\n{{< pagebreak >}}\n", r"report\.qmd:6: unsupported shortcode"),
         ('::: {.content-visible when-format="docx"}\nx\n:::\n', r":4: unknown format 'docx'"),
+        ('::: {.content-hidden unless-format="pdf"}\nx\n:::\n', r':4: use format "typst"'),
         ("See @fig-nope.\n", r":4: cross reference @fig-nope has no matching label"),
         ("See @sec-a.\n\n# A {#sec-a}\n", r":4: unsupported cross reference @sec-a"),
         (

@@ -8,7 +8,7 @@ PDF say the same "Figure 2"; captions read "Figure 2: text" as in Quarto.
 ]]
 
 local target, root
-local FORMATS = { html = { html = true }, typst = { pdf = true, typst = true } }
+local FORMATS = { html = { html = true }, typst = { typst = true } }
 local numbers = {}            -- label -> number
 local KIND = { fig = "Figure", tbl = "Table" }
 
@@ -20,7 +20,7 @@ local function keep(div)
   if not visible and not c:includes("content-hidden") then return nil end
   local when, unless = div.attributes["when-format"], div.attributes["unless-format"]
   local fmt = when or unless
-  if fmt == nil or not (fmt == "html" or fmt == "pdf" or fmt == "typst") then
+  if fmt == nil or not (fmt == "html" or fmt == "typst") then
     error("crossref.lua: unknown or missing format on " .. (c[1] or "div") .. ": " .. tostring(fmt))
   end
   local matches = FORMATS[target][fmt] == true

@@ -21,8 +21,10 @@ Supported ``.qmd`` syntax (both engines honour it):
 - Table divs: ``::: {#tbl-name}`` holding a pipe table, caption = last paragraph.
 - ``@fig-name`` / ``@tbl-name`` (also ``[@fig-name]``): "Figure 1" / "Table 2", numbered in
   document order, the same in HTML (links) and PDF.
-- ``::: {.content-visible when-format="html"}`` / ``when-format="pdf"`` (or ``"typst"``),
-  ``unless-format=...``, and ``.content-hidden`` alike.
+- ``::: {.content-visible when-format="html"}`` / ``when-format="typst"`` (the PDF),
+  ``unless-format=...``, and ``.content-hidden`` alike. Not ``"pdf"``: Quarto's ``pdf`` alias
+  means LaTeX output only (quarto-cli ``_format.lua`` ``isFormat``), so such content would
+  vanish from Quarto's typst PDF; the fallback rejects it rather than disagree with Quarto.
 - Raw blocks ```` ```{=html} ```` and ```` ```{=typst} ````; plain fenced code blocks.
 
 Errors: any other shortcode, div, or ```` ```{lang} ```` cell; an unknown format name; a
@@ -52,8 +54,7 @@ from helpers.errors import InputError
 ENGINES = ("auto", "quarto", "fallback")
 OUTPUTS = ("report.html", "report.pdf")
 FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".fonts")
-FORMAT_NAMES = {"html": {"html"}, "typst": {"pdf", "typst"}}
-KNOWN_FORMATS = {"html", "pdf", "typst"}
+KNOWN_FORMATS = {"html", "typst"}
 
 HTML_CSS = """
 body { max-width: 52em; font-family: system-ui, "Noto Sans CJK SC", sans-serif; }
@@ -312,6 +313,12 @@ def _check_div(src: Source, i: int, attr_text: str, labels: dict) -> None:
         if len(attrs) != 1 or next(iter(attrs)) not in ("when-format", "unless-format"):
             raise src.error(i, f"{classes[0]} needs exactly one when-format or unless-format")
         fmt = next(iter(attrs.values()))
+        if fmt == "pdf":
+            raise src.error(
+                i,
+                "use format \"typst\" for the PDF: Quarto's \"pdf\" means LaTeX output "
+                "and would drop this block from the typst PDF",
+            )
         if fmt not in KNOWN_FORMATS:
             raise src.error(i, f"unknown format {fmt!r} (known: {sorted(KNOWN_FORMATS)})")
         return
