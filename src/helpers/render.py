@@ -316,7 +316,7 @@ def _check_div(src: Source, i: int, attr_text: str, labels: dict) -> None:
         if fmt == "pdf":
             raise src.error(
                 i,
-                "use format \"typst\" for the PDF: Quarto's \"pdf\" means LaTeX output "
+                'use format "typst" for the PDF: Quarto\'s "pdf" means LaTeX output '
                 "and would drop this block from the typst PDF",
             )
         if fmt not in KNOWN_FORMATS:
