@@ -201,3 +201,21 @@ def test_seed_against_hand_annotation(cb):
               f"missed {sorted(gold - predicted)}; extra {sorted(predicted - gold)}")
     print(report)
     assert precision >= 0.95 and recall >= 0.95, report
+
+
+# -- throughput -------------------------------------------------------------------------------
+
+def test_synthetic_corpus_is_valid_deterministic_and_coded_fast(cb):
+    import time
+
+    from helpers.synthetic import synthetic_sentences
+    a = synthetic_sentences(20, seed=1, codebook=cb)
+    pd.testing.assert_frame_equal(a, synthetic_sentences(20, seed=1, codebook=cb))
+    schemas.SENTENCES.validate(a)
+    words = a.groupby("source_id")["text"].apply(lambda t: sum(len(x.split()) for x in t))
+    assert words.between(400, 460).all()
+    started = time.perf_counter()
+    out = code_sentences(a, cb)
+    elapsed = time.perf_counter() - started
+    assert len(out["codings"]) > len(a)  # two clauses a sentence, most tie
+    assert elapsed < 2.0, f"20 articles took {elapsed:.2f}s (budget: 1,000 in 10 s)"
