@@ -126,6 +126,8 @@ def reference_codings(facts_csv: Path | str, codebook, source_id: str) -> pd.Dat
                     "urls": fact["urls"],
                 })
     df = pd.DataFrame(rows, columns=list(schemas.REFERENCE_CODINGS.columns))
+    if df.empty:
+        df = _empty(schemas.REFERENCE_CODINGS)
     return schemas.REFERENCE_CODINGS.validate(df)
 
 
@@ -181,12 +183,24 @@ def _row(cls, sector, note, *, coding=None, claim=None, ref=None) -> dict:
     }
 
 
+_RELATION_RANK = {r: i for i, r in enumerate(schemas.RELATIONS)}
+
+
 def _pairs(left: list, right: list) -> list[tuple]:
-    """Pair two non-empty lists in order; the shorter side repeats its first item, so every
-    item of both sides appears in some pair."""
+    """Pair two non-empty lists, strongest relation first (so priorities meet priorities); the
+    shorter side repeats its first item, so every item of both sides appears in some pair."""
+    left = sorted(left, key=lambda x: _RELATION_RANK[x["relation"]])
+    right = sorted(right, key=lambda x: _RELATION_RANK[x["relation"]])
     n = max(len(left), len(right))
     return [(left[i] if i < len(left) else left[0], right[i] if i < len(right) else right[0])
             for i in range(n)]
+
+
+def _empty(schema) -> pd.DataFrame:
+    """A zero-row frame with the schema's columns and dtypes (so it still meets the contract)."""
+    dtypes = {"str": "str", "Int64": "Int64", "int64": "int64", "bool": "bool"}
+    return pd.DataFrame({name: pd.Series(dtype=dtypes.get(str(col.dtype), "str"))
+                         for name, col in schema.columns.items()})
 
 
 def _records(df: pd.DataFrame) -> list[dict]:
@@ -335,6 +349,8 @@ def triangulate(codings: pd.DataFrame, claims: pd.DataFrame, reference: pd.DataF
         k = claims[claims["source_id"] == source].sort_values("claim_id")
         m = None if mentions is None else mentions[mentions["source_id"] == source]
         rows += _triangulate_one(_records(c), _records(k), refs, framing_codebook, m)
+    if not rows:
+        return schemas.TRIANGULATION.validate(_empty(schemas.TRIANGULATION))
     df = pd.DataFrame(rows, columns=_COLUMNS)
     df["article_start"] = df["article_start"].astype("Int64")
     df["article_end"] = df["article_end"].astype("Int64")
@@ -344,3 +360,37 @@ def triangulate(codings: pd.DataFrame, claims: pd.DataFrame, reference: pd.DataF
         key=lambda s: s.map(_CLASS_ORDER) if s.name == "class" else s.fillna(""),
     ).reset_index(drop=True)
     return schemas.TRIANGULATION.validate(df)
+
+
+def compare_sources(sources, raw_dir: Path | str, codings: pd.DataFrame, claims: pd.DataFrame,
+                    codebook, framing_codebook,
+                    mentions: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+    """The compare stage: each reference source in the manifest against the articles that
+    retell it. ``sources`` are manifest entries (helpers.sources.Source); returns
+    ``{"reference_codings", "triangulation"}``, validated.
+
+    Only articles whose ``retells`` names the reference are compared with it, so a corpus of
+    stories on different events never has one story's facts counted as another's omissions.
+    """
+    raw_dir = Path(raw_dir)
+    refs, tris = [], []
+    for ref_source in sorted((s for s in sources if s.kind == "reference"), key=lambda s: s.id):
+        reference = reference_codings(raw_dir / ref_source.file, codebook, ref_source.id)
+        articles = {s.id for s in sources if s.retells == ref_source.id}
+        tri = triangulate(
+            codings[codings["source_id"].isin(articles)],
+            claims[claims["source_id"].isin(articles)],
+            reference,
+            framing_codebook,
+            None if mentions is None else mentions[mentions["source_id"].isin(articles)],
+        )
+        refs.append(reference)
+        tris.append(tri)
+    reference = (pd.concat(refs, ignore_index=True) if refs
+                 else _empty(schemas.REFERENCE_CODINGS))
+    triangulation = (pd.concat(tris, ignore_index=True) if tris
+                     else _empty(schemas.TRIANGULATION))
+    return {
+        "reference_codings": schemas.REFERENCE_CODINGS.validate(reference),
+        "triangulation": schemas.TRIANGULATION.validate(triangulation),
+    }
