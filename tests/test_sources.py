@@ -1,4 +1,4 @@
-"""The manifest: the seed loads, and every kind of bad entry or file stops with one clear message."""
+"""The manifest: the seed loads; every bad entry or file stops with one clear message."""
 
 from __future__ import annotations
 
@@ -138,7 +138,7 @@ def test_empty_file(tmp_path, data):
 
 
 def test_not_utf8_says_at_which_byte(tmp_path):
-    data = "Shanghai ".encode() + "città".encode("latin-1")
+    data = b"Shanghai " + "città".encode("latin-1")
     path = _manifest(tmp_path, [_entry(data=data)], {"a.txt": data})
     _fails(path, str(tmp_path / "a.txt"), "not valid UTF-8 at byte 13", "0xe0", "'a'")
 

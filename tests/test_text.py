@@ -20,7 +20,6 @@ from helpers.text import (
     load_corrections,
     normalise,
     segment_source,
-    sentence_cuts,
 )
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"

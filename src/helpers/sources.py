@@ -65,14 +65,7 @@ def load_manifest(path: Path | str, raw_dir: Path | str | None = None) -> list[S
     """
     path = Path(path)
     raw_dir = Path(raw_dir) if raw_dir is not None else path.parent
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(path, "manifest not found") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(path, f"not valid UTF-8 at byte {exc.start}") from None
-    except yaml.YAMLError as exc:
-        raise InputError(path, f"malformed YAML: {_yaml_problem(exc)}") from None
+    data = read_yaml(path, "manifest")
     if not isinstance(data, dict) or not isinstance(data.get("sources"), list):
         raise InputError(path, "expected a top-level key `sources` holding a list of entries")
 
@@ -128,7 +121,27 @@ def sources_table(
     return schemas.SOURCES.validate(df)
 
 
+def read_yaml(path: Path | str, what: str) -> object:
+    """Parse a YAML file a researcher edits; any problem is an ``InputError`` naming it.
+
+    Uses libyaml's C loader when present: the pure-Python one dominates ingest time on a
+    thousand-source manifest.
+    """
+    path = Path(path)
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
+    except FileNotFoundError:
+        raise InputError(path, f"{what} not found") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(path, f"not valid UTF-8 at byte {exc.start}") from None
+    except yaml.YAMLError as exc:
+        raise InputError(path, f"malformed YAML: {_yaml_problem(exc)}") from None
+
+
 # -- internals ------------------------------------------------------------------------------
+
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 def _yaml_problem(exc: yaml.YAMLError) -> str:
     mark = getattr(exc, "problem_mark", None)

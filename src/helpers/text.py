@@ -25,11 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from helpers import schemas
 from helpers.errors import InputError
-from helpers.sources import Source, load_manifest, read_text, sources_table
+from helpers.sources import Source, load_manifest, read_text, read_yaml, sources_table
 
 # -- corrections ----------------------------------------------------------------------------
 
@@ -56,16 +55,7 @@ def load_corrections(path: Path | str, sources: Sequence[Source] | None = None) 
     found is checked when it is applied (:func:`normalise`).
     """
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(path, "corrections list not found") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(path, f"not valid UTF-8 at byte {exc.start}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        raise InputError(path, f"malformed YAML: {getattr(exc, 'problem', exc)}{where}") from None
+    data = read_yaml(path, "corrections list")
     if not isinstance(data, dict) or not isinstance(data.get("corrections"), list):
         raise InputError(path, "expected a top-level key `corrections` holding a list")
 
@@ -364,7 +354,10 @@ def segment_source(
 
 
 def _frame(rows: list, schema) -> pd.DataFrame:
+    """Rows to a frame; pandas infers int64 and str itself, so only an empty frame is cast."""
     df = pd.DataFrame(rows, columns=list(schema.columns))
+    if len(df):
+        return df
     for name, column in schema.columns.items():
         if str(column.dtype).startswith("int"):
             df[name] = df[name].astype("int64")
@@ -389,11 +382,14 @@ def ingest(
     p_rows: list[tuple] = []
     s_rows: list[tuple] = []
     applied: list[dict] = []
+    by_source: dict[str, list[Correction]] = {}
+    for c in corrections:
+        by_source.setdefault(c.source, []).append(c)
     for source in sorted(sources, key=lambda s: s.id):
         if not source.is_text:
             continue
-        own = [c for c in corrections if c.source == source.id]
-        norm = normalise(read_text(source, raw_dir), own, corrections_path=corrections_path)
+        norm = normalise(read_text(source, raw_dir), by_source.get(source.id, []),
+                         corrections_path=corrections_path)
         n_chars[source.id] = len(norm.text)
         p, s = _segment_rows(source.id, norm.text, source.language, source.fmt, norm.alignment)
         p_rows += p
