@@ -12,13 +12,21 @@ import pytest
 
 from helpers import paths, schemas
 from helpers.codebook import load_codebook
-from helpers.compare import reference_codings, triangulate
+from helpers.compare import compare_sources, reference_codings, triangulate
 from helpers.errors import InputError
 from helpers.framing import load_framing_codebook
 
 FACTS = paths.RAW / "xinhua-2025-01-27.facts.csv"
-HEADER = ["fact_id", "places", "place_level", "sector", "commitment", "relation", "confidence",
-          "urls"]
+HEADER = [
+    "fact_id",
+    "places",
+    "place_level",
+    "sector",
+    "commitment",
+    "relation",
+    "confidence",
+    "urls",
+]
 
 
 @pytest.fixture(scope="module")
@@ -45,14 +53,27 @@ def fact(fid, places, level, sector, commitment="A plan", relation="priority"):
     return [fid, places, level, sector, commitment, relation, "high", "https://example.org"]
 
 
-def coding(cid, place, sector, sentence="a:p01:s01", relation="priority", status="auto",
-           level="province"):
+def coding(
+    cid, place, sector, sentence="a:p01:s01", relation="priority", status="auto", level="province"
+):
     return {
-        "coding_id": cid, "source_id": "a", "paragraph_id": sentence.rsplit(":", 1)[0],
-        "sentence_id": sentence, "start": 0, "end": 10, "evidence": f"{place} does {sector}.",
-        "place_id": place, "place_level": level, "sector_id": sector, "technology_id": None,
-        "relation": relation, "modality": "asserted", "rule_id": "r1", "via_region": None,
-        "status": status, "adjudication_reason": None,
+        "coding_id": cid,
+        "source_id": "a",
+        "paragraph_id": sentence.rsplit(":", 1)[0],
+        "sentence_id": sentence,
+        "start": 0,
+        "end": 10,
+        "evidence": f"{place} does {sector}.",
+        "place_id": place,
+        "place_level": level,
+        "sector_id": sector,
+        "technology_id": None,
+        "relation": relation,
+        "modality": "asserted",
+        "rule_id": "r1",
+        "via_region": None,
+        "status": status,
+        "adjudication_reason": None,
     }
 
 
@@ -65,13 +86,27 @@ def no_claims() -> pd.DataFrame:
 
 
 def claim(comparators="united-states;europe", comparative=True, dimension="technology-gap"):
-    return pd.DataFrame([{
-        "claim_id": f"a:p02:s01:{dimension}", "source_id": "a", "paragraph_id": "a:p02",
-        "sentence_id": "a:p02:s01", "start": 50, "end": 90, "evidence": "China leads.",
-        "actor": "china", "comparators": comparators, "comparative": comparative,
-        "dimension": dimension, "direction": "actor_ahead", "hedged": False,
-        "hedge_terms": None, "evaluative_terms": None,
-    }])
+    return pd.DataFrame(
+        [
+            {
+                "claim_id": f"a:p02:s01:{dimension}",
+                "source_id": "a",
+                "paragraph_id": "a:p02",
+                "sentence_id": "a:p02:s01",
+                "start": 50,
+                "end": 90,
+                "evidence": "China leads.",
+                "actor": "china",
+                "comparators": comparators,
+                "comparative": comparative,
+                "dimension": dimension,
+                "direction": "actor_ahead",
+                "hedged": False,
+                "hedge_terms": None,
+                "evaluative_terms": None,
+            }
+        ]
+    )
 
 
 def ref(tmp_path, cb, *rows):
@@ -80,42 +115,75 @@ def ref(tmp_path, cb, *rows):
 
 # -- reference_codings ---------------------------------------------------------------------------
 def test_one_row_per_place_and_extra_sectors_from_commitment(tmp_path, cb):
-    out = ref(tmp_path, cb,
-              fact("F1", "Hainan;Anhui", "province", "marine energy",
-                   "Offshore wind, with green hydrogen pilot projects"))
+    out = ref(
+        tmp_path,
+        cb,
+        fact(
+            "F1",
+            "Hainan;Anhui",
+            "province",
+            "marine energy",
+            "Offshore wind, with green hydrogen pilot projects",
+        ),
+    )
     assert out["reference_id"].tolist() == [
-        "F1:hainan:marine-energy", "F1:hainan:hydrogen", "F1:anhui:marine-energy",
-        "F1:anhui:hydrogen"]
+        "F1:hainan:marine-energy",
+        "F1:hainan:hydrogen",
+        "F1:anhui:marine-energy",
+        "F1:anhui:hydrogen",
+    ]
     schemas.REFERENCE_CODINGS.validate(out)
 
 
 def test_general_and_empty_facts_keep_a_row(tmp_path, cb):
-    out = ref(tmp_path, cb,
-              fact("G1", "", "general", "artificial intelligence"),
-              fact("G2", "", "general", "", "The plans come from work reports"),
-              fact("R1", "Pearl River Delta", "region", "new energy vehicles"))
+    out = ref(
+        tmp_path,
+        cb,
+        fact("G1", "", "general", "artificial intelligence"),
+        fact("G2", "", "general", "", "The plans come from work reports"),
+        fact("R1", "Pearl River Delta", "region", "new energy vehicles"),
+    )
     assert out[["reference_id", "place_id", "sector_id"]].astype(object).where(
-        out.notna(), None).values.tolist() == [
+        out.notna(), None
+    ).values.tolist() == [
         ["G1:general:artificial-intelligence", None, "artificial-intelligence"],
         ["G2:general:none", None, None],
         ["R1:pearl-river-delta:vehicles", "pearl-river-delta", "vehicles"],
     ]
 
 
-@pytest.mark.parametrize("rows, header, problem", [
-    ([fact("F1", "Shanghai", "province", "robotics")], HEADER[:-1], "missing columns: urls"),
-    ([fact("F1", "Atlantis", "province", "robotics")], HEADER, "unknown place name 'Atlantis'"),
-    ([fact("F1", "Shanghai", "province", "time travel")], HEADER,
-     "unknown sector label 'time travel'"),
-    ([fact("F1", "Shanghai", "province", "robotics", relation="wish")], HEADER,
-     "bad relation 'wish'"),
-    ([fact("F1", "Shanghai", "province", "robotics")[:6] + ["sure", "u"]], HEADER,
-     "bad confidence 'sure'"),
-    ([fact("F1", "Shanghai", "province", "robotics"), fact("F1", "Anhui", "province", "space")],
-     HEADER, "duplicate fact_id: F1"),
-    ([fact("F1", "Pearl River Delta", "province", "robotics")], HEADER, "is a region"),
-    ([fact("F1", "", "province", "robotics")], HEADER, "no places"),
-])
+@pytest.mark.parametrize(
+    "rows, header, problem",
+    [
+        ([fact("F1", "Shanghai", "province", "robotics")], HEADER[:-1], "missing columns: urls"),
+        ([fact("F1", "Atlantis", "province", "robotics")], HEADER, "unknown place name 'Atlantis'"),
+        (
+            [fact("F1", "Shanghai", "province", "time travel")],
+            HEADER,
+            "unknown sector label 'time travel'",
+        ),
+        (
+            [fact("F1", "Shanghai", "province", "robotics", relation="wish")],
+            HEADER,
+            "bad relation 'wish'",
+        ),
+        (
+            [fact("F1", "Shanghai", "province", "robotics")[:6] + ["sure", "u"]],
+            HEADER,
+            "bad confidence 'sure'",
+        ),
+        (
+            [
+                fact("F1", "Shanghai", "province", "robotics"),
+                fact("F1", "Anhui", "province", "space"),
+            ],
+            HEADER,
+            "duplicate fact_id: F1",
+        ),
+        ([fact("F1", "Pearl River Delta", "province", "robotics")], HEADER, "is a region"),
+        ([fact("F1", "", "province", "robotics")], HEADER, "no places"),
+    ],
+)
 def test_bad_facts_stop_with_the_file_named(tmp_path, cb, rows, header, problem):
     path = facts_file(tmp_path, [r[: len(header)] for r in rows], header)
     with pytest.raises(InputError, match="facts.csv") as err:
@@ -125,15 +193,27 @@ def test_bad_facts_stop_with_the_file_named(tmp_path, cb, rows, header, problem)
 
 # -- triangulate, class by class ------------------------------------------------------------------
 def classes(df):
-    return sorted(zip(df["class"], df["sector_id"].fillna("-"),
-                      df["article_place_id"].fillna("-"), df["reference_place_id"].fillna("-")))
+    return sorted(
+        zip(
+            df["class"],
+            df["sector_id"].fillna("-"),
+            df["article_place_id"].fillna("-"),
+            df["reference_place_id"].fillna("-"),
+            strict=True,
+        )
+    )
 
 
 def test_agrees_added_omitted(tmp_path, cb, fcb):
-    reference = ref(tmp_path, cb, fact("F1", "Beijing", "province", "artificial intelligence"),
-                    fact("F2", "Anhui", "province", "space"))
-    codings = codings_df(coding("c1", "beijing", "artificial-intelligence"),
-                         coding("c2", "hainan", "marine-energy"))
+    reference = ref(
+        tmp_path,
+        cb,
+        fact("F1", "Beijing", "province", "artificial intelligence"),
+        fact("F2", "Anhui", "province", "space"),
+    )
+    codings = codings_df(
+        coding("c1", "beijing", "artificial-intelligence"), coding("c2", "hainan", "marine-energy")
+    )
     out = triangulate(codings, no_claims(), reference, fcb)
     assert classes(out) == [
         ("added_by_article", "marine-energy", "hainan", "-"),
@@ -143,10 +223,13 @@ def test_agrees_added_omitted(tmp_path, cb, fcb):
 
 
 def test_misattributed_same_sector_other_place(tmp_path, cb, fcb):
-    reference = ref(tmp_path, cb, fact("F1", "Shanghai;Sichuan", "province",
-                                       "brain-computer interfaces"))
-    codings = codings_df(coding("c1", "shanghai", "brain-computer-interfaces"),
-                         coding("c2", "anhui", "brain-computer-interfaces"))
+    reference = ref(
+        tmp_path, cb, fact("F1", "Shanghai;Sichuan", "province", "brain-computer interfaces")
+    )
+    codings = codings_df(
+        coding("c1", "shanghai", "brain-computer-interfaces"),
+        coding("c2", "anhui", "brain-computer-interfaces"),
+    )
     out = triangulate(codings, no_claims(), reference, fcb)
     assert classes(out) == [
         ("agrees", "brain-computer-interfaces", "shanghai", "shanghai"),
@@ -182,10 +265,13 @@ def test_rejected_codings_are_ignored(tmp_path, cb, fcb):
 
 
 def test_every_coding_and_fact_of_a_shared_tie_appears(tmp_path, cb, fcb):
-    reference = ref(tmp_path, cb,
-                    fact("F1", "Guangdong", "province", "new energy vehicles"),
-                    fact("F2", "Guangdong", "province", "intelligent connected vehicles"),
-                    fact("F3", "Guangdong", "province", "vehicles", relation="context"))
+    reference = ref(
+        tmp_path,
+        cb,
+        fact("F1", "Guangdong", "province", "new energy vehicles"),
+        fact("F2", "Guangdong", "province", "intelligent connected vehicles"),
+        fact("F3", "Guangdong", "province", "vehicles", relation="context"),
+    )
     codings = codings_df(coding("c1", "guangdong", "vehicles"))
     out = triangulate(codings, no_claims(), reference, fcb)
     assert out["class"].unique().tolist() == ["agrees"]
@@ -195,15 +281,21 @@ def test_every_coding_and_fact_of_a_shared_tie_appears(tmp_path, cb, fcb):
 
 
 def test_not_coded_and_general_facts(tmp_path, cb, fcb):
-    reference = ref(tmp_path, cb,
-                    fact("G1", "", "general", "", "Plans come from the work reports"),
-                    fact("G2", "", "general", "artificial intelligence"),
-                    fact("G3", "", "general", "space"))
+    reference = ref(
+        tmp_path,
+        cb,
+        fact("G1", "", "general", "", "Plans come from the work reports"),
+        fact("G2", "", "general", "artificial intelligence"),
+        fact("G3", "", "general", "space"),
+    )
     codings = codings_df(coding("c1", "beijing", "artificial-intelligence"))
     out = triangulate(codings, no_claims(), reference, fcb)
     facts = out[out["fact_id"].notna()]
-    assert dict(zip(facts["fact_id"], facts["class"])) == {
-        "G1": "not_coded", "G2": "agrees", "G3": "omitted_by_article"}
+    assert dict(zip(facts["fact_id"], facts["class"], strict=True)) == {
+        "G1": "not_coded",
+        "G2": "agrees",
+        "G3": "omitted_by_article",
+    }
     assert "only to named places (beijing)" in out.loc[out["fact_id"] == "G2", "note"].iloc[0]
     # the article's own tie, which no reference fact has, keeps its own row
     assert out[out["fact_id"].isna()]["class"].tolist() == ["added_by_article"]
@@ -211,23 +303,47 @@ def test_not_coded_and_general_facts(tmp_path, cb, fcb):
 
 def test_general_fact_agrees_with_a_placeless_sentence(tmp_path, cb, fcb):
     reference = ref(tmp_path, cb, fact("G1", "", "general", "space"))
-    mentions = pd.DataFrame([{
-        "mention_id": "a:p03:s01:m01", "source_id": "a", "paragraph_id": "a:p03",
-        "sentence_id": "a:p03:s01", "start": 5, "end": 20, "text": "space industry",
-        "entity_type": "sector", "entity_id": "space", "sector_id": "space",
-        "in_parenthetical": False}], columns=list(schemas.MENTIONS.columns))
+    mentions = pd.DataFrame(
+        [
+            {
+                "mention_id": "a:p03:s01:m01",
+                "source_id": "a",
+                "paragraph_id": "a:p03",
+                "sentence_id": "a:p03:s01",
+                "start": 5,
+                "end": 20,
+                "text": "space industry",
+                "entity_type": "sector",
+                "entity_id": "space",
+                "sector_id": "space",
+                "in_parenthetical": False,
+            }
+        ],
+        columns=list(schemas.MENTIONS.columns),
+    )
     out = triangulate(codings_df(), no_claims(), reference, fcb, mentions=mentions)
     assert out["class"].tolist() == ["agrees"]
     assert out["article_sentence_id"].tolist() == ["a:p03:s01"]
 
 
 def test_framing_only_in_article(tmp_path, cb, fcb):
-    reference = ref(tmp_path, cb, fact("F1", "Guangdong", "province", "new energy vehicles",
-                                       "Consolidate the lead in NEVs, where China has an edge"))
+    reference = ref(
+        tmp_path,
+        cb,
+        fact(
+            "F1",
+            "Guangdong",
+            "province",
+            "new energy vehicles",
+            "Consolidate the lead in NEVs, where China has an edge",
+        ),
+    )
     claims = pd.concat([claim(), claim(None, False, "investment")], ignore_index=True)
     out = triangulate(codings_df(), claims, reference, fcb)
-    assert classes(out) == [("framing_only_in_article", "-", "-", "-"),
-                            ("omitted_by_article", "vehicles", "-", "guangdong")]
+    assert classes(out) == [
+        ("framing_only_in_article", "-", "-", "-"),
+        ("omitted_by_article", "vehicles", "-", "guangdong"),
+    ]
     framing = out[out["class"] == "framing_only_in_article"].iloc[0]
     assert framing["article_sentence_id"] == "a:p02:s01" and pd.isna(framing["fact_id"])
 
@@ -242,11 +358,132 @@ def test_framing_agrees_when_the_reference_names_the_comparator(tmp_path, cb, fc
 
 
 def test_triangulation_is_deterministic(tmp_path, cb, fcb):
-    reference = ref(tmp_path, cb, fact("F1", "Shanghai;Sichuan", "province", "space"),
-                    fact("F2", "Anhui", "province", "robotics"))
-    codings = codings_df(coding("c1", "anhui", "space"), coding("c2", "hainan", "robotics"),
-                         coding("c3", "shanghai", "space", sentence="a:p02:s01"))
+    reference = ref(
+        tmp_path,
+        cb,
+        fact("F1", "Shanghai;Sichuan", "province", "space"),
+        fact("F2", "Anhui", "province", "robotics"),
+    )
+    codings = codings_df(
+        coding("c1", "anhui", "space"),
+        coding("c2", "hainan", "robotics"),
+        coding("c3", "shanghai", "space", sentence="a:p02:s01"),
+    )
     a = triangulate(codings, no_claims(), reference, fcb)
     b = triangulate(codings.iloc[::-1], no_claims(), reference.iloc[::-1], fcb)
     pd.testing.assert_frame_equal(a, b)
     assert a["row_id"].is_unique
+
+
+# -- the seed against the primary source -------------------------------------------------------
+SEED_ID = "morningexpress-2025-01"
+GOLD_CODINGS = Path(__file__).parent / "gold" / "seed_codings.csv"
+
+
+@pytest.fixture(scope="module")
+def seed_sentences():
+    from helpers import text
+
+    sents = text.ingest(paths.MANIFEST, paths.CORRECTIONS, paths.RAW)["sentences"]
+    return sents[sents["source_id"] == SEED_ID]
+
+
+@pytest.fixture(scope="module")
+def seed_codings(seed_sentences, cb):
+    """The seed's codings, from the hand-made gold list (one row per tie), each placed on the
+    first sentence of its paragraph that names the place: the comparison works on ties, so the
+    result does not depend on the coding rules."""
+    if not GOLD_CODINGS.exists():
+        pytest.skip("tests/gold/seed_codings.csv not written yet")
+    gold = pd.read_csv(GOLD_CODINGS, dtype=str)
+    rows = []
+    for i, g in enumerate(gold.itertuples()):
+        para = seed_sentences[
+            seed_sentences["paragraph_id"].str.endswith(f":p{int(g.paragraph_no):02d}")
+        ]
+        naming = [
+            s
+            for s in para.itertuples()
+            if any(m.entity_id == g.place_id for m in cb.find_terms(s.text))
+        ]
+        s = (naming or list(para.itertuples()))[0]
+        level = "region" if g.place_id in cb.regions else "province"
+        row = coding(f"g{i:02d}", g.place_id, g.sector_id, s.sentence_id, g.relation, level=level)
+        row.update(source_id=SEED_ID, start=s.start, end=s.end, evidence=s.text)
+        rows.append(row)
+    return schemas.CODINGS.validate(codings_df(*rows))
+
+
+@pytest.fixture(scope="module")
+def seed_result(seed_sentences, seed_codings, cb, fcb, tmp_path_factory):
+    from helpers.framing import extract_claims
+
+    reference = reference_codings(FACTS, cb, "xinhua-2025-01-27")
+    claims = extract_claims(seed_sentences, fcb)
+    return reference, claims, triangulate(seed_codings, claims, reference, fcb)
+
+
+def test_seed_reference_codings(cb):
+    out = reference_codings(FACTS, cb, "xinhua-2025-01-27")
+    assert out["fact_id"].nunique() == 19
+    assert "X17:hainan:hydrogen" in set(out["reference_id"])  # from "green hydrogen"
+    assert out.loc[out["fact_id"] == "X02", "reference_id"].tolist() == ["X02:general:none"]
+
+
+def test_seed_covers_every_fact_coding_and_comparative_claim(seed_result, seed_codings):
+    reference, claims, out = seed_result
+    assert set(reference["fact_id"]) <= set(out["fact_id"].dropna())
+    assert set(
+        seed_codings["sentence_id"]
+        + "|"
+        + seed_codings["place_id"]
+        + "|"
+        + seed_codings["sector_id"]
+    ) <= set(out["article_sentence_id"] + "|" + out["article_place_id"] + "|" + out["sector_id"])
+    comparative = claims[claims["comparative"]]
+    assert len(comparative) == 3
+    framing = out[out["class"] == "framing_only_in_article"]
+    assert sorted(framing["note"].str.extract(r"framing on (\S+):")[0]) == [
+        "policy-pace",
+        "supply-chains",
+        "technology-gap",
+    ]
+
+
+def test_seed_story(seed_result):
+    _, _, out = seed_result
+    got = set(
+        zip(
+            out["class"],
+            out["sector_id"].fillna("-"),
+            out["article_place_id"].fillna("-"),
+            out["reference_place_id"].fillna("-"),
+            strict=True,
+        )
+    )
+    assert ("misattributed", "brain-computer-interfaces", "anhui", "sichuan") in got
+    assert ("omitted_by_article", "vehicles", "-", "sichuan") in got
+    assert ("omitted_by_article", "vehicles", "-", "chongqing") in got
+    assert ("added_by_article", "robotics", "shanghai", "-") in got
+    assert ("agrees", "brain-computer-interfaces", "shanghai", "shanghai") in got
+    assert ("agrees", "hydrogen", "hainan", "hainan") in got
+    not_coded = out[out["class"] == "not_coded"]
+    assert sorted(not_coded["fact_id"]) == ["X02", "X14"]
+
+
+def test_compare_sources_only_compares_articles_that_retell_the_reference(
+    seed_codings, seed_sentences, cb, fcb
+):
+    from helpers.framing import extract_claims
+    from helpers.sources import load_manifest
+
+    sources = load_manifest(paths.MANIFEST)
+    other = seed_codings.assign(
+        source_id="unrelated-story", coding_id=seed_codings["coding_id"] + "x"
+    )
+    codings = pd.concat([seed_codings, other], ignore_index=True)
+    out = compare_sources(sources, paths.RAW, codings, extract_claims(seed_sentences, fcb), cb, fcb)
+    tri = out["triangulation"]
+    assert set(tri["article_source_id"].dropna()) == {SEED_ID}
+    assert set(out["reference_codings"]["source_id"]) == {"xinhua-2025-01-27"}
+    schemas.TRIANGULATION.validate(tri)

@@ -17,8 +17,16 @@ import pandas as pd
 from helpers import schemas
 from helpers.errors import InputError
 
-FACT_COLUMNS = ["fact_id", "places", "place_level", "sector", "commitment", "relation",
-                "confidence", "urls"]
+FACT_COLUMNS = [
+    "fact_id",
+    "places",
+    "place_level",
+    "sector",
+    "commitment",
+    "relation",
+    "confidence",
+    "urls",
+]
 FACT_RELATIONS = ["priority", "context"]
 CONFIDENCES = ["high", "medium", "low"]
 _LEVEL_TYPE = {"province": "place", "region": "region"}  # place_level -> codebook entity type
@@ -41,13 +49,19 @@ def _read_facts(path: Path) -> pd.DataFrame:
     dup = facts["fact_id"][facts["fact_id"].duplicated()].tolist()
     if dup:
         raise InputError(path, f"duplicate fact_id: {', '.join(sorted(set(dup)))}")
-    for column, allowed in (("relation", FACT_RELATIONS), ("confidence", CONFIDENCES),
-                            ("place_level", ["province", "region", "general"])):
+    for column, allowed in (
+        ("relation", FACT_RELATIONS),
+        ("confidence", CONFIDENCES),
+        ("place_level", ["province", "region", "general"]),
+    ):
         bad = facts[~facts[column].isin(allowed)]
         if len(bad):
             row = bad.iloc[0]
-            raise InputError(path, f"fact {row['fact_id']}: bad {column} {row[column]!r} "
-                             f"(expected one of {', '.join(allowed)})")
+            raise InputError(
+                path,
+                f"fact {row['fact_id']}: bad {column} {row[column]!r} "
+                f"(expected one of {', '.join(allowed)})",
+            )
     return facts
 
 
@@ -56,8 +70,9 @@ def _fact_places(path, fact, codebook) -> list[str | None]:
     level = fact["place_level"]
     if level == "general":
         if names:
-            raise InputError(path, f"fact {fact['fact_id']}: place_level general but places "
-                             f"{fact['places']!r}")
+            raise InputError(
+                path, f"fact {fact['fact_id']}: place_level general but places {fact['places']!r}"
+            )
         return [None]
     if not names:
         raise InputError(path, f"fact {fact['fact_id']}: place_level {level} but no places")
@@ -66,11 +81,12 @@ def _fact_places(path, fact, codebook) -> list[str | None]:
         try:
             etype, eid = codebook.resolve(name)
         except KeyError:
-            raise InputError(path, f"fact {fact['fact_id']}: unknown place name {name!r}") \
-                from None
+            raise InputError(path, f"fact {fact['fact_id']}: unknown place name {name!r}") from None
         if etype != _LEVEL_TYPE[level]:
-            raise InputError(path, f"fact {fact['fact_id']}: {name!r} is a {etype} in the "
-                             f"codebook, not a {level}")
+            raise InputError(
+                path,
+                f"fact {fact['fact_id']}: {name!r} is a {etype} in the codebook, not a {level}",
+            )
         ids.append(eid)
     return list(dict.fromkeys(ids))
 
@@ -88,14 +104,19 @@ def _fact_sectors(path, fact, codebook) -> list[str | None]:
         try:
             etype, eid = codebook.resolve(label)
         except KeyError:
-            raise InputError(path, f"fact {fact['fact_id']}: unknown sector label {label!r}") \
-                from None
+            raise InputError(
+                path, f"fact {fact['fact_id']}: unknown sector label {label!r}"
+            ) from None
         if etype != "sector":
-            raise InputError(path, f"fact {fact['fact_id']}: sector {label!r} is a {etype} in "
-                             "the codebook")
+            raise InputError(
+                path, f"fact {fact['fact_id']}: sector {label!r} is a {etype} in the codebook"
+            )
         sectors.append(eid)
-    sectors += [m.sector_id for m in codebook.find_terms(fact["commitment"])
-                if m.entity_type == "sector" and m.sector_id]
+    sectors += [
+        m.sector_id
+        for m in codebook.find_terms(fact["commitment"])
+        if m.entity_type == "sector" and m.sector_id
+    ]
     return list(dict.fromkeys(sectors)) or [None]
 
 
@@ -113,18 +134,21 @@ def reference_codings(facts_csv: Path | str, codebook, source_id: str) -> pd.Dat
         sectors = _fact_sectors(path, fact, codebook)
         for place in places:
             for sector in sectors:
-                rows.append({
-                    "reference_id": f"{fact['fact_id']}:{place or 'general'}:{sector or 'none'}",
-                    "source_id": source_id,
-                    "fact_id": fact["fact_id"],
-                    "place_id": place,
-                    "place_level": fact["place_level"],
-                    "sector_id": sector,
-                    "relation": fact["relation"],
-                    "confidence": fact["confidence"],
-                    "commitment": fact["commitment"],
-                    "urls": fact["urls"],
-                })
+                rid = f"{fact['fact_id']}:{place or 'general'}:{sector or 'none'}"
+                rows.append(
+                    {
+                        "reference_id": rid,
+                        "source_id": source_id,
+                        "fact_id": fact["fact_id"],
+                        "place_id": place,
+                        "place_level": fact["place_level"],
+                        "sector_id": sector,
+                        "relation": fact["relation"],
+                        "confidence": fact["confidence"],
+                        "commitment": fact["commitment"],
+                        "urls": fact["urls"],
+                    }
+                )
     df = pd.DataFrame(rows, columns=list(schemas.REFERENCE_CODINGS.columns))
     if df.empty:
         df = _empty(schemas.REFERENCE_CODINGS)
@@ -139,9 +163,18 @@ _COLUMNS = list(schemas.TRIANGULATION.columns)
 def _article_side(coding=None, claim=None) -> dict:
     src = coding if coding is not None else claim
     if src is None:
-        return {k: None for k in ("article_place_id", "article_relation", "article_source_id",
-                                  "article_sentence_id", "article_start", "article_end",
-                                  "article_evidence")}
+        return {
+            k: None
+            for k in (
+                "article_place_id",
+                "article_relation",
+                "article_source_id",
+                "article_sentence_id",
+                "article_start",
+                "article_end",
+                "article_evidence",
+            )
+        }
     return {
         "article_place_id": coding["place_id"] if coding is not None else None,
         "article_relation": coding["relation"] if coding is not None else None,
@@ -155,8 +188,12 @@ def _article_side(coding=None, claim=None) -> dict:
 
 def _reference_side(ref=None) -> dict:
     if ref is None:
-        return {"reference_place_id": None, "reference_relation": None, "fact_id": None,
-                "fact_text": None}
+        return {
+            "reference_place_id": None,
+            "reference_relation": None,
+            "fact_id": None,
+            "fact_text": None,
+        }
     place = ref["place_id"]
     return {
         "reference_place_id": None if pd.isna(place) else place,
@@ -167,12 +204,14 @@ def _reference_side(ref=None) -> dict:
 
 
 def _row(cls, sector, note, *, coding=None, claim=None, ref=None) -> dict:
-    key = "|".join([
-        cls,
-        "" if coding is None else str(coding["coding_id"]),
-        "" if claim is None else str(claim["claim_id"]),
-        "" if ref is None else f"{ref['source_id']}:{ref['reference_id']}",
-    ])
+    key = "|".join(
+        [
+            cls,
+            "" if coding is None else str(coding["coding_id"]),
+            "" if claim is None else str(claim["claim_id"]),
+            "" if ref is None else f"{ref['source_id']}:{ref['reference_id']}",
+        ]
+    )
     return {
         "row_id": hashlib.sha1(key.encode("utf-8")).hexdigest()[:16],
         "class": cls,
@@ -192,23 +231,34 @@ def _pairs(left: list, right: list) -> list[tuple]:
     left = sorted(left, key=lambda x: _RELATION_RANK[x["relation"]])
     right = sorted(right, key=lambda x: _RELATION_RANK[x["relation"]])
     n = max(len(left), len(right))
-    return [(left[i] if i < len(left) else left[0], right[i] if i < len(right) else right[0])
-            for i in range(n)]
+    return [
+        (left[i] if i < len(left) else left[0], right[i] if i < len(right) else right[0])
+        for i in range(n)
+    ]
 
 
 def _empty(schema) -> pd.DataFrame:
     """A zero-row frame with the schema's columns and dtypes (so it still meets the contract)."""
     dtypes = {"str": "str", "Int64": "Int64", "int64": "int64", "bool": "bool"}
-    return pd.DataFrame({name: pd.Series(dtype=dtypes.get(str(col.dtype), "str"))
-                         for name, col in schema.columns.items()})
+    return pd.DataFrame(
+        {
+            name: pd.Series(dtype=dtypes.get(str(col.dtype), "str"))
+            for name, col in schema.columns.items()
+        }
+    )
 
 
 def _records(df: pd.DataFrame) -> list[dict]:
     return [dict(r) for r in df.to_dict("records")]
 
 
-def _triangulate_one(codings: list[dict], claims: list[dict], refs: list[dict],
-                     framing_codebook, mentions: pd.DataFrame | None) -> list[dict]:
+def _triangulate_one(
+    codings: list[dict],
+    claims: list[dict],
+    refs: list[dict],
+    framing_codebook,
+    mentions: pd.DataFrame | None,
+) -> list[dict]:
     rows: list[dict] = []
     art_ties: dict[tuple, list[dict]] = {}
     for c in codings:
@@ -223,8 +273,10 @@ def _triangulate_one(codings: list[dict], claims: list[dict], refs: list[dict],
         for c, r in _pairs(art_ties[tie], ref_ties[tie]):
             note = "same place and sector on both sides"
             if c["relation"] != r["relation"]:
-                note += f"; relation differs ({c['relation']} in the article, "\
-                        f"{r['relation']} in the reference)"
+                note += (
+                    f"; relation differs ({c['relation']} in the article, "
+                    f"{r['relation']} in the reference)"
+                )
             rows.append(_row("agrees", tie[1], note, coding=c, ref=r))
 
     # 2. Unmatched ties: pair one-to-one, first on the sector (the place is wrong), then on the
@@ -233,25 +285,26 @@ def _triangulate_one(codings: list[dict], claims: list[dict], refs: list[dict],
     ref_left = sorted(set(ref_ties) - set(art_ties), key=lambda t: (t[1], t[0]))
     for same in (1, 0):  # index of the tie part that must agree
         for a in list(art_left):
-            partner = next((r for r in ref_left if r[same] == a[same] and r[1 - same] != a[1 - same]),
-                           None)
+            partner = next(
+                (r for r in ref_left if r[same] == a[same] and r[1 - same] != a[1 - same]), None
+            )
             if partner is None:
                 continue
             art_left.remove(a)
             ref_left.remove(partner)
-            what = (f"sector {a[1]}: the article says {a[0]}, the reference {partner[0]}"
-                    if same == 1 else
-                    f"place {a[0]}: the article says {a[1]}, the reference {partner[1]}")
+            what = (
+                f"sector {a[1]}: the article says {a[0]}, the reference {partner[0]}"
+                if same == 1
+                else f"place {a[0]}: the article says {a[1]}, the reference {partner[1]}"
+            )
             for c, r in _pairs(art_ties[a], ref_ties[partner]):
                 rows.append(_row("misattributed", a[1], what, coding=c, ref=r))
     for tie in art_left:
         for c in art_ties[tie]:
-            rows.append(_row("added_by_article", tie[1], "tie absent from the reference",
-                             coding=c))
+            rows.append(_row("added_by_article", tie[1], "tie absent from the reference", coding=c))
     for tie in ref_left:
         for r in ref_ties[tie]:
-            rows.append(_row("omitted_by_article", tie[1], "tie absent from the article",
-                             ref=r))
+            rows.append(_row("omitted_by_article", tie[1], "tie absent from the article", ref=r))
 
     # 3. Reference rows without a full tie.
     article_sectors: dict[str, list[dict]] = {}
@@ -265,49 +318,104 @@ def _triangulate_one(codings: list[dict], claims: list[dict], refs: list[dict],
         if not pd.isna(place) and not pd.isna(sector):
             continue
         if pd.isna(place) and pd.isna(sector):
-            rows.append(_row("not_coded", None, "the fact names neither a place nor a sector",
-                             ref=r))
+            rows.append(
+                _row("not_coded", None, "the fact names neither a place nor a sector", ref=r)
+            )
         elif pd.isna(place):
             hit = placeless.get(sector)
             if hit is not None:
-                rows.append(_row("agrees", sector, "general claim; the article names the sector "
-                                 "in a sentence with no place", claim=hit, ref=r))
+                rows.append(
+                    _row(
+                        "agrees",
+                        sector,
+                        "general claim; the article names the sector in a sentence with no place",
+                        claim=hit,
+                        ref=r,
+                    )
+                )
             elif sector in article_sectors:
                 c = article_sectors[sector][0]
                 places = sorted({x["place_id"] for x in article_sectors[sector]})
-                rows.append(_row("agrees", sector, "general claim; the article ties the sector "
-                                 f"only to named places ({', '.join(places)})", coding=c, ref=r))
+                rows.append(
+                    _row(
+                        "agrees",
+                        sector,
+                        "general claim; the article ties the sector "
+                        f"only to named places ({', '.join(places)})",
+                        coding=c,
+                        ref=r,
+                    )
+                )
             else:
-                rows.append(_row("omitted_by_article", sector, "general claim; the article "
-                                 "does not name the sector", ref=r))
+                rows.append(
+                    _row(
+                        "omitted_by_article",
+                        sector,
+                        "general claim; the article does not name the sector",
+                        ref=r,
+                    )
+                )
         else:
             if place in article_places:
-                rows.append(_row("agrees", None, "the fact names no sector; the article codes "
-                                 "the place", coding=article_places[place][0], ref=r))
+                rows.append(
+                    _row(
+                        "agrees",
+                        None,
+                        "the fact names no sector; the article codes the place",
+                        coding=article_places[place][0],
+                        ref=r,
+                    )
+                )
             else:
-                rows.append(_row("omitted_by_article", None, "the fact names no sector; the "
-                                 "article does not code the place", ref=r))
+                rows.append(
+                    _row(
+                        "omitted_by_article",
+                        None,
+                        "the fact names no sector; the article does not code the place",
+                        ref=r,
+                    )
+                )
 
     # 4. Comparative framing claims.
     mentioned = set()
     for r in refs:
-        mentioned |= {h.label for h in framing_codebook.actor_terms.find(r["commitment"])
-                      if h.label != "@back"}
+        mentioned |= {
+            h.label
+            for h in framing_codebook.actor_terms.find(r["commitment"])
+            if h.label != "@back"
+        }
     for claim in claims:
         if not claim["comparative"]:
             continue
         comparators = str(claim["comparators"]).split(";")
         shared = [a for a in comparators if a in mentioned]
         if shared:
-            ref = next(r for r in refs if {h.label for h in framing_codebook.actor_terms.find(
-                r["commitment"])} & set(shared))
-            rows.append(_row("agrees", None, f"framing on {claim['dimension']}: the reference "
-                             f"also names {', '.join(shared)}", claim=claim, ref=ref))
+            ref = next(
+                r
+                for r in refs
+                if {h.label for h in framing_codebook.actor_terms.find(r["commitment"])}
+                & set(shared)
+            )
+            rows.append(
+                _row(
+                    "agrees",
+                    None,
+                    f"framing on {claim['dimension']}: the reference "
+                    f"also names {', '.join(shared)}",
+                    claim=claim,
+                    ref=ref,
+                )
+            )
         else:
-            rows.append(_row("framing_only_in_article", None,
-                             f"framing on {claim['dimension']}: {claim['actor']} against "
-                             f"{', '.join(comparators)}, whom no reference fact mentions",
-                             claim=claim))
+            rows.append(
+                _row(
+                    "framing_only_in_article",
+                    None,
+                    f"framing on {claim['dimension']}: {claim['actor']} against "
+                    f"{', '.join(comparators)}, whom no reference fact mentions",
+                    claim=claim,
+                )
+            )
     return rows
 
 
@@ -316,20 +424,32 @@ def _placeless_sector_sentences(mentions: pd.DataFrame | None) -> dict[str, dict
     if mentions is None or mentions.empty:
         return {}
     with_place = set(mentions.loc[mentions["entity_type"] != "sector", "sentence_id"])
-    sector_hits = mentions[(mentions["entity_type"] == "sector")
-                           & ~mentions["sentence_id"].isin(with_place)]
+    sector_hits = mentions[
+        (mentions["entity_type"] == "sector") & ~mentions["sentence_id"].isin(with_place)
+    ]
     out: dict[str, dict] = {}
     for m in sector_hits.sort_values(["source_id", "sentence_id", "start"]).to_dict("records"):
-        out.setdefault(m["sector_id"], {
-            "claim_id": m["mention_id"], "source_id": m["source_id"],
-            "sentence_id": m["sentence_id"], "start": m["start"], "end": m["end"],
-            "evidence": m["text"],
-        })
+        out.setdefault(
+            m["sector_id"],
+            {
+                "claim_id": m["mention_id"],
+                "source_id": m["source_id"],
+                "sentence_id": m["sentence_id"],
+                "start": m["start"],
+                "end": m["end"],
+                "evidence": m["text"],
+            },
+        )
     return out
 
 
-def triangulate(codings: pd.DataFrame, claims: pd.DataFrame, reference: pd.DataFrame,
-                framing_codebook, mentions: pd.DataFrame | None = None) -> pd.DataFrame:
+def triangulate(
+    codings: pd.DataFrame,
+    claims: pd.DataFrame,
+    reference: pd.DataFrame,
+    framing_codebook,
+    mentions: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Classify every article coding, reference fact and comparative framing claim.
 
     Each article source is compared with the whole reference on its own, at (place, level-1
@@ -345,7 +465,8 @@ def triangulate(codings: pd.DataFrame, claims: pd.DataFrame, reference: pd.DataF
     rows: list[dict] = []
     for source in sources:
         c = codings[codings["source_id"] == source].sort_values(
-            ["sentence_id", "start", "place_id", "sector_id", "coding_id"])
+            ["sentence_id", "start", "place_id", "sector_id", "coding_id"]
+        )
         k = claims[claims["source_id"] == source].sort_values("claim_id")
         m = None if mentions is None else mentions[mentions["source_id"] == source]
         rows += _triangulate_one(_records(c), _records(k), refs, framing_codebook, m)
@@ -355,16 +476,21 @@ def triangulate(codings: pd.DataFrame, claims: pd.DataFrame, reference: pd.DataF
     df["article_start"] = df["article_start"].astype("Int64")
     df["article_end"] = df["article_end"].astype("Int64")
     df = df.sort_values(
-        by=["class", "sector_id", "article_source_id", "article_sentence_id", "fact_id",
-            "row_id"],
+        by=["class", "sector_id", "article_source_id", "article_sentence_id", "fact_id", "row_id"],
         key=lambda s: s.map(_CLASS_ORDER) if s.name == "class" else s.fillna(""),
     ).reset_index(drop=True)
     return schemas.TRIANGULATION.validate(df)
 
 
-def compare_sources(sources, raw_dir: Path | str, codings: pd.DataFrame, claims: pd.DataFrame,
-                    codebook, framing_codebook,
-                    mentions: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+def compare_sources(
+    sources,
+    raw_dir: Path | str,
+    codings: pd.DataFrame,
+    claims: pd.DataFrame,
+    codebook,
+    framing_codebook,
+    mentions: pd.DataFrame | None = None,
+) -> dict[str, pd.DataFrame]:
     """The compare stage: each reference source in the manifest against the articles that
     retell it. ``sources`` are manifest entries (helpers.sources.Source); returns
     ``{"reference_codings", "triangulation"}``, validated.
@@ -386,10 +512,8 @@ def compare_sources(sources, raw_dir: Path | str, codings: pd.DataFrame, claims:
         )
         refs.append(reference)
         tris.append(tri)
-    reference = (pd.concat(refs, ignore_index=True) if refs
-                 else _empty(schemas.REFERENCE_CODINGS))
-    triangulation = (pd.concat(tris, ignore_index=True) if tris
-                     else _empty(schemas.TRIANGULATION))
+    reference = pd.concat(refs, ignore_index=True) if refs else _empty(schemas.REFERENCE_CODINGS)
+    triangulation = pd.concat(tris, ignore_index=True) if tris else _empty(schemas.TRIANGULATION)
     return {
         "reference_codings": schemas.REFERENCE_CODINGS.validate(reference),
         "triangulation": schemas.TRIANGULATION.validate(triangulation),

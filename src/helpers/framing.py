@@ -132,15 +132,17 @@ def load_framing_codebook(path: Path | str) -> FramingCodebook:
         if aid in actors:
             raise InputError(path, f"duplicate actor id {aid!r}")
         _require(path, actor, "label", f"actor {aid}")
-        aliases = _terms(path, f"aliases of actor {aid}", _require(path, actor, "aliases",
-                                                                    f"actor {aid}"))
+        aliases = _terms(
+            path, f"aliases of actor {aid}", _require(path, actor, "aliases", f"actor {aid}")
+        )
         actors[aid] = {"id": aid, "label": actor["label"], "aliases": aliases}
         alias_pairs += [(a, aid) for a in aliases]
     focal = _require(path, data, "focal_actor", "the codebook")
     if focal not in actors:
         raise InputError(path, f"focal_actor {focal!r} is not an actor id")
-    backrefs = _terms(path, "back_references", _require(path, data, "back_references",
-                                                        "the codebook"))
+    backrefs = _terms(
+        path, "back_references", _require(path, data, "back_references", "the codebook")
+    )
     # An alias and a back-reference share one namespace: the same words cannot mean both.
     actor_map = _unique(path, "alias", alias_pairs + [(b, "@back") for b in backrefs])
 
@@ -151,8 +153,9 @@ def load_framing_codebook(path: Path | str) -> FramingCodebook:
         if did in dimensions:
             raise InputError(path, f"duplicate dimension id {did!r}")
         _require(path, dim, "label", f"dimension {did}")
-        cues = _terms(path, f"cues of dimension {did}", _require(path, dim, "cues",
-                                                                 f"dimension {did}"))
+        cues = _terms(
+            path, f"cues of dimension {did}", _require(path, dim, "cues", f"dimension {did}")
+        )
         dimensions[did] = {"id": did, "label": dim["label"], "cues": cues}
         cue_pairs += [(c, did) for c in cues]
     cue_map = _unique(path, "dimension cue", cue_pairs)
@@ -162,8 +165,7 @@ def load_framing_codebook(path: Path | str) -> FramingCodebook:
     direction = _require(path, data, "direction", "the codebook")
     ahead = _terms(path, "direction.ahead", _require(path, direction, "ahead", "direction"))
     behind = _terms(path, "direction.behind", _require(path, direction, "behind", "direction"))
-    markers = _terms(path, "object_markers", _require(path, data, "object_markers",
-                                                      "the codebook"))
+    markers = _terms(path, "object_markers", _require(path, data, "object_markers", "the codebook"))
 
     marker_alt = "|".join(
         re.escape(m).replace(r"\ ", r"\s+") for m in sorted(markers, key=len, reverse=True)
@@ -183,8 +185,11 @@ def load_framing_codebook(path: Path | str) -> FramingCodebook:
         hedge_terms=TermSet(_unique(path, "hedge", [(h, h) for h in hedges])),
         evaluative_terms=TermSet(_unique(path, "evaluative term", [(e, e) for e in evaluative])),
         direction_terms=TermSet(
-            _unique(path, "direction cue", [(a, "ahead") for a in ahead]
-                    + [(b, "behind") for b in behind])
+            _unique(
+                path,
+                "direction cue",
+                [(a, "ahead") for a in ahead] + [(b, "behind") for b in behind],
+            )
         ),
         object_pattern=re.compile(rf"(?i)(?<!\w)(?:{marker_alt})\s+(?:the\s+)?$"),
     )
@@ -197,7 +202,7 @@ _CLAUSE_BREAK = re.compile(r"[,;:]|(?i:(?<!\w)(?:while|whereas|but|although)(?!\
 def _clauses(text: str) -> list[tuple[int, int]]:
     """Clause spans: direction cues speak about the actor of their own clause first."""
     cuts = [0] + [m.start() for m in _CLAUSE_BREAK.finditer(text)] + [len(text)]
-    return [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
+    return [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if b > a]
 
 
 @dataclass
@@ -281,8 +286,15 @@ def extract_claims(sentences: pd.DataFrame, codebook: FramingCodebook) -> pd.Dat
     Back-references resolve against earlier sentences of the same paragraph, so sentences are
     read in order within each paragraph.
     """
-    missing = {"source_id", "paragraph_id", "sentence_id", "sentence_no", "start", "end",
-               "text"} - set(sentences.columns)
+    missing = {
+        "source_id",
+        "paragraph_id",
+        "sentence_id",
+        "sentence_no",
+        "start",
+        "end",
+        "text",
+    } - set(sentences.columns)
     if missing:
         raise ValueError(f"sentences table lacks columns: {sorted(missing)}")
     dim_order = {d: i for i, d in enumerate(codebook.dimensions)}
@@ -309,31 +321,40 @@ def extract_claims(sentences: pd.DataFrame, codebook: FramingCodebook) -> pd.Dat
                 hits = [h for h in dim_hits if h.label == dim]
                 direction = (
                     _direction(text, mentions, clause_spans, hits, cues, actor, comparators)
-                    if comparators else "unclear"
+                    if comparators
+                    else "unclear"
                 )
-                rows.append({
-                    "claim_id": f"{sent.sentence_id}:{dim}",
-                    "source_id": sent.source_id,
-                    "paragraph_id": sent.paragraph_id,
-                    "sentence_id": sent.sentence_id,
-                    "start": int(sent.start),
-                    "end": int(sent.end),
-                    "evidence": text,
-                    "actor": actor,
-                    "comparators": _join(comparators),
-                    "comparative": bool(comparators),
-                    "dimension": dim,
-                    "direction": direction,
-                    "hedged": bool(hedges),
-                    "hedge_terms": _join(_ordered_unique(h.text.lower() for h in hedges)),
-                    "evaluative_terms": _join(
-                        _ordered_unique(h.text.lower() for h in evaluative)),
-                    "_order": (sent.source_id, sent.paragraph_id, int(sent.sentence_no),
-                               dim_order[dim]),
-                })
+                rows.append(
+                    {
+                        "claim_id": f"{sent.sentence_id}:{dim}",
+                        "source_id": sent.source_id,
+                        "paragraph_id": sent.paragraph_id,
+                        "sentence_id": sent.sentence_id,
+                        "start": int(sent.start),
+                        "end": int(sent.end),
+                        "evidence": text,
+                        "actor": actor,
+                        "comparators": _join(comparators),
+                        "comparative": bool(comparators),
+                        "dimension": dim,
+                        "direction": direction,
+                        "hedged": bool(hedges),
+                        "hedge_terms": _join(_ordered_unique(h.text.lower() for h in hedges)),
+                        "evaluative_terms": _join(
+                            _ordered_unique(h.text.lower() for h in evaluative)
+                        ),
+                        "_order": (
+                            sent.source_id,
+                            sent.paragraph_id,
+                            int(sent.sentence_no),
+                            dim_order[dim],
+                        ),
+                    }
+                )
     if not rows:
-        return schemas.FRAMING_CLAIMS.validate(pd.DataFrame(
-            {c: pd.Series(dtype=_empty_dtype(c)) for c in _CLAIM_COLUMNS}))
+        return schemas.FRAMING_CLAIMS.validate(
+            pd.DataFrame({c: pd.Series(dtype=_empty_dtype(c)) for c in _CLAIM_COLUMNS})
+        )
     rows.sort(key=lambda r: r["_order"])
     df = pd.DataFrame(rows).drop(columns="_order")[_CLAIM_COLUMNS]
     return schemas.FRAMING_CLAIMS.validate(df.reset_index(drop=True))
@@ -341,4 +362,5 @@ def extract_claims(sentences: pd.DataFrame, codebook: FramingCodebook) -> pd.Dat
 
 def _empty_dtype(column: str) -> str:
     return {"start": "int64", "end": "int64", "comparative": "bool", "hedged": "bool"}.get(
-        column, "str")
+        column, "str"
+    )
