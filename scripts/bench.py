@@ -2,7 +2,7 @@
 
 Measures a cold build, a no-op rebuild and a one-source change of the real pipeline (on a copy
 of the project), and ingest and coding throughput on synthetic corpora of 10, 100 and 1,000
-articles of about 400 words made from the codebook's own names and terms. Exits non-zero when a
+articles of about 400 words (helpers.synthetic). Exits non-zero when a
 target is missed.
 """
 
@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import os
 import platform
-import random
 import resource
 import subprocess
 import sys
@@ -19,60 +18,11 @@ import tempfile
 import time
 from pathlib import Path
 
-import yaml
-
 from helpers import codebook as codebook_mod
-from helpers import coding, paths, text
+from helpers import coding, paths, synthetic, text
 from helpers.pipeline import copy_project
 
 SIZES = (10, 100, 1000)
-FILLER = [
-    "Officials said the plan would be reviewed in the second half of the year.",
-    "The report, delivered at the annual session, set a growth target of about 5 percent.",
-    "Analysts e.g. at state banks expect spending of 2.5 trillion yuan over three years.",
-    "Local governments also promised to cut red tape for small firms.",
-    "The U.S. and the EU were not mentioned in this part of the report.",
-    "Dr. Wang, an economist, said the targets were ambitious but reachable.",
-]
-VERBS = ["plans to develop", "will accelerate", "aims to build", "is investing in",
-         "is focusing on", "will support", "does not plan to expand"]
-
-
-def synthetic_article(rng: random.Random, places: list[str], terms: list[str]) -> str:
-    """About 400 words in paragraphs of four sentences: place-sector claims and filler."""
-    sentences, words = [], 0
-    while words < 400:
-        if rng.random() < 0.5:
-            s = (f"{rng.choice(places)} {rng.choice(VERBS)} {rng.choice(terms)} and "
-                 f"{rng.choice(terms)} in 2025.")
-        else:
-            s = rng.choice(FILLER)
-        sentences.append(s)
-        words += len(s.split())
-    return "\n".join(" ".join(sentences[i:i + 4]) for i in range(0, len(sentences), 4)) + "\n"
-
-
-def synthetic_corpus(folder: Path, n: int, cb) -> Path:
-    """n articles and their manifest under ``folder``; returns the manifest path."""
-    rng = random.Random(n)
-    places = sorted(p.name_en for p in cb.places.values())
-    terms = sorted(t for tech in cb.technologies.values() for t in tech.terms
-                   if t.isascii() and not t.isupper())
-    entries = []
-    for i in range(n):
-        name = f"synthetic-{i:04d}.txt"
-        data = synthetic_article(rng, places, terms).encode("utf-8")
-        (folder / name).write_bytes(data)
-        entries.append({"id": f"synthetic-{i:04d}", "title": f"Synthetic article {i}",
-                        "outlet": "bench", "url": "https://example.org/", "date": "2025-01-27",
-                        "language": "en", "kind": "secondary", "file": name,
-                        "sha256": hashlib.sha256(data).hexdigest()})
-    manifest = folder / "manifest.yaml"
-    manifest.write_text(yaml.safe_dump({"sources": entries}))
-    (folder / "corrections.yaml").write_text("corrections: []\n")
-    return manifest
-
-
 def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -83,9 +33,9 @@ def throughput(cb) -> list[tuple]:
         for n in SIZES:
             folder = Path(tmp) / str(n)
             folder.mkdir()
-            manifest = synthetic_corpus(folder, n, cb)
+            manifest, corrections = synthetic.write_corpus(folder, n, seed=n, codebook=cb)
             started = time.perf_counter()
-            tables = text.ingest(manifest, folder / "corrections.yaml", folder)
+            tables = text.ingest(manifest, corrections, folder)
             ingest_s = time.perf_counter() - started
             started = time.perf_counter()
             coded = coding.code_sentences(tables["sentences"], cb)

@@ -76,14 +76,11 @@ def test_tables_for_charts(cb):
     assert sectors.set_index("sector_id").loc["vehicles", "n_technologies"] == 2
 
 
-def test_find_terms_is_fast(cb):
-    import time
+def test_find_terms_scales_to_long_texts(cb):
+    """Every repeat is found (speed is checked by `make bench`, not by a timed test)."""
     text = ("Guangdong and the Yangtze River Delta plan to develop chips, NEVs, drones and "
             "other things in the coming years while the economy grows. ") * 2500
-    t0 = time.perf_counter()
-    n = len(cb.find_terms(text))
-    assert n == 5 * 2500
-    assert time.perf_counter() - t0 < 2.0
+    assert len(cb.find_terms(text)) == 5 * 2500
 
 
 # -- validation -------------------------------------------------------------------------------

@@ -205,17 +205,13 @@ def test_seed_against_hand_annotation(cb):
 
 # -- throughput -------------------------------------------------------------------------------
 
-def test_synthetic_corpus_is_valid_deterministic_and_coded_fast(cb):
-    import time
-
+def test_synthetic_corpus_is_valid_deterministic_and_coded(cb):
+    """The benchmark corpus (speed itself is checked by `make bench`, not by a timed test)."""
     from helpers.synthetic import synthetic_sentences
     a = synthetic_sentences(20, seed=1, codebook=cb)
     pd.testing.assert_frame_equal(a, synthetic_sentences(20, seed=1, codebook=cb))
     schemas.SENTENCES.validate(a)
     words = a.groupby("source_id")["text"].apply(lambda t: sum(len(x.split()) for x in t))
     assert words.between(400, 460).all()
-    started = time.perf_counter()
     out = code_sentences(a, cb)
-    elapsed = time.perf_counter() - started
     assert len(out["codings"]) > len(a)  # two clauses a sentence, most tie
-    assert elapsed < 2.0, f"20 articles took {elapsed:.2f}s (budget: 1,000 in 10 s)"

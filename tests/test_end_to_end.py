@@ -13,7 +13,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -78,14 +77,12 @@ def test_html_is_self_contained_and_holds_the_charts(built):
     assert not re.search(r"""<link[^>]+href=["']https?:""", html)
 
 
-def test_second_run_runs_nothing_and_is_fast(built):
-    started = time.perf_counter()
+def test_second_run_runs_nothing(built):
+    """(How fast a no-op rebuild is, is checked by `make bench`.)"""
     result = pipeline(built)
-    seconds = time.perf_counter() - started
     assert result.returncode == 0, result.stderr
     assert ran_stages(result) == []
     assert result.stdout.count("skipped") == len(STAGES)
-    assert seconds < 2.0
 
 
 def test_forced_rebuild_is_byte_identical(built):

@@ -8,7 +8,6 @@ shortcodes or cross references into the report.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -16,10 +15,8 @@ import pandas as pd
 import yaml
 
 from helpers import storage
+from helpers.render import markdown_escape
 
-# Every ASCII punctuation character can be backslash-escaped in Pandoc Markdown, and then stands
-# for itself: no HTML, no emphasis, no link, no citation or cross reference, no shortcode.
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|@$~^&:;\"'=%])")
 
 RELATION_ORDER = {"priority": 0, "achievement": 1, "context": 2}
 CLASS_LABELS = {
@@ -36,8 +33,7 @@ def md_escape(value) -> str:
     """Text made safe for a Markdown table cell (any source text goes through this)."""
     if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
         return ""
-    text = " ".join(str(value).split())
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    return markdown_escape(" ".join(str(value).split()))
 
 
 def markdown_table(df: pd.DataFrame, headers: Mapping[str, str]) -> str:
