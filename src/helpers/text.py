@@ -5,9 +5,9 @@ Three steps, each pure and testable without files:
 1. **Corrections** (``data/annotations/corrections.yaml``) name an exact text in a source and
    either *repair* it (the normalised text holds the replacement) or *keep* it (documented and
    left as received). Raw files are never edited, so the original stays recoverable.
-2. **Normalisation** applies the repairs and turns CRLF into LF. An :class:`Alignment` maps
-   every normalised span back to the raw text: outside a repair the mapping is exact, a span
-   touching a repair widens to the whole repaired raw span.
+2. **Normalisation** applies the repairs and turns CRLF (and a lone CR) into LF. An
+   :class:`Alignment` maps every normalised span back to the raw text: outside a repair the
+   mapping is exact, a span touching a repair widens to the whole repaired raw span.
 3. **Segmentation** finds paragraphs (``.txt``: each non-blank line; ``.md``: blocks separated
    by blank lines) and sentences (rules in :func:`sentence_cuts`), with offsets into the
    normalised text (``start``, ``end``) and the raw text (``raw_start``, ``raw_end``).
@@ -171,7 +171,7 @@ def normalise(
     *,
     corrections_path: Path | str = "corrections.yaml",
 ) -> Normalised:
-    """Apply the repairs and CRLF -> LF to ``raw_text``, keeping an alignment to it.
+    """Apply the repairs and CRLF (or lone CR) -> LF to ``raw_text``, keeping an alignment to it.
 
     Every correction must be found in the raw text, exactly once unless it gives
     ``occurrence``; corrections must not overlap. Failures raise ``InputError`` naming
@@ -185,10 +185,11 @@ def normalise(
                              f"source '{a.source}'")
     edits = [(s, e, c.replacement, c) for s, e, c in located]
     spans = [(s, e) for s, e, _ in located]
-    for m in re.finditer("\r\n", raw_text):
+    for m in re.finditer("\r\n?", raw_text):
         i = bisect_right(spans, (m.start(), len(raw_text) + 1)) - 1
         if i < 0 or not spans[i][0] <= m.start() < spans[i][1]:
-            edits.append((m.start(), m.start() + 1, "", None))  # drop the CR
+            # CRLF loses its CR; a lone CR (old Mac line end) becomes LF
+            edits.append((m.start(), m.start() + 1, "" if len(m.group()) == 2 else "\n", None))
     edits.sort(key=lambda t: t[0])
 
     parts: list[str] = []
