@@ -239,7 +239,7 @@ def test_specs_validate_and_carry_the_theme(built, name):
     spec = charts.chart_spec(built[name][0])
     assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/v6")
     assert "Noto Sans CJK SC" in spec["config"]["font"]
-    assert spec["title"]["subtitle"].startswith("Source:")
+    assert spec["title"]["subtitle"][0].startswith("Source:")
     assert built[name][1].strip()
 
 
@@ -408,3 +408,31 @@ def test_missing_cjk_font_fails_loudly(tmp_path):
         charts.cjk_font_dir([tmp_path])
     (tmp_path / "NotoSansCJK-Regular.ttc").write_bytes(b"")
     assert charts.cjk_font_dir([tmp_path / "missing", tmp_path]) == tmp_path
+
+
+def test_source_line_credits_outlets_from_the_sources_table():
+    sources = pd.DataFrame({
+        "source_id": ["xinhua", "morning"], "outlet": ["Xinhua", "morningexpress.in"],
+        "date": ["2025-01-27", "2025-01"], "kind": ["reference", "secondary"]})
+    assert charts.source_line(sources) == "morningexpress.in (2025-01)"
+    both = charts.source_line(sources, ["secondary", "reference"])
+    assert both == "morningexpress.in (2025-01); Xinhua (2025-01-27)"
+    chart = charts.sector_breadth(make_matrix(), SECTORS, source=charts.source_line(sources))
+    assert chart.to_dict()["title"]["subtitle"][0] == "Source: morningexpress.in (2025-01)."
+    with pytest.raises(ValueError):
+        charts.source_line(sources, ["primary"])
+
+
+def test_places_with_regions_from_the_codebook():
+    from types import SimpleNamespace
+
+    region = SimpleNamespace(id="pearl-river-delta", name_en="Pearl River Delta",
+                             name_zh="珠江三角洲", aliases=(), members=("guangdong",))
+    book = SimpleNamespace(places_table=lambda: PLACES[PLACES["type"] != "region"].copy(),
+                           regions={"pearl-river-delta": region})
+    table = charts.places_with_regions(book)
+    assert table["id"].is_unique and "pearl-river-delta" in set(table["id"])
+    delta = table.set_index("id").loc["pearl-river-delta"]
+    assert delta["type"] == "region" and pd.isna(delta["grid_row"])
+    tiles = charts.tile_table(make_matrix(), table, SECTORS)
+    assert "pearl-river-delta" not in set(tiles["id"])

@@ -81,6 +81,7 @@ TRIANGULATION_COLOURS = [
     GREY,
 ]
 NO_SECTOR = "No sector named"
+DEFAULT_SOURCE = "news texts coded with the project's codebook"
 
 VL_VERSION = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
 
@@ -164,8 +165,30 @@ def _place_names(places: pd.DataFrame) -> tuple[dict[str, str], dict[str, str]]:
     return _lookup(places, "id", "name_en"), _lookup(places, "id", "name_zh")
 
 
-def _subtitle(source: str | None, detail: str) -> str:
-    return f"Source: {source}. {detail}" if source else f"Source: {detail}"
+def source_line(sources: pd.DataFrame, kinds: Iterable[str] = ("primary", "secondary")) -> str:
+    """The subtitle's source, from the sources table: outlet and date of each text of a kind."""
+    chosen = sources[sources["kind"].isin(list(kinds))].sort_values(["date", "source_id"])
+    if chosen.empty:
+        raise ValueError(f"no source of kind {', '.join(kinds)} to credit")
+    return "; ".join(f"{row.outlet} ({row.date})" for row in chosen.itertuples())
+
+
+def places_with_regions(book) -> pd.DataFrame:
+    """The codebook's places plus its regions (type "region", no tile), since ties name both."""
+    places = book.places_table()
+    regions = pd.DataFrame(
+        [{"id": r.id, "name_en": r.name_en, "name_zh": r.name_zh, "pinyin": "",
+          "type": "region", "macro_region": None} for r in book.regions.values()],
+        columns=["id", "name_en", "name_zh", "pinyin", "type", "macro_region"])
+    out = pd.concat([places, regions], ignore_index=True)
+    out["grid_row"] = out["grid_row"].astype("Int64")
+    out["grid_col"] = out["grid_col"].astype("Int64")
+    return out
+
+
+def _subtitle(source: str | None, detail: str) -> list[str]:
+    """Two subtitle lines: where the data come from, then how to read the chart."""
+    return [f"Source: {source or DEFAULT_SOURCE}.", detail[:1].upper() + detail[1:]]
 
 
 def _check_known(ids: Iterable[str], known: Mapping[str, str], what: str) -> None:
@@ -405,7 +428,7 @@ def tile_table(matrix: pd.DataFrame, places: pd.DataFrame, sectors: pd.DataFrame
 
 def tile_map(
     matrix: pd.DataFrame, places: pd.DataFrame, sectors: pd.DataFrame, *,
-    source: str | None = None, tile: int = 58,
+    source: str | None = None, tile: int = 66,
 ) -> alt.LayerChart:
     """Tile-grid map: every division one equal square, so small provinces stay visible."""
     table = tile_table(matrix, places, sectors)
@@ -432,7 +455,8 @@ def tile_map(
     colour = alt.when(has).then(alt.Color(
         "n_priorities:Q", title="Priority sectors",
         scale=alt.Scale(scheme="oranges", domain=[1, max(top, 1)]),
-        legend=alt.Legend(tickMinStep=1, format="d"))).otherwise(alt.value(NO_DATA))
+        legend=alt.Legend(values=list(range(1, max(top, 1) + 1)), format="d"),
+    )).otherwise(alt.value(NO_DATA))
     dark = alt.datum.n_priorities >= max(top, 1) * 0.65
     ink = alt.when(has & dark).then(alt.value("white")).otherwise(alt.value("#222222"))
     base = alt.Chart(table).encode(x=x, y=y, tooltip=tooltip)
