@@ -457,11 +457,11 @@ def tile_map(
         scale=alt.Scale(scheme="oranges", domain=[1, max(top, 1)]),
         legend=alt.Legend(values=list(range(1, max(top, 1) + 1)), format="d"),
     )).otherwise(alt.value(NO_DATA))
-    dark = alt.datum.n_priorities >= max(top, 1) * 0.65
+    dark = alt.datum.n_priorities >= max(top, 2) * 0.9  # white ink on the darkest tiles only
     ink = alt.when(has & dark).then(alt.value("white")).otherwise(alt.value("#222222"))
     base = alt.Chart(table).encode(x=x, y=y, tooltip=tooltip)
     tiles = base.mark_rect(stroke="white", strokeWidth=2, cornerRadius=3).encode(color=colour)
-    english = base.mark_text(dy=-7, fontSize=9, limit=tile - 4).encode(
+    english = base.mark_text(dy=-7, fontSize=9, limit=tile).encode(
         text="name_en:N", color=ink)
     chinese = base.mark_text(dy=8, fontSize=11).encode(text="name_zh:N", color=ink)
     return alt.layer(tiles, english, chinese).properties(
