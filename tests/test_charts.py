@@ -194,7 +194,8 @@ def make_triangulation() -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def built():
     """Every chart with its description, built once for the module."""
-    matrix, codings, claims, tri = make_matrix(), make_codings(), make_claims(), make_triangulation()
+    matrix, codings = make_matrix(), make_codings()
+    claims, tri = make_claims(), make_triangulation()
     return {
         "priority_matrix": (charts.priority_matrix(matrix, codings, PLACES, SECTORS),
                             charts.describe_priority_matrix(matrix, codings, PLACES, SECTORS)),
@@ -319,7 +320,8 @@ def test_framing_standings_and_hedges(built):
            if r["dimension"] == "The technology gap"}
     assert gap == {"China": ("ahead", "hedged"), "United States": ("behind", "hedged"),
                    "Europe": ("behind", "hedged")}
-    assert spec["title"]["text"] == "The article puts China ahead in 4 of 4 claims about it; 2 hedged"
+    title = "The article puts China ahead in 4 of 4 claims about it; 2 hedged"
+    assert spec["title"]["text"] == title
     assert "The technology gap: China ahead of Europe and United States (hedged)" in built[
         "framing"][1]
 
