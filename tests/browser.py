@@ -10,7 +10,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from helpers.render import vega_bundle_html, vega_figure_html
+from helpers.charts import html_snippet, vega_bundle_html
 
 FIXTURE_PROJECT = Path(__file__).parent / "fixtures" / "report_project"
 CHROMIUM = "/usr/bin/chromium"
@@ -53,8 +53,8 @@ def prepare_fixture_project(dst: Path) -> Path:
     shutil.copytree(FIXTURE_PROJECT, dst)
     generated = dst / "_generated"
     (generated / "vega-bundle.html").write_text(_bundle(), encoding="utf-8")
-    snippet = vega_figure_html("vis-provinces", FIXTURE_SPEC, "Bar chart of mentions by province")
-    (generated / "fig-provinces.md").write_text(f"```{{=html}}\n{snippet}```\n", encoding="utf-8")
+    snippet = html_snippet(FIXTURE_SPEC, "provinces", "Bar chart of mentions by province")
+    (generated / "fig-provinces.md").write_text(snippet, encoding="utf-8")
     return dst
 
 

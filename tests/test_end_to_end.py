@@ -59,7 +59,7 @@ def built(tmp_path_factory) -> Path:
 
 def test_pdf_has_title_shanghai_captions_and_chinese(built):
     reader = PdfReader(built / "report/_output/report.pdf")
-    text = "\n".join(page.extract_text() for page in reader.pages)
+    text = re.sub(r"[ \xa0]+", " ", "\n".join(page.extract_text() for page in reader.pages))
     assert len(reader.pages) >= 3
     assert TITLE in " ".join(text.split())
     assert "Shanghai" in text
@@ -135,8 +135,8 @@ BAD_INPUTS = {
         (), "manifest.yaml", "duplicate"),
     "unknown parameter": (lambda p: None, ("--set", "ingest.colour=red"), "ingest",
                           "unknown parameter 'colour'"),
-    "parameter of the wrong type": (lambda p: None, ("--set", "charts.year=next"), "charts",
-                                    "must be int"),
+    "parameter of the wrong type": (lambda p: None, ("--set", "code.codebook=3"), "code",
+                                    "must be str"),
     "codebook duplicate alias": (
         lambda p: (p / "codebook/places.yaml").write_text(
             (p / "codebook/places.yaml").read_text().replace('name_en: "Anhui"',

@@ -56,6 +56,7 @@ def _tables() -> dict[str, pd.DataFrame]:
         "sector_id": ["semiconductors", "brain-computer-interfaces", "space"],
         "article_place_id": ["shanghai", "anhui", "anhui"],
         "reference_place_id": ["shanghai", "sichuan", "anhui"],
+        "article_evidence": ["e1", "e2", "e3"], "fact_text": ["f1", "f2", "f3"],
     })
     return {
         "sources": pd.DataFrame({"kind": ["secondary", "reference"], "n_paragraphs": [9, 0]}),
@@ -76,6 +77,9 @@ def test_key_numbers_come_from_the_tables(codebook):
     assert numbers["n_achievement_ties"] == 1 and numbers["n_region_ties"] == 1
     assert numbers["top_sectors"] == "Semiconductors" and numbers["top_sector_provinces"] == 2
     assert numbers["top_places"] == "Anhui, Beijing and Shanghai"
+    assert numbers["top_places_phrase"] == (
+        "Anhui, Beijing and Shanghai name the most sectors (1 each)")
+    assert numbers["top_sectors_phrase"] == "Semiconductors is the sector most provinces name (2)"
     assert numbers["n_codings"] == 5 and numbers["n_adjudicated"] == 2
     assert numbers["n_comparative_claims"] == 2 and numbers["n_hedged_comparative"] == 1
     assert numbers["comparators"] == "Europe and the United States"

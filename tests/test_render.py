@@ -33,12 +33,12 @@ def rendered(tmp_path_factory):
         mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
         out = render_report(project, project / "_output", engine="fallback")
     html = out["html"].read_text(encoding="utf-8")
-    pdf = "\n".join(p.extract_text() for p in PdfReader(out["pdf"]).pages)
-    return project, out, html, pdf
+    return project, out, html, pdf_text(out["pdf"])
 
 
 def pdf_text(path: Path) -> str:
-    return "\n".join(p.extract_text() for p in PdfReader(path).pages)
+    """The PDF's text, with runs of spaces and no-break spaces (Figure~1) read as one space."""
+    return re.sub(r"[ \xa0]+", " ", "\n".join(p.extract_text() for p in PdfReader(path).pages))
 
 
 def test_outputs_land_in_output_dir(rendered):
@@ -67,7 +67,7 @@ def test_pdf_has_title_captions_chinese_and_no_raw_syntax(rendered):
 def test_html_has_figure_captions_links_and_no_raw_syntax(rendered):
     _, _, html, _ = rendered
     assert '<figure id="fig-provinces">' in html
-    assert '<div id="vis-provinces" class="vega-chart" role="img"' in html
+    assert '<div id="chart-provinces" class="vega-chart" role="img"' in html
     assert "<figcaption>Figure 1: Mentions of technologies by province.</figcaption>" in html
     assert '<table id="tbl-provinces">' in html
     assert "<caption>Table 1: Mentions by province, with Chinese names.</caption>" in html
@@ -123,12 +123,24 @@ def minimal_project(tmp_path: Path, body: str, files: dict[str, str] | None = No
         ("{{< meta nothing.here >}}\n", r":4: meta key 'nothing.here' is missing"),
         ("{{< include missing.md >}}\n", r":4: included file not found: missing.md"),
         ("# A {#intro .big}\n", r":4: unsupported heading attributes"),
+        ("Text <!-- open\n\nstill open\n", r":4: HTML comment '<!--' never closed"),
     ],
 )
 def test_unsupported_syntax_stops_with_file_and_line(tmp_path, body, message):
     project = minimal_project(tmp_path, body)
     with pytest.raises(RenderSyntaxError, match=message):
         render_report(project, tmp_path / "out", engine="fallback")
+
+
+def test_html_comments_are_dropped_from_both_outputs(tmp_path):
+    project = minimal_project(
+        tmp_path, "Kept <!-- SECRET1 --> text.\n\n<!-- SECRET2\n{{< nonsense >}}\n-->\nAfter.\n"
+    )
+    out = render_report(project, tmp_path / "out", engine="fallback")
+    html = out["html"].read_text(encoding="utf-8")
+    pdf = " ".join(page.extract_text() for page in PdfReader(out["pdf"]).pages)
+    for text in (html, pdf):
+        assert "Kept" in text and "After." in text and "SECRET" not in text and "<!--" not in text
 
 
 def test_error_in_included_file_names_that_file(tmp_path):

@@ -18,7 +18,7 @@ import altair as alt
 import pandas as pd
 import vl_convert as vlc
 
-from helpers import storage
+from helpers import compare, storage
 
 # -- theme -----------------------------------------------------------------------------------
 
@@ -600,11 +600,11 @@ def describe_framing(claims: pd.DataFrame) -> str:
 # -- 5. triangulation ------------------------------------------------------------------------
 
 def triangulation_table(tri: pd.DataFrame, sectors: pd.DataFrame) -> pd.DataFrame:
-    """Counts per sector and class, with example texts for the tooltip."""
+    """Ties per sector and class (``compare.ties``), with example texts for the tooltip."""
     sector_en = _lookup(sectors, "sector_id", "name_en")
     known = tri["sector_id"].dropna()
     _check_known(known, sector_en, "sectors")
-    rows = tri.copy()
+    rows = compare.ties(tri)
     rows["sector"] = rows["sector_id"].map(sector_en).fillna(NO_SECTOR)
     rows["text"] = rows["article_evidence"].fillna(rows["fact_text"]).fillna("")
     grouped = rows.groupby(["sector", "class"], sort=True)
@@ -623,7 +623,7 @@ def triangulation(tri: pd.DataFrame, sectors: pd.DataFrame, *,
     table = triangulation_table(tri, sectors)
     n_agree = int(table.loc[table["class"] == "agrees", "n"].sum())
     n_total = int(table["n"].sum())
-    title = f"The article agrees with the primary source on {n_agree} of {n_total} comparisons"
+    title = f"The article agrees with the primary source on {n_agree} of {n_total} ties"
     detail = "article codings classified against the hand-coded facts of the primary source."
     classes = [c for c in TRIANGULATION_LABELS if c in set(table["class"])]
     labels = [TRIANGULATION_LABELS[c] for c in classes]
@@ -675,10 +675,10 @@ def _safe_id(name: str) -> str:
 
 
 def _script_json(spec: dict) -> str:
-    """JSON that cannot end or comment out the surrounding <script> element."""
+    """JSON that cannot end or comment out the surrounding <script> element: ``<``, ``>`` and
+    ``&`` are written as JSON unicode escapes, which parse back to the same strings."""
     text = json.dumps(spec, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    text = re.sub(r"<(?=!--|script)", r"\\u003c", text, flags=re.IGNORECASE)
-    return text.replace("</", "<\\/")
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def html_snippet(spec: dict, name: str, description: str) -> str:

@@ -518,3 +518,21 @@ def compare_sources(
         "reference_codings": schemas.REFERENCE_CODINGS.validate(reference),
         "triangulation": schemas.TRIANGULATION.validate(triangulation),
     }
+
+
+def ties(triangulation: pd.DataFrame) -> pd.DataFrame:
+    """The triangulation counted in ties, the unit the report states.
+
+    Several rows can stand for one tie (two codings of one place and sector, or one coding met
+    by two facts); they collapse into one row per (class, sector, article place, reference
+    place), with ``n_rows``. Framing claims and uncoded facts stay one row each.
+    """
+    per_row = triangulation["class"].isin(["framing_only_in_article", "not_coded"])
+    key = triangulation[["class", "sector_id", "article_place_id", "reference_place_id"]].astype(
+        "object").where(triangulation.notna(), "")
+    key["row"] = triangulation["row_id"].where(per_row, "")
+    grouped = triangulation.assign(_key=key.agg("|".join, axis=1)).groupby("_key", sort=False)
+    out = grouped.first().reset_index(drop=True)
+    out["n_rows"] = grouped.size().values
+    return out[["class", "sector_id", "article_place_id", "reference_place_id",
+                "article_evidence", "fact_text", "n_rows"]]

@@ -14,9 +14,8 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from helpers import storage
+from helpers import compare, storage
 from helpers.render import markdown_escape
-
 
 RELATION_ORDER = {"priority": 0, "achievement": 1, "context": 2}
 CLASS_LABELS = {
@@ -36,10 +35,17 @@ def md_escape(value) -> str:
     return markdown_escape(" ".join(str(value).split()))
 
 
-def markdown_table(df: pd.DataFrame, headers: Mapping[str, str]) -> str:
-    """A pipe table of ``df``'s columns named in ``headers`` (column -> header), escaped."""
+def markdown_table(
+    df: pd.DataFrame, headers: Mapping[str, str], widths: list[int] | None = None
+) -> str:
+    """A pipe table of ``df``'s columns named in ``headers`` (column -> header), escaped.
+
+    ``widths`` are relative column widths: pandoc reads them from the dashes of the rule
+    line when a table has long rows, which keeps evidence columns wide in the PDF.
+    """
+    widths = widths or [1] * len(headers)
     head = "| " + " | ".join(headers.values()) + " |"
-    rule = "|" + "|".join("---" for _ in headers) + "|"
+    rule = "|" + "|".join("-" * (4 * w) for w in widths) + "|"
     rows = [
         "| " + " | ".join(md_escape(row[c]) for c in headers) + " |" for _, row in df.iterrows()
     ]
@@ -62,7 +68,7 @@ class Labels:
 
     def sector(self, sector_id: str | None) -> str:
         if sector_id is None or pd.isna(sector_id) or sector_id == "":
-            return "(none)"
+            return "(no sector)"
         return self.codebook.sectors[sector_id].name_en
 
 
@@ -71,6 +77,16 @@ def _join(items) -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _leaders(names: list[str], singular: str, plural: str, counts: pd.Series) -> str:
+    """'Shanghai names the most sectors (5)' / 'Anhui and Shanghai name ... (4 each)'."""
+    if not names:
+        return "none"
+    top = int(counts.max())
+    if len(names) == 1:
+        return f"{names[0]} {singular} ({top})"
+    return f"{_join(names)} {plural} ({top} each)"
 
 
 def key_numbers(tables: Mapping[str, pd.DataFrame], codebook) -> dict:
@@ -105,8 +121,9 @@ def key_numbers(tables: Mapping[str, pd.DataFrame], codebook) -> dict:
     comparators = sorted(
         {c for cell in comparative["comparators"].dropna() for c in cell.split(";") if c}
     )
-    classes = tri["class"].value_counts()
-    misattributed = tri[tri["class"] == "misattributed"]
+    tied = compare.ties(tri)
+    classes = tied["class"].value_counts()
+    misattributed = tied[tied["class"] == "misattributed"]
     text_sources = sources[sources["kind"] != "reference"]
 
     numbers = {
@@ -136,8 +153,20 @@ def key_numbers(tables: Mapping[str, pd.DataFrame], codebook) -> dict:
         "n_sectors_with_priority": int(priorities["sector_id"].nunique()),
         "top_places": _join(labels.place(p, chinese=False) for p in top_places),
         "top_place_sectors": int(per_place.max()) if len(per_place) else 0,
+        "top_places_phrase": _leaders(
+            [labels.place(p, chinese=False) for p in top_places],
+            "names the most sectors",
+            "name the most sectors",
+            per_place,
+        ),
         "top_sectors": _join(labels.sector(s) for s in top_sectors),
         "top_sector_provinces": int(per_sector.max()) if len(per_sector) else 0,
+        "top_sectors_phrase": _leaders(
+            [labels.sector(s) for s in top_sectors],
+            "is the sector most provinces name",
+            "are the sectors most provinces name",
+            per_sector,
+        ),
         "n_single_province_sectors": len(single),
         "single_province_bets": _join(
             f"{labels.sector(s)} ({labels.place(priorities.loc[priorities['sector_id'] == s, 'place_id'].iloc[0], chinese=False)})"  # noqa: E501
@@ -164,17 +193,40 @@ def key_numbers(tables: Mapping[str, pd.DataFrame], codebook) -> dict:
     return {"numbers": numbers}
 
 
+def _direction(actor: str, comparators, direction: str) -> str:
+    """'China ahead', 'Europe and the United States ahead' or 'unclear'."""
+    if direction == "actor_ahead":
+        return f"{codebook_actor_name(actor)} ahead"
+    if direction == "comparator_ahead":
+        names = [codebook_actor_name(c) for c in (comparators or "").split(";") if c]
+        return f"{_join(names)} ahead"
+    return direction
+
+
 def codebook_actor_name(actor_id: str) -> str:
     return {"united-states": "the United States", "europe": "Europe", "china": "China"}.get(
         actor_id, actor_id.replace("-", " ")
     )
 
 
+SHORT_CLASS_LABELS = {
+    "agrees": "agree",
+    "omitted_by_article": "omitted",
+    "added_by_article": "added",
+    "misattributed": "misattributed",
+    "framing_only_in_article": "framing only",
+    "not_coded": "not coded",
+}
+
+
 def report_tables(tables: Mapping[str, pd.DataFrame], codebook) -> dict[str, str]:
     """Markdown tables for the report, by file name (without .md)."""
     labels = Labels(codebook)
-    matrix = tables["priority_matrix"]
 
+    def place(place_id) -> str:
+        return labels.place(place_id, chinese=False) if isinstance(place_id, str) else "—"
+
+    matrix = tables["priority_matrix"]
     by_place = (
         matrix.assign(
             place=matrix["place_id"].map(labels.place),
@@ -192,59 +244,69 @@ def report_tables(tables: Mapping[str, pd.DataFrame], codebook) -> dict[str, str
         .sort_values(["level", "n", "place"], ascending=[False, False, True], kind="stable")
     )
     claims = tables["framing_claims"].sort_values(["sentence_id", "dimension"])
+    several_sources = claims["source_id"].nunique() > 1
     claims = claims.assign(
+        where=[
+            sid if several_sources else sid.removeprefix(f"{src}:")
+            for sid, src in zip(claims["sentence_id"], claims["source_id"], strict=True)
+        ],
         comparators_=claims["comparators"]
         .fillna("")
         .map(lambda c: _join(codebook_actor_name(a) for a in c.split(";") if a) or "none named"),
         hedge=claims["hedged"].map({True: "hedged", False: "flat"}),
-        direction_=claims["direction"].str.replace("_", " "),
+        direction_=[
+            _direction(actor, comparators, direction)
+            for actor, comparators, direction in zip(
+                claims["actor"], claims["comparators"], claims["direction"], strict=True
+            )
+        ],
         dimension_=claims["dimension"].str.replace("-", " "),
     )
-    tri = tables["triangulation"]
+    tri = compare.ties(tables["triangulation"])
+    tri = tri.assign(sector=tri["sector_id"].map(labels.sector))
     summary = (
-        tri.assign(sector=tri["sector_id"].map(labels.sector))
-        .pivot_table(
-            index="sector", columns="class", values="row_id", aggfunc="count", fill_value=0
+        tri.pivot_table(
+            index="sector", columns="class", values="n_rows", aggfunc="size", fill_value=0
         )
-        .reindex(columns=[c for c in CLASS_LABELS if c in set(tri["class"])], fill_value=0)
+        .reindex(columns=[c for c in SHORT_CLASS_LABELS if c in set(tri["class"])], fill_value=0)
         .reset_index()
     )
     problems = tri[tri["class"].isin(["misattributed", "omitted_by_article", "added_by_article"])]
     problems = problems.assign(
-        class_=problems["class"].map(CLASS_LABELS),
-        sector=problems["sector_id"].map(labels.sector),
-        article=problems["article_place_id"].map(
-            lambda p: labels.place(p, chinese=False) if isinstance(p, str) else "—"
-        ),
-        primary=problems["reference_place_id"].map(
-            lambda p: labels.place(p, chinese=False) if isinstance(p, str) else "—"
-        ),
-        fact=problems["fact_id"].fillna("—"),
+        class_=problems["class"].map(SHORT_CLASS_LABELS),
+        article=problems["article_place_id"].map(place),
+        primary=problems["reference_place_id"].map(place),
+        fact=problems["fact_text"].fillna("—"),
     ).sort_values(["class_", "sector", "article", "primary"])
-    sources = tables["sources"].assign(sha=tables["sources"]["sha256"])
-    dictionary = tables["data_dictionary"]
+    # A SHA-256 cannot wrap in a PDF cell; in two halves it fits (read them as one string).
+    sources = tables["sources"].assign(
+        sha=tables["sources"]["sha256"].map(lambda h: f"{h[:32]} {h[32:]}")
+    )
     return {
         "priorities": markdown_table(
             by_place,
             {"place": "Province or region", "level": "Level", "n": "Ties", "sectors": "Sectors"},
+            [4, 2, 1, 9],
         ),
         "framing": markdown_table(
             claims,
             {
-                "sentence_id": "Sentence",
+                "where": "Sentence",
                 "dimension_": "Dimension",
                 "comparators_": "Compared with",
                 "direction_": "Direction",
                 "hedge": "Hedged",
                 "evidence": "Evidence",
             },
+            [2, 3, 3, 2, 2, 10],
         ),
         "triangulation": markdown_table(
             summary,
             {
                 "sector": "Sector",
-                **{c: CLASS_LABELS[c] for c in summary.columns if c in CLASS_LABELS},
+                **{c: SHORT_CLASS_LABELS[c] for c in summary.columns if c in SHORT_CLASS_LABELS},
             },
+            [4] + [1] * (len(summary.columns) - 1),
         ),
         "discrepancies": markdown_table(
             problems,
@@ -253,8 +315,9 @@ def report_tables(tables: Mapping[str, pd.DataFrame], codebook) -> dict[str, str
                 "sector": "Sector",
                 "article": "Article",
                 "primary": "Primary",
-                "fact": "Fact",
+                "fact": "Primary source's fact",
             },
+            [2, 3, 2, 2, 8],
         ),
         "corrections": markdown_table(
             tables["corrections_applied"],
@@ -265,6 +328,7 @@ def report_tables(tables: Mapping[str, pd.DataFrame], codebook) -> dict[str, str
                 "replacement": "Stands as",
                 "reason": "Why",
             },
+            [3, 1, 3, 3, 8],
         ),
         "sources": markdown_table(
             sources,
@@ -274,12 +338,14 @@ def report_tables(tables: Mapping[str, pd.DataFrame], codebook) -> dict[str, str
                 "date": "Date",
                 "kind": "Kind",
                 "language": "Lang.",
-                "sha": "SHA-256",
+                "sha": "SHA-256 (two halves)",
             },
+            [4, 4, 2, 2, 1, 6],
         ),
         "data_dictionary": markdown_table(
-            dictionary,
+            tables["data_dictionary"],
             {"table": "Table", "column": "Column", "dtype": "Type", "description": "Description"},
+            [3, 3, 2, 10],
         ),
     }
 
@@ -298,7 +364,7 @@ def provenance_markdown(record: Mapping) -> str:
         ("SOURCE_DATE_EPOCH", record.get("source_date_epoch", "")),
     ]
     return markdown_table(
-        pd.DataFrame(rows, columns=["what", "value"]), {"what": "What", "value": "Value"}
+        pd.DataFrame(rows, columns=["what", "value"]), {"what": "What", "value": "Value"}, [2, 5]
     )
 
 
@@ -315,7 +381,8 @@ def write_report_inputs(
         group: {k: md_escape(v) if isinstance(v, str) else v for k, v in values.items()}
         for group, values in meta.items()
     }
-    storage.write_text(folder / "numbers.yml",
-                       yaml.safe_dump(meta, allow_unicode=True, sort_keys=True))
+    storage.write_text(
+        folder / "numbers.yml", yaml.safe_dump(meta, allow_unicode=True, sort_keys=True)
+    )
     for name, text in report_tables(tables, codebook).items():
         storage.write_text(folder / "tables" / f"{name}.md", text)

@@ -25,6 +25,7 @@ import shutil
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -220,10 +221,16 @@ def copy_project(dest: Path) -> Path:
     Tests and benchmarks build in such a copy (run with PYTHONPATH=<copy>/src), so they never
     touch the checkout's own outputs.
     """
-    listed = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-        cwd=paths.ROOT, capture_output=True, check=True,
-    ).stdout.decode().split("\0")
+    listed = (
+        subprocess.run(
+            ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+            cwd=paths.ROOT,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
     for rel in filter(None, listed):
         src = paths.ROOT / rel
         if src.is_file():
@@ -300,6 +307,22 @@ def check_parameters(stage: Stage, injected: dict) -> None:
             )
 
 
+@contextmanager
+def _stderr_to(log: Path):
+    """Send the kernel's and papermill's stderr chatter to a log file, not the terminal, so a
+    run prints one line per stage (and one clear line on failure)."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(log, "w", encoding="utf-8") as handle:
+        os.dup2(handle.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
 def _run_notebook(stage: Stage, pipeline: Pipeline, staging: Path) -> None:
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -307,17 +330,19 @@ def _run_notebook(stage: Stage, pipeline: Pipeline, staging: Path) -> None:
     injected = {**stage.parameters, "root": str(paths.ROOT), "output_root": str(staging)}
     check_parameters(stage, injected)
     stage.executed_notebook.parent.mkdir(parents=True, exist_ok=True)
+    log = stage.executed_notebook.with_suffix(".log")
     try:
-        papermill.execute_notebook(
-            str(paths.ROOT / stage.notebook),
-            str(stage.executed_notebook),
-            parameters=injected,
-            kernel_name=pipeline.kernel,
-            cwd=str(paths.NOTEBOOKS),
-            execution_timeout=pipeline.timeout_seconds,
-            progress_bar=False,
-            log_output=False,
-        )
+        with _stderr_to(log):
+            papermill.execute_notebook(
+                str(paths.ROOT / stage.notebook),
+                str(stage.executed_notebook),
+                parameters=injected,
+                kernel_name=pipeline.kernel,
+                cwd=str(paths.NOTEBOOKS),
+                execution_timeout=pipeline.timeout_seconds,
+                progress_bar=False,
+                log_output=False,
+            )
     except PapermillExecutionError as exc:
         detail = (exc.evalue or "").strip().splitlines()
         raise StageFailed(

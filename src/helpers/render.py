@@ -29,15 +29,14 @@ Supported ``.qmd`` syntax (both engines honour it):
 
 Errors: any other shortcode, div, or ```` ```{lang} ```` cell; an unknown format name; a
 reference to a missing label; a duplicate label; a missing meta key or include file.
-Raw inline HTML is not passed through by the fallback (``<b>`` shows as text), so text from a
+HTML comments (``<!-- ... -->``, also over several lines) are dropped from both outputs, as
+Quarto does. Raw inline HTML is not passed through by the fallback (``<b>`` shows as text), so text from a
 source can never become markup; use a ```` ```{=html} ```` block for intended HTML.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import html
-import json
 import os
 import re
 import shutil
@@ -86,33 +85,6 @@ class MissingFontError(RuntimeError):
 def markdown_escape(text: str) -> str:
     """Backslash-escape ASCII punctuation so source text stays text in any pandoc markdown."""
     return re.sub(r"([!-/:-@\[-`{-~])", r"\\\1", str(text)).replace("\n", " ")
-
-
-def vega_figure_html(element_id: str, spec: dict, aria_label: str) -> str:
-    """The HTML snippet for one chart: a container plus a vegaEmbed call, safe for any text.
-
-    The JSON has ``<``, ``>`` and ``&`` as unicode escapes, so no string in the spec can close
-    the script element; the label is HTML-escaped.
-    """
-    data = json.dumps(spec, ensure_ascii=False, sort_keys=True)
-    data = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    eid = json.dumps("#" + element_id)
-    return (
-        f'<div id="{html.escape(element_id)}" class="vega-chart" role="img" '
-        f'aria-label="{html.escape(aria_label)}"></div>\n'
-        f'<script type="text/javascript">vegaEmbed({eid}, {data}, '
-        '{"actions": false, "renderer": "svg"});</script>\n'
-    )
-
-
-def vega_bundle_html() -> str:
-    """Vega, Vega-Lite and vega-embed inlined in one script element (globals), for offline HTML."""
-    import vl_convert
-
-    js = vl_convert.javascript_bundle()
-    if "</script" in js.lower():  # would end the element early; never seen, but fail loudly
-        raise RuntimeError("vl-convert bundle contains '</script'; cannot inline it")
-    return f'<script type="text/javascript">\n{js}\n</script>\n'
 
 
 def font_families(font_paths: list[Path] | None = None) -> set[str]:
@@ -342,8 +314,12 @@ def check_and_substitute(src: Source, meta: dict) -> str:
     refs: list[tuple[int, str]] = []
     fence: str | None = None
     depth: list[int] = []
+    comment: int | None = None  # line where an open <!-- comment --> began
     out = []
     for i, line in enumerate(src.lines):
+        if fence is None and (comment is not None or "<!--" in line):
+            line, still_open = _strip_comments(line, comment is not None)
+            comment = (i if comment is None else comment) if still_open else None
         fm = FENCE.match(line)
         if fence is not None:
             if (
@@ -397,6 +373,8 @@ def check_and_substitute(src: Source, meta: dict) -> str:
         for m in REF.finditer(line):
             refs.append((i, m.group(0)[1:]))
         out.append(line)
+    if comment is not None:
+        raise src.error(comment, "HTML comment '<!--' never closed with '-->'")
     if fence is not None:
         raise src.error(len(src.lines) - 1, "code block never closed")
     if depth:
@@ -412,6 +390,23 @@ def check_and_substitute(src: Source, meta: dict) -> str:
         if ref not in labels:
             raise src.error(i, f"cross reference @{ref} has no matching label #{ref}")
     return "\n".join(out) + "\n"
+
+
+def _strip_comments(line: str, open_: bool) -> tuple[str, bool]:
+    """Drop ``<!-- ... -->`` (as Quarto does for every format); True when one stays open."""
+    kept, pos = [], 0
+    while True:
+        if open_:
+            end = line.find("-->", pos)
+            if end < 0:
+                return "".join(kept), True
+            pos, open_ = end + 3, False
+        start = line.find("<!--", pos)
+        if start < 0:
+            kept.append(line[pos:])
+            return "".join(kept), False
+        kept.append(line[pos:start])
+        pos, open_ = start + 4, True
 
 
 def _substitute_meta(src: Source, i: int, line: str, meta: dict) -> str:
