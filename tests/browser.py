@@ -65,6 +65,7 @@ class BrowserReport:
     external_requests: list[str] = field(default_factory=list)
     console_errors: list[str] = field(default_factory=list)
     undrawn_charts: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)  # alert() and kin: injected script ran
     charts: int = 0
     tooltip_text: str = ""
     screenshots: list[Path] = field(default_factory=list)
@@ -101,6 +102,7 @@ def check_html_in_browser(
                     "console", lambda m: m.type == "error" and report.console_errors.append(m.text)
                 )
                 page.on("pageerror", lambda e: report.console_errors.append(str(e)))
+                page.on("dialog", lambda d: (report.dialogs.append(d.message), d.dismiss()))
                 page.goto(Path(html_path).resolve().as_uri(), wait_until="load")
                 if name == "desktop":
                     _check_charts(page, report, chart_timeout_ms)

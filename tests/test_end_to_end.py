@@ -15,6 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from pypdf import PdfReader
 
@@ -61,7 +62,7 @@ def test_pdf_has_title_shanghai_captions_and_chinese(built):
     reader = PdfReader(built / "report/_output/report.pdf")
     text = re.sub(r"[ \xa0]+", " ", "\n".join(page.extract_text() for page in reader.pages))
     assert len(reader.pages) >= 3
-    assert TITLE in " ".join(text.split())
+    assert TITLE in " ".join(text.split()).replace("’", "'")
     assert "Shanghai" in text
     assert "上海" in text
     for raw in ("{{<", "@fig-", "@tbl-", ":::"):
@@ -75,6 +76,53 @@ def test_html_is_self_contained_and_holds_the_charts(built):
     assert "vegaEmbed" in html and "Shanghai" in html
     assert not re.search(r"""<script[^>]+src=["']https?:""", html)
     assert not re.search(r"""<link[^>]+href=["']https?:""", html)
+
+
+def test_html_in_chromium_draws_every_chart_offline_with_tooltips(built, tmp_path):
+    from browser import check_html_in_browser
+
+    seen = check_html_in_browser(built / "report/_output/report.html", tmp_path / "report.png")
+    assert seen.external_requests == [] and seen.console_errors == [] and seen.dialogs == []
+    assert seen.charts == 5 and seen.undrawn_charts == []
+    assert seen.tooltip_text.strip()
+    assert all(shot.stat().st_size > 20_000 for shot in seen.screenshots)
+
+
+HOSTILE = "<script>alert(1)</script>"
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory) -> Path:
+    """The project plus a source whose sentences carry a script tag into codings and claims."""
+    project = copy_project(tmp_path_factory.mktemp("hostile"))
+    text = (f"Shanghai plans to build quantum computing labs {HOSTILE} in 2025.\n"
+            f"China is quickly building complete supply chains {HOSTILE}, while the United "
+            "States debates industrial policies at a slower pace.\n")
+    (project / "data/raw/hostile.txt").write_text(text, encoding="utf-8")
+    sha = hashlib.sha256(text.encode()).hexdigest()
+    with (project / "data/raw/manifest.yaml").open("a", encoding="utf-8") as manifest:
+        manifest.write(
+            "\n  - id: hostile-2025\n    title: A hostile text\n    outlet: test\n"
+            "    url: https://example.org/\n    date: \"2025-02-01\"\n    language: en\n"
+            f"    kind: secondary\n    file: hostile.txt\n    sha256: {sha}\n"
+        )
+    result = pipeline(project)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return project
+
+
+def test_a_script_in_a_source_stays_text(hostile, tmp_path):
+    from browser import check_html_in_browser
+
+    codings = pd.read_parquet(hostile / "data/processed/codings.parquet")
+    claims = pd.read_parquet(hostile / "data/processed/framing_claims.parquet")
+    assert codings["evidence"].str.contains(HOSTILE, regex=False).any()
+    assert claims["evidence"].str.contains(HOSTILE, regex=False).any()
+    html = (hostile / "report/_output/report.html").read_text(encoding="utf-8")
+    assert HOSTILE not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # the framing table, as text
+    seen = check_html_in_browser(hostile / "report/_output/report.html", tmp_path / "h.png")
+    assert seen.dialogs == [] and seen.console_errors == [] and seen.undrawn_charts == []
 
 
 def test_second_run_runs_nothing(built):
@@ -94,9 +142,11 @@ def test_forced_rebuild_is_byte_identical(built):
     assert after == before
 
 
-def test_dry_run_explains_and_a_reference_change_reruns_only_its_dependants(built):
-    facts = built / "data/raw/xinhua-2025-01-27.facts.csv"
-    manifest = built / "data/raw/manifest.yaml"
+def test_dry_run_explains_and_a_reference_change_reruns_only_its_dependants(built, tmp_path):
+    project = tmp_path / "p"
+    shutil.copytree(built, project, ignore=shutil.ignore_patterns("staging"))
+    facts = project / "data/raw/xinhua-2025-01-27.facts.csv"
+    manifest = project / "data/raw/manifest.yaml"
     old_sha = hashlib.sha256(facts.read_bytes()).hexdigest()
     facts.write_text(facts.read_text(encoding="utf-8").replace(
         "Build a fusion reactor research facility", "Build a fusion research facility"),
@@ -104,12 +154,13 @@ def test_dry_run_explains_and_a_reference_change_reruns_only_its_dependants(buil
     new_sha = hashlib.sha256(facts.read_bytes()).hexdigest()
     manifest.write_text(manifest.read_text().replace(old_sha, new_sha))
 
-    dry = pipeline(built, "--dry-run")
+    dry = pipeline(project, "--dry-run")
     assert dry.returncode == 0 and ran_stages(dry) == []
-    assert "ingest  would run: changed: data/raw/manifest.yaml" in dry.stdout
-    assert "compare  would run" in dry.stdout or "compare would run" in dry.stdout
+    assert re.search(r"^ingest\s+would run: changed: data/raw/manifest.yaml", dry.stdout, re.M)
+    assert re.search(r"^code\s+may run: if an upstream stage \(ingest\)", dry.stdout, re.M)
+    assert re.search(r"^compare\s+would run: changed: data/raw/manifest.yaml", dry.stdout, re.M)
 
-    result = pipeline(built)
+    result = pipeline(project)
     assert result.returncode == 0, result.stderr
     assert ran_stages(result) == ["ingest", "compare", "charts", "report"]  # code: cut off
     assert re.search(r"^code\s+skipped", result.stdout, flags=re.M)

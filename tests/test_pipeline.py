@@ -113,7 +113,7 @@ def test_dry_run_says_what_would_run_and_why_without_running(project):
     ran, log = _run(dry_run=True)
     assert ran == []
     assert "upper  would run: changed: data/b.txt" in log
-    assert "count  may run: if upper change(s) its outputs" in log
+    assert "count  may run: if an upstream stage (upper) writes new outputs" in log
     assert (project / "out" / "upper.txt").read_text() == "ALPHA\nBETA\n"
 
 

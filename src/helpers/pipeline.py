@@ -461,7 +461,9 @@ def run(pipeline: Pipeline, *, dry_run=False, force=(), engine="auto", out=sys.s
         )
         if dry_run:
             if not reasons and upstream_would_run:
-                reasons = [f"if {', '.join(upstream_would_run)} change(s) its outputs"]
+                reasons = [
+                    f"if an upstream stage ({', '.join(upstream_would_run)}) writes new outputs"
+                ]
                 verb = "may run"
             else:
                 verb = "would run" if reasons else "up to date"
