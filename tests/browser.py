@@ -66,6 +66,7 @@ class BrowserReport:
     console_errors: list[str] = field(default_factory=list)
     undrawn_charts: list[str] = field(default_factory=list)
     dialogs: list[str] = field(default_factory=list)  # alert() and kin: injected script ran
+    phone_overflow_px: int = 0  # how far the page scrolls sideways at phone width
     charts: int = 0
     tooltip_text: str = ""
     screenshots: list[Path] = field(default_factory=list)
@@ -106,6 +107,9 @@ def check_html_in_browser(
                 page.goto(Path(html_path).resolve().as_uri(), wait_until="load")
                 if name == "desktop":
                     _check_charts(page, report, chart_timeout_ms)
+                else:
+                    report.phone_overflow_px = page.evaluate(
+                        "document.documentElement.scrollWidth - window.innerWidth")
                 shot = screenshot_path.with_name(
                     f"{screenshot_path.stem}-{name}{screenshot_path.suffix or '.png'}"
                 )

@@ -47,8 +47,8 @@ def ties(result, table="priority_matrix"):
 
 
 def test_outputs_meet_their_contracts(cb):
-    out = code_sentences(make_sentences(["Guangdong plans to develop chips (integrated circuits)."]),
-                         cb)
+    sentence = "Guangdong plans to develop chips (integrated circuits)."
+    out = code_sentences(make_sentences([sentence]), cb)
     schemas.MENTIONS.validate(out["mentions"])
     schemas.CODINGS.validate(out["codings"])
     schemas.PRIORITY_MATRIX.validate(out["priority_matrix"])
@@ -185,21 +185,21 @@ def test_committed_adjudications_file_is_header_only():
 
 # -- golden test ------------------------------------------------------------------------------
 
-def test_seed_against_hand_annotation(cb):
+def test_seed_against_hand_annotation(cb, metrics):
     from helpers import text
     sentences = text.ingest(paths.MANIFEST, paths.CORRECTIONS, paths.RAW)["sentences"]
     seed = sentences[sentences["source_id"] == "morningexpress-2025-01"]
     matrix = code_sentences(seed, cb)["priority_matrix"]
-    predicted = set(zip(matrix["place_id"], matrix["sector_id"], matrix["relation"]))
+    predicted = set(zip(matrix["place_id"], matrix["sector_id"], matrix["relation"], strict=True))
     gold_df = pd.read_csv(GOLD)
-    gold = set(zip(gold_df["place_id"], gold_df["sector_id"], gold_df["relation"]))
+    gold = set(zip(gold_df["place_id"], gold_df["sector_id"], gold_df["relation"], strict=True))
     assert len(gold_df) == len(gold) == 22
     hits = len(predicted & gold)
     precision, recall = hits / len(predicted), hits / len(gold)
     report = (f"seed coding: precision {precision:.3f}, recall {recall:.3f} "
               f"({hits} of {len(predicted)} predicted, {len(gold)} gold); "
               f"missed {sorted(gold - predicted)}; extra {sorted(predicted - gold)}")
-    print(report)
+    metrics(report)
     assert precision >= 0.95 and recall >= 0.95, report
 
 

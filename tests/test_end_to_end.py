@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 from pypdf import PdfReader
 
 from helpers.pipeline import copy_project
@@ -67,7 +68,17 @@ def test_pdf_has_title_shanghai_captions_and_chinese(built):
     assert "上海" in text
     for raw in ("{{<", "@fig-", "@tbl-", ":::"):
         assert raw not in text
-    assert re.search(r"Figure 1\b", text) and re.search(r"Table 1\b", text)
+    qmd = (built / "report/report.qmd").read_text(encoding="utf-8")
+    n_fig, n_tbl = len(re.findall(r"\{#fig-", qmd)), len(re.findall(r"\{#tbl-", qmd))
+    assert (n_fig, n_tbl) == (5, 8)
+    for kind, n in (("Figure", n_fig), ("Table", n_tbl)):
+        for i in range(1, n + 1):
+            assert f"{kind} {i}: " in text, f"caption of {kind} {i} missing"
+    captions = yaml.safe_load((built / "report/_generated/numbers.yml").read_text())["captions"]
+    flat = " ".join(text.split())
+    for name, caption in captions.items():  # each figure's data-derived caption, in the PDF
+        words = re.sub(r"\\(.)", r"\1", caption).split()[:6]
+        assert " ".join(words) in flat, name
 
 
 def test_html_is_self_contained_and_holds_the_charts(built):
@@ -85,6 +96,7 @@ def test_html_in_chromium_draws_every_chart_offline_with_tooltips(built, tmp_pat
     assert seen.external_requests == [] and seen.console_errors == [] and seen.dialogs == []
     assert seen.charts == 5 and seen.undrawn_charts == []
     assert seen.tooltip_text.strip()
+    assert seen.phone_overflow_px <= 0, "the page scrolls sideways on a phone"
     assert all(shot.stat().st_size > 20_000 for shot in seen.screenshots)
 
 

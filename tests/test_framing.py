@@ -64,7 +64,7 @@ def seed_sentences():
     return sents[sents["source_id"] == SEED_ID]
 
 
-def test_seed_paragraph_8_matches_gold(cb, seed_sentences):
+def test_seed_paragraph_8_matches_gold(cb, seed_sentences, metrics):
     claims = extract_claims(seed_sentences, cb)
     schemas.FRAMING_CLAIMS.validate(claims)
     assert set(claims["paragraph_id"]) == {f"{SEED_ID}:p08"}, "only paragraph 8 frames China"
@@ -86,6 +86,9 @@ def test_seed_paragraph_8_matches_gold(cb, seed_sentences):
     key = ["sentence_no", "dimension"]
     got = got[cols].sort_values(key).reset_index(drop=True).astype(str)
     gold = gold[cols].sort_values(key).reset_index(drop=True).astype(str)
+    matched = len(set(map(tuple, got.values)) & set(map(tuple, gold.values)))
+    metrics(f"seed framing: {matched} of {len(gold)} hand-annotated claims matched exactly, "
+            f"{len(got)} extracted")
     pd.testing.assert_frame_equal(got, gold)
 
 

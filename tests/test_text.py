@@ -380,3 +380,13 @@ def _apply(raw: str, start: int, end: int, edits) -> str:
 
 def _newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def test_ingest_with_an_empty_corrections_list(tmp_path):
+    """A corpus that needs no repairs still writes an (empty) audit table within its contract."""
+    corrections = tmp_path / "corrections.yaml"
+    corrections.write_text("corrections: []\n", encoding="utf-8")
+    tables = ingest(FIXTURES / "manifest.yaml", corrections, FIXTURES)
+    assert tables["corrections_applied"].empty
+    storage.write_table(tables["corrections_applied"], schemas.CORRECTIONS_APPLIED, tmp_path)
+    assert len(tables["sentences"]) > 0

@@ -359,12 +359,7 @@ def _frame(rows: list, schema) -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=list(schema.columns))
     if len(df):
         return df
-    for name, column in schema.columns.items():
-        if str(column.dtype).startswith("int"):
-            df[name] = df[name].astype("int64")
-        elif str(column.dtype) == "str" and not column.nullable:
-            df[name] = df[name].astype("str")
-    return df
+    return df.astype({name: column.dtype.type for name, column in schema.columns.items()})
 
 
 # -- the stage ------------------------------------------------------------------------------
