@@ -9,9 +9,11 @@ import altair as alt
 import pandas as pd
 import pytest
 
-from helpers import charts, schemas
+from helpers import charts, paths, schemas
+from helpers.framing import load_framing_codebook
 
 SRC = "000_5df365ae44afb922"
+FRAMING_BOOK = load_framing_codebook(paths.FRAMING)
 
 PLACES = pd.DataFrame(
     [
@@ -203,7 +205,8 @@ def built():
                            charts.describe_sector_breadth(matrix, SECTORS)),
         "tile_map": (charts.tile_map(matrix, PLACES, SECTORS),
                      charts.describe_tile_map(matrix, PLACES, SECTORS)),
-        "framing": (charts.framing(claims), charts.describe_framing(claims)),
+        "framing": (charts.framing(claims, FRAMING_BOOK),
+                    charts.describe_framing(claims, FRAMING_BOOK)),
         "triangulation": (charts.triangulation(tri, SECTORS),
                           charts.describe_triangulation(tri, SECTORS)),
     }
@@ -317,20 +320,21 @@ def test_framing_standings_and_hedges(built):
     assert "evidence" in enc["tooltip"]
     rows = inline_rows(spec)
     gap = {r["actor"]: (r["standing"], r["hedging"]) for r in rows
-           if r["dimension"] == "The technology gap"}
+           if r["dimension"] == FRAMING_BOOK.dimension_label("technology-gap")}
     assert gap == {"China": ("ahead", "hedged"), "United States": ("behind", "hedged"),
                    "Europe": ("behind", "hedged")}
     title = "The article puts China ahead in 4 of 4 claims about it; 2 hedged"
     assert spec["title"]["text"] == title
-    assert "The technology gap: China ahead of Europe and United States (hedged)" in built[
-        "framing"][1]
+    gap = FRAMING_BOOK.dimension_label("technology-gap")
+    assert f"{gap}: China ahead of Europe and United States (hedged)" in built["framing"][1]
 
 
 def test_framing_comparator_ahead_flips_standing():
     claims = make_claims()
     claims.loc[claims["dimension"] == "policy-pace", "direction"] = "comparator_ahead"
-    table = charts.framing_table(claims)
-    pace = table[table["dimension"] == "Pace of policy"].set_index("actor")["standing"]
+    table = charts.framing_table(claims, FRAMING_BOOK)
+    pace_label = FRAMING_BOOK.dimension_label("policy-pace")
+    pace = table[table["dimension"] == pace_label].set_index("actor")["standing"]
     assert pace.to_dict() == {"China": "behind", "United States": "ahead", "Europe": "ahead"}
 
 
@@ -359,8 +363,9 @@ def test_svg_has_english_and_chinese_labels(built, tmp_path):
 def test_exports_are_byte_identical(built, tmp_path):
     chart, text = built["framing"]
     first = charts.export_chart(chart, "framing", tmp_path / "a", text)
-    second = charts.export_chart(charts.framing(make_claims()), "framing", tmp_path / "b",
-                                 charts.describe_framing(make_claims()))
+    second = charts.export_chart(charts.framing(make_claims(), FRAMING_BOOK), "framing",
+                                 tmp_path / "b",
+                                 charts.describe_framing(make_claims(), FRAMING_BOOK))
     assert sorted(p.name for p in first.values()) == [
         "framing.html", "framing.png", "framing.svg", "framing.vl.json"]
     for key in first:

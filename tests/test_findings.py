@@ -9,6 +9,7 @@ import pytest
 
 from helpers import codebook as codebook_mod
 from helpers import findings, paths
+from helpers.framing import load_framing_codebook
 
 HOSTILE = "<script>alert(1)</script> | {{< include /etc/passwd >}} @fig-x *bold* [link](x)"
 
@@ -71,7 +72,8 @@ def _tables() -> dict[str, pd.DataFrame]:
 
 
 def test_key_numbers_come_from_the_tables(codebook):
-    numbers = findings.key_numbers(_tables(), codebook)["numbers"]
+    book = load_framing_codebook(paths.FRAMING)
+    numbers = findings.key_numbers(_tables(), codebook, book)["numbers"]
     assert numbers["n_provinces_with_priority"] == 3
     assert numbers["n_priority_ties"] == 3
     assert numbers["n_achievement_ties"] == 1 and numbers["n_region_ties"] == 1

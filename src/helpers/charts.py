@@ -50,15 +50,6 @@ RELATION_ORDER = ["priority", "achievement", "context"]
 RELATION_COLOURS = [OKABE_ITO["vermillion"], OKABE_ITO["blue"], OKABE_ITO["orange"]]
 RELATION_SHAPES = ["square", "circle", "triangle-up"]
 
-ACTOR_LABELS = {"china": "China", "united-states": "United States", "europe": "Europe"}
-DIMENSION_LABELS = {
-    "policy-pace": "Pace of policy",
-    "resource-mobilisation": "Scale of resource mobilisation",
-    "investment": "Investment",
-    "education-talent": "Education and talent",
-    "supply-chains": "Supply chains",
-    "technology-gap": "The technology gap",
-}
 STANDINGS = ["ahead", "behind", "unclear"]
 STANDING_COLOURS = [OKABE_ITO["green"], OKABE_ITO["vermillion"], GREY]
 HEDGING = ["flat", "hedged"]
@@ -486,8 +477,11 @@ def describe_tile_map(matrix: pd.DataFrame, places: pd.DataFrame, sectors: pd.Da
 
 # -- 4. framing ------------------------------------------------------------------------------
 
-def framing_table(claims: pd.DataFrame) -> pd.DataFrame:
-    """One row per claim x actor it involves, with where the text puts that actor."""
+def framing_table(claims: pd.DataFrame, book) -> pd.DataFrame:
+    """One row per claim x actor it involves, with where the text puts that actor.
+
+    ``book`` is the framing codebook, which holds the actors' and dimensions' labels.
+    """
     rows = []
     for claim in claims.sort_values("claim_id").itertuples(index=False):
         comparators = [c for c in _text(claim.comparators).split(";") if c]
@@ -499,8 +493,8 @@ def framing_table(claims: pd.DataFrame) -> pd.DataFrame:
                 (c, other_standing) for c in comparators]:
             rows.append({
                 "claim_id": claim.claim_id,
-                "dimension": DIMENSION_LABELS.get(claim.dimension, _humanise(claim.dimension)),
-                "actor": ACTOR_LABELS.get(actor, _humanise(actor)),
+                "dimension": book.dimension_label(claim.dimension),
+                "actor": book.actor_label(actor),
                 "standing": standing,
                 "hedging": "hedged" if claim.hedged else "flat",
                 "hedge_terms": _text(claim.hedge_terms),
@@ -512,31 +506,32 @@ def framing_table(claims: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _framing_findings(claims: pd.DataFrame) -> dict:
+def _framing_findings(claims: pd.DataFrame, book) -> dict:
     comparative = claims[claims["comparative"]]
-    china = claims[claims["actor"] == "china"]
+    focal = claims[claims["actor"] == book.focal_actor]
     return {
         "n": len(claims),
         "n_comparative": len(comparative),
-        "china_ahead": int((china["direction"] == "actor_ahead").sum()),
-        "n_china": len(china),
+        "focal": book.actor_label(book.focal_actor),
+        "focal_ahead": int((focal["direction"] == "actor_ahead").sum()),
+        "n_focal": len(focal),
         "hedged": int(claims["hedged"].sum()),
         "dimensions": claims["dimension"].nunique(),
     }
 
 
-def framing(claims: pd.DataFrame, *, source: str | None = None) -> alt.Chart:
+def framing(claims: pd.DataFrame, book, *, source: str | None = None) -> alt.Chart:
     """Who the article puts ahead on each dimension; hollow marks are hedged claims."""
     if claims.empty:
         raise ValueError("no framing claims: nothing to draw")
-    table = framing_table(claims)
-    found = _framing_findings(claims)
-    title = (f"The article puts China ahead in {found['china_ahead']} of "
-             f"{_plural(found['n_china'], 'claim')} about it; {found['hedged']} hedged")
+    table = framing_table(claims, book)
+    found = _framing_findings(claims, book)
+    title = (f"The article puts {found['focal']} ahead in {found['focal_ahead']} of "
+             f"{_plural(found['n_focal'], 'claim')} about it; {found['hedged']} hedged")
     detail = (f"{_plural(found['n'], 'framing claim')} on "
               f"{_plural(found['dimensions'], 'dimension')}; hollow marks are hedged.")
-    actors = [a for a in ACTOR_LABELS.values() if a in set(table["actor"])] + sorted(
-        set(table["actor"]) - set(ACTOR_LABELS.values()))
+    actors = [book.actor_label(a) for a in book.actors
+              if book.actor_label(a) in set(table["actor"])]
     dims = _ranked(table.groupby("dimension")["claim_id"].nunique())
     return (
         alt.Chart(table)
@@ -574,10 +569,10 @@ def framing(claims: pd.DataFrame, *, source: str | None = None) -> alt.Chart:
     )
 
 
-def describe_framing(claims: pd.DataFrame) -> str:
+def describe_framing(claims: pd.DataFrame, book) -> str:
     """Alt text and caption for the framing chart, one clause per dimension."""
-    table = framing_table(claims)
-    found = _framing_findings(claims)
+    table = framing_table(claims, book)
+    found = _framing_findings(claims, book)
     parts = []
     for dimension, rows in table.groupby("dimension", sort=True):
         ahead = sorted(set(rows.loc[rows["standing"] == "ahead", "actor"]))
@@ -591,9 +586,10 @@ def describe_framing(claims: pd.DataFrame) -> str:
         parts.append(f"{dimension}: {clause}{hedged}")
     return (
         f"Dot chart of {_plural(found['n'], 'framing claim')} "
-        f"({found['n_comparative']} naming a comparator) comparing China, the United States "
-        f"and Europe; upward triangles mark the actor put ahead, downward ones those put "
-        f"behind, hollow marks hedged claims ({found['hedged']}). " + "; ".join(parts) + "."
+        f"({found['n_comparative']} naming a comparator) comparing "
+        f"{_names([book.actor_in_text(a) for a in book.actors])}; upward triangles mark the "
+        f"actor put ahead, downward ones those put behind, hollow marks hedged claims "
+        f"({found['hedged']}). " + "; ".join(parts) + "."
     )
 
 

@@ -110,7 +110,7 @@ def _clauses(text: str, parens: list[_Paren]) -> list[tuple[int, int]]:
             if not any(p.start <= m.start() < p.end for p in parens if p.anchor is None
                        or text[p.start] in "(（")]
     bounds = [0, *cuts, len(text)]
-    return [(a, b) for a, b in zip(bounds, bounds[1:]) if b > a]
+    return [(a, b) for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
 
 
 def _mask(text: str, parens: list[_Paren]) -> str:
@@ -167,7 +167,7 @@ def code_sentences(sentences: pd.DataFrame, codebook: Codebook,
     prev_places: list[_Place] = []
     paragraph = None
     for row in zip(order["source_id"], order["paragraph_id"], order["sentence_id"],
-                   order["start"], order["end"], order["text"]):
+                   order["start"], order["end"], order["text"], strict=True):
         source_id, paragraph_id, sentence_id, s_start, s_end, text = row
         matches = codebook.find_terms(text)
         parens = _parentheticals(text, matches)
@@ -197,7 +197,8 @@ def code_sentences(sentences: pd.DataFrame, codebook: Codebook,
         base = dict(source_id=source_id, paragraph_id=paragraph_id, sentence_id=sentence_id,
                     start=int(s_start), end=int(s_end), evidence=text)
 
-        def add(place: _Place, sector_id, technology_id, relation, modality, rule):
+        def add(place: _Place, sector_id, technology_id, relation, modality, rule,
+                base=base, source_id=source_id, sentence_id=sentence_id):
             if modality != "asserted":
                 relation = "context"
             cid = coding_id(source_id, sentence_id, place.place_id, sector_id, technology_id,

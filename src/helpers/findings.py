@@ -89,7 +89,7 @@ def _leaders(names: list[str], singular: str, plural: str, counts: pd.Series) ->
     return f"{_join(names)} {plural} ({top} each)"
 
 
-def key_numbers(tables: Mapping[str, pd.DataFrame], codebook) -> dict:
+def key_numbers(tables: Mapping[str, pd.DataFrame], codebook, framing_book) -> dict:
     """Every number (and data-derived phrase) the report's prose uses, under ``numbers``."""
     labels = Labels(codebook)
 
@@ -176,9 +176,11 @@ def key_numbers(tables: Mapping[str, pd.DataFrame], codebook) -> dict:
         "n_comparative_claims": len(comparative),
         "n_hedged_comparative": int(comparative["hedged"].sum()),
         "n_flat_comparative": int((~comparative["hedged"]).sum()),
-        "comparators": _join(codebook_actor_name(c) for c in comparators),
+        "comparators": _join(framing_book.actor_in_text(c) for c in comparators),
         "framing_dimensions": _join(
-            sorted({d.replace("-", " ") for d in comparative["dimension"]})
+            framing_book.dimension_label(d).lower()
+            for d in framing_book.dimensions
+            if d in set(comparative["dimension"])
         ),
         "n_reference_facts": int(reference["fact_id"].nunique()),
         "n_reference_ties": int(reference["place_id"].notna().sum()),
@@ -193,20 +195,14 @@ def key_numbers(tables: Mapping[str, pd.DataFrame], codebook) -> dict:
     return {"numbers": numbers}
 
 
-def _direction(actor: str, comparators, direction: str) -> str:
+def _direction(book, actor: str, comparators, direction: str) -> str:
     """'China ahead', 'Europe and the United States ahead' or 'unclear'."""
     if direction == "actor_ahead":
-        return f"{codebook_actor_name(actor)} ahead"
+        return f"{book.actor_in_text(actor)} ahead"
     if direction == "comparator_ahead":
-        names = [codebook_actor_name(c) for c in (comparators or "").split(";") if c]
+        names = [book.actor_in_text(c) for c in (comparators or "").split(";") if c]
         return f"{_join(names)} ahead"
     return direction
-
-
-def codebook_actor_name(actor_id: str) -> str:
-    return {"united-states": "the United States", "europe": "Europe", "china": "China"}.get(
-        actor_id, actor_id.replace("-", " ")
-    )
 
 
 SHORT_CLASS_LABELS = {
@@ -219,7 +215,9 @@ SHORT_CLASS_LABELS = {
 }
 
 
-def report_tables(tables: Mapping[str, pd.DataFrame], codebook) -> dict[str, str]:
+def report_tables(
+    tables: Mapping[str, pd.DataFrame], codebook, framing_book
+) -> dict[str, str]:
     """Markdown tables for the report, by file name (without .md)."""
     labels = Labels(codebook)
 
@@ -252,15 +250,16 @@ def report_tables(tables: Mapping[str, pd.DataFrame], codebook) -> dict[str, str
         ],
         comparators_=claims["comparators"]
         .fillna("")
-        .map(lambda c: _join(codebook_actor_name(a) for a in c.split(";") if a) or "none named"),
+        .map(lambda c: _join(framing_book.actor_in_text(a) for a in c.split(";") if a)
+             or "none named"),
         hedge=claims["hedged"].map({True: "hedged", False: "flat"}),
         direction_=[
-            _direction(actor, comparators, direction)
+            _direction(framing_book, actor, comparators, direction)
             for actor, comparators, direction in zip(
                 claims["actor"], claims["comparators"], claims["direction"], strict=True
             )
         ],
-        dimension_=claims["dimension"].str.replace("-", " "),
+        dimension_=claims["dimension"].map(framing_book.dimension_label),
     )
     tri = compare.ties(tables["triangulation"])
     tri = tri.assign(sector=tri["sector_id"].map(labels.sector))
@@ -369,13 +368,17 @@ def provenance_markdown(record: Mapping) -> str:
 
 
 def write_report_inputs(
-    tables: Mapping[str, pd.DataFrame], codebook, folder: Path, captions: Mapping[str, str]
+    tables: Mapping[str, pd.DataFrame],
+    codebook,
+    framing_book,
+    folder: Path,
+    captions: Mapping[str, str],
 ) -> None:
     """Write numbers.yml (key numbers and figure captions) and tables/*.md for the report.
 
     Strings are Markdown-escaped: Quarto reads metadata values as Markdown.
     """
-    meta = key_numbers(tables, codebook)
+    meta = key_numbers(tables, codebook, framing_book)
     meta["captions"] = dict(captions)
     meta = {
         group: {k: md_escape(v) if isinstance(v, str) else v for k, v in values.items()}
@@ -384,5 +387,5 @@ def write_report_inputs(
     storage.write_text(
         folder / "numbers.yml", yaml.safe_dump(meta, allow_unicode=True, sort_keys=True)
     )
-    for name, text in report_tables(tables, codebook).items():
+    for name, text in report_tables(tables, codebook, framing_book).items():
         storage.write_text(folder / "tables" / f"{name}.md", text)

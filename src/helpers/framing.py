@@ -82,6 +82,17 @@ class FramingCodebook:
     direction_terms: TermSet = field(repr=False, default=None)
     object_pattern: re.Pattern = field(repr=False, default=None)
 
+    def actor_label(self, actor_id: str) -> str:
+        """The actor's label for charts and tables ("United States")."""
+        return self.actors[actor_id]["label"]
+
+    def actor_in_text(self, actor_id: str) -> str:
+        """The actor's name as it reads in running prose ("the United States")."""
+        return self.actors[actor_id]["in_text"]
+
+    def dimension_label(self, dimension_id: str) -> str:
+        return self.dimensions[dimension_id]["label"]
+
 
 def _terms(path, where: str, value) -> list[str]:
     if not isinstance(value, list) or not value:
@@ -135,7 +146,12 @@ def load_framing_codebook(path: Path | str) -> FramingCodebook:
         aliases = _terms(
             path, f"aliases of actor {aid}", _require(path, actor, "aliases", f"actor {aid}")
         )
-        actors[aid] = {"id": aid, "label": actor["label"], "aliases": aliases}
+        actors[aid] = {
+            "id": aid,
+            "label": actor["label"],
+            "in_text": actor.get("in_text", actor["label"]),
+            "aliases": aliases,
+        }
         alias_pairs += [(a, aid) for a in aliases]
     focal = _require(path, data, "focal_actor", "the codebook")
     if focal not in actors:

@@ -30,8 +30,8 @@ Supported ``.qmd`` syntax (both engines honour it):
 Errors: any other shortcode, div, or ```` ```{lang} ```` cell; an unknown format name; a
 reference to a missing label; a duplicate label; a missing meta key or include file.
 HTML comments (``<!-- ... -->``, also over several lines) are dropped from both outputs, as
-Quarto does. Raw inline HTML is not passed through by the fallback (``<b>`` shows as text), so text from a
-source can never become markup; use a ```` ```{=html} ```` block for intended HTML.
+Quarto does. Raw inline HTML is not passed through by the fallback (``<b>`` shows as text), so
+text from a source can never become markup; use a ```` ```{=html} ```` block for intended HTML.
 """
 
 from __future__ import annotations
