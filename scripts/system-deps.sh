@@ -3,7 +3,13 @@
 # run as root with apt-get, and otherwise says what to install. Usage: system-deps.sh report|test
 set -euo pipefail
 want=()
-have_cjk_font() { fc-list :lang=zh family 2>/dev/null | grep -q .; }
+# The PDF names Noto Serif CJK SC and the charts Noto Sans CJK SC: both come with fonts-noto-cjk.
+# (fc-list's output is captured first: `fc-list | grep -q` fails under pipefail on SIGPIPE.)
+have_cjk_font() {
+  local families
+  families=$(fc-list : family 2>/dev/null) || return 1
+  grep -q "Noto Serif CJK SC" <<<"$families" && grep -q "Noto Sans CJK SC" <<<"$families"
+}
 have_cjk_font || want+=(fonts-noto-cjk fontconfig)
 if [ "${1:-report}" = test ]; then
   command -v chromium >/dev/null || want+=(chromium)

@@ -12,21 +12,12 @@ import pytest
 
 from helpers import paths, schemas
 from helpers.codebook import load_codebook
-from helpers.compare import compare_sources, reference_codings, triangulate
+from helpers.compare import FACT_COLUMNS, compare_sources, reference_codings, triangulate
 from helpers.errors import InputError
 from helpers.framing import load_framing_codebook
 
 FACTS = paths.RAW / "xinhua-2025-01-27.facts.csv"
-HEADER = [
-    "fact_id",
-    "places",
-    "place_level",
-    "sector",
-    "commitment",
-    "relation",
-    "confidence",
-    "urls",
-]
+HEADER = FACT_COLUMNS
 
 
 @pytest.fixture(scope="module")

@@ -66,6 +66,9 @@ def test_pdf_has_title_shanghai_captions_and_chinese(built):
     assert TITLE in " ".join(text.split()).replace("’", "'")
     assert "Shanghai" in text
     assert "上海" in text
+    fonts = {str(font.get_object().get("/BaseFont")) for page in reader.pages
+             for font in ((page.get("/Resources") or {}).get("/Font") or {}).values()}
+    assert any("NotoSerifCJK" in f for f in fonts), f"no CJK font embedded: {sorted(fonts)}"
     for raw in ("{{<", "@fig-", "@tbl-", ":::"):
         assert raw not in text
     qmd = (built / "report/report.qmd").read_text(encoding="utf-8")

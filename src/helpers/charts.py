@@ -638,7 +638,7 @@ def triangulation(tri: pd.DataFrame, sectors: pd.DataFrame, *,
             order=alt.Order("stack:Q"),
             tooltip=[alt.Tooltip("sector:N", title="Sector"),
                      alt.Tooltip("class_label:N", title="Class"),
-                     alt.Tooltip("n:Q", title="Comparisons"),
+                     alt.Tooltip("n:Q", title="Ties"),
                      alt.Tooltip("examples:N", title="Texts")],
         )
         .properties(title=alt.Title(title, subtitle=_subtitle(source, detail)),
