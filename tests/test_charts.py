@@ -445,3 +445,17 @@ def test_places_with_regions_from_the_codebook():
     tiles = charts.tile_table(make_matrix(), table, SECTORS)
     assert "pearl-river-delta" not in set(tiles["id"])
 
+
+
+def test_exported_specs_validate_against_the_vega_lite_json_schema(built, tmp_path):
+    """The .vl.json files on disk (not only Altair's objects) meet the Vega-Lite schema."""
+    import jsonschema
+    from altair.vegalite.v6.schema import load_schema
+
+    validator = jsonschema.Draft7Validator(load_schema())
+    for name, (chart, description) in built.items():
+        path = charts.export_chart(chart, name, tmp_path, description)["spec"]
+        errors = list(validator.iter_errors(json.loads(path.read_text(encoding="utf-8"))))
+        assert not errors, f"{name}: {errors[0].message}"
+    broken = {"mark": "no-such-mark", "data": {"values": []}}
+    assert list(validator.iter_errors(broken))  # the validator does reject a bad spec

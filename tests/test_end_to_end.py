@@ -8,6 +8,7 @@ the helpers all work inside the copy and the real checkout's outputs are never t
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -175,10 +176,16 @@ def test_dry_run_explains_and_a_reference_change_reruns_only_its_dependants(buil
     assert re.search(r"^code\s+may run: if an upstream stage \(ingest\)", dry.stdout, re.M)
     assert re.search(r"^compare\s+would run: changed: data/raw/manifest.yaml", dry.stdout, re.M)
 
+    record = json.loads((project / "build/state.json").read_text())
     result = pipeline(project)
     assert result.returncode == 0, result.stderr
-    assert ran_stages(result) == ["ingest", "compare", "charts", "report"]  # code: cut off
+    expected = ["ingest", "compare", "charts", "report"]  # code: its inputs came out identical
+    assert ran_stages(result) == expected
     assert re.search(r"^code\s+skipped", result.stdout, flags=re.M)
+    after = json.loads((project / "build/state.json").read_text())  # the runner's own record
+    assert [stage for stage in STAGES if after[stage] != record[stage]] == expected
+    assert after["ingest"]["reasons"][:2] == [
+        "changed: data/raw/manifest.yaml", "changed: data/raw/xinhua-2025-01-27.facts.csv"]
 
 
 BAD_INPUTS = {
