@@ -631,7 +631,7 @@ def triangulation(tri: pd.DataFrame, sectors: pd.DataFrame, *,
         .mark_bar()
         .encode(
             y=alt.Y("sector:N", sort=order, title=None),
-            x=alt.X("n:Q", title="Comparisons", stack="zero",
+            x=alt.X("n:Q", title="Ties", stack="zero",
                     axis=alt.Axis(tickMinStep=1, format="d")),
             color=alt.Color("class_label:N", title="Class",
                             scale=alt.Scale(domain=labels, range=colours)),
@@ -656,7 +656,7 @@ def describe_triangulation(tri: pd.DataFrame, sectors: pd.DataFrame) -> str:
                                      "misattributed"])]
     worst = sorted(off.groupby("sector")["n"].sum().loc[lambda s: s == s.max()].index) \
         if not off.empty else []
-    text = (f"Stacked bar chart of {_plural(int(table['n'].sum()), 'comparison')} across "
+    text = (f"Stacked bar chart of {_plural(int(table['n'].sum()), 'tie')} across "
             f"{_plural(table['sector'].nunique(), 'sector')} between the article and the "
             f"primary source: {counts}.")
     if worst:
