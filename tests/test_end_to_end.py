@@ -107,37 +107,56 @@ def test_html_in_chromium_draws_every_chart_offline_with_tooltips(built, tmp_pat
 HOSTILE = "<script>alert(1)</script>"
 
 
-@pytest.fixture(scope="module")
-def hostile(tmp_path_factory) -> Path:
-    """The project plus a source whose sentences carry a script tag into codings and claims."""
-    project = copy_project(tmp_path_factory.mktemp("hostile"))
-    text = (f"Shanghai plans to build quantum computing labs {HOSTILE} in 2025.\n"
-            f"China is quickly building complete supply chains {HOSTILE}, while the United "
-            "States debates industrial policies at a slower pace.\n")
-    (project / "data/raw/hostile.txt").write_text(text, encoding="utf-8")
+def _add_source(project: Path, source_id: str, name: str, text: str, language: str) -> None:
+    (project / "data/raw" / name).write_text(text, encoding="utf-8")
     sha = hashlib.sha256(text.encode()).hexdigest()
     with (project / "data/raw/manifest.yaml").open("a", encoding="utf-8") as manifest:
         manifest.write(
-            "\n  - id: hostile-2025\n    title: A hostile text\n    outlet: test\n"
-            "    url: https://example.org/\n    date: \"2025-02-01\"\n    language: en\n"
-            f"    kind: secondary\n    file: hostile.txt\n    sha256: {sha}\n"
+            f"\n  - id: {source_id}\n    title: A test text\n    outlet: test\n"
+            "    url: https://example.org/\n    date: \"2025-02-01\"\n"
+            f"    language: {language}\n    kind: secondary\n    file: {name}\n"
+            f"    sha256: {sha}\n"
         )
+
+
+@pytest.fixture(scope="module")
+def extended(tmp_path_factory) -> Path:
+    """The project plus two sources: one whose sentences carry a script tag into codings and
+    claims, and one in Chinese."""
+    project = copy_project(tmp_path_factory.mktemp("extended"))
+    _add_source(project, "hostile-2025", "hostile.txt",
+                f"Shanghai plans to build quantum computing labs {HOSTILE} in 2025.\n"
+                f"China is quickly building complete supply chains {HOSTILE}, while the United "
+                "States debates industrial policies at a slower pace.\n", "en")
+    _add_source(project, "zh-2025", "zh.txt",
+                "2025年，四川省将加快发展低空经济。"
+                "重庆市提出打造智能网联新能源汽车产业集群！\n", "zh")
     result = pipeline(project)
     assert result.returncode == 0, result.stdout + result.stderr
     return project
 
 
-def test_a_script_in_a_source_stays_text(hostile, tmp_path):
+def test_a_chinese_source_is_segmented_coded_and_reported(extended):
+    codings = pd.read_parquet(extended / "data/processed/codings.parquet")
+    zh = codings[codings["source_id"] == "zh-2025"]
+    assert {("sichuan", "low-altitude-economy"), ("chongqing", "vehicles")} <= set(
+        zip(zh["place_id"], zh["sector_id"], strict=True))
+    assert set(zh["relation"]) == {"priority"}
+    html = (extended / "report/_output/report.html").read_text(encoding="utf-8")
+    assert "Sichuan (四川)" in html and "Low-altitude economy" in html
+
+
+def test_a_script_in_a_source_stays_text(extended, tmp_path):
     from browser import check_html_in_browser
 
-    codings = pd.read_parquet(hostile / "data/processed/codings.parquet")
-    claims = pd.read_parquet(hostile / "data/processed/framing_claims.parquet")
+    codings = pd.read_parquet(extended / "data/processed/codings.parquet")
+    claims = pd.read_parquet(extended / "data/processed/framing_claims.parquet")
     assert codings["evidence"].str.contains(HOSTILE, regex=False).any()
     assert claims["evidence"].str.contains(HOSTILE, regex=False).any()
-    html = (hostile / "report/_output/report.html").read_text(encoding="utf-8")
+    html = (extended / "report/_output/report.html").read_text(encoding="utf-8")
     assert HOSTILE not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # the framing table, as text
-    seen = check_html_in_browser(hostile / "report/_output/report.html", tmp_path / "h.png")
+    seen = check_html_in_browser(extended / "report/_output/report.html", tmp_path / "h.png")
     assert seen.dialogs == [] and seen.console_errors == [] and seen.undrawn_charts == []
 
 
