@@ -308,7 +308,7 @@ REFERENCE_CODINGS = _schema(
 
 TRIANGULATION = _schema(
     "triangulation",
-    "Every seed coding and every reference fact, classified against each other.",
+    "Every article coding and every reference fact, classified against each other.",
     {
         "row_id": _col(str, "Stable id of the comparison row.", unique=True),
         "class": _col(
