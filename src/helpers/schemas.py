@@ -350,13 +350,24 @@ ALL = [
 BY_NAME = {schema.name: schema for schema in ALL}
 
 
+_READABLE_TYPES = {  # pandas dtype -> the word a reader of the dictionary expects
+    "int64": "integer",
+    "Int64": "integer",
+    "bool": "boolean",
+    "str": "text",
+    "string": "text",
+    "string[pyarrow]": "text",
+    "string[python]": "text",
+}
+
+
 def data_dictionary() -> pd.DataFrame:
     """The data dictionary (table, column, type, nullable, description), from the schemas."""
     rows = [
         {
             "table": schema.name,
             "column": name,
-            "dtype": str(column.dtype),
+            "dtype": _READABLE_TYPES[str(column.dtype)],
             "nullable": column.nullable,
             "description": column.description,
         }
