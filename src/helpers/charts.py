@@ -539,7 +539,8 @@ def framing(claims: pd.DataFrame, book, *, source: str | None = None) -> alt.Cha
         .encode(
             x=alt.X("actor:N", sort=actors, title=None, axis=alt.Axis(orient="top",
                                                                     labelAngle=0)),
-            y=alt.Y("dimension:N", sort=dims, title=None, axis=alt.Axis(grid=True)),
+            y=alt.Y("dimension:N", sort=dims, title=None,
+                    axis=alt.Axis(grid=True, labelLimit=320)),
             yOffset=alt.YOffset("claim_no:O"),
             color=alt.Color("standing:N", title="As framed",
                             scale=alt.Scale(domain=STANDINGS, range=STANDING_COLOURS)),
