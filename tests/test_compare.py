@@ -478,3 +478,9 @@ def test_compare_sources_only_compares_articles_that_retell_the_reference(
     assert set(tri["article_source_id"].dropna()) == {SEED_ID}
     assert set(out["reference_codings"]["source_id"]) == {"xinhua-2025-01-27"}
     schemas.TRIANGULATION.validate(tri)
+
+
+def test_every_class_has_one_label_in_schema_order():
+    from helpers import compare, schemas
+
+    assert list(compare.CLASS_LABELS) == schemas.TRIANGULATION_CLASSES

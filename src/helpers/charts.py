@@ -19,6 +19,7 @@ import pandas as pd
 import vl_convert as vlc
 
 from helpers import compare, storage
+from helpers.findings import join_names
 
 # -- theme -----------------------------------------------------------------------------------
 
@@ -55,14 +56,6 @@ STANDING_COLOURS = [OKABE_ITO["green"], OKABE_ITO["vermillion"], GREY]
 HEDGING = ["flat", "hedged"]
 HEDGING_FILL = {"expr": "datum.value === 'hedged' ? 'white' : '#444444'"}
 
-TRIANGULATION_LABELS = {
-    "agrees": "Agrees",
-    "omitted_by_article": "Omitted by the article",
-    "added_by_article": "Added by the article",
-    "misattributed": "Misattributed",
-    "framing_only_in_article": "Framing only in the article",
-    "not_coded": "Not coded",
-}
 TRIANGULATION_COLOURS = [
     OKABE_ITO["green"],
     OKABE_ITO["orange"],
@@ -127,13 +120,6 @@ def register_cjk_font() -> Path:
 
 
 # -- shared preparation ----------------------------------------------------------------------
-
-def _names(items: list[str]) -> str:
-    """'A', 'A and B', 'A, B and C': lists of names read as prose in titles."""
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
-
 
 def _plural(n: int, word: str, plural: str | None = None) -> str:
     return f"{n} {word if n == 1 else (plural or word + 's')}"
@@ -261,7 +247,7 @@ def priority_matrix(
         raise ValueError("the priority matrix is empty: nothing to draw")
     found = _matrix_findings(table)
     who = found["top_places"]
-    title = (f"{_names(who)} {_verb(who, 'is', 'are')} tied to the most sectors: "
+    title = (f"{join_names(who)} {_verb(who, 'is', 'are')} tied to the most sectors: "
              f"{found['n_place']}")
     detail = (f"{_plural(len(table), 'place-sector tie')} from "
               f"{_plural(int(codings['source_id'].nunique()), 'news text')}; "
@@ -306,9 +292,9 @@ def describe_priority_matrix(
         f"Dot matrix of {_plural(len(table), 'place-sector tie')} between "
         f"{_plural(table['place_id'].nunique(), 'place')} (rows) and "
         f"{_plural(table['sector_id'].nunique(), 'sector')} (columns), both ordered by their "
-        f"number of ties. {_names(found['top_places'])} "
+        f"number of ties. {join_names(found['top_places'])} "
         f"{_verb(found['top_places'], 'is', 'are')} tied to the most sectors "
-        f"({found['n_place']}); {_names(found['top_sectors'])} "
+        f"({found['n_place']}); {join_names(found['top_sectors'])} "
         f"{_verb(found['top_sectors'], 'is', 'are')} tied to the most places "
         f"({found['n_sector']}). Relations: {rel['priority']} priority, "
         f"{rel['achievement']} achievement, {rel['context']} context."
@@ -344,7 +330,7 @@ def sector_breadth(
     table = breadth_table(matrix, sectors)
     top = table.iloc[0]
     leaders = table[table["any_relation"] == top["any_relation"]]["sector"].tolist()
-    title = (f"{_names(leaders)} {_verb(leaders, 'is', 'are')} named by the most provinces: "
+    title = (f"{join_names(leaders)} {_verb(leaders, 'is', 'are')} named by the most provinces: "
              f"{top['any_relation']}")
     detail = f"provinces tied to each of {_plural(len(table), 'sector')}."
     long = table.melt(id_vars=["sector", "sector_zh"], value_vars=list(BREADTH_MEASURES),
@@ -386,7 +372,7 @@ def describe_sector_breadth(matrix: pd.DataFrame, sectors: pd.DataFrame) -> str:
         f"by at least one province."
     )
     if unnamed:
-        text += f" Not named by any province: {_names(unnamed)}."
+        text += f" Not named by any province: {join_names(unnamed)}."
     return text
 
 
@@ -429,7 +415,7 @@ def tile_map(
         title = "No provincial-level division names a priority sector"
     else:
         who, _ = _leaders(counts)
-        title = f"{_names(who)} {_verb(who, 'names', 'name')} the most priority sectors: {top}"
+        title = f"{join_names(who)} {_verb(who, 'names', 'name')} the most priority sectors: {top}"
     detail = (f"priority sectors per provincial-level division; "
               f"grey: {_plural(int((counts == 0).sum()), 'division')} with none.")
     n_cols = table["col"].max() - table["col"].min() + 1
@@ -471,7 +457,7 @@ def describe_tile_map(matrix: pd.DataFrame, places: pd.DataFrame, sectors: pd.Da
         f"Tile-grid map of {_plural(len(table), 'provincial-level division')}, each a square "
         f"placed roughly where it lies, coloured by the number of sectors it names as a "
         f"priority. {_plural(len(named), 'division')} name at least one: "
-        f"{_names(listed) or 'none'}. The other {len(table) - len(named)} are grey."
+        f"{join_names(listed) or 'none'}. The other {len(table) - len(named)} are grey."
     )
 
 
@@ -580,15 +566,15 @@ def describe_framing(claims: pd.DataFrame, book) -> str:
         behind = sorted(set(rows.loc[rows["standing"] == "behind", "actor"]))
         hedged = " (hedged)" if (rows["hedging"] == "hedged").all() else ""
         if ahead:
-            clause = f"{_names(ahead)} ahead"
-            clause += f" of {_names(behind)}" if behind else ""
+            clause = f"{join_names(ahead)} ahead"
+            clause += f" of {join_names(behind)}" if behind else ""
         else:
             clause = "no one clearly ahead"
         parts.append(f"{dimension}: {clause}{hedged}")
     return (
         f"Dot chart of {_plural(found['n'], 'framing claim')} "
         f"({found['n_comparative']} naming a comparator) comparing "
-        f"{_names([book.actor_in_text(a) for a in book.actors])}; upward triangles mark the "
+        f"{join_names([book.actor_in_text(a) for a in book.actors])}; upward triangles mark the "
         f"actor put ahead, downward ones those put behind, hollow marks hedged claims "
         f"({found['hedged']}). " + "; ".join(parts) + "."
     )
@@ -608,7 +594,7 @@ def triangulation_table(tri: pd.DataFrame, sectors: pd.DataFrame) -> pd.DataFram
     out = grouped.size().rename("n").reset_index()
     out["examples"] = grouped["text"].agg(
         lambda s: " | ".join(dict.fromkeys(t for t in s if t))).values
-    out["class_label"] = out["class"].map(TRIANGULATION_LABELS)
+    out["class_label"] = out["class"].map(compare.CLASS_LABELS)
     return out
 
 
@@ -622,11 +608,11 @@ def triangulation(tri: pd.DataFrame, sectors: pd.DataFrame, *,
     n_total = int(table["n"].sum())
     title = f"The article agrees with the primary source on {n_agree} of {n_total} ties"
     detail = "article codings classified against the hand-coded facts of the primary source."
-    classes = [c for c in TRIANGULATION_LABELS if c in set(table["class"])]
-    labels = [TRIANGULATION_LABELS[c] for c in classes]
-    colours = [TRIANGULATION_COLOURS[list(TRIANGULATION_LABELS).index(c)] for c in classes]
+    classes = [c for c in compare.CLASS_LABELS if c in set(table["class"])]
+    labels = [compare.CLASS_LABELS[c] for c in classes]
+    colours = [TRIANGULATION_COLOURS[list(compare.CLASS_LABELS).index(c)] for c in classes]
     order = sorted(_ranked(table.groupby("sector")["n"].sum()), key=lambda s: s == NO_SECTOR)
-    table["stack"] = table["class"].map({c: i for i, c in enumerate(TRIANGULATION_LABELS)})
+    table["stack"] = table["class"].map({c: i for i, c in enumerate(compare.CLASS_LABELS)})
     return (
         alt.Chart(table)
         .mark_bar()
@@ -651,8 +637,8 @@ def describe_triangulation(tri: pd.DataFrame, sectors: pd.DataFrame) -> str:
     """Alt text and caption: totals per class, then the sectors where the sources disagree."""
     table = triangulation_table(tri, sectors)
     totals = table.groupby("class")["n"].sum()
-    counts = ", ".join(f"{TRIANGULATION_LABELS[c].lower()} {int(totals[c])}"
-                       for c in TRIANGULATION_LABELS if c in totals)
+    counts = ", ".join(f"{compare.CLASS_LABELS[c].lower()} {int(totals[c])}"
+                       for c in compare.CLASS_LABELS if c in totals)
     off = table[table["class"].isin(["omitted_by_article", "added_by_article",
                                      "misattributed"])]
     worst = sorted(off.groupby("sector")["n"].sum().loc[lambda s: s == s.max()].index) \
@@ -661,7 +647,7 @@ def describe_triangulation(tri: pd.DataFrame, sectors: pd.DataFrame) -> str:
             f"{_plural(table['sector'].nunique(), 'sector')} between the article and the "
             f"primary source: {counts}.")
     if worst:
-        text += f" Most disagreements: {_names(worst)}."
+        text += f" Most disagreements: {join_names(worst)}."
     return text
 
 

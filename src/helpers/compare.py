@@ -157,6 +157,15 @@ def reference_codings(facts_csv: Path | str, codebook, source_id: str) -> pd.Dat
 
 # -- triangulation -----------------------------------------------------------------------------
 _CLASS_ORDER = {c: i for i, c in enumerate(schemas.TRIANGULATION_CLASSES)}
+# How the classes read in charts and tables, in schemas.TRIANGULATION_CLASSES order.
+CLASS_LABELS = {
+    "agrees": "Agrees",
+    "omitted_by_article": "Omitted by the article",
+    "added_by_article": "Added by the article",
+    "misattributed": "Misattributed",
+    "framing_only_in_article": "Framing only in the article",
+    "not_coded": "Not coded",
+}
 _COLUMNS = list(schemas.TRIANGULATION.columns)
 
 

@@ -14,18 +14,10 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from helpers import compare, storage
+from helpers import compare, schemas, storage
 from helpers.render import markdown_escape
 
 RELATION_ORDER = {"priority": 0, "achievement": 1, "context": 2}
-CLASS_LABELS = {
-    "agrees": "agrees with the primary",
-    "omitted_by_article": "omitted by the article",
-    "added_by_article": "added by the article",
-    "misattributed": "misattributed",
-    "framing_only_in_article": "framing found only in the article",
-    "not_coded": "not coded (no place or sector)",
-}
 
 
 def md_escape(value) -> str:
@@ -72,7 +64,8 @@ class Labels:
         return self.codebook.sectors[sector_id].name_en
 
 
-def _join(items) -> str:
+def join_names(items) -> str:
+    """'A', 'A and B', 'A, B and C': a list read as prose (titles, captions, key numbers)."""
     items = list(items)
     if len(items) <= 1:
         return "".join(items)
@@ -86,7 +79,7 @@ def _leaders(names: list[str], singular: str, plural: str, counts: pd.Series) ->
     top = int(counts.max())
     if len(names) == 1:
         return f"{names[0]} {singular} ({top})"
-    return f"{_join(names)} {plural} ({top} each)"
+    return f"{join_names(names)} {plural} ({top} each)"
 
 
 def key_numbers(tables: Mapping[str, pd.DataFrame], codebook, framing_book) -> dict:
@@ -151,7 +144,7 @@ def key_numbers(tables: Mapping[str, pd.DataFrame], codebook, framing_book) -> d
         "n_region_ties": int((matrix["place_level"] == "region").sum()),
         "n_provinces_with_priority": int(priorities["place_id"].nunique()),
         "n_sectors_with_priority": int(priorities["sector_id"].nunique()),
-        "top_places": _join(labels.place(p, chinese=False) for p in top_places),
+        "top_places": join_names(labels.place(p, chinese=False) for p in top_places),
         "top_place_sectors": int(per_place.max()) if len(per_place) else 0,
         "top_places_phrase": _leaders(
             [labels.place(p, chinese=False) for p in top_places],
@@ -159,7 +152,7 @@ def key_numbers(tables: Mapping[str, pd.DataFrame], codebook, framing_book) -> d
             "name the most sectors",
             per_place,
         ),
-        "top_sectors": _join(labels.sector(s) for s in top_sectors),
+        "top_sectors": join_names(labels.sector(s) for s in top_sectors),
         "top_sector_provinces": int(per_sector.max()) if len(per_sector) else 0,
         "top_sectors_phrase": _leaders(
             [labels.sector(s) for s in top_sectors],
@@ -168,7 +161,7 @@ def key_numbers(tables: Mapping[str, pd.DataFrame], codebook, framing_book) -> d
             per_sector,
         ),
         "n_single_province_sectors": len(single),
-        "single_province_bets": _join(
+        "single_province_bets": join_names(
             f"{labels.sector(s)} ({labels.place(priorities.loc[priorities['sector_id'] == s, 'place_id'].iloc[0], chinese=False)})"  # noqa: E501
             for s in single.index
         ),
@@ -176,21 +169,21 @@ def key_numbers(tables: Mapping[str, pd.DataFrame], codebook, framing_book) -> d
         "n_comparative_claims": len(comparative),
         "n_hedged_comparative": int(comparative["hedged"].sum()),
         "n_flat_comparative": int((~comparative["hedged"]).sum()),
-        "comparators": _join(framing_book.actor_in_text(c) for c in comparators),
-        "framing_dimensions": _join(
+        "comparators": join_names(framing_book.actor_in_text(c) for c in comparators),
+        "framing_dimensions": join_names(
             framing_book.dimension_label(d).lower()
             for d in framing_book.dimensions
             if d in set(comparative["dimension"])
         ),
         "n_reference_facts": int(reference["fact_id"].nunique()),
         "n_reference_ties": int(reference["place_id"].notna().sum()),
-        "misattributions": _join(
+        "misattributions": join_names(
             f"{labels.sector(r.sector_id)} given to {place(r.article_place_id)} where the "
             f"primary names {place(r.reference_place_id)}"
             for r in misattributed.itertuples()
         ),
     }
-    for cls in CLASS_LABELS:
+    for cls in schemas.TRIANGULATION_CLASSES:
         numbers[f"tri_{cls}"] = int(classes.get(cls, 0))
     return {"numbers": numbers}
 
@@ -201,18 +194,10 @@ def _direction(book, actor: str, comparators, direction: str) -> str:
         return f"{book.actor_in_text(actor)} ahead"
     if direction == "comparator_ahead":
         names = [book.actor_in_text(c) for c in (comparators or "").split(";") if c]
-        return f"{_join(names)} ahead"
+        return f"{join_names(names)} ahead"
     return direction
 
 
-SHORT_CLASS_LABELS = {
-    "agrees": "agree",
-    "omitted_by_article": "omitted",
-    "added_by_article": "added",
-    "misattributed": "misattributed",
-    "framing_only_in_article": "framing only",
-    "not_coded": "not coded",
-}
 
 
 def report_tables(
@@ -250,7 +235,7 @@ def report_tables(
         ],
         comparators_=claims["comparators"]
         .fillna("")
-        .map(lambda c: _join(framing_book.actor_in_text(a) for a in c.split(";") if a)
+        .map(lambda c: join_names(framing_book.actor_in_text(a) for a in c.split(";") if a)
              or "none named"),
         hedge=claims["hedged"].map({True: "hedged", False: "flat"}),
         direction_=[
@@ -267,12 +252,12 @@ def report_tables(
         tri.pivot_table(
             index="sector", columns="class", values="n_rows", aggfunc="size", fill_value=0
         )
-        .reindex(columns=[c for c in SHORT_CLASS_LABELS if c in set(tri["class"])], fill_value=0)
+        .reindex(columns=[c for c in compare.CLASS_LABELS if c in set(tri["class"])], fill_value=0)
         .reset_index()
     )
     problems = tri[tri["class"].isin(["misattributed", "omitted_by_article", "added_by_article"])]
     problems = problems.assign(
-        class_=problems["class"].map(SHORT_CLASS_LABELS),
+        class_=problems["class"].map(compare.CLASS_LABELS),
         article=problems["article_place_id"].map(place),
         primary=problems["reference_place_id"].map(place),
         fact=problems["fact_text"].fillna("—"),
@@ -303,7 +288,7 @@ def report_tables(
             summary,
             {
                 "sector": "Sector",
-                **{c: SHORT_CLASS_LABELS[c] for c in summary.columns if c in SHORT_CLASS_LABELS},
+                **{c: label for c, label in compare.CLASS_LABELS.items() if c in summary.columns},
             },
             [4] + [1] * (len(summary.columns) - 1),
         ),
