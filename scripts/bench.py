@@ -23,6 +23,8 @@ from helpers import coding, paths, synthetic, text
 from helpers.pipeline import copy_project
 
 SIZES = (10, 100, 1000)
+
+
 def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -40,8 +42,9 @@ def throughput(cb) -> list[tuple]:
             started = time.perf_counter()
             coded = coding.code_sentences(tables["sentences"], cb)
             coding_s = time.perf_counter() - started
-            rows.append((n, len(tables["sentences"]), len(coded["codings"]), ingest_s, coding_s,
-                         peak_mib()))
+            rows.append(
+                (n, len(tables["sentences"]), len(coded["codings"]), ingest_s, coding_s, peak_mib())
+            )
     return rows
 
 
@@ -53,8 +56,13 @@ def pipeline_timings() -> dict[str, float]:
 
         def build() -> tuple[float, str]:
             started = time.perf_counter()
-            done = subprocess.run([sys.executable, "-m", "helpers.pipeline"], cwd=project,
-                                  env=env, capture_output=True, text=True)
+            done = subprocess.run(
+                [sys.executable, "-m", "helpers.pipeline"],
+                cwd=project,
+                env=env,
+                capture_output=True,
+                text=True,
+            )
             if done.returncode:
                 sys.exit(f"bench: the build failed: {done.stderr.strip()}")
             return time.perf_counter() - started, done.stdout
@@ -64,21 +72,32 @@ def pipeline_timings() -> dict[str, float]:
         seed = project / "data/raw/000_5df365ae44afb922.txt"
         manifest = project / "data/raw/manifest.yaml"
         old = hashlib.sha256(seed.read_bytes()).hexdigest()
-        seed.write_text(seed.read_text(encoding="utf-8") + "Shanghai plans to develop quantum "
-                        "computing.\n", encoding="utf-8")
-        manifest.write_text(manifest.read_text().replace(
-            old, hashlib.sha256(seed.read_bytes()).hexdigest()))
+        seed.write_text(
+            seed.read_text(encoding="utf-8") + "Shanghai plans to develop quantum computing.\n",
+            encoding="utf-8",
+        )
+        manifest.write_text(
+            manifest.read_text().replace(old, hashlib.sha256(seed.read_bytes()).hexdigest())
+        )
         change, log = build()
         ran = [line.split()[0] for line in log.splitlines() if " ran " in f" {line} "]
     return {"cold": cold, "noop": noop, "change": change, "change_ran": ", ".join(ran)}
 
 
 def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text()
-                .splitlines() if line.startswith("model name")), platform.processor())
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return (f"{platform.system()} {platform.machine()}, {cpu}, {os.cpu_count()} cores, "
-            f"{mem:.0f} GiB, Python {platform.python_version()}")
+    return (
+        f"{platform.system()} {platform.machine()}, {cpu}, {os.cpu_count()} cores, "
+        f"{mem:.0f} GiB, Python {platform.python_version()}"
+    )
 
 
 def main() -> int:
@@ -90,20 +109,41 @@ def main() -> int:
     checks = [
         ("cold build", f"{timings['cold']:.1f} s", "", True),
         ("no-op rebuild", f"{timings['noop']:.2f} s", "< 1 s", timings["noop"] < 1.0),
-        ("one-source change", f"{timings['change']:.1f} s", f"ran: {timings['change_ran']}",
-         True),
+        ("one-source change", f"{timings['change']:.1f} s", f"ran: {timings['change_ran']}", True),
     ]
     for n, n_sent, n_cod, ingest_s, coding_s, _ in rows:
-        checks.append((f"ingest {n:>5} articles", f"{ingest_s:.2f} s",
-                       "< 10 s" if n == 1000 else f"{n_sent} sentences",
-                       ingest_s < 10 or n != 1000))
-        checks.append((f"coding {n:>5} articles", f"{coding_s:.2f} s",
-                       "< 10 s" if n == 1000 else f"{n_cod} codings",
-                       coding_s < 10 or n != 1000))
-    checks.append(("coding time per sentence, 1000 vs 100", f"x{growth:.2f}",
-                   "<= x1.5 (linear)", growth <= 1.5))
-    checks.append(("peak memory (throughput runs)", f"{rows[-1][5]:.0f} MiB", "< 2048 MiB",
-                   rows[-1][5] < 2048))
+        checks.append(
+            (
+                f"ingest {n:>5} articles",
+                f"{ingest_s:.2f} s",
+                "< 10 s" if n == 1000 else f"{n_sent} sentences",
+                ingest_s < 10 or n != 1000,
+            )
+        )
+        checks.append(
+            (
+                f"coding {n:>5} articles",
+                f"{coding_s:.2f} s",
+                "< 10 s" if n == 1000 else f"{n_cod} codings",
+                coding_s < 10 or n != 1000,
+            )
+        )
+    checks.append(
+        (
+            "coding time per sentence, 1000 vs 100",
+            f"x{growth:.2f}",
+            "<= x1.5 (linear)",
+            growth <= 1.5,
+        )
+    )
+    checks.append(
+        (
+            "peak memory (throughput runs)",
+            f"{rows[-1][5]:.0f} MiB",
+            "< 2048 MiB",
+            rows[-1][5] < 2048,
+        )
+    )
     print(f"machine: {machine()}")
     width = max(len(c[0]) for c in checks)
     print(f"{'measure':<{width}}  {'value':>10}  {'target / note':<28}  ok")

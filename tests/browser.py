@@ -109,7 +109,8 @@ def check_html_in_browser(
                     _check_charts(page, report, chart_timeout_ms)
                 else:
                     report.phone_overflow_px = page.evaluate(
-                        "document.documentElement.scrollWidth - window.innerWidth")
+                        "document.documentElement.scrollWidth - window.innerWidth"
+                    )
                 shot = screenshot_path.with_name(
                     f"{screenshot_path.stem}-{name}{screenshot_path.suffix or '.png'}"
                 )

@@ -30,11 +30,18 @@ PLACES = pd.DataFrame(
         ("hainan", "Hainan", "海南", "Hainan", "province", "south", 7, 4),
         ("hong-kong", "Hong Kong", "香港", "Xianggang", "sar", "south", 7, 6),
         ("sichuan", "Sichuan", "四川", "Sichuan", "province", "southwest", 5, 3),
-        ("pearl-river-delta", "Pearl River Delta", "珠江三角洲", "Zhujiang Sanjiaozhou",
-         "region", None, None, None),
+        (
+            "pearl-river-delta",
+            "Pearl River Delta",
+            "珠江三角洲",
+            "Zhujiang Sanjiaozhou",
+            "region",
+            None,
+            None,
+            None,
+        ),
     ],
-    columns=["id", "name_en", "name_zh", "pinyin", "type", "macro_region", "grid_row",
-             "grid_col"],
+    columns=["id", "name_en", "name_zh", "pinyin", "type", "macro_region", "grid_row", "grid_col"],
 )
 PLACES["grid_row"] = PLACES["grid_row"].astype("Int64")
 PLACES["grid_col"] = PLACES["grid_col"].astype("Int64")
@@ -66,23 +73,23 @@ S_SPACE = f"{SRC}:p06:s02"
 S_HAINAN = f"{SRC}:p06:s03"
 EVIDENCE = {
     S_CHIPS: "Among these, Shanghai (which recently inaugurated the first training center for "
-             "humanoid robots), Guangdong, Zhejiang and Liaoning are at the forefront of "
-             "investments.",
+    "humanoid robots), Guangdong, Zhejiang and Liaoning are at the forefront of "
+    "investments.",
     S_BEIJING: "In particular, Beijing is intensifying the efforts to accelerate production.",
     S_NEV: "Passing on to electric vehicles the regions of the delta of the river of the pearls "
-           "and the delta of the Yangtze river, which include Guangdong and Shanghai "
-           "respectively, are confirmed leader in this area.",
+    "and the delta of the Yangtze river, which include Guangdong and Shanghai "
+    "respectively, are confirmed leader in this area.",
     S_AI: "Beijing is focusing on the construction of two important intelligent calculation "
-          "clusters.",
+    "clusters.",
     S_AI_GD: "Guangdong is focusing on the application of large linguistic models (LLM).",
     S_BCI: "Provinces like Anhui and Shanghai are exploring avant-garde areas such as the "
-           "brain-computer interfaces while the province of Anhui also stands out for its "
-           "investments in the research on nuclear fusion.",
+    "brain-computer interfaces while the province of Anhui also stands out for its "
+    "investments in the research on nuclear fusion.",
     S_SPACE: "Anhui is promoting an ambitious research project on an international lunar "
-             "research station, while Shanghai aims to consolidate the production sector of "
-             "large planes.",
+    "research station, while Shanghai aims to consolidate the production sector of "
+    "large planes.",
     S_HAINAN: "Hainan has priority the development of marine energies with a particular focus "
-              "on offshore wind energy and pilot projects for the production of green hydrogen.",
+    "on offshore wind energy and pilot projects for the production of green hydrogen.",
 }
 TIES = [
     # place, level, sector, relation, sentence
@@ -110,54 +117,126 @@ TIES = [
 def make_codings(ties=TIES, evidence=EVIDENCE) -> pd.DataFrame:
     rows = []
     for i, (place, level, sector, relation, sentence) in enumerate(ties):
-        rows.append({
-            "coding_id": f"c{i:03d}", "source_id": SRC,
-            "paragraph_id": sentence.rsplit(":", 1)[0], "sentence_id": sentence,
-            "start": 100 * i, "end": 100 * i + len(evidence[sentence]),
-            "evidence": evidence[sentence], "place_id": place, "place_level": level,
-            "sector_id": sector, "technology_id": None, "relation": relation,
-            "modality": "asserted", "rule_id": "r-test", "via_region": None, "status": "auto",
-            "adjudication_reason": None,
-        })
+        rows.append(
+            {
+                "coding_id": f"c{i:03d}",
+                "source_id": SRC,
+                "paragraph_id": sentence.rsplit(":", 1)[0],
+                "sentence_id": sentence,
+                "start": 100 * i,
+                "end": 100 * i + len(evidence[sentence]),
+                "evidence": evidence[sentence],
+                "place_id": place,
+                "place_level": level,
+                "sector_id": sector,
+                "technology_id": None,
+                "relation": relation,
+                "modality": "asserted",
+                "rule_id": "r-test",
+                "via_region": None,
+                "status": "auto",
+                "adjudication_reason": None,
+            }
+        )
     return schemas.CODINGS.validate(pd.DataFrame(rows))
 
 
 def make_matrix(ties=TIES) -> pd.DataFrame:
-    rows = [{"place_id": p, "place_level": lvl, "sector_id": s, "relation": r, "n_codings": 1,
-             "n_sources": 1, "sentence_ids": sid} for p, lvl, s, r, sid in ties]
+    rows = [
+        {
+            "place_id": p,
+            "place_level": lvl,
+            "sector_id": s,
+            "relation": r,
+            "n_codings": 1,
+            "n_sources": 1,
+            "sentence_ids": sid,
+        }
+        for p, lvl, s, r, sid in ties
+    ]
     return schemas.PRIORITY_MATRIX.validate(pd.DataFrame(rows))
 
 
-CLAIM_GAP = ("The capacity for implementing the Chinese government in these areas is remarkable "
-             "and can create a more than significant technological gap with the United States "
-             "and above all with Europe.")
-CLAIM_PACE = ("While the latter countries debate and implement industrial policies at a slower "
-              "pace, China is quickly building innovative ecosystems and complete supply chains.")
-CLAIM_RES = ("China is able to mobilize human and financial resources on a large scale, thus "
-             "accelerating technological development.")
+CLAIM_GAP = (
+    "The capacity for implementing the Chinese government in these areas is remarkable "
+    "and can create a more than significant technological gap with the United States "
+    "and above all with Europe."
+)
+CLAIM_PACE = (
+    "While the latter countries debate and implement industrial policies at a slower "
+    "pace, China is quickly building innovative ecosystems and complete supply chains."
+)
+CLAIM_RES = (
+    "China is able to mobilize human and financial resources on a large scale, thus "
+    "accelerating technological development."
+)
 
 
 def make_claims() -> pd.DataFrame:
     specs = [
-        ("p08:s01", CLAIM_RES, None, False, "resource-mobilisation", "actor_ahead", True,
-         "is able to"),
-        ("p08:s02", CLAIM_GAP, "united-states;europe", True, "technology-gap", "actor_ahead",
-         True, "can"),
-        ("p08:s03", CLAIM_PACE, "united-states;europe", True, "policy-pace", "actor_ahead",
-         False, None),
-        ("p08:s03", CLAIM_PACE, "united-states;europe", True, "supply-chains", "actor_ahead",
-         False, None),
+        (
+            "p08:s01",
+            CLAIM_RES,
+            None,
+            False,
+            "resource-mobilisation",
+            "actor_ahead",
+            True,
+            "is able to",
+        ),
+        (
+            "p08:s02",
+            CLAIM_GAP,
+            "united-states;europe",
+            True,
+            "technology-gap",
+            "actor_ahead",
+            True,
+            "can",
+        ),
+        (
+            "p08:s03",
+            CLAIM_PACE,
+            "united-states;europe",
+            True,
+            "policy-pace",
+            "actor_ahead",
+            False,
+            None,
+        ),
+        (
+            "p08:s03",
+            CLAIM_PACE,
+            "united-states;europe",
+            True,
+            "supply-chains",
+            "actor_ahead",
+            False,
+            None,
+        ),
     ]
     rows = []
     for sent, text, comps, comparative, dim, direction, hedged, hedges in specs:
         sid = f"{SRC}:{sent}"
-        rows.append({
-            "claim_id": f"{sid}:{dim}", "source_id": SRC, "paragraph_id": sid.rsplit(":", 1)[0],
-            "sentence_id": sid, "start": 0, "end": len(text), "evidence": text, "actor": "china",
-            "comparators": comps, "comparative": comparative, "dimension": dim,
-            "direction": direction, "hedged": hedged, "hedge_terms": hedges,
-            "evaluative_terms": None,
-        })
+        rows.append(
+            {
+                "claim_id": f"{sid}:{dim}",
+                "source_id": SRC,
+                "paragraph_id": sid.rsplit(":", 1)[0],
+                "sentence_id": sid,
+                "start": 0,
+                "end": len(text),
+                "evidence": text,
+                "actor": "china",
+                "comparators": comps,
+                "comparative": comparative,
+                "dimension": dim,
+                "direction": direction,
+                "hedged": hedged,
+                "hedge_terms": hedges,
+                "evaluative_terms": None,
+            }
+        )
     return schemas.FRAMING_CLAIMS.validate(pd.DataFrame(rows))
 
 
@@ -176,17 +255,25 @@ def make_triangulation() -> pd.DataFrame:
     ]
     rows = []
     for i, (cls, sector, place, fact) in enumerate(specs):
-        rows.append({
-            "row_id": f"t{i:02d}", "class": cls, "sector_id": sector,
-            "article_place_id": place, "reference_place_id": place if fact else None,
-            "article_relation": "priority" if place else None,
-            "reference_relation": "priority" if fact else None,
-            "article_source_id": SRC if place else None,
-            "article_sentence_id": S_CHIPS if place else None,
-            "article_start": 0 if place else None, "article_end": 10 if place else None,
-            "article_evidence": EVIDENCE[S_CHIPS] if place else None,
-            "fact_id": fact, "fact_text": f"fact {fact}" if fact else None, "note": None,
-        })
+        rows.append(
+            {
+                "row_id": f"t{i:02d}",
+                "class": cls,
+                "sector_id": sector,
+                "article_place_id": place,
+                "reference_place_id": place if fact else None,
+                "article_relation": "priority" if place else None,
+                "reference_relation": "priority" if fact else None,
+                "article_source_id": SRC if place else None,
+                "article_sentence_id": S_CHIPS if place else None,
+                "article_start": 0 if place else None,
+                "article_end": 10 if place else None,
+                "article_evidence": EVIDENCE[S_CHIPS] if place else None,
+                "fact_id": fact,
+                "fact_text": f"fact {fact}" if fact else None,
+                "note": None,
+            }
+        )
     frame = pd.DataFrame(rows)
     frame["article_start"] = frame["article_start"].astype("Int64")
     frame["article_end"] = frame["article_end"].astype("Int64")
@@ -199,16 +286,26 @@ def built():
     matrix, codings = make_matrix(), make_codings()
     claims, tri = make_claims(), make_triangulation()
     return {
-        "priority_matrix": (charts.priority_matrix(matrix, codings, PLACES, SECTORS),
-                            charts.describe_priority_matrix(matrix, codings, PLACES, SECTORS)),
-        "sector_breadth": (charts.sector_breadth(matrix, SECTORS),
-                           charts.describe_sector_breadth(matrix, SECTORS)),
-        "tile_map": (charts.tile_map(matrix, PLACES, SECTORS),
-                     charts.describe_tile_map(matrix, PLACES, SECTORS)),
-        "framing": (charts.framing(claims, FRAMING_BOOK),
-                    charts.describe_framing(claims, FRAMING_BOOK)),
-        "triangulation": (charts.triangulation(tri, SECTORS),
-                          charts.describe_triangulation(tri, SECTORS)),
+        "priority_matrix": (
+            charts.priority_matrix(matrix, codings, PLACES, SECTORS),
+            charts.describe_priority_matrix(matrix, codings, PLACES, SECTORS),
+        ),
+        "sector_breadth": (
+            charts.sector_breadth(matrix, SECTORS),
+            charts.describe_sector_breadth(matrix, SECTORS),
+        ),
+        "tile_map": (
+            charts.tile_map(matrix, PLACES, SECTORS),
+            charts.describe_tile_map(matrix, PLACES, SECTORS),
+        ),
+        "framing": (
+            charts.framing(claims, FRAMING_BOOK),
+            charts.describe_framing(claims, FRAMING_BOOK),
+        ),
+        "triangulation": (
+            charts.triangulation(tri, SECTORS),
+            charts.describe_triangulation(tri, SECTORS),
+        ),
     }
 
 
@@ -237,8 +334,9 @@ def test_theme_is_registered_and_active():
     assert config["range"]["category"][:2] == ["#E69F00", "#56B4E9"]
 
 
-@pytest.mark.parametrize("name", ["priority_matrix", "sector_breadth", "tile_map", "framing",
-                                  "triangulation"])
+@pytest.mark.parametrize(
+    "name", ["priority_matrix", "sector_breadth", "tile_map", "framing", "triangulation"]
+)
 def test_specs_validate_and_carry_the_theme(built, name):
     spec = charts.chart_spec(built[name][0])
     assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/v6")
@@ -292,7 +390,8 @@ def test_sector_breadth_counts_provinces_only():
     assert table.loc["quantum", "any_relation"] == 0
     assert table.index[0] == "semiconductors"
     assert "Not named by any province: Quantum." in charts.describe_sector_breadth(
-        make_matrix(), SECTORS)
+        make_matrix(), SECTORS
+    )
 
 
 def test_tile_map_positions_colours_and_grey(built):
@@ -300,8 +399,9 @@ def test_tile_map_positions_colours_and_grey(built):
     enc = fields(spec)
     assert enc["x"] == "col" and enc["y"] == "row" and enc["color"] == "n_priorities"
     assert "priority_sectors" in enc["tooltip"]
-    assert {"name_en", "name_zh"} <= {layer["encoding"]["text"]["field"]
-                                      for layer in spec["layer"][1:]}
+    assert {"name_en", "name_zh"} <= {
+        layer["encoding"]["text"]["field"] for layer in spec["layer"][1:]
+    }
     rows = {r["id"]: r for r in inline_rows(spec)}
     assert "pearl-river-delta" not in rows  # regions have no tile
     assert rows["anhui"]["n_priorities"] == 3
@@ -319,10 +419,16 @@ def test_framing_standings_and_hedges(built):
     assert enc["color"] == "standing" and enc["fillOpacity"] == "hedging"
     assert "evidence" in enc["tooltip"]
     rows = inline_rows(spec)
-    gap = {r["actor"]: (r["standing"], r["hedging"]) for r in rows
-           if r["dimension"] == FRAMING_BOOK.dimension_label("technology-gap")}
-    assert gap == {"China": ("ahead", "hedged"), "United States": ("behind", "hedged"),
-                   "Europe": ("behind", "hedged")}
+    gap = {
+        r["actor"]: (r["standing"], r["hedging"])
+        for r in rows
+        if r["dimension"] == FRAMING_BOOK.dimension_label("technology-gap")
+    }
+    assert gap == {
+        "China": ("ahead", "hedged"),
+        "United States": ("behind", "hedged"),
+        "Europe": ("behind", "hedged"),
+    }
     title = "The article puts China ahead in 4 of 4 claims about it; 2 hedged"
     assert spec["title"]["text"] == title
     gap = FRAMING_BOOK.dimension_label("technology-gap")
@@ -350,8 +456,7 @@ def test_triangulation_counts(built):
 
 
 def test_svg_has_english_and_chinese_labels(built, tmp_path):
-    paths = charts.export_chart(*[built["tile_map"][0]], "tile_map", tmp_path,
-                                built["tile_map"][1])
+    paths = charts.export_chart(*[built["tile_map"][0]], "tile_map", tmp_path, built["tile_map"][1])
     svg = paths["svg"].read_text(encoding="utf-8")
     for label in ["Shanghai", "上海", "Hainan", "海南", "Anhui and Shanghai"]:
         assert label in svg
@@ -363,11 +468,18 @@ def test_svg_has_english_and_chinese_labels(built, tmp_path):
 def test_exports_are_byte_identical(built, tmp_path):
     chart, text = built["framing"]
     first = charts.export_chart(chart, "framing", tmp_path / "a", text)
-    second = charts.export_chart(charts.framing(make_claims(), FRAMING_BOOK), "framing",
-                                 tmp_path / "b",
-                                 charts.describe_framing(make_claims(), FRAMING_BOOK))
+    second = charts.export_chart(
+        charts.framing(make_claims(), FRAMING_BOOK),
+        "framing",
+        tmp_path / "b",
+        charts.describe_framing(make_claims(), FRAMING_BOOK),
+    )
     assert sorted(p.name for p in first.values()) == [
-        "framing.html", "framing.png", "framing.svg", "framing.vl.json"]
+        "framing.html",
+        "framing.png",
+        "framing.svg",
+        "framing.vl.json",
+    ]
     for key in first:
         assert first[key].read_bytes() == second[key].read_bytes(), key
     assert not [p for p in (tmp_path / "a").iterdir() if p.name.endswith(".tmp")]
@@ -381,7 +493,7 @@ def test_html_snippet_escapes_hostile_evidence(tmp_path):
     description = 'Matrix "quoted" <b>bold</b> & ' + hostile
     html = charts.export_chart(chart, "matrix", tmp_path, description)["html"].read_text()
     assert html.startswith("```{=html}\n") and html.endswith("\n```\n")
-    body = html[len("```{=html}\n"):-len("```\n")]
+    body = html[len("```{=html}\n") : -len("```\n")]
     # exactly one script element: the evidence cannot close it or open another
     assert body.count("<script") == 1 and body.count("</script>") == 1
     assert "<!--" not in body
@@ -391,8 +503,9 @@ def test_html_snippet_escapes_hostile_evidence(tmp_path):
     escaped = "\\u003c/script\\u003e\\u003cscript\\u003ealert(1)\\u003c/script\\u003e \\u003c!-- x"
     assert escaped in body
     # the spec in the script still parses back to the same evidence
-    spec_text = body[body.index("vegaEmbed(") + len('vegaEmbed("#chart-matrix", '):
-                     body.rindex(', {"actions"')]
+    spec_text = body[
+        body.index("vegaEmbed(") + len('vegaEmbed("#chart-matrix", ') : body.rindex(', {"actions"')
+    ]
     spec = json.loads(spec_text)
     assert any(r["evidence"].startswith(hostile) for r in inline_rows(spec))
     assert "cdn" not in body.lower() and "http" not in body.split("vegaEmbed")[0]
@@ -419,9 +532,14 @@ def test_missing_cjk_font_fails_loudly(tmp_path):
 
 
 def test_source_line_credits_outlets_from_the_sources_table():
-    sources = pd.DataFrame({
-        "source_id": ["xinhua", "morning"], "outlet": ["Xinhua", "morningexpress.in"],
-        "date": ["2025-01-27", "2025-01"], "kind": ["reference", "secondary"]})
+    sources = pd.DataFrame(
+        {
+            "source_id": ["xinhua", "morning"],
+            "outlet": ["Xinhua", "morningexpress.in"],
+            "date": ["2025-01-27", "2025-01"],
+            "kind": ["reference", "secondary"],
+        }
+    )
     assert charts.source_line(sources) == "morningexpress.in (2025-01)"
     both = charts.source_line(sources, ["secondary", "reference"])
     assert both == "morningexpress.in (2025-01); Xinhua (2025-01-27)"
@@ -434,17 +552,23 @@ def test_source_line_credits_outlets_from_the_sources_table():
 def test_places_with_regions_from_the_codebook():
     from types import SimpleNamespace
 
-    region = SimpleNamespace(id="pearl-river-delta", name_en="Pearl River Delta",
-                             name_zh="珠江三角洲", aliases=(), members=("guangdong",))
-    book = SimpleNamespace(places_table=lambda: PLACES[PLACES["type"] != "region"].copy(),
-                           regions={"pearl-river-delta": region})
+    region = SimpleNamespace(
+        id="pearl-river-delta",
+        name_en="Pearl River Delta",
+        name_zh="珠江三角洲",
+        aliases=(),
+        members=("guangdong",),
+    )
+    book = SimpleNamespace(
+        places_table=lambda: PLACES[PLACES["type"] != "region"].copy(),
+        regions={"pearl-river-delta": region},
+    )
     table = charts.places_with_regions(book)
     assert table["id"].is_unique and "pearl-river-delta" in set(table["id"])
     delta = table.set_index("id").loc["pearl-river-delta"]
     assert delta["type"] == "region" and pd.isna(delta["grid_row"])
     tiles = charts.tile_table(make_matrix(), table, SECTORS)
     assert "pearl-river-delta" not in set(tiles["id"])
-
 
 
 def test_exported_specs_validate_against_the_vega_lite_json_schema(built, tmp_path):

@@ -23,7 +23,11 @@ def test_all_divisions_with_unique_tiles(cb):
     table = cb.places_table()
     assert len(table) == 33  # 31 mainland divisions + Hong Kong + Macao
     assert table["type"].value_counts().to_dict() == {
-        "province": 22, "municipality": 4, "autonomous-region": 5, "sar": 2}
+        "province": 22,
+        "municipality": 4,
+        "autonomous-region": 5,
+        "sar": 2,
+    }
     assert not table.duplicated(["grid_row", "grid_col"]).any()
     assert set(cb.regions["greater-bay-area"].members) == {"guangdong", "hong-kong", "macao"}
 
@@ -42,21 +46,33 @@ def test_longest_match_wins(cb):
 
 
 def test_translation_variants_and_paraphrases(cb):
-    ids = [h[2] for h in _hits(cb, "the delta of the river of the pearls builds intelligent "
-                                     "calculation clusters and large linguistic models")]
+    ids = [
+        h[2]
+        for h in _hits(
+            cb,
+            "the delta of the river of the pearls builds intelligent "
+            "calculation clusters and large linguistic models",
+        )
+    ]
     assert ids == ["pearl-river-delta", "computing-clusters", "large-language-models"]
 
 
 def test_capitals_match_case_sensitively_and_on_word_boundaries(cb):
     assert [h[0] for h in _hits(cb, "NEVs and LLM, AI")] == ["NEVs", "LLM", "AI"]
     assert _hits(cb, "nev llm said ai aids CHAIN chips") == [
-        ("chips", "sector", "integrated-circuits", "semiconductors")]
+        ("chips", "sector", "integrated-circuits", "semiconductors")
+    ]
 
 
 def test_chinese_terms_match_without_spaces(cb):
     hits = _hits(cb, "上海市加快发展集成电路和人工智能，长三角布局6G。")
-    assert [h[2] for h in hits] == ["shanghai", "integrated-circuits", "artificial-intelligence",
-                                    "yangtze-river-delta", "next-generation-communications"]
+    assert [h[2] for h in hits] == [
+        "shanghai",
+        "integrated-circuits",
+        "artificial-intelligence",
+        "yangtze-river-delta",
+        "next-generation-communications",
+    ]
 
 
 def test_resolve_names_aliases_and_ids(cb):
@@ -78,12 +94,15 @@ def test_tables_for_charts(cb):
 
 def test_find_terms_scales_to_long_texts(cb):
     """Every repeat is found (speed is checked by `make bench`, not by a timed test)."""
-    text = ("Guangdong and the Yangtze River Delta plan to develop chips, NEVs, drones and "
-            "other things in the coming years while the economy grows. ") * 2500
+    text = (
+        "Guangdong and the Yangtze River Delta plan to develop chips, NEVs, drones and "
+        "other things in the coming years while the economy grows. "
+    ) * 2500
     assert len(cb.find_terms(text)) == 5 * 2500
 
 
 # -- validation -------------------------------------------------------------------------------
+
 
 def _broken(tmp_path, filename, edit):
     folder = tmp_path / "codebook"
@@ -95,20 +114,37 @@ def _broken(tmp_path, filename, edit):
     return folder, path
 
 
-@pytest.mark.parametrize("filename, edit, problem", [
-    ("places.yaml", lambda d: d["places"][1]["aliases"].append("Beijing"), "duplicate alias"),
-    ("sectors.yaml", lambda d: d["technologies"][0]["terms"].append("Shanghai"),
-     "duplicate alias"),
-    ("places.yaml", lambda d: d["regions"][0]["members"].append("atlantis"), "unknown member"),
-    ("sectors.yaml", lambda d: d["technologies"][0].update(sector_id="chips"), "unknown parent"),
-    ("sectors.yaml", lambda d: d["sectors"][0]["terms"].append("  "), "empty term"),
-    ("sectors.yaml", lambda d: d["sectors"].append(dict(d["sectors"][0], terms=["x-ray"])),
-     "duplicate id"),
-    ("places.yaml", lambda d: d["places"][0].pop("name_zh"), "missing field 'name_zh'"),
-    ("places.yaml", lambda d: d["places"][0].update(grid_row=d["places"][1]["grid_row"],
-                                                    grid_col=d["places"][1]["grid_col"]),
-     "grid tile"),
-])
+@pytest.mark.parametrize(
+    "filename, edit, problem",
+    [
+        ("places.yaml", lambda d: d["places"][1]["aliases"].append("Beijing"), "duplicate alias"),
+        (
+            "sectors.yaml",
+            lambda d: d["technologies"][0]["terms"].append("Shanghai"),
+            "duplicate alias",
+        ),
+        ("places.yaml", lambda d: d["regions"][0]["members"].append("atlantis"), "unknown member"),
+        (
+            "sectors.yaml",
+            lambda d: d["technologies"][0].update(sector_id="chips"),
+            "unknown parent",
+        ),
+        ("sectors.yaml", lambda d: d["sectors"][0]["terms"].append("  "), "empty term"),
+        (
+            "sectors.yaml",
+            lambda d: d["sectors"].append(dict(d["sectors"][0], terms=["x-ray"])),
+            "duplicate id",
+        ),
+        ("places.yaml", lambda d: d["places"][0].pop("name_zh"), "missing field 'name_zh'"),
+        (
+            "places.yaml",
+            lambda d: d["places"][0].update(
+                grid_row=d["places"][1]["grid_row"], grid_col=d["places"][1]["grid_col"]
+            ),
+            "grid tile",
+        ),
+    ],
+)
 def test_validation_errors_name_file_and_problem(tmp_path, filename, edit, problem):
     folder, path = _broken(tmp_path, filename, edit)
     with pytest.raises(InputError) as err:

@@ -32,11 +32,20 @@ def make_sentences(paragraphs: list[str], source_id: str = "t", language: str = 
         for s_no, sentence in enumerate(parts, start=1):
             start = offset + paragraph.index(sentence, pos)
             pos = start - offset + len(sentence)
-            rows.append({
-                "source_id": source_id, "paragraph_id": f"{source_id}:p{p_no:02d}",
-                "sentence_id": f"{source_id}:p{p_no:02d}:s{s_no:02d}", "sentence_no": s_no,
-                "language": language, "start": start, "end": start + len(sentence),
-                "raw_start": start, "raw_end": start + len(sentence), "text": sentence})
+            rows.append(
+                {
+                    "source_id": source_id,
+                    "paragraph_id": f"{source_id}:p{p_no:02d}",
+                    "sentence_id": f"{source_id}:p{p_no:02d}:s{s_no:02d}",
+                    "sentence_no": s_no,
+                    "language": language,
+                    "start": start,
+                    "end": start + len(sentence),
+                    "raw_start": start,
+                    "raw_end": start + len(sentence),
+                    "text": sentence,
+                }
+            )
         offset += len(paragraph) + 1
     return schemas.SENTENCES.validate(pd.DataFrame(rows))
 
@@ -56,15 +65,26 @@ def test_outputs_meet_their_contracts(cb):
 
 
 def test_clauses_split_at_contrastive_joints(cb):
-    out = code_sentences(make_sentences([
-        "Jiangsu and Hubei explore quantum computing, while Jiangsu also invests in drones."]), cb)
-    assert ties(out) == {("jiangsu", "quantum"): "priority", ("hubei", "quantum"): "priority",
-                         ("jiangsu", "low-altitude-economy"): "priority"}
+    out = code_sentences(
+        make_sentences(
+            ["Jiangsu and Hubei explore quantum computing, while Jiangsu also invests in drones."]
+        ),
+        cb,
+    )
+    assert ties(out) == {
+        ("jiangsu", "quantum"): "priority",
+        ("hubei", "quantum"): "priority",
+        ("jiangsu", "low-altitude-economy"): "priority",
+    }
 
 
 def test_region_coded_at_region_level_with_named_members(cb):
-    out = code_sentences(make_sentences([
-        "The Greater Bay Area, including Guangdong and Hong Kong, will build 6G networks."]), cb)
+    out = code_sentences(
+        make_sentences(
+            ["The Greater Bay Area, including Guangdong and Hong Kong, will build 6G networks."]
+        ),
+        cb,
+    )
     codings = out["codings"].set_index("place_id")
     assert codings.loc["greater-bay-area", "place_level"] == "region"
     assert codings.loc["guangdong", "via_region"] == "greater-bay-area"
@@ -73,12 +93,20 @@ def test_region_coded_at_region_level_with_named_members(cb):
 
 
 def test_achievement_in_parenthetical_vs_priority(cb):
-    out = code_sentences(make_sentences([
-        "Hubei (which opened a biomanufacturing plant last year) and Hunan plan to support new "
-        "materials."]), cb)
-    assert ties(out) == {("hubei", "biomanufacturing"): "achievement",
-                         ("hubei", "new-materials"): "priority",
-                         ("hunan", "new-materials"): "priority"}
+    out = code_sentences(
+        make_sentences(
+            [
+                "Hubei (which opened a biomanufacturing plant last year) and Hunan plan "
+                "to support new materials."
+            ]
+        ),
+        cb,
+    )
+    assert ties(out) == {
+        ("hubei", "biomanufacturing"): "achievement",
+        ("hubei", "new-materials"): "priority",
+        ("hunan", "new-materials"): "priority",
+    }
 
 
 def test_negation_is_not_a_priority(cb):
@@ -88,30 +116,49 @@ def test_negation_is_not_a_priority(cb):
 
 
 def test_hypothetical_between_mentions_but_not_a_trailing_hedge(cb):
-    out = code_sentences(make_sentences([
-        "Gansu could invest in hydrogen.",
-        "Qinghai is investing in nuclear fusion, a technology that could change energy."]), cb)
+    out = code_sentences(
+        make_sentences(
+            [
+                "Gansu could invest in hydrogen.",
+                "Qinghai is investing in nuclear fusion, a technology that could change energy.",
+            ]
+        ),
+        cb,
+    )
     got = out["codings"].set_index("place_id")
-    assert (got.loc["gansu", "modality"], got.loc["gansu", "relation"]) == ("hypothetical",
-                                                                           "context")
-    assert (got.loc["qinghai", "modality"], got.loc["qinghai", "relation"]) == ("asserted",
-                                                                               "priority")
+    assert (got.loc["gansu", "modality"], got.loc["gansu", "relation"]) == (
+        "hypothetical",
+        "context",
+    )
+    assert (got.loc["qinghai", "modality"], got.loc["qinghai", "relation"]) == (
+        "asserted",
+        "priority",
+    )
 
 
 def test_topic_and_anaphora(cb):
-    out = code_sentences(make_sentences([
-        "Biomedicine is a growing field. Jilin aims to expand. Shanxi wants drones.",
-        "Fujian and Jiangxi were visited. They will develop photovoltaic capacity."]), cb)
+    out = code_sentences(
+        make_sentences(
+            [
+                "Biomedicine is a growing field. Jilin aims to expand. Shanxi wants drones.",
+                "Fujian and Jiangxi were visited. They will develop photovoltaic capacity.",
+            ]
+        ),
+        cb,
+    )
     got = out["codings"].set_index(["place_id", "sector_id"])["rule_id"].to_dict()
-    assert got == {("jilin", "biomedicine"): "R-TOPIC",
-                   ("shanxi", "low-altitude-economy"): "R-SENT",
-                   ("fujian", "new-energy"): "R-ANAPHORA",
-                   ("jiangxi", "new-energy"): "R-ANAPHORA"}
+    assert got == {
+        ("jilin", "biomedicine"): "R-TOPIC",
+        ("shanxi", "low-altitude-economy"): "R-SENT",
+        ("fujian", "new-energy"): "R-ANAPHORA",
+        ("jiangxi", "new-energy"): "R-ANAPHORA",
+    }
 
 
 def test_overlapping_terms_longest_wins(cb):
-    out = code_sentences(make_sentences([
-        "The Yangtze River Delta promotes new energy vehicle output."]), cb)
+    out = code_sentences(
+        make_sentences(["The Yangtze River Delta promotes new energy vehicle output."]), cb
+    )
     assert ties(out) == {("yangtze-river-delta", "vehicles"): "priority"}
     assert out["mentions"]["entity_id"].tolist() == ["yangtze-river-delta", "new-energy-vehicles"]
 
@@ -119,10 +166,12 @@ def test_overlapping_terms_longest_wins(cb):
 def test_chinese_paragraphs(cb):
     lines = (FIXTURES / "zh_paragraphs.txt").read_text(encoding="utf-8").splitlines()
     out = code_sentences(make_sentences(lines, source_id="zh", language="zh"), cb)
-    assert ties(out) == {("shanghai", "semiconductors"): "priority",
-                         ("shanghai", "artificial-intelligence"): "priority",
-                         ("zhejiang", "quantum"): "context",
-                         ("anhui", "quantum"): "priority"}
+    assert ties(out) == {
+        ("shanghai", "semiconductors"): "priority",
+        ("shanghai", "artificial-intelligence"): "priority",
+        ("zhejiang", "quantum"): "context",
+        ("anhui", "quantum"): "priority",
+    }
 
 
 def test_coding_ids_are_stable_and_output_deterministic(cb):
@@ -145,6 +194,7 @@ def adjudicate(cb, tmp_path):
         path = tmp_path / "adjudications.csv"
         path.write_text(HEADER + body, encoding="utf-8")
         return code_sentences(sentences, cb, path), path
+
     return run
 
 
@@ -154,7 +204,8 @@ def test_adjudication_accept_reject_add(adjudicate):
     out, _ = adjudicate(
         f"accept,{ids['robotics']},,,,,,checked by hand\n"
         f"reject,{ids['semiconductors']},,,,,,chips are a component here\n"
-        "add,,t,t:p01:s01,tibet,quantum,context,reader test\n")
+        "add,,t,t:p01:s01,tibet,quantum,context,reader test\n"
+    )
     got = out["codings"].set_index("sector_id")
     assert got.loc["robotics", "status"] == "accepted"
     assert got.loc["semiconductors", "status"] == "rejected"
@@ -164,14 +215,20 @@ def test_adjudication_accept_reject_add(adjudicate):
     schemas.CODINGS.validate(out["codings"])
 
 
-@pytest.mark.parametrize("body, problem", [
-    ("accept,0000000000000000,,,,,,why\n", "row 2: coding_id '0000000000000000' does not exist"),
-    ("add,,t,t:p01:s01,atlantis,quantum,priority,why\n", "row 2: unknown place_id"),
-    ("add,,t,t:p01:s01,tibet,warp-drive,priority,why\n", "row 2: unknown sector_id"),
-    ("add,,t,t:p01:s01,tibet,quantum,priority,\n", "row 2: reason is required"),
-    ("add,,t,t:p09:s01,tibet,quantum,priority,why\n", "row 2: unknown sentence"),
-    ("delete,,t,t:p01:s01,tibet,quantum,priority,why\n", "row 2: action must be"),
-])
+@pytest.mark.parametrize(
+    "body, problem",
+    [
+        (
+            "accept,0000000000000000,,,,,,why\n",
+            "row 2: coding_id '0000000000000000' does not exist",
+        ),
+        ("add,,t,t:p01:s01,atlantis,quantum,priority,why\n", "row 2: unknown place_id"),
+        ("add,,t,t:p01:s01,tibet,warp-drive,priority,why\n", "row 2: unknown sector_id"),
+        ("add,,t,t:p01:s01,tibet,quantum,priority,\n", "row 2: reason is required"),
+        ("add,,t,t:p09:s01,tibet,quantum,priority,why\n", "row 2: unknown sentence"),
+        ("delete,,t,t:p01:s01,tibet,quantum,priority,why\n", "row 2: action must be"),
+    ],
+)
 def test_adjudication_bad_rows(adjudicate, body, problem):
     with pytest.raises(InputError) as err:
         adjudicate(body)
@@ -185,8 +242,10 @@ def test_committed_adjudications_file_is_header_only():
 
 # -- golden test ------------------------------------------------------------------------------
 
+
 def test_seed_against_hand_annotation(cb, metrics):
     from helpers import text
+
     sentences = text.ingest(paths.MANIFEST, paths.CORRECTIONS, paths.RAW)["sentences"]
     seed = sentences[sentences["source_id"] == "morningexpress-2025-01"]
     matrix = code_sentences(seed, cb)["priority_matrix"]
@@ -196,18 +255,22 @@ def test_seed_against_hand_annotation(cb, metrics):
     assert len(gold_df) == len(gold) == 22
     hits = len(predicted & gold)
     precision, recall = hits / len(predicted), hits / len(gold)
-    report = (f"seed coding: precision {precision:.3f}, recall {recall:.3f} "
-              f"({hits} of {len(predicted)} predicted, {len(gold)} gold); "
-              f"missed {sorted(gold - predicted)}; extra {sorted(predicted - gold)}")
+    report = (
+        f"seed coding: precision {precision:.3f}, recall {recall:.3f} "
+        f"({hits} of {len(predicted)} predicted, {len(gold)} gold); "
+        f"missed {sorted(gold - predicted)}; extra {sorted(predicted - gold)}"
+    )
     metrics(report)
     assert precision >= 0.95 and recall >= 0.95, report
 
 
 # -- throughput -------------------------------------------------------------------------------
 
+
 def test_synthetic_corpus_is_valid_deterministic_and_coded(cb):
     """The benchmark corpus (speed itself is checked by `make bench`, not by a timed test)."""
     from helpers.synthetic import synthetic_sentences
+
     a = synthetic_sentences(20, seed=1, codebook=cb)
     pd.testing.assert_frame_equal(a, synthetic_sentences(20, seed=1, codebook=cb))
     schemas.SENTENCES.validate(a)

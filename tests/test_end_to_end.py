@@ -33,7 +33,11 @@ def pipeline(project: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(project / "src"), "SOURCE_DATE_EPOCH": "1738000000"}
     return subprocess.run(
         [sys.executable, "-m", "helpers.pipeline", *args],
-        cwd=project, env=env, capture_output=True, text=True, timeout=1200,
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1200,
     )
 
 
@@ -67,8 +71,11 @@ def test_pdf_has_title_shanghai_captions_and_chinese(built):
     assert TITLE in " ".join(text.split()).replace("’", "'")
     assert "Shanghai" in text
     assert "上海" in text
-    fonts = {str(font.get_object().get("/BaseFont")) for page in reader.pages
-             for font in ((page.get("/Resources") or {}).get("/Font") or {}).values()}
+    fonts = {
+        str(font.get_object().get("/BaseFont"))
+        for page in reader.pages
+        for font in ((page.get("/Resources") or {}).get("/Font") or {}).values()
+    }
     assert any("NotoSerifCJK" in f for f in fonts), f"no CJK font embedded: {sorted(fonts)}"
     for raw in ("{{<", "@fig-", "@tbl-", ":::"):
         assert raw not in text
@@ -113,7 +120,7 @@ def _add_source(project: Path, source_id: str, name: str, text: str, language: s
     with (project / "data/raw/manifest.yaml").open("a", encoding="utf-8") as manifest:
         manifest.write(
             f"\n  - id: {source_id}\n    title: A test text\n    outlet: test\n"
-            "    url: https://example.org/\n    date: \"2025-02-01\"\n"
+            '    url: https://example.org/\n    date: "2025-02-01"\n'
             f"    language: {language}\n    kind: secondary\n    file: {name}\n"
             f"    sha256: {sha}\n"
         )
@@ -124,13 +131,22 @@ def extended(tmp_path_factory) -> Path:
     """The project plus two sources: one whose sentences carry a script tag into codings and
     claims, and one in Chinese."""
     project = copy_project(tmp_path_factory.mktemp("extended"))
-    _add_source(project, "hostile-2025", "hostile.txt",
-                f"Shanghai plans to build quantum computing labs {HOSTILE} in 2025.\n"
-                f"China is quickly building complete supply chains {HOSTILE}, while the United "
-                "States debates industrial policies at a slower pace.\n", "en")
-    _add_source(project, "zh-2025", "zh.txt",
-                "2025年，四川省将加快发展低空经济。"
-                "重庆市提出打造智能网联新能源汽车产业集群！\n", "zh")
+    _add_source(
+        project,
+        "hostile-2025",
+        "hostile.txt",
+        f"Shanghai plans to build quantum computing labs {HOSTILE} in 2025.\n"
+        f"China is quickly building complete supply chains {HOSTILE}, while the United "
+        "States debates industrial policies at a slower pace.\n",
+        "en",
+    )
+    _add_source(
+        project,
+        "zh-2025",
+        "zh.txt",
+        "2025年，四川省将加快发展低空经济。重庆市提出打造智能网联新能源汽车产业集群！\n",
+        "zh",
+    )
     result = pipeline(project)
     assert result.returncode == 0, result.stdout + result.stderr
     return project
@@ -140,7 +156,8 @@ def test_a_chinese_source_is_segmented_coded_and_reported(extended):
     codings = pd.read_parquet(extended / "data/processed/codings.parquet")
     zh = codings[codings["source_id"] == "zh-2025"]
     assert {("sichuan", "low-altitude-economy"), ("chongqing", "vehicles")} <= set(
-        zip(zh["place_id"], zh["sector_id"], strict=True))
+        zip(zh["place_id"], zh["sector_id"], strict=True)
+    )
     assert set(zh["relation"]) == {"priority"}
     html = (extended / "report/_output/report.html").read_text(encoding="utf-8")
     assert "Sichuan (四川)" in html and "Low-altitude economy" in html
@@ -183,9 +200,12 @@ def test_dry_run_explains_and_a_reference_change_reruns_only_its_dependants(buil
     facts = project / "data/raw/xinhua-2025-01-27.facts.csv"
     manifest = project / "data/raw/manifest.yaml"
     old_sha = hashlib.sha256(facts.read_bytes()).hexdigest()
-    facts.write_text(facts.read_text(encoding="utf-8").replace(
-        "Build a fusion reactor research facility", "Build a fusion research facility"),
-        encoding="utf-8")
+    facts.write_text(
+        facts.read_text(encoding="utf-8").replace(
+            "Build a fusion reactor research facility", "Build a fusion research facility"
+        ),
+        encoding="utf-8",
+    )
     new_sha = hashlib.sha256(facts.read_bytes()).hexdigest()
     manifest.write_text(manifest.read_text().replace(old_sha, new_sha))
 
@@ -204,40 +224,78 @@ def test_dry_run_explains_and_a_reference_change_reruns_only_its_dependants(buil
     after = json.loads((project / "build/state.json").read_text())  # the runner's own record
     assert [stage for stage in STAGES if after[stage] != record[stage]] == expected
     assert after["ingest"]["reasons"][:2] == [
-        "changed: data/raw/manifest.yaml", "changed: data/raw/xinhua-2025-01-27.facts.csv"]
+        "changed: data/raw/manifest.yaml",
+        "changed: data/raw/xinhua-2025-01-27.facts.csv",
+    ]
 
 
 BAD_INPUTS = {
     "corrupt manifest YAML": (
         lambda p: (p / "data/raw/manifest.yaml").write_text("sources: [\n  - id: x\n"),
-        (), "manifest.yaml", "YAML"),
+        (),
+        "manifest.yaml",
+        "YAML",
+    ),
     "missing source file": (
         lambda p: (p / "data/raw/000_5df365ae44afb922.txt").unlink(),
-        (), "000_5df365ae44afb922.txt", "missing|not found|does not exist"),
+        (),
+        "000_5df365ae44afb922.txt",
+        "missing|not found|does not exist",
+    ),
     "non-UTF-8 source": (
         lambda p: (p / "data/raw/000_5df365ae44afb922.txt").write_bytes(b"caf\xe9 \xff\n"),
-        (), "000_5df365ae44afb922.txt", "UTF-8"),
+        (),
+        "000_5df365ae44afb922.txt",
+        "UTF-8",
+    ),
     "empty source": (
         lambda p: (p / "data/raw/000_5df365ae44afb922.txt").write_bytes(b""),
-        (), "000_5df365ae44afb922.txt", "empty"),
+        (),
+        "000_5df365ae44afb922.txt",
+        "empty",
+    ),
     "duplicate id": (
         lambda p: (p / "data/raw/manifest.yaml").write_text(
-            (p / "data/raw/manifest.yaml").read_text().replace(
-                "id: xinhua-2025-01-27", "id: morningexpress-2025-01")),
-        (), "manifest.yaml", "duplicate"),
-    "unknown parameter": (lambda p: None, ("--set", "ingest.colour=red"), "ingest",
-                          "unknown parameter 'colour'"),
-    "parameter of the wrong type": (lambda p: None, ("--set", "code.codebook=3"), "code",
-                                    "must be str"),
+            (p / "data/raw/manifest.yaml")
+            .read_text()
+            .replace("id: xinhua-2025-01-27", "id: morningexpress-2025-01")
+        ),
+        (),
+        "manifest.yaml",
+        "duplicate",
+    ),
+    "unknown parameter": (
+        lambda p: None,
+        ("--set", "ingest.colour=red"),
+        "ingest",
+        "unknown parameter 'colour'",
+    ),
+    "parameter of the wrong type": (
+        lambda p: None,
+        ("--set", "code.codebook=3"),
+        "code",
+        "must be str",
+    ),
     "codebook duplicate alias": (
         lambda p: (p / "codebook/places.yaml").write_text(
-            (p / "codebook/places.yaml").read_text().replace('name_en: "Anhui"',
-                                                             'name_en: "Hainan"', 1)),
-        (), "places.yaml", "duplicate"),
+            (p / "codebook/places.yaml")
+            .read_text()
+            .replace('name_en: "Anhui"', 'name_en: "Hainan"', 1)
+        ),
+        (),
+        "places.yaml",
+        "duplicate",
+    ),
     "adjudication naming no coding": (
-        lambda p: (p / "data/annotations/adjudications.csv").open("a").write(
-            "reject,no-such-coding,,,,,,a reason\n"),
-        (), "adjudications.csv", "no-such-coding"),
+        lambda p: (
+            (p / "data/annotations/adjudications.csv")
+            .open("a")
+            .write("reject,no-such-coding,,,,,,a reason\n")
+        ),
+        (),
+        "adjudications.csv",
+        "no-such-coding",
+    ),
 }
 
 

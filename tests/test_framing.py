@@ -87,8 +87,10 @@ def test_seed_paragraph_8_matches_gold(cb, seed_sentences, metrics):
     got = got[cols].sort_values(key).reset_index(drop=True).astype(str)
     gold = gold[cols].sort_values(key).reset_index(drop=True).astype(str)
     matched = len(set(map(tuple, got.values)) & set(map(tuple, gold.values)))
-    metrics(f"seed framing: {matched} of {len(gold)} hand-annotated claims matched exactly, "
-            f"{len(got)} extracted")
+    metrics(
+        f"seed framing: {matched} of {len(gold)} hand-annotated claims matched exactly, "
+        f"{len(got)} extracted"
+    )
     pd.testing.assert_frame_equal(got, gold)
 
 

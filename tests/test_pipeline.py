@@ -18,8 +18,11 @@ from helpers.errors import InputError
 
 def _notebook(path: Path, parameters: str, body: str) -> None:
     nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     params = nbformat.v4.new_code_cell(textwrap.dedent(parameters))
     params.metadata["tags"] = ["parameters"]
     nb.cells = [params, nbformat.v4.new_code_cell(textwrap.dedent(body))]
@@ -67,11 +70,19 @@ def project(tmp_path, monkeypatch):
         "kernel": "python3",
         "timeout_seconds": 120,
         "stages": [
-            {"name": "upper", "notebook": "notebooks/01_upper.ipynb",
-             "parameters": {"source": "data", "repeat": 1},
-             "inputs": ["data"], "outputs": ["out/upper.txt"]},
-            {"name": "count", "notebook": "notebooks/02_count.ipynb",
-             "inputs": ["out/upper.txt"], "outputs": ["out/count.txt"]},
+            {
+                "name": "upper",
+                "notebook": "notebooks/01_upper.ipynb",
+                "parameters": {"source": "data", "repeat": 1},
+                "inputs": ["data"],
+                "outputs": ["out/upper.txt"],
+            },
+            {
+                "name": "count",
+                "notebook": "notebooks/02_count.ipynb",
+                "inputs": ["out/upper.txt"],
+                "outputs": ["out/count.txt"],
+            },
         ],
     }
     (tmp_path / "pipeline.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
@@ -177,8 +188,11 @@ def test_a_stage_that_does_not_write_its_outputs_fails(project):
     [
         ("stages: [", "malformed YAML"),
         ("stages:\n  - name: a\n    outputs: [x]\n", "exactly one of `notebook`, `render`"),
-        ("stages:\n  - {name: a, notebook: n, outputs: [x]}\n  - {name: a, notebook: n, "
-         "outputs: [x]}\n", "duplicate stage name 'a'"),
+        (
+            "stages:\n  - {name: a, notebook: n, outputs: [x]}\n  - {name: a, notebook: n, "
+            "outputs: [x]}\n",
+            "duplicate stage name 'a'",
+        ),
         ("stages:\n  - {name: a, notebook: n, outputs: [x], colour: red}\n", "unknown field"),
     ],
 )
@@ -204,7 +218,9 @@ def test_the_real_pipeline_declaration_is_consistent():
         if stage.notebook:
             assert (paths.ROOT / stage.notebook).exists(), stage.notebook
         for rel in stage.inputs:
-            from_earlier = any(rel == out or rel.startswith(out + "/") or out.startswith(rel + "/")
-                               for out in produced)
+            from_earlier = any(
+                rel == out or rel.startswith(out + "/") or out.startswith(rel + "/")
+                for out in produced
+            )
             assert from_earlier or (paths.ROOT / rel).exists(), f"{stage.name}: input {rel}"
         produced |= set(stage.outputs)

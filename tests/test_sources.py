@@ -19,8 +19,14 @@ TEXT = "Shanghai backs chips.\nGuangdong backs robots.\n"
 
 def _entry(file: str = "a.txt", data: bytes = TEXT.encode(), **fields) -> dict:
     entry = {
-        "id": "a", "title": "A", "outlet": "O", "url": "https://example.org/a",
-        "date": "2025-01-27", "language": "en", "kind": "primary", "file": file,
+        "id": "a",
+        "title": "A",
+        "outlet": "O",
+        "url": "https://example.org/a",
+        "date": "2025-01-27",
+        "language": "en",
+        "kind": "primary",
+        "file": file,
         "sha256": hashlib.sha256(data).hexdigest(),
     }
     entry.update(fields)
@@ -48,8 +54,12 @@ def test_seed_manifest_loads_with_its_files():
     sources = load_manifest(paths.MANIFEST)
     assert [s.id for s in sources] == ["morningexpress-2025-01", "xinhua-2025-01-27"]
     seed, reference = sources
-    assert (seed.kind, seed.retells, seed.fmt, seed.is_text) == ("secondary", reference.id,
-                                                                 "txt", True)
+    assert (seed.kind, seed.retells, seed.fmt, seed.is_text) == (
+        "secondary",
+        reference.id,
+        "txt",
+        True,
+    )
     assert not reference.is_text
     with pytest.raises(dataclasses.FrozenInstanceError):
         seed.id = "other"  # type: ignore[misc]
@@ -147,8 +157,14 @@ def test_checksum_mismatch_shows_expected_and_actual(tmp_path):
     good = _entry()
     edited = TEXT.replace("chips", "chip").encode()
     path = _manifest(tmp_path, [good], {"a.txt": edited})
-    _fails(path, str(tmp_path / "a.txt"), "checksum mismatch", "'a'",
-           f"expected {good['sha256']}", f"actual {hashlib.sha256(edited).hexdigest()}")
+    _fails(
+        path,
+        str(tmp_path / "a.txt"),
+        "checksum mismatch",
+        "'a'",
+        f"expected {good['sha256']}",
+        f"actual {hashlib.sha256(edited).hexdigest()}",
+    )
 
 
 def test_read_text_rechecks_the_file(tmp_path):

@@ -42,10 +42,14 @@ def _sentences(text: str, language: str = "en", fmt: str = "txt") -> list[str]:
 
 # -- the seed -------------------------------------------------------------------------------
 
+
 def test_seed_tables_meet_their_contracts(seed_tables):
-    for name, schema in [("sources", schemas.SOURCES), ("paragraphs", schemas.PARAGRAPHS),
-                         ("sentences", schemas.SENTENCES),
-                         ("corrections_applied", schemas.CORRECTIONS_APPLIED)]:
+    for name, schema in [
+        ("sources", schemas.SOURCES),
+        ("paragraphs", schemas.PARAGRAPHS),
+        ("sentences", schemas.SENTENCES),
+        ("corrections_applied", schemas.CORRECTIONS_APPLIED),
+    ]:
         schema.validate(seed_tables[name])
     sources = seed_tables["sources"].set_index("source_id")
     assert sources.loc[SEED, "n_paragraphs"] == 9
@@ -59,7 +63,7 @@ def test_seed_has_nine_paragraphs_matching_its_lines(seed_tables):
     raw = read_text(load_manifest(paths.MANIFEST)[0], paths.RAW)
     lines = raw.split("\n")
     for row in paragraphs.itertuples():
-        assert raw[row.raw_start:row.raw_end] == lines[row.paragraph_no - 1]
+        assert raw[row.raw_start : row.raw_end] == lines[row.paragraph_no - 1]
 
 
 def test_seed_corrections_audit_lists_every_entry(seed_tables):
@@ -71,8 +75,8 @@ def test_seed_corrections_audit_lists_every_entry(seed_tables):
     normalised = " ".join(seed_tables["paragraphs"]["text"])  # enough to find each span
     full = _seed_normalised(seed_tables)
     for cid, row in audit.iterrows():
-        assert raw[row.raw_start:row.raw_end] == row.found, cid
-        assert full[row.start:row.end] == row.replacement, cid
+        assert raw[row.raw_start : row.raw_end] == row.found, cid
+        assert full[row.start : row.end] == row.replacement, cid
         if row.action == "repair":
             assert row.replacement != row.found and row.found not in normalised, cid
         else:
@@ -88,15 +92,23 @@ def _seed_normalised(tables) -> str:
     paragraphs = tables["paragraphs"]
     text = [" "] * int(paragraphs["end"].max())
     for row in paragraphs.itertuples():
-        text[row.start:row.end] = row.text
+        text[row.start : row.end] = row.text
     return "".join(text)
 
 
 def test_seed_sentences_are_repaired(seed_tables):
     sentences = seed_tables["sentences"]
     joined = "\n".join(sentences["text"])
-    for glitch in ["vehiclesthe", "interfaceswhile", "energieswith", "avant -garde",
-                   "sector He plays", "technologies They", "Lanterne", "(Nev)"]:
+    for glitch in [
+        "vehiclesthe",
+        "interfaceswhile",
+        "energieswith",
+        "avant -garde",
+        "sector He plays",
+        "technologies They",
+        "Lanterne",
+        "(Nev)",
+    ]:
         assert glitch not in joined
     assert "large linguistic models (LLM)" in joined
     assert sentences["sentence_id"].iloc[0] == f"{SEED}:p01:s01"
@@ -114,6 +126,7 @@ def test_ingest_is_deterministic(tmp_path, seed_tables):
 
 
 # -- fixtures: Chinese (BOM, CRLF), Markdown ------------------------------------------------
+
 
 def test_chinese_fixture_sentences(fixture_tables):
     zh = fixture_tables["sentences"].query("source_id == 'zh-shanghai'")
@@ -137,9 +150,9 @@ def test_chinese_fixture_raw_offsets_skip_bom_and_crlf(fixture_tables):
     zh = fixture_tables["sentences"].query("source_id == 'zh-shanghai'")
     for row in zh.itertuples():
         if row.sentence_no == 1 and row.paragraph_id.endswith("p01"):
-            assert raw[row.raw_start:row.raw_end] == row.text.replace("（芯片）", "")
+            assert raw[row.raw_start : row.raw_end] == row.text.replace("（芯片）", "")
         else:
-            assert raw[row.raw_start:row.raw_end] == row.text
+            assert raw[row.raw_start : row.raw_end] == row.text
 
 
 def test_markdown_paragraphs_are_blank_line_blocks(fixture_tables):
@@ -163,8 +176,10 @@ def test_markdown_paragraphs_are_blank_line_blocks(fixture_tables):
         ("That is, i.e. Anhui, leads.", ["That is, i.e. Anhui, leads."]),
         ("Mr. Li and Dr. Wang met No. 5 today.", ["Mr. Li and Dr. Wang met No. 5 today."]),
         ("J. K. Smith wrote it. Then 2.5 GW came.", ["J. K. Smith wrote it.", "Then 2.5 GW came."]),
-        ("Growth was 2.5 per cent. 2026 looks better.",
-         ["Growth was 2.5 per cent.", "2026 looks better."]),
+        (
+            "Growth was 2.5 per cent. 2026 looks better.",
+            ["Growth was 2.5 per cent.", "2026 looks better."],
+        ),
         ('He said "Go." Then left.', ['He said "Go."', "Then left."]),
         ('It ended. "Next," she said.', ["It ended.", '"Next," she said.']),
         ("Really?! (Yes) it is.", ["Really?!", "(Yes) it is."]),
@@ -205,26 +220,41 @@ def test_ids_widen_past_99():
 
 # -- corrections: bad lists -----------------------------------------------------------------
 
+
 def _corrections(tmp_path: Path, entries) -> Path:
     path = tmp_path / "corrections.yaml"
-    path.write_text(yaml.safe_dump({"corrections": entries}, allow_unicode=True),
-                    encoding="utf-8")
+    path.write_text(yaml.safe_dump({"corrections": entries}, allow_unicode=True), encoding="utf-8")
     return path
 
 
 def _fixture_manifest(tmp_path: Path, text: str, kind: str = "primary") -> Path:
     (tmp_path / "a.txt").write_text(text, encoding="utf-8")
-    entry = {"id": "a", "title": "A", "outlet": "O", "url": "u", "date": "2025-01",
-             "language": "en", "kind": kind, "file": "a.txt",
-             "sha256": hashlib.sha256(text.encode()).hexdigest()}
+    entry = {
+        "id": "a",
+        "title": "A",
+        "outlet": "O",
+        "url": "u",
+        "date": "2025-01",
+        "language": "en",
+        "kind": kind,
+        "file": "a.txt",
+        "sha256": hashlib.sha256(text.encode()).hexdigest(),
+    }
     path = tmp_path / "manifest.yaml"
     path.write_text(yaml.safe_dump({"sources": [entry]}), encoding="utf-8")
     return path
 
 
 def _entry(**fields) -> dict:
-    return {"id": "c1", "source": "a", "found": "chips", "replacement": "chip",
-            "action": "repair", "reason": "test", **fields}
+    return {
+        "id": "c1",
+        "source": "a",
+        "found": "chips",
+        "replacement": "chip",
+        "action": "repair",
+        "reason": "test",
+        **fields,
+    }
 
 
 @pytest.mark.parametrize(
@@ -237,13 +267,17 @@ def _entry(**fields) -> dict:
         ([_entry(), _entry()], ["duplicate correction id 'c1'"]),
         ([_entry(action="fix")], ["correction 'c1'", "unknown action 'fix'"]),
         ([_entry(reason=None)], ["correction 'c1'", "missing required field", "reason"]),
-        ([{k: v for k, v in _entry().items() if k != "replacement"}],
-         ["correction 'c1'", "missing required field", "replacement"]),
+        (
+            [{k: v for k, v in _entry().items() if k != "replacement"}],
+            ["correction 'c1'", "missing required field", "replacement"],
+        ),
         ([_entry(action="keep")], ["correction 'c1'", "a keep leaves the text"]),
         ([_entry(note="x")], ["correction 'c1'", "unknown field", "note"]),
         ([_entry(occurrence=0)], ["correction 'c1'", "occurrence must be"]),
-        ([_entry(found="Shanghai backs"), _entry(id="c2", found="backs chips")],
-         ["'c1' and 'c2' overlap"]),
+        (
+            [_entry(found="Shanghai backs"), _entry(id="c2", found="backs chips")],
+            ["'c1' and 'c2' overlap"],
+        ),
     ],
 )
 def test_bad_corrections_name_file_entry_and_problem(tmp_path, entries, needles):
@@ -281,15 +315,43 @@ def test_occurrence_picks_one_of_repeats(tmp_path):
 
 # -- properties -----------------------------------------------------------------------------
 
-TOKENS = ["Shanghai", "chips", "U.S.", "Dr.", "e.g.", "2.5", "the", "AI", "上海", "芯片",
-          ".", "!", "?", ",", "。", "！", "？", "”", "」", "\"", "(", ")", " ", " ", "  ", "\t",
-          "\n", "\r\n", "\n\n", "\u3000"]
+TOKENS = [
+    "Shanghai",
+    "chips",
+    "U.S.",
+    "Dr.",
+    "e.g.",
+    "2.5",
+    "the",
+    "AI",
+    "上海",
+    "芯片",
+    ".",
+    "!",
+    "?",
+    ",",
+    "。",
+    "！",
+    "？",
+    "”",
+    "」",
+    '"',
+    "(",
+    ")",
+    " ",
+    " ",
+    "  ",
+    "\t",
+    "\n",
+    "\r\n",
+    "\n\n",
+    "\u3000",
+]
 texts = st.one_of(
     st.lists(st.sampled_from(TOKENS), max_size=60).map("".join),
     st.text(alphabet="aB .!?\n\r\t。！？”」2", max_size=120),
 )
-PROPS = settings(max_examples=150, deadline=None,
-                 suppress_health_check=[HealthCheck.too_slow])
+PROPS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @PROPS
@@ -298,17 +360,17 @@ def test_segmentation_cuts_exactly_and_loses_nothing(text, language, fmt):
     paragraphs, sentences = segment_source("s", text, language, fmt)
     covered = 0
     for p in paragraphs.itertuples():
-        assert text[p.start:p.end] == p.text and p.text == p.text.strip() and p.text
+        assert text[p.start : p.end] == p.text and p.text == p.text.strip() and p.text
         own = sentences[sentences.paragraph_id == p.paragraph_id]
         assert own["sentence_no"].tolist() == list(range(1, len(own) + 1))
         rebuilt, cursor = [], p.start
         for s in own.itertuples():
-            assert text[s.start:s.end] == s.text and s.text == s.text.strip() and s.text
-            gap = text[cursor:s.start]
+            assert text[s.start : s.end] == s.text and s.text == s.text.strip() and s.text
+            gap = text[cursor : s.start]
             assert not gap.strip()
             rebuilt += [gap, s.text]
             cursor = s.end
-        assert cursor == p.end and "".join(rebuilt) == text[p.start:p.end]
+        assert cursor == p.end and "".join(rebuilt) == text[p.start : p.end]
         covered += sum(not ch.isspace() for ch in p.text)
     assert covered == sum(not ch.isspace() for ch in text)
 
@@ -331,26 +393,38 @@ def texts_with_corrections(draw):
         found = raw[start:end]
         hits = [m.start() for m in re.finditer(f"(?={re.escape(found)})", raw)]
         keep = draw(st.booleans())
-        corrections.append(Correction(
-            id=f"c{i}", source="s", found=found,
-            replacement=found if keep else draw(st.text(alphabet="xY .。", max_size=5)),
-            action="keep" if keep else "repair", reason="generated",
-            occurrence=hits.index(start) + 1))
+        corrections.append(
+            Correction(
+                id=f"c{i}",
+                source="s",
+                found=found,
+                replacement=found if keep else draw(st.text(alphabet="xY .。", max_size=5)),
+                action="keep" if keep else "repair",
+                reason="generated",
+                occurrence=hits.index(start) + 1,
+            )
+        )
     return raw, corrections
 
 
 @PROPS
-@given(data=texts_with_corrections(), language=st.sampled_from(["en", "zh"]),
-       fmt=st.sampled_from(["txt", "md"]))
+@given(
+    data=texts_with_corrections(),
+    language=st.sampled_from(["en", "zh"]),
+    fmt=st.sampled_from(["txt", "md"]),
+)
 def test_raw_offsets_map_back(data, language, fmt):
     raw, corrections = data
     norm = normalise(raw, corrections)
-    edits = [(a["raw_start"], a["raw_end"], a["replacement"]) for a in norm.applied
-             if a["action"] == "repair"]
+    edits = [
+        (a["raw_start"], a["raw_end"], a["replacement"])
+        for a in norm.applied
+        if a["action"] == "repair"
+    ]
     assert "\r" not in norm.text
     for a in norm.applied:
-        assert raw[a["raw_start"]:a["raw_end"]] == a["found"]
-        assert norm.text[a["start"]:a["end"]] == a["replacement"]
+        assert raw[a["raw_start"] : a["raw_end"]] == a["found"]
+        assert norm.text[a["start"] : a["end"]] == a["replacement"]
     paragraphs, sentences = segment_source("s", norm.text, language, fmt, norm.alignment)
     for row in [*paragraphs.itertuples(), *sentences.itertuples()]:
         assert row.raw_start <= row.raw_end
@@ -362,7 +436,7 @@ def test_raw_offsets_map_back(data, language, fmt):
                 inside.append((start, end, replacement))
         rebuilt = _apply(raw, row.raw_start, row.raw_end, inside)
         if not inside:
-            assert _newlines(raw[row.raw_start:row.raw_end]) == row.text
+            assert _newlines(raw[row.raw_start : row.raw_end]) == row.text
         assert row.text in rebuilt
     # in reading order; two sentences share raw text only when a repair straddles them
     assert sentences["raw_start"].is_monotonic_increasing

@@ -78,13 +78,31 @@ def report_theme() -> alt.theme.ThemeConfig:
             "font": FONT,
             "background": "white",
             "view": {"stroke": None, "continuousWidth": 480, "continuousHeight": 320},
-            "title": {"fontSize": 15, "fontWeight": "bold", "anchor": "start",
-                      "subtitleFontSize": 11, "subtitleColor": "#555555", "offset": 10},
-            "axis": {"labelFontSize": 11, "titleFontSize": 12, "titleFontWeight": "normal",
-                     "domainColor": "#888888", "tickColor": "#888888", "gridColor": "#EEEEEE",
-                     "labelColor": "#333333", "titleColor": "#333333"},
-            "legend": {"labelFontSize": 11, "titleFontSize": 12, "titleFontWeight": "normal",
-                       "orient": "right", "symbolSize": 120},
+            "title": {
+                "fontSize": 15,
+                "fontWeight": "bold",
+                "anchor": "start",
+                "subtitleFontSize": 11,
+                "subtitleColor": "#555555",
+                "offset": 10,
+            },
+            "axis": {
+                "labelFontSize": 11,
+                "titleFontSize": 12,
+                "titleFontWeight": "normal",
+                "domainColor": "#888888",
+                "tickColor": "#888888",
+                "gridColor": "#EEEEEE",
+                "labelColor": "#333333",
+                "titleColor": "#333333",
+            },
+            "legend": {
+                "labelFontSize": 11,
+                "titleFontSize": 12,
+                "titleFontWeight": "normal",
+                "orient": "right",
+                "symbolSize": 120,
+            },
             "header": {"labelFontSize": 11, "titleFontSize": 12},
             "range": {"category": list(OKABE_ITO.values())},
             "text": {"fontSize": 11},
@@ -121,6 +139,7 @@ def register_cjk_font() -> Path:
 
 # -- shared preparation ----------------------------------------------------------------------
 
+
 def _plural(n: int, word: str, plural: str | None = None) -> str:
     return f"{n} {word if n == 1 else (plural or word + 's')}"
 
@@ -154,9 +173,19 @@ def places_with_regions(book) -> pd.DataFrame:
     """The codebook's places plus its regions (type "region", no tile), since ties name both."""
     places = book.places_table()
     regions = pd.DataFrame(
-        [{"id": r.id, "name_en": r.name_en, "name_zh": r.name_zh, "pinyin": "",
-          "type": "region", "macro_region": None} for r in book.regions.values()],
-        columns=["id", "name_en", "name_zh", "pinyin", "type", "macro_region"])
+        [
+            {
+                "id": r.id,
+                "name_en": r.name_en,
+                "name_zh": r.name_zh,
+                "pinyin": "",
+                "type": "region",
+                "macro_region": None,
+            }
+            for r in book.regions.values()
+        ],
+        columns=["id", "name_en", "name_zh", "pinyin", "type", "macro_region"],
+    )
     out = pd.concat([places, regions], ignore_index=True)
     out["grid_row"] = out["grid_row"].astype("Int64")
     out["grid_col"] = out["grid_col"].astype("Int64")
@@ -220,15 +249,19 @@ def _leaders(counts: pd.Series) -> tuple[list[str], int]:
 
 # -- 1. priority matrix ----------------------------------------------------------------------
 
+
 def _matrix_findings(table: pd.DataFrame) -> dict:
     by_place = table.groupby("place")["sector_id"].nunique()
     by_sector = table.groupby("sector")["place_id"].nunique()
     places, n_place = _leaders(by_place)
     sectors, n_sector = _leaders(by_sector)
     return {
-        "by_place": by_place, "by_sector": by_sector,
-        "top_places": places, "n_place": n_place,
-        "top_sectors": sectors, "n_sector": n_sector,
+        "by_place": by_place,
+        "by_sector": by_sector,
+        "top_places": places,
+        "n_place": n_place,
+        "top_sectors": sectors,
+        "n_sector": n_sector,
         "relations": table["relation"].value_counts().reindex(RELATION_ORDER, fill_value=0),
     }
 
@@ -238,8 +271,12 @@ def _verb(names: list[str], singular: str, plural: str) -> str:
 
 
 def priority_matrix(
-    matrix: pd.DataFrame, codings: pd.DataFrame, places: pd.DataFrame, sectors: pd.DataFrame,
-    *, source: str | None = None,
+    matrix: pd.DataFrame,
+    codings: pd.DataFrame,
+    places: pd.DataFrame,
+    sectors: pd.DataFrame,
+    *,
+    source: str | None = None,
 ) -> alt.Chart:
     """Place x sector dot matrix; colour and shape both carry the relation (colour-blind safe)."""
     table = matrix_table(matrix, codings, places, sectors)
@@ -247,25 +284,49 @@ def priority_matrix(
         raise ValueError("the priority matrix is empty: nothing to draw")
     found = _matrix_findings(table)
     who = found["top_places"]
-    title = (f"{join_names(who)} {_verb(who, 'is', 'are')} tied to the most sectors: "
-             f"{found['n_place']}")
-    detail = (f"{_plural(len(table), 'place-sector tie')} from "
-              f"{_plural(int(codings['source_id'].nunique()), 'news text')}; "
-              f"strongest relation per tie.")
-    data = table[["place", "place_zh", "sector", "sector_zh", "relation", "n_codings",
-                  "n_sources", "evidence"]]
+    title = (
+        f"{join_names(who)} {_verb(who, 'is', 'are')} tied to the most sectors: {found['n_place']}"
+    )
+    detail = (
+        f"{_plural(len(table), 'place-sector tie')} from "
+        f"{_plural(int(codings['source_id'].nunique()), 'news text')}; "
+        f"strongest relation per tie."
+    )
+    data = table[
+        [
+            "place",
+            "place_zh",
+            "sector",
+            "sector_zh",
+            "relation",
+            "n_codings",
+            "n_sources",
+            "evidence",
+        ]
+    ]
     return (
         alt.Chart(data)
         .mark_point(filled=True, size=260, opacity=1)
         .encode(
-            x=alt.X("sector:N", sort=_ranked(found["by_sector"]), title=None,
-                    axis=alt.Axis(orient="top", labelAngle=-40, grid=True)),
-            y=alt.Y("place:N", sort=_ranked(found["by_place"]), title=None,
-                    axis=alt.Axis(grid=True)),
-            color=alt.Color("relation:N", title="Relation",
-                            scale=alt.Scale(domain=RELATION_ORDER, range=RELATION_COLOURS)),
-            shape=alt.Shape("relation:N", title="Relation",
-                            scale=alt.Scale(domain=RELATION_ORDER, range=RELATION_SHAPES)),
+            x=alt.X(
+                "sector:N",
+                sort=_ranked(found["by_sector"]),
+                title=None,
+                axis=alt.Axis(orient="top", labelAngle=-40, grid=True),
+            ),
+            y=alt.Y(
+                "place:N", sort=_ranked(found["by_place"]), title=None, axis=alt.Axis(grid=True)
+            ),
+            color=alt.Color(
+                "relation:N",
+                title="Relation",
+                scale=alt.Scale(domain=RELATION_ORDER, range=RELATION_COLOURS),
+            ),
+            shape=alt.Shape(
+                "relation:N",
+                title="Relation",
+                scale=alt.Scale(domain=RELATION_ORDER, range=RELATION_SHAPES),
+            ),
             tooltip=[
                 alt.Tooltip("place:N", title="Place"),
                 alt.Tooltip("place_zh:N", title="地区"),
@@ -276,8 +337,11 @@ def priority_matrix(
                 alt.Tooltip("evidence:N", title="Evidence"),
             ],
         )
-        .properties(title=alt.Title(title, subtitle=_subtitle(source, detail)),
-                    width=alt.Step(28), height=alt.Step(24))
+        .properties(
+            title=alt.Title(title, subtitle=_subtitle(source, detail)),
+            width=alt.Step(28),
+            height=alt.Step(24),
+        )
     )
 
 
@@ -303,21 +367,24 @@ def describe_priority_matrix(
 
 # -- 2. sector breadth -----------------------------------------------------------------------
 
+
 def breadth_table(matrix: pd.DataFrame, sectors: pd.DataFrame) -> pd.DataFrame:
     """Provinces naming each sector, as a priority and with any relation; zero rows kept."""
     sector_en = _lookup(sectors, "sector_id", "name_en")
     _check_known(matrix["sector_id"], sector_en, "sectors")
     provinces = matrix[matrix["place_level"] == "province"]
     every = provinces.groupby("sector_id")["place_id"].nunique()
-    priority = provinces[provinces["relation"] == "priority"].groupby("sector_id")[
-        "place_id"].nunique()
+    priority = (
+        provinces[provinces["relation"] == "priority"].groupby("sector_id")["place_id"].nunique()
+    )
     out = pd.DataFrame({"sector_id": sectors["sector_id"].tolist()})
     out["sector"] = out["sector_id"].map(sector_en)
     out["sector_zh"] = out["sector_id"].map(_lookup(sectors, "sector_id", "name_zh"))
     out["any_relation"] = out["sector_id"].map(every).fillna(0).astype(int)
     out["priority"] = out["sector_id"].map(priority).fillna(0).astype(int)
-    return out.sort_values(["any_relation", "priority", "sector"],
-                           ascending=[False, False, True]).reset_index(drop=True)
+    return out.sort_values(
+        ["any_relation", "priority", "sector"], ascending=[False, False, True]
+    ).reset_index(drop=True)
 
 
 BREADTH_MEASURES = {"priority": "As a priority", "any_relation": "Any relation"}
@@ -330,11 +397,17 @@ def sector_breadth(
     table = breadth_table(matrix, sectors)
     top = table.iloc[0]
     leaders = table[table["any_relation"] == top["any_relation"]]["sector"].tolist()
-    title = (f"{join_names(leaders)} {_verb(leaders, 'is', 'are')} named by the most provinces: "
-             f"{top['any_relation']}")
+    title = (
+        f"{join_names(leaders)} {_verb(leaders, 'is', 'are')} named by the most provinces: "
+        f"{top['any_relation']}"
+    )
     detail = f"provinces tied to each of {_plural(len(table), 'sector')}."
-    long = table.melt(id_vars=["sector", "sector_zh"], value_vars=list(BREADTH_MEASURES),
-                      var_name="measure_id", value_name="provinces")
+    long = table.melt(
+        id_vars=["sector", "sector_zh"],
+        value_vars=list(BREADTH_MEASURES),
+        var_name="measure_id",
+        value_name="provinces",
+    )
     long["measure"] = long["measure_id"].map(BREADTH_MEASURES)
     measures = list(BREADTH_MEASURES.values())
     return (
@@ -343,18 +416,25 @@ def sector_breadth(
         .encode(
             y=alt.Y("sector:N", sort=table["sector"].tolist(), title=None),
             yOffset=alt.YOffset("measure:N", sort=measures),
-            x=alt.X("provinces:Q", title="Provinces", axis=alt.Axis(tickMinStep=1,
-                                                                   format="d")),
-            color=alt.Color("measure:N", title=None, sort=measures,
-                            scale=alt.Scale(domain=measures,
-                                            range=[OKABE_ITO["vermillion"], GREY])),
-            tooltip=[alt.Tooltip("sector:N", title="Sector"),
-                     alt.Tooltip("sector_zh:N", title="领域"),
-                     alt.Tooltip("measure:N", title="Counted"),
-                     alt.Tooltip("provinces:Q", title="Provinces")],
+            x=alt.X("provinces:Q", title="Provinces", axis=alt.Axis(tickMinStep=1, format="d")),
+            color=alt.Color(
+                "measure:N",
+                title=None,
+                sort=measures,
+                scale=alt.Scale(domain=measures, range=[OKABE_ITO["vermillion"], GREY]),
+            ),
+            tooltip=[
+                alt.Tooltip("sector:N", title="Sector"),
+                alt.Tooltip("sector_zh:N", title="领域"),
+                alt.Tooltip("measure:N", title="Counted"),
+                alt.Tooltip("provinces:Q", title="Provinces"),
+            ],
         )
-        .properties(title=alt.Title(title, subtitle=_subtitle(source, detail)),
-                    width=360, height=alt.Step(10))
+        .properties(
+            title=alt.Title(title, subtitle=_subtitle(source, detail)),
+            width=360,
+            height=alt.Step(10),
+        )
     )
 
 
@@ -378,19 +458,22 @@ def describe_sector_breadth(matrix: pd.DataFrame, sectors: pd.DataFrame) -> str:
 
 # -- 3. tile map -----------------------------------------------------------------------------
 
+
 def tile_table(matrix: pd.DataFrame, places: pd.DataFrame, sectors: pd.DataFrame) -> pd.DataFrame:
     """One row per division with a grid position: its priority count and sector lists."""
     sector_en = _lookup(sectors, "sector_id", "name_en")
-    grid = places[places["grid_row"].notna() & places["grid_col"].notna()
-                  & (places["type"] != "region")]
+    grid = places[
+        places["grid_row"].notna() & places["grid_col"].notna() & (places["type"] != "region")
+    ]
     if grid.empty:
         raise ValueError("no place has a grid position: the tile map needs grid_row/grid_col")
     ties = matrix[matrix["place_level"] == "province"].copy()
     ties["sector"] = ties["sector_id"].map(sector_en)
 
     def listed(relation_mask: pd.Series) -> pd.Series:
-        return ties[relation_mask].sort_values("sector").groupby("place_id")["sector"].agg(
-            ", ".join)
+        return (
+            ties[relation_mask].sort_values("sector").groupby("place_id")["sector"].agg(", ".join)
+        )
 
     is_priority = ties["relation"] == "priority"
     out = grid[["id", "name_en", "name_zh", "grid_row", "grid_col"]].copy()
@@ -404,8 +487,12 @@ def tile_table(matrix: pd.DataFrame, places: pd.DataFrame, sectors: pd.DataFrame
 
 
 def tile_map(
-    matrix: pd.DataFrame, places: pd.DataFrame, sectors: pd.DataFrame, *,
-    source: str | None = None, tile: int = 66,
+    matrix: pd.DataFrame,
+    places: pd.DataFrame,
+    sectors: pd.DataFrame,
+    *,
+    source: str | None = None,
+    tile: int = 66,
 ) -> alt.LayerChart:
     """Tile-grid map: every division one equal square, so small provinces stay visible."""
     table = tile_table(matrix, places, sectors)
@@ -416,34 +503,52 @@ def tile_map(
     else:
         who, _ = _leaders(counts)
         title = f"{join_names(who)} {_verb(who, 'names', 'name')} the most priority sectors: {top}"
-    detail = (f"priority sectors per provincial-level division; "
-              f"grey: {_plural(int((counts == 0).sum()), 'division')} with none.")
+    detail = (
+        f"priority sectors per provincial-level division; "
+        f"grey: {_plural(int((counts == 0).sum()), 'division')} with none."
+    )
     n_cols = table["col"].max() - table["col"].min() + 1
     n_rows = table["row"].max() - table["row"].min() + 1
-    x = alt.X("col:O", axis=None, scale=alt.Scale(domain=list(
-        range(table["col"].min(), table["col"].max() + 1))))
-    y = alt.Y("row:O", axis=None, scale=alt.Scale(domain=list(
-        range(table["row"].min(), table["row"].max() + 1))))
-    tooltip = [alt.Tooltip("name_en:N", title="Division"), alt.Tooltip("name_zh:N", title="地区"),
-               alt.Tooltip("n_priorities:Q", title="Priority sectors"),
-               alt.Tooltip("priority_sectors:N", title="Priorities"),
-               alt.Tooltip("other_ties:N", title="Other ties")]
+    x = alt.X(
+        "col:O",
+        axis=None,
+        scale=alt.Scale(domain=list(range(table["col"].min(), table["col"].max() + 1))),
+    )
+    y = alt.Y(
+        "row:O",
+        axis=None,
+        scale=alt.Scale(domain=list(range(table["row"].min(), table["row"].max() + 1))),
+    )
+    tooltip = [
+        alt.Tooltip("name_en:N", title="Division"),
+        alt.Tooltip("name_zh:N", title="地区"),
+        alt.Tooltip("n_priorities:Q", title="Priority sectors"),
+        alt.Tooltip("priority_sectors:N", title="Priorities"),
+        alt.Tooltip("other_ties:N", title="Other ties"),
+    ]
     has = alt.datum.n_priorities > 0
-    colour = alt.when(has).then(alt.Color(
-        "n_priorities:Q", title="Priority sectors",
-        scale=alt.Scale(scheme="oranges", domain=[1, max(top, 1)]),
-        legend=alt.Legend(values=list(range(1, max(top, 1) + 1)), format="d"),
-    )).otherwise(alt.value(NO_DATA))
+    colour = (
+        alt.when(has)
+        .then(
+            alt.Color(
+                "n_priorities:Q",
+                title="Priority sectors",
+                scale=alt.Scale(scheme="oranges", domain=[1, max(top, 1)]),
+                legend=alt.Legend(values=list(range(1, max(top, 1) + 1)), format="d"),
+            )
+        )
+        .otherwise(alt.value(NO_DATA))
+    )
     dark = alt.datum.n_priorities >= max(top, 2) * 0.9  # white ink on the darkest tiles only
     ink = alt.when(has & dark).then(alt.value("white")).otherwise(alt.value("#222222"))
     base = alt.Chart(table).encode(x=x, y=y, tooltip=tooltip)
     tiles = base.mark_rect(stroke="white", strokeWidth=2, cornerRadius=3).encode(color=colour)
-    english = base.mark_text(dy=-7, fontSize=9, limit=tile).encode(
-        text="name_en:N", color=ink)
+    english = base.mark_text(dy=-7, fontSize=9, limit=tile).encode(text="name_en:N", color=ink)
     chinese = base.mark_text(dy=8, fontSize=11).encode(text="name_zh:N", color=ink)
     return alt.layer(tiles, english, chinese).properties(
         title=alt.Title(title, subtitle=_subtitle(source, detail)),
-        width=int(n_cols * tile), height=int(n_rows * tile),
+        width=int(n_cols * tile),
+        height=int(n_rows * tile),
     )
 
 
@@ -451,7 +556,8 @@ def describe_tile_map(matrix: pd.DataFrame, places: pd.DataFrame, sectors: pd.Da
     """Alt text and caption for the tile map, listing the divisions that name priorities."""
     table = tile_table(matrix, places, sectors)
     named = table[table["n_priorities"] > 0].sort_values(
-        ["n_priorities", "name_en"], ascending=[False, True])
+        ["n_priorities", "name_en"], ascending=[False, True]
+    )
     listed = [f"{r.name_en} {r.name_zh} ({r.n_priorities})" for r in named.itertuples()]
     return (
         f"Tile-grid map of {_plural(len(table), 'provincial-level division')}, each a square "
@@ -462,6 +568,7 @@ def describe_tile_map(matrix: pd.DataFrame, places: pd.DataFrame, sectors: pd.Da
 
 
 # -- 4. framing ------------------------------------------------------------------------------
+
 
 def framing_table(claims: pd.DataFrame, book) -> pd.DataFrame:
     """One row per claim x actor it involves, with where the text puts that actor.
@@ -476,18 +583,31 @@ def framing_table(claims: pd.DataFrame, book) -> pd.DataFrame:
             "comparator_ahead": ("behind", "ahead"),
         }.get(claim.direction, ("unclear", "unclear"))
         for actor, standing in [(claim.actor, actor_standing)] + [
-                (c, other_standing) for c in comparators]:
-            rows.append({
-                "claim_id": claim.claim_id,
-                "dimension": book.dimension_label(claim.dimension),
-                "actor": book.actor_label(actor),
-                "standing": standing,
-                "hedging": "hedged" if claim.hedged else "flat",
-                "hedge_terms": _text(claim.hedge_terms),
-                "evidence": claim.evidence,
-            })
-    out = pd.DataFrame(rows, columns=["claim_id", "dimension", "actor", "standing", "hedging",
-                                      "hedge_terms", "evidence"])
+            (c, other_standing) for c in comparators
+        ]:
+            rows.append(
+                {
+                    "claim_id": claim.claim_id,
+                    "dimension": book.dimension_label(claim.dimension),
+                    "actor": book.actor_label(actor),
+                    "standing": standing,
+                    "hedging": "hedged" if claim.hedged else "flat",
+                    "hedge_terms": _text(claim.hedge_terms),
+                    "evidence": claim.evidence,
+                }
+            )
+    out = pd.DataFrame(
+        rows,
+        columns=[
+            "claim_id",
+            "dimension",
+            "actor",
+            "standing",
+            "hedging",
+            "hedge_terms",
+            "evidence",
+        ],
+    )
     out["claim_no"] = out.groupby("dimension")["claim_id"].rank(method="dense").astype(int)
     return out
 
@@ -512,47 +632,70 @@ def framing(claims: pd.DataFrame, book, *, source: str | None = None) -> alt.Cha
         raise ValueError("no framing claims: nothing to draw")
     table = framing_table(claims, book)
     found = _framing_findings(claims, book)
-    title = (f"The article puts {found['focal']} ahead in {found['focal_ahead']} of "
-             f"{_plural(found['n_focal'], 'claim')} about it; {found['hedged']} hedged")
-    detail = (f"{_plural(found['n'], 'framing claim')} on "
-              f"{_plural(found['dimensions'], 'dimension')}; hollow marks are hedged.")
-    actors = [book.actor_label(a) for a in book.actors
-              if book.actor_label(a) in set(table["actor"])]
+    title = (
+        f"The article puts {found['focal']} ahead in {found['focal_ahead']} of "
+        f"{_plural(found['n_focal'], 'claim')} about it; {found['hedged']} hedged"
+    )
+    detail = (
+        f"{_plural(found['n'], 'framing claim')} on "
+        f"{_plural(found['dimensions'], 'dimension')}; hollow marks are hedged."
+    )
+    actors = [
+        book.actor_label(a) for a in book.actors if book.actor_label(a) in set(table["actor"])
+    ]
     dims = _ranked(table.groupby("dimension")["claim_id"].nunique())
     return (
         alt.Chart(table)
         .mark_point(filled=True, size=220, strokeWidth=2, opacity=1)
         .encode(
-            x=alt.X("actor:N", sort=actors, title=None, axis=alt.Axis(orient="top",
-                                                                    labelAngle=0)),
-            y=alt.Y("dimension:N", sort=dims, title=None,
-                    axis=alt.Axis(grid=True, labelLimit=320)),
+            x=alt.X("actor:N", sort=actors, title=None, axis=alt.Axis(orient="top", labelAngle=0)),
+            y=alt.Y("dimension:N", sort=dims, title=None, axis=alt.Axis(grid=True, labelLimit=320)),
             yOffset=alt.YOffset("claim_no:O"),
-            color=alt.Color("standing:N", title="As framed",
-                            scale=alt.Scale(domain=STANDINGS, range=STANDING_COLOURS)),
-            stroke=alt.Stroke("standing:N", title="As framed",
-                              scale=alt.Scale(domain=STANDINGS, range=STANDING_COLOURS)),
-            shape=alt.Shape("standing:N", title="As framed",
-                            scale=alt.Scale(domain=STANDINGS,
-                                            range=["triangle-up", "triangle-down", "circle"])),
-            fillOpacity=alt.FillOpacity("hedging:N", legend=None,
-                                        scale=alt.Scale(domain=HEDGING, range=[1, 0])),
+            color=alt.Color(
+                "standing:N",
+                title="As framed",
+                scale=alt.Scale(domain=STANDINGS, range=STANDING_COLOURS),
+            ),
+            stroke=alt.Stroke(
+                "standing:N",
+                title="As framed",
+                scale=alt.Scale(domain=STANDINGS, range=STANDING_COLOURS),
+            ),
+            shape=alt.Shape(
+                "standing:N",
+                title="As framed",
+                scale=alt.Scale(domain=STANDINGS, range=["triangle-up", "triangle-down", "circle"]),
+            ),
+            fillOpacity=alt.FillOpacity(
+                "hedging:N", legend=None, scale=alt.Scale(domain=HEDGING, range=[1, 0])
+            ),
             # Vega-Lite draws no legend for fillOpacity, so a constant opacity scale carries
             # the hollow/filled legend instead.
-            opacity=alt.Opacity("hedging:N", title="Claim",
-                                scale=alt.Scale(domain=HEDGING, range=[1, 1]),
-                                legend=alt.Legend(symbolType="circle", symbolStrokeColor="#444444",
-                                                  symbolStrokeWidth=2,
-                                                  symbolFillColor=HEDGING_FILL)),
-            tooltip=[alt.Tooltip("dimension:N", title="Dimension"),
-                     alt.Tooltip("actor:N", title="Actor"),
-                     alt.Tooltip("standing:N", title="Framed as"),
-                     alt.Tooltip("hedging:N", title="Claim"),
-                     alt.Tooltip("hedge_terms:N", title="Hedge words"),
-                     alt.Tooltip("evidence:N", title="Evidence")],
+            opacity=alt.Opacity(
+                "hedging:N",
+                title="Claim",
+                scale=alt.Scale(domain=HEDGING, range=[1, 1]),
+                legend=alt.Legend(
+                    symbolType="circle",
+                    symbolStrokeColor="#444444",
+                    symbolStrokeWidth=2,
+                    symbolFillColor=HEDGING_FILL,
+                ),
+            ),
+            tooltip=[
+                alt.Tooltip("dimension:N", title="Dimension"),
+                alt.Tooltip("actor:N", title="Actor"),
+                alt.Tooltip("standing:N", title="Framed as"),
+                alt.Tooltip("hedging:N", title="Claim"),
+                alt.Tooltip("hedge_terms:N", title="Hedge words"),
+                alt.Tooltip("evidence:N", title="Evidence"),
+            ],
         )
-        .properties(title=alt.Title(title, subtitle=_subtitle(source, detail)),
-                    width=alt.Step(110), height=alt.Step(18))
+        .properties(
+            title=alt.Title(title, subtitle=_subtitle(source, detail)),
+            width=alt.Step(110),
+            height=alt.Step(18),
+        )
     )
 
 
@@ -582,6 +725,7 @@ def describe_framing(claims: pd.DataFrame, book) -> str:
 
 # -- 5. triangulation ------------------------------------------------------------------------
 
+
 def triangulation_table(tri: pd.DataFrame, sectors: pd.DataFrame) -> pd.DataFrame:
     """Ties per sector and class (``compare.ties``), with example texts for the tooltip."""
     sector_en = _lookup(sectors, "sector_id", "name_en")
@@ -592,14 +736,16 @@ def triangulation_table(tri: pd.DataFrame, sectors: pd.DataFrame) -> pd.DataFram
     rows["text"] = rows["article_evidence"].fillna(rows["fact_text"]).fillna("")
     grouped = rows.groupby(["sector", "class"], sort=True)
     out = grouped.size().rename("n").reset_index()
-    out["examples"] = grouped["text"].agg(
-        lambda s: " | ".join(dict.fromkeys(t for t in s if t))).values
+    out["examples"] = (
+        grouped["text"].agg(lambda s: " | ".join(dict.fromkeys(t for t in s if t))).values
+    )
     out["class_label"] = out["class"].map(compare.CLASS_LABELS)
     return out
 
 
-def triangulation(tri: pd.DataFrame, sectors: pd.DataFrame, *,
-                  source: str | None = None) -> alt.Chart:
+def triangulation(
+    tri: pd.DataFrame, sectors: pd.DataFrame, *, source: str | None = None
+) -> alt.Chart:
     """Stacked bars per sector: how the article's codings meet the primary source's facts."""
     if tri.empty:
         raise ValueError("the triangulation table is empty: nothing to draw")
@@ -618,18 +764,23 @@ def triangulation(tri: pd.DataFrame, sectors: pd.DataFrame, *,
         .mark_bar()
         .encode(
             y=alt.Y("sector:N", sort=order, title=None),
-            x=alt.X("n:Q", title="Ties", stack="zero",
-                    axis=alt.Axis(tickMinStep=1, format="d")),
-            color=alt.Color("class_label:N", title="Class",
-                            scale=alt.Scale(domain=labels, range=colours)),
+            x=alt.X("n:Q", title="Ties", stack="zero", axis=alt.Axis(tickMinStep=1, format="d")),
+            color=alt.Color(
+                "class_label:N", title="Class", scale=alt.Scale(domain=labels, range=colours)
+            ),
             order=alt.Order("stack:Q"),
-            tooltip=[alt.Tooltip("sector:N", title="Sector"),
-                     alt.Tooltip("class_label:N", title="Class"),
-                     alt.Tooltip("n:Q", title="Ties"),
-                     alt.Tooltip("examples:N", title="Texts")],
+            tooltip=[
+                alt.Tooltip("sector:N", title="Sector"),
+                alt.Tooltip("class_label:N", title="Class"),
+                alt.Tooltip("n:Q", title="Ties"),
+                alt.Tooltip("examples:N", title="Texts"),
+            ],
         )
-        .properties(title=alt.Title(title, subtitle=_subtitle(source, detail)),
-                    width=360, height=alt.Step(20))
+        .properties(
+            title=alt.Title(title, subtitle=_subtitle(source, detail)),
+            width=360,
+            height=alt.Step(20),
+        )
     )
 
 
@@ -637,21 +788,29 @@ def describe_triangulation(tri: pd.DataFrame, sectors: pd.DataFrame) -> str:
     """Alt text and caption: totals per class, then the sectors where the sources disagree."""
     table = triangulation_table(tri, sectors)
     totals = table.groupby("class")["n"].sum()
-    counts = ", ".join(f"{compare.CLASS_LABELS[c].lower()} {int(totals[c])}"
-                       for c in compare.CLASS_LABELS if c in totals)
-    off = table[table["class"].isin(["omitted_by_article", "added_by_article",
-                                     "misattributed"])]
-    worst = sorted(off.groupby("sector")["n"].sum().loc[lambda s: s == s.max()].index) \
-        if not off.empty else []
-    text = (f"Stacked bar chart of {_plural(int(table['n'].sum()), 'tie')} across "
-            f"{_plural(table['sector'].nunique(), 'sector')} between the article and the "
-            f"primary source: {counts}.")
+    counts = ", ".join(
+        f"{compare.CLASS_LABELS[c].lower()} {int(totals[c])}"
+        for c in compare.CLASS_LABELS
+        if c in totals
+    )
+    off = table[table["class"].isin(["omitted_by_article", "added_by_article", "misattributed"])]
+    worst = (
+        sorted(off.groupby("sector")["n"].sum().loc[lambda s: s == s.max()].index)
+        if not off.empty
+        else []
+    )
+    text = (
+        f"Stacked bar chart of {_plural(int(table['n'].sum()), 'tie')} across "
+        f"{_plural(table['sector'].nunique(), 'sector')} between the article and the "
+        f"primary source: {counts}."
+    )
     if worst:
         text += f" Most disagreements: {join_names(worst)}."
     return text
 
 
 # -- export ----------------------------------------------------------------------------------
+
 
 def _safe_id(name: str) -> str:
     return "chart-" + re.sub(r"[^A-Za-z0-9_-]", "-", name)
@@ -707,6 +866,5 @@ def export_chart(
         "spec": storage.write_json(folder / f"{name}.vl.json", spec),
         "svg": storage.write_text(folder / f"{name}.svg", svg),
         "png": storage.write_bytes(folder / f"{name}.png", png),
-        "html": storage.write_text(folder / f"{name}.html",
-                                   html_snippet(spec, name, description)),
+        "html": storage.write_text(folder / f"{name}.html", html_snippet(spec, name, description)),
     }

@@ -171,17 +171,33 @@ class Codebook:
         return self.technologies[entity_id].sector_id
 
     def places_table(self) -> pd.DataFrame:
-        cols = ["id", "name_en", "name_zh", "pinyin", "type", "macro_region", "grid_row",
-                "grid_col"]
-        return pd.DataFrame([{c: getattr(p, c) for c in cols} for p in self.places.values()],
-                            columns=cols)
+        cols = [
+            "id",
+            "name_en",
+            "name_zh",
+            "pinyin",
+            "type",
+            "macro_region",
+            "grid_row",
+            "grid_col",
+        ]
+        return pd.DataFrame(
+            [{c: getattr(p, c) for c in cols} for p in self.places.values()], columns=cols
+        )
 
     def sectors_table(self) -> pd.DataFrame:
         counts = {s: 0 for s in self.sectors}
         for tech in self.technologies.values():
             counts[tech.sector_id] += 1
-        rows = [{"sector_id": s.id, "name_en": s.name_en, "name_zh": s.name_zh,
-                 "n_technologies": counts[s.id]} for s in self.sectors.values()]
+        rows = [
+            {
+                "sector_id": s.id,
+                "name_en": s.name_en,
+                "name_zh": s.name_zh,
+                "n_technologies": counts[s.id],
+            }
+            for s in self.sectors.values()
+        ]
         return pd.DataFrame(rows, columns=["sector_id", "name_en", "name_zh", "n_technologies"])
 
 
@@ -246,14 +262,27 @@ def load_codebook(folder: Path | str) -> Codebook:
     pdata = _read_yaml(places_path, ("places", "regions"))
     sdata = _read_yaml(sectors_path, ("sectors", "technologies"))
     text_f = {"id": str, "name_en": str, "name_zh": str}
-    place_rows = _entries(places_path, pdata, "places", {
-        **text_f, "pinyin": str, "type": str, "macro_region": str, "aliases": list,
-        "grid_row": int, "grid_col": int})
-    region_rows = _entries(places_path, pdata, "regions", {**text_f, "aliases": list,
-                                                           "members": list})
+    place_rows = _entries(
+        places_path,
+        pdata,
+        "places",
+        {
+            **text_f,
+            "pinyin": str,
+            "type": str,
+            "macro_region": str,
+            "aliases": list,
+            "grid_row": int,
+            "grid_col": int,
+        },
+    )
+    region_rows = _entries(
+        places_path, pdata, "regions", {**text_f, "aliases": list, "members": list}
+    )
     sector_rows = _entries(sectors_path, sdata, "sectors", {**text_f, "terms": list})
-    tech_rows = _entries(sectors_path, sdata, "technologies", {**text_f, "sector_id": str,
-                                                               "terms": list})
+    tech_rows = _entries(
+        sectors_path, sdata, "technologies", {**text_f, "sector_id": str, "terms": list}
+    )
 
     places, tiles = {}, {}
     for r in place_rows:
@@ -261,12 +290,12 @@ def load_codebook(folder: Path | str) -> Codebook:
         if r["type"] not in PLACE_TYPES:
             raise InputError(places_path, f"{where}: type must be one of {PLACE_TYPES}")
         if r["macro_region"] not in MACRO_REGIONS:
-            raise InputError(places_path, f"{where}: macro_region must be one of "
-                             f"{MACRO_REGIONS}")
+            raise InputError(places_path, f"{where}: macro_region must be one of {MACRO_REGIONS}")
         tile = (r["grid_row"], r["grid_col"])
         if tile in tiles:
-            raise InputError(places_path, f"{where}: grid tile {tile} already used by "
-                             f"{tiles[tile]!r}")
+            raise InputError(
+                places_path, f"{where}: grid tile {tile} already used by {tiles[tile]!r}"
+            )
         tiles[tile] = r["id"]
         places[r["id"]] = Place(**{**r, "aliases": tuple(r["aliases"])})
     regions = {}
@@ -275,10 +304,12 @@ def load_codebook(folder: Path | str) -> Codebook:
             raise InputError(places_path, f"regions entry {r['id']!r}: duplicate id (a place)")
         for member in r["members"]:
             if member not in places:
-                raise InputError(places_path, f"regions entry {r['id']!r}: unknown member "
-                                 f"{member!r}")
-        regions[r["id"]] = Region(**{**r, "aliases": tuple(r["aliases"]),
-                                     "members": tuple(r["members"])})
+                raise InputError(
+                    places_path, f"regions entry {r['id']!r}: unknown member {member!r}"
+                )
+        regions[r["id"]] = Region(
+            **{**r, "aliases": tuple(r["aliases"]), "members": tuple(r["members"])}
+        )
     sectors = {r["id"]: Sector(**{**r, "terms": tuple(r["terms"])}) for r in sector_rows}
     technologies = {}
     for r in tech_rows:
@@ -286,8 +317,7 @@ def load_codebook(folder: Path | str) -> Codebook:
         if r["id"] in sectors:
             raise InputError(sectors_path, f"{where}: duplicate id (a sector)")
         if r["sector_id"] not in sectors:
-            raise InputError(sectors_path, f"{where}: unknown parent sector_id "
-                             f"{r['sector_id']!r}")
+            raise InputError(sectors_path, f"{where}: unknown parent sector_id {r['sector_id']!r}")
         technologies[r["id"]] = Technology(**{**r, "terms": tuple(r["terms"])})
 
     names: dict[str, tuple[str, str]] = {}
@@ -300,8 +330,9 @@ def load_codebook(folder: Path | str) -> Codebook:
         if not key:
             raise InputError(path, f"{label}: empty term")
         if key in owner and owner[key] != label:
-            raise InputError(path, f"{label}: duplicate alias {name!r} (already used by "
-                             f"{owner[key]})")
+            raise InputError(
+                path, f"{label}: duplicate alias {name!r} (already used by {owner[key]})"
+            )
         owner[key] = label
         names[key] = resolved
         if searched is not None:
@@ -330,14 +361,12 @@ def load_codebook(folder: Path | str) -> Codebook:
         for name in (t.id, t.name_en, t.name_zh):
             claim(sectors_path, label, name, ("sector", t.sector_id))
         for term in t.terms:
-            claim(sectors_path, label, term, ("sector", t.sector_id), ("sector", t.id,
-                                                                       t.sector_id))
+            claim(sectors_path, label, term, ("sector", t.sector_id), ("sector", t.id, t.sector_id))
 
     chinese = sorted(k for k in terms if _CJK.search(k))
     english = sorted(k for k in terms if not _CJK.search(k))
     patterns = [
-        re.compile(_EDGE_L + "(?:" + _trie_regex(english) + ")(?:es|s)?" + _EDGE_R,
-                   re.IGNORECASE),
+        re.compile(_EDGE_L + "(?:" + _trie_regex(english) + ")(?:es|s)?" + _EDGE_R, re.IGNORECASE),
         re.compile(_EDGE_L + "(?:" + _trie_regex(sorted(exact)) + ")s?" + _EDGE_R),
     ]
     if chinese:

@@ -37,18 +37,23 @@ NEGATION = re.compile(
     _W + r"(?:not|no|never|neither|nor)(?![A-Za-z])|n't(?![A-Za-z])|没有|未|不(?!断|仅|少|同)",
     re.IGNORECASE,
 )
-HYPOTHETICAL = re.compile(_W + r"(?:would|could|might|may|if)(?![A-Za-z])|如果|可能",
-                          re.IGNORECASE)
-CONTRASTIVE = re.compile(r",\s*(?:while|whereas)(?![A-Za-z])|(?<![,\w])\s*whereas(?![A-Za-z])"
-                         r"|;|；|，而", re.IGNORECASE)
+HYPOTHETICAL = re.compile(_W + r"(?:would|could|might|may|if)(?![A-Za-z])|如果|可能", re.IGNORECASE)
+CONTRASTIVE = re.compile(
+    r",\s*(?:while|whereas)(?![A-Za-z])|(?<![,\w])\s*whereas(?![A-Za-z])"
+    r"|;|；|，而",
+    re.IGNORECASE,
+)
 ANAPHORA = re.compile(
     r"^\W*(?:(?:and|but|moreover|meanwhile),?\s+)?(?:these\s+(?:areas|provinces|regions|cities"
     r"|places|localities|municipalities)|they|both(?:\s+of\s+them)?)(?![A-Za-z])"
     r"|^\W*(?:这些地区|这些省份|这些省市|两地|两省)",
     re.IGNORECASE,
 )
-PLACE_APPOSITIVE = re.compile(r",\s*(?:the|a|an|home\s+to|which|where|one\s+of|known\s+as"
-                              r"|capital\s+of)(?![A-Za-z])", re.IGNORECASE)
+PLACE_APPOSITIVE = re.compile(
+    r",\s*(?:the|a|an|home\s+to|which|where|one\s+of|known\s+as"
+    r"|capital\s+of)(?![A-Za-z])",
+    re.IGNORECASE,
+)
 SECTOR_APPOSITIVE = re.compile(r",\s*(?:a|an|which|one\s+of)(?![A-Za-z])", re.IGNORECASE)
 _BEFORE_WORDS = 3
 
@@ -101,14 +106,20 @@ def _parentheticals(text: str, matches: list[TermMatch]) -> list[_Paren]:
 
 
 def _anchor(text: str, matches: list[TermMatch], start: int) -> TermMatch | None:
-    before = [m for m in matches if m.end <= start and not text[m.end:start].strip()]
+    before = [m for m in matches if m.end <= start and not text[m.end : start].strip()]
     return before[-1] if before else None
 
 
 def _clauses(text: str, parens: list[_Paren]) -> list[tuple[int, int]]:
-    cuts = [m.start() for m in CONTRASTIVE.finditer(text)
-            if not any(p.start <= m.start() < p.end for p in parens if p.anchor is None
-                       or text[p.start] in "(（")]
+    cuts = [
+        m.start()
+        for m in CONTRASTIVE.finditer(text)
+        if not any(
+            p.start <= m.start() < p.end
+            for p in parens
+            if p.anchor is None or text[p.start] in "(（"
+        )
+    ]
     bounds = [0, *cuts, len(text)]
     return [(a, b) for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
 
@@ -117,7 +128,7 @@ def _mask(text: str, parens: list[_Paren]) -> str:
     """The text with parentheticals blanked (same length, so offsets still hold)."""
     chars = list(text)
     for p in parens:
-        chars[p.start:p.end] = " " * (p.end - p.start)
+        chars[p.start : p.end] = " " * (p.end - p.start)
     return "".join(chars)
 
 
@@ -158,29 +169,45 @@ def _sentence_places(matches: list[TermMatch], codebook: Codebook) -> list[_Plac
     return out
 
 
-def code_sentences(sentences: pd.DataFrame, codebook: Codebook,
-                   adjudications_path: Path | str | None = None) -> dict[str, pd.DataFrame]:
+def code_sentences(
+    sentences: pd.DataFrame, codebook: Codebook, adjudications_path: Path | str | None = None
+) -> dict[str, pd.DataFrame]:
     """Code a SENTENCES table: returns mentions, codings (adjudicated) and priority_matrix."""
     order = sentences.sort_values(["source_id", "start"], kind="stable")
     mentions, codings = [], {}
     topic: tuple[str, str | None] | None = None
     prev_places: list[_Place] = []
     paragraph = None
-    for row in zip(order["source_id"], order["paragraph_id"], order["sentence_id"],
-                   order["start"], order["end"], order["text"], strict=True):
+    for row in zip(
+        order["source_id"],
+        order["paragraph_id"],
+        order["sentence_id"],
+        order["start"],
+        order["end"],
+        order["text"],
+        strict=True,
+    ):
         source_id, paragraph_id, sentence_id, s_start, s_end, text = row
         matches = codebook.find_terms(text)
         parens = _parentheticals(text, matches)
         first_in_paragraph = paragraph_id != paragraph
         paragraph = paragraph_id
         for n, m in enumerate(matches, start=1):
-            mentions.append({
-                "mention_id": f"{sentence_id}:m{n:02d}", "source_id": source_id,
-                "paragraph_id": paragraph_id, "sentence_id": sentence_id,
-                "start": int(s_start) + m.start, "end": int(s_start) + m.end, "text": m.text,
-                "entity_type": m.entity_type, "entity_id": m.entity_id,
-                "sector_id": m.sector_id,
-                "in_parenthetical": any(p.start <= m.start < p.end for p in parens)})
+            mentions.append(
+                {
+                    "mention_id": f"{sentence_id}:m{n:02d}",
+                    "source_id": source_id,
+                    "paragraph_id": paragraph_id,
+                    "sentence_id": sentence_id,
+                    "start": int(s_start) + m.start,
+                    "end": int(s_start) + m.end,
+                    "text": m.text,
+                    "entity_type": m.entity_type,
+                    "entity_id": m.entity_id,
+                    "sector_id": m.sector_id,
+                    "in_parenthetical": any(p.start <= m.start < p.end for p in parens),
+                }
+            )
         places = _sentence_places(matches, codebook)
         if first_in_paragraph:
             sector_ids = {m.sector_id for m in matches if m.entity_type == "sector"}
@@ -194,30 +221,55 @@ def code_sentences(sentences: pd.DataFrame, codebook: Codebook,
         prev_places = places or inherited
 
         masked = _mask(text, parens)
-        base = dict(source_id=source_id, paragraph_id=paragraph_id, sentence_id=sentence_id,
-                    start=int(s_start), end=int(s_end), evidence=text)
+        base = dict(
+            source_id=source_id,
+            paragraph_id=paragraph_id,
+            sentence_id=sentence_id,
+            start=int(s_start),
+            end=int(s_end),
+            evidence=text,
+        )
 
-        def add(place: _Place, sector_id, technology_id, relation, modality, rule,
-                base=base, source_id=source_id, sentence_id=sentence_id):
+        def add(
+            place: _Place,
+            sector_id,
+            technology_id,
+            relation,
+            modality,
+            rule,
+            base=base,
+            source_id=source_id,
+            sentence_id=sentence_id,
+        ):
             if modality != "asserted":
                 relation = "context"
-            cid = coding_id(source_id, sentence_id, place.place_id, sector_id, technology_id,
-                            rule)
+            cid = coding_id(source_id, sentence_id, place.place_id, sector_id, technology_id, rule)
             old = codings.get(cid)
             if old and STRENGTH[old["relation"]] >= STRENGTH[relation]:
                 return
             codings[cid] = {
-                "coding_id": cid, **base, "place_id": place.place_id,
-                "place_level": place.level, "sector_id": sector_id,
-                "technology_id": technology_id, "relation": relation, "modality": modality,
-                "rule_id": rule, "via_region": place.via_region, "status": "auto",
-                "adjudication_reason": None}
+                "coding_id": cid,
+                **base,
+                "place_id": place.place_id,
+                "place_level": place.level,
+                "sector_id": sector_id,
+                "technology_id": technology_id,
+                "relation": relation,
+                "modality": modality,
+                "rule_id": rule,
+                "via_region": place.via_region,
+                "status": "auto",
+                "adjudication_reason": None,
+            }
 
         def tech_of(m: TermMatch):
             return None if m.entity_id == m.sector_id else m.entity_id
 
-        attached = {id(p): p for p in parens if p.anchor is not None
-                    and p.anchor.entity_type in ("place", "region")}
+        attached = {
+            id(p): p
+            for p in parens
+            if p.anchor is not None and p.anchor.entity_type in ("place", "region")
+        }
         for p in attached.values():  # R-PAREN
             anchor = next(x for x in places if x.mention == p.anchor)
             relation = "achievement" if COMPLETION_CUES.search(text, p.start, p.end) else "context"
@@ -228,8 +280,12 @@ def code_sentences(sentences: pd.DataFrame, codebook: Codebook,
 
         for k, (c_start, c_end) in enumerate(_clauses(text, parens)):
             inside = [m for m in matches if c_start <= m.start < c_end]
-            own = [m for m in inside if m.entity_type == "sector"
-                   and not any(p.start <= m.start < p.end for p in attached.values())]
+            own = [
+                m
+                for m in inside
+                if m.entity_type == "sector"
+                and not any(p.start <= m.start < p.end for p in attached.values())
+            ]
             c_places = [x for x in places if c_start <= x.mention.start < c_end]
             rule = "R-SENT"
             if not c_places and k == 0 and inherited:
@@ -248,47 +304,73 @@ def code_sentences(sentences: pd.DataFrame, codebook: Codebook,
                 elif topic is not None and not first_in_paragraph:
                     lo = place.mention.end if place.mention else c_start
                     mod = _modality(masked, lo, c_end, c_start)
-                    add(place, topic[0], topic[1], relation, mod,
-                        "R-TOPIC" if rule == "R-SENT" else rule)
+                    add(
+                        place,
+                        topic[0],
+                        topic[1],
+                        relation,
+                        mod,
+                        "R-TOPIC" if rule == "R-SENT" else rule,
+                    )
 
     mentions_df = pd.DataFrame(mentions, columns=list(MENTIONS.columns))
     codings_df = pd.DataFrame(list(codings.values()), columns=list(CODINGS.columns))
     if adjudications_path is not None:
-        codings_df = apply_adjudications(codings_df, Path(adjudications_path), sentences,
-                                         codebook)
-    return {"mentions": mentions_df, "codings": codings_df,
-            "priority_matrix": priority_matrix(codings_df)}
+        codings_df = apply_adjudications(codings_df, Path(adjudications_path), sentences, codebook)
+    return {
+        "mentions": mentions_df,
+        "codings": codings_df,
+        "priority_matrix": priority_matrix(codings_df),
+    }
 
 
 def priority_matrix(codings: pd.DataFrame) -> pd.DataFrame:
     """Per (place, sector): the strongest relation among codings that were not rejected."""
-    live = codings[codings["status"] != "rejected"].sort_values(["source_id", "start"],
-                                                                 kind="stable")
+    live = codings[codings["status"] != "rejected"].sort_values(
+        ["source_id", "start"], kind="stable"
+    )
     rows = []
     for (place_id, sector_id), g in live.groupby(["place_id", "sector_id"], sort=True):
-        rows.append({
-            "place_id": place_id, "place_level": g["place_level"].iloc[0],
-            "sector_id": sector_id,
-            "relation": max(g["relation"], key=STRENGTH.__getitem__),
-            "n_codings": len(g), "n_sources": g["source_id"].nunique(),
-            "sentence_ids": ";".join(dict.fromkeys(g["sentence_id"]))})
+        rows.append(
+            {
+                "place_id": place_id,
+                "place_level": g["place_level"].iloc[0],
+                "sector_id": sector_id,
+                "relation": max(g["relation"], key=STRENGTH.__getitem__),
+                "n_codings": len(g),
+                "n_sources": g["source_id"].nunique(),
+                "sentence_ids": ";".join(dict.fromkeys(g["sentence_id"])),
+            }
+        )
     return pd.DataFrame(rows, columns=list(PRIORITY_MATRIX.columns))
 
 
-ADJUDICATION_COLUMNS = ["action", "coding_id", "source_id", "sentence_id", "place_id",
-                        "sector_id", "relation", "reason"]
+ADJUDICATION_COLUMNS = [
+    "action",
+    "coding_id",
+    "source_id",
+    "sentence_id",
+    "place_id",
+    "sector_id",
+    "relation",
+    "reason",
+]
 
 
-def apply_adjudications(codings: pd.DataFrame, path: Path, sentences: pd.DataFrame,
-                        codebook: Codebook) -> pd.DataFrame:
+def apply_adjudications(
+    codings: pd.DataFrame, path: Path, sentences: pd.DataFrame, codebook: Codebook
+) -> pd.DataFrame:
     """Apply a researcher's accept / reject / add rows; any bad row stops with its line."""
     if not path.exists():
         raise InputError(path, "adjudications file not found")
     with path.open(encoding="utf-8", newline="") as fh:
         reader = csv.DictReader(fh)
         if reader.fieldnames != ADJUDICATION_COLUMNS:
-            raise InputError(path, f"columns must be {','.join(ADJUDICATION_COLUMNS)}; found "
-                             f"{','.join(reader.fieldnames or [])}")
+            raise InputError(
+                path,
+                f"columns must be {','.join(ADJUDICATION_COLUMNS)}; found "
+                f"{','.join(reader.fieldnames or [])}",
+            )
         rows = list(reader)
     out = codings.copy()
     by_id = {cid: i for i, cid in enumerate(out["coding_id"])}
@@ -309,8 +391,9 @@ def apply_adjudications(codings: pd.DataFrame, path: Path, sentences: pd.DataFra
                 raise InputError(path, f"{where}: coding_id {cid!r} adjudicated twice")
             seen.add(cid)
             i = by_id[cid]
-            out.iloc[i, out.columns.get_loc("status")] = ("accepted" if action == "accept"
-                                                          else "rejected")
+            out.iloc[i, out.columns.get_loc("status")] = (
+                "accepted" if action == "accept" else "rejected"
+            )
             out.iloc[i, out.columns.get_loc("adjudication_reason")] = r["reason"]
         elif action == "add":
             if r["place_id"] in codebook.places:
@@ -323,27 +406,44 @@ def apply_adjudications(codings: pd.DataFrame, path: Path, sentences: pd.DataFra
                 raise InputError(path, f"{where}: unknown sector_id {r['sector_id']!r}")
             if r["relation"] not in RELATIONS:
                 raise InputError(path, f"{where}: relation must be one of {RELATIONS}")
-            if r["sentence_id"] not in sent.index or \
-                    sent.loc[r["sentence_id"], "source_id"] != r["source_id"]:
-                raise InputError(path, f"{where}: unknown sentence {r['sentence_id']!r} of "
-                                 f"source {r['source_id']!r}")
+            if (
+                r["sentence_id"] not in sent.index
+                or sent.loc[r["sentence_id"], "source_id"] != r["source_id"]
+            ):
+                raise InputError(
+                    path,
+                    f"{where}: unknown sentence {r['sentence_id']!r} of source {r['source_id']!r}",
+                )
             s = sent.loc[r["sentence_id"]]
-            cid = coding_id(r["source_id"], r["sentence_id"], r["place_id"], r["sector_id"],
-                            None, "ADJ-ADD")
+            cid = coding_id(
+                r["source_id"], r["sentence_id"], r["place_id"], r["sector_id"], None, "ADJ-ADD"
+            )
             if cid in by_id or cid in seen:
                 raise InputError(path, f"{where}: this coding was already added")
             seen.add(cid)
-            added.append({
-                "coding_id": cid, "source_id": r["source_id"],
-                "paragraph_id": s["paragraph_id"], "sentence_id": r["sentence_id"],
-                "start": int(s["start"]), "end": int(s["end"]), "evidence": s["text"],
-                "place_id": r["place_id"], "place_level": level, "sector_id": r["sector_id"],
-                "technology_id": None, "relation": r["relation"], "modality": "asserted",
-                "rule_id": "ADJ-ADD", "via_region": None, "status": "added",
-                "adjudication_reason": r["reason"]})
+            added.append(
+                {
+                    "coding_id": cid,
+                    "source_id": r["source_id"],
+                    "paragraph_id": s["paragraph_id"],
+                    "sentence_id": r["sentence_id"],
+                    "start": int(s["start"]),
+                    "end": int(s["end"]),
+                    "evidence": s["text"],
+                    "place_id": r["place_id"],
+                    "place_level": level,
+                    "sector_id": r["sector_id"],
+                    "technology_id": None,
+                    "relation": r["relation"],
+                    "modality": "asserted",
+                    "rule_id": "ADJ-ADD",
+                    "via_region": None,
+                    "status": "added",
+                    "adjudication_reason": r["reason"],
+                }
+            )
         else:
-            raise InputError(path, f"{where}: action must be accept, reject or add, not "
-                             f"{action!r}")
+            raise InputError(path, f"{where}: action must be accept, reject or add, not {action!r}")
     if added:
         out = pd.concat([out, pd.DataFrame(added, columns=out.columns)], ignore_index=True)
     return out

@@ -537,11 +537,23 @@ def ties(triangulation: pd.DataFrame) -> pd.DataFrame:
     place), with ``n_rows``. Framing claims and uncoded facts stay one row each.
     """
     per_row = triangulation["class"].isin(["framing_only_in_article", "not_coded"])
-    key = triangulation[["class", "sector_id", "article_place_id", "reference_place_id"]].astype(
-        "object").where(triangulation.notna(), "")
+    key = (
+        triangulation[["class", "sector_id", "article_place_id", "reference_place_id"]]
+        .astype("object")
+        .where(triangulation.notna(), "")
+    )
     key["row"] = triangulation["row_id"].where(per_row, "")
     grouped = triangulation.assign(_key=key.agg("|".join, axis=1)).groupby("_key", sort=False)
     out = grouped.first().reset_index(drop=True)
     out["n_rows"] = grouped.size().values
-    return out[["class", "sector_id", "article_place_id", "reference_place_id",
-                "article_evidence", "fact_text", "n_rows"]]
+    return out[
+        [
+            "class",
+            "sector_id",
+            "article_place_id",
+            "reference_place_id",
+            "article_evidence",
+            "fact_text",
+            "n_rows",
+        ]
+    ]

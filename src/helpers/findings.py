@@ -198,11 +198,7 @@ def _direction(book, actor: str, comparators, direction: str) -> str:
     return direction
 
 
-
-
-def report_tables(
-    tables: Mapping[str, pd.DataFrame], codebook, framing_book
-) -> dict[str, str]:
+def report_tables(tables: Mapping[str, pd.DataFrame], codebook, framing_book) -> dict[str, str]:
     """Markdown tables for the report, by file name (without .md)."""
     labels = Labels(codebook)
 
@@ -235,8 +231,11 @@ def report_tables(
         ],
         comparators_=claims["comparators"]
         .fillna("")
-        .map(lambda c: join_names(framing_book.actor_in_text(a) for a in c.split(";") if a)
-             or "none named"),
+        .map(
+            lambda c: (
+                join_names(framing_book.actor_in_text(a) for a in c.split(";") if a) or "none named"
+            )
+        ),
         hedge=claims["hedged"].map({True: "hedged", False: "flat"}),
         direction_=[
             _direction(framing_book, actor, comparators, direction)

@@ -76,11 +76,14 @@ def load_manifest(path: Path | str, raw_dir: Path | str | None = None) -> list[S
             raise InputError(path, f"duplicate id '{source.id}'")
         seen.add(source.id)
     for source in sources:
-        if source.retells is not None and (source.retells not in seen
-                                           or source.retells == source.id):
+        if source.retells is not None and (
+            source.retells not in seen or source.retells == source.id
+        ):
             raise InputError(
-                path, f"entry '{source.id}': retells '{source.retells}', which is not another "
-                "id in the manifest")
+                path,
+                f"entry '{source.id}': retells '{source.retells}', which is not another "
+                "id in the manifest",
+            )
     for source in sources:
         _read_checked(source, raw_dir)
     return sources
@@ -106,9 +109,16 @@ def sources_table(
     n_sen = sentences.groupby("source_id").size() if len(sentences) else pd.Series(dtype=int)
     rows = [
         {
-            "source_id": s.id, "title": s.title, "outlet": s.outlet, "url": s.url,
-            "date": s.date, "language": s.language, "kind": s.kind, "retells": s.retells,
-            "file": s.file, "sha256": s.sha256,
+            "source_id": s.id,
+            "title": s.title,
+            "outlet": s.outlet,
+            "url": s.url,
+            "date": s.date,
+            "language": s.language,
+            "kind": s.kind,
+            "retells": s.retells,
+            "file": s.file,
+            "sha256": s.sha256,
             "n_chars": int(n_chars.get(s.id, 0)),
             "n_paragraphs": int(n_par.get(s.id, 0)),
             "n_sentences": int(n_sen.get(s.id, 0)),
@@ -160,8 +170,11 @@ def _parse_entry(path: Path, position: int, entry) -> Source:
         raise InputError(path, f"{label}: missing required field(s): {', '.join(missing)}")
     unknown = sorted(set(map(str, entry)) - set(REQUIRED) - set(OPTIONAL))
     if unknown:
-        raise InputError(path, f"{label}: unknown field(s): {', '.join(unknown)} (allowed: "
-                         f"{', '.join(REQUIRED + OPTIONAL)})")
+        raise InputError(
+            path,
+            f"{label}: unknown field(s): {', '.join(unknown)} (allowed: "
+            f"{', '.join(REQUIRED + OPTIONAL)})",
+        )
     fields = {}
     for name in REQUIRED + OPTIONAL:
         value = entry.get(name)
@@ -176,11 +189,17 @@ def _parse_entry(path: Path, position: int, entry) -> Source:
     if not _valid_date(fields["date"]):
         raise InputError(path, f"{label}: date '{fields['date']}' is not YYYY-MM-DD or YYYY-MM")
     if fields["language"] not in schemas.LANGUAGES:
-        raise InputError(path, f"{label}: unknown language '{fields['language']}' (expected one "
-                         f"of {', '.join(schemas.LANGUAGES)})")
+        raise InputError(
+            path,
+            f"{label}: unknown language '{fields['language']}' (expected one "
+            f"of {', '.join(schemas.LANGUAGES)})",
+        )
     if fields["kind"] not in schemas.SOURCE_KINDS:
-        raise InputError(path, f"{label}: unknown kind '{fields['kind']}' (expected one of "
-                         f"{', '.join(schemas.SOURCE_KINDS)})")
+        raise InputError(
+            path,
+            f"{label}: unknown kind '{fields['kind']}' (expected one of "
+            f"{', '.join(schemas.SOURCE_KINDS)})",
+        )
     if not _SHA.fullmatch(fields["sha256"]):
         raise InputError(path, f"{label}: sha256 must be 64 lowercase hex digits")
     file = Path(fields["file"])
@@ -188,8 +207,9 @@ def _parse_entry(path: Path, position: int, entry) -> Source:
         raise InputError(path, f"{label}: file '{file}' must be a path inside the raw folder")
     source = Source(**fields)
     if source.is_text and not source.fmt:
-        raise InputError(path, f"{label}: a {source.kind} source must be a .txt or .md file, "
-                         f"got '{file}'")
+        raise InputError(
+            path, f"{label}: a {source.kind} source must be a .txt or .md file, got '{file}'"
+        )
     return source
 
 
@@ -216,10 +236,12 @@ def _read_checked(source: Source, raw_dir: Path) -> bytes:
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(path, f"not valid UTF-8 at byte {exc.start} "
-                         f"(0x{data[exc.start]:02x}) ({label})") from None
+        raise InputError(
+            path, f"not valid UTF-8 at byte {exc.start} (0x{data[exc.start]:02x}) ({label})"
+        ) from None
     actual = hashlib.sha256(data).hexdigest()
     if actual != source.sha256:
-        raise InputError(path, f"checksum mismatch ({label}): expected {source.sha256}, "
-                         f"actual {actual}")
+        raise InputError(
+            path, f"checksum mismatch ({label}): expected {source.sha256}, actual {actual}"
+        )
     return data

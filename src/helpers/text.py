@@ -70,8 +70,11 @@ def load_corrections(path: Path | str, sources: Sequence[Source] | None = None) 
         if kinds is not None and c.source not in kinds:
             raise InputError(path, f"correction '{c.id}': unknown source id '{c.source}'")
         if kinds is not None and kinds[c.source] == "reference":
-            raise InputError(path, f"correction '{c.id}': source '{c.source}' is a reference "
-                             "table, not a text; corrections apply to texts only")
+            raise InputError(
+                path,
+                f"correction '{c.id}': source '{c.source}' is a reference "
+                "table, not a text; corrections apply to texts only",
+            )
         out.append(c)
     return out
 
@@ -87,8 +90,11 @@ def _parse_correction(path: Path, position: int, entry) -> Correction:
     required = ["id", "source", "found", "action", "reason"]
     if action != "keep":
         required.append("replacement")  # a keep may omit it: it stands for itself
-    missing = [f for f in required if f not in entry or entry[f] is None
-               or (f != "replacement" and entry[f] == "")]
+    missing = [
+        f
+        for f in required
+        if f not in entry or entry[f] is None or (f != "replacement" and entry[f] == "")
+    ]
     if missing:
         raise InputError(path, f"{label}: missing required field(s): {', '.join(missing)}")
     for name in ("id", "source", "found", "replacement", "action", "reason"):
@@ -98,18 +104,29 @@ def _parse_correction(path: Path, position: int, entry) -> Correction:
         raise InputError(path, f"{label}: unknown action '{action}' (expected repair or keep)")
     replacement = entry.get("replacement", entry["found"])
     if action == "keep" and replacement != entry["found"]:
-        raise InputError(path, f"{label}: a keep leaves the text as found; drop `replacement` "
-                         "or make it equal to `found`")
+        raise InputError(
+            path,
+            f"{label}: a keep leaves the text as found; drop `replacement` "
+            "or make it equal to `found`",
+        )
     occurrence = entry.get("occurrence")
-    if occurrence is not None and (isinstance(occurrence, bool)
-                                   or not isinstance(occurrence, int) or occurrence < 1):
+    if occurrence is not None and (
+        isinstance(occurrence, bool) or not isinstance(occurrence, int) or occurrence < 1
+    ):
         raise InputError(path, f"{label}: occurrence must be a whole number from 1")
-    return Correction(id=entry["id"], source=entry["source"], found=entry["found"],
-                      replacement=replacement, action=action, reason=entry["reason"].strip(),
-                      occurrence=occurrence)
+    return Correction(
+        id=entry["id"],
+        source=entry["source"],
+        found=entry["found"],
+        replacement=replacement,
+        action=action,
+        reason=entry["reason"].strip(),
+        occurrence=occurrence,
+    )
 
 
 # -- normalisation and alignment ------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Alignment:
@@ -177,12 +194,16 @@ def normalise(
     ``occurrence``; corrections must not overlap. Failures raise ``InputError`` naming
     ``corrections_path`` and the entry id.
     """
-    located = sorted(((*_locate(raw_text, c, corrections_path), c) for c in corrections),
-                     key=lambda t: (t[0], t[1]))
+    located = sorted(
+        ((*_locate(raw_text, c, corrections_path), c) for c in corrections),
+        key=lambda t: (t[0], t[1]),
+    )
     for (_, a_end, a), (b_start, _, b) in zip(located, located[1:], strict=False):
         if b_start < a_end:
-            raise InputError(corrections_path, f"corrections '{a.id}' and '{b.id}' overlap in "
-                             f"source '{a.source}'")
+            raise InputError(
+                corrections_path,
+                f"corrections '{a.id}' and '{b.id}' overlap in source '{a.source}'",
+            )
     edits = [(s, e, c.replacement, c) for s, e, c in located]
     spans = [(s, e) for s, e, _ in located]
     for m in re.finditer("\r\n?", raw_text):
@@ -207,13 +228,20 @@ def normalise(
             pieces.append((pos, pos + len(replacement), raw_start, raw_end, verbatim))
             parts.append(replacement)
         if correction is not None:
-            applied.append({
-                "correction_id": correction.id, "source_id": correction.source,
-                "action": correction.action, "found": correction.found,
-                "replacement": correction.replacement, "reason": correction.reason,
-                "raw_start": raw_start, "raw_end": raw_end,
-                "start": pos, "end": pos + len(replacement),
-            })
+            applied.append(
+                {
+                    "correction_id": correction.id,
+                    "source_id": correction.source,
+                    "action": correction.action,
+                    "found": correction.found,
+                    "replacement": correction.replacement,
+                    "reason": correction.reason,
+                    "raw_start": raw_start,
+                    "raw_end": raw_end,
+                    "start": pos,
+                    "end": pos + len(replacement),
+                }
+            )
         pos += len(replacement)
         cursor = raw_end
     if cursor < len(raw_text):
@@ -228,15 +256,22 @@ def _locate(raw_text: str, c: Correction, path: Path | str) -> tuple[int, int]:
         hits.append(i)
         i = raw_text.find(c.found, i + 1)
     if not hits:
-        raise InputError(path, f"correction '{c.id}': text {c.found!r} not found in source "
-                         f"'{c.source}'")
+        raise InputError(
+            path, f"correction '{c.id}': text {c.found!r} not found in source '{c.source}'"
+        )
     if c.occurrence is None and len(hits) > 1:
-        raise InputError(path, f"correction '{c.id}': text {c.found!r} is ambiguous, found "
-                         f"{len(hits)} times in source '{c.source}'; add `occurrence`")
+        raise InputError(
+            path,
+            f"correction '{c.id}': text {c.found!r} is ambiguous, found "
+            f"{len(hits)} times in source '{c.source}'; add `occurrence`",
+        )
     n = c.occurrence or 1
     if n > len(hits):
-        raise InputError(path, f"correction '{c.id}': occurrence {n} asked, but {c.found!r} is "
-                         f"found {len(hits)} time(s) in source '{c.source}'")
+        raise InputError(
+            path,
+            f"correction '{c.id}': occurrence {n} asked, but {c.found!r} is "
+            f"found {len(hits)} time(s) in source '{c.source}'",
+        )
     return hits[n - 1], hits[n - 1] + len(c.found)
 
 
@@ -250,7 +285,8 @@ _EN_OPENERS = "\"'“‘([«"
 # Abbreviations after which a period does not end a sentence (case-sensitive).
 ABBREVIATIONS = frozenset(
     "Mr Mrs Ms Dr Prof St Jr Sr Mt No Nos Vol Fig Figs Art Ch Inc Ltd Co Corp Gov Gen Sen Rep "
-    "Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec e.g i.e vs cf al approx p pp".split())
+    "Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec e.g i.e vs cf al approx p pp".split()
+)
 _DOTTED = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]")  # U.S, e.g, i.e, a.m
 _INITIAL = re.compile(r"[A-Z]")  # J. K. Smith
 
@@ -278,7 +314,7 @@ def sentence_cuts(text: str, language: str) -> list[int]:
         return [m.end() for m in _ZH_END.finditer(text) if m.end() < len(text)]
     cuts = []
     for m in _EN_END.finditer(text):
-        rest = text[m.end():].lstrip()
+        rest = text[m.end() :].lstrip()
         nxt = rest.lstrip("([")[:1]
         if not (nxt.isupper() or nxt.isdigit() or (rest and rest[0] in "\"'“‘")):
             continue
@@ -293,8 +329,11 @@ def _is_abbreviation(text: str, dot: int) -> bool:
     while start > 0 and not text[start - 1].isspace():
         start -= 1
     token = text[start:dot].lstrip(_EN_OPENERS)
-    return (token in ABBREVIATIONS or _DOTTED.fullmatch(token) is not None
-            or _INITIAL.fullmatch(token) is not None)
+    return (
+        token in ABBREVIATIONS
+        or _DOTTED.fullmatch(token) is not None
+        or _INITIAL.fullmatch(token) is not None
+    )
 
 
 def _stripped(text: str, start: int, end: int) -> tuple[int, int]:
@@ -316,8 +355,9 @@ def _paragraph_spans(text: str, fmt: str) -> list[tuple[int, int]]:
     return [(s, e) for s, e in spans if s < e]
 
 
-def _segment_rows(source_id: str, text: str, language: str, fmt: str,
-                  alignment: Alignment | None) -> tuple[list[tuple], list[tuple]]:
+def _segment_rows(
+    source_id: str, text: str, language: str, fmt: str, alignment: Alignment | None
+) -> tuple[list[tuple], list[tuple]]:
     """Paragraph and sentence rows (column order of the schemas), in reading order."""
     align = alignment or Alignment.identity(len(text))
     paragraphs = _paragraph_spans(text, fmt)
@@ -331,19 +371,35 @@ def _segment_rows(source_id: str, text: str, language: str, fmt: str,
     s_width = max([2] + [len(str(len(s))) for s in sentence_spans])
 
     p_rows, s_rows = [], []
-    for p_no, ((p_start, p_end), spans) in enumerate(zip(paragraphs, sentence_spans,
-                                                         strict=True), 1):
+    for p_no, ((p_start, p_end), spans) in enumerate(
+        zip(paragraphs, sentence_spans, strict=True), 1
+    ):
         pid = f"{source_id}:p{p_no:0{p_width}d}"
-        p_rows.append((source_id, pid, p_no, p_start, p_end, *align.span(p_start, p_end),
-                       text[p_start:p_end]))
+        p_rows.append(
+            (source_id, pid, p_no, p_start, p_end, *align.span(p_start, p_end), text[p_start:p_end])
+        )
         for s_no, (s_start, s_end) in enumerate(spans, 1):
-            s_rows.append((source_id, pid, f"{pid}:s{s_no:0{s_width}d}", s_no, language,
-                           s_start, s_end, *align.span(s_start, s_end), text[s_start:s_end]))
+            s_rows.append(
+                (
+                    source_id,
+                    pid,
+                    f"{pid}:s{s_no:0{s_width}d}",
+                    s_no,
+                    language,
+                    s_start,
+                    s_end,
+                    *align.span(s_start, s_end),
+                    text[s_start:s_end],
+                )
+            )
     return p_rows, s_rows
 
 
 def segment_source(
-    source_id: str, text: str, language: str, fmt: str = "txt",
+    source_id: str,
+    text: str,
+    language: str,
+    fmt: str = "txt",
     alignment: Alignment | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Paragraphs and sentences of one normalised text, as PARAGRAPHS and SENTENCES frames.
@@ -363,6 +419,7 @@ def _frame(rows: list, schema) -> pd.DataFrame:
 
 
 # -- the stage ------------------------------------------------------------------------------
+
 
 def ingest(
     manifest_path: Path | str, corrections_path: Path | str, raw_dir: Path | str
@@ -384,8 +441,11 @@ def ingest(
     for source in sorted(sources, key=lambda s: s.id):
         if not source.is_text:
             continue
-        norm = normalise(read_text(source, raw_dir), by_source.get(source.id, []),
-                         corrections_path=corrections_path)
+        norm = normalise(
+            read_text(source, raw_dir),
+            by_source.get(source.id, []),
+            corrections_path=corrections_path,
+        )
         n_chars[source.id] = len(norm.text)
         p, s = _segment_rows(source.id, norm.text, source.language, source.fmt, norm.alignment)
         p_rows += p
@@ -393,13 +453,15 @@ def ingest(
         applied += norm.applied
 
     paragraphs = _frame(p_rows, schemas.PARAGRAPHS).sort_values(
-        ["source_id", "paragraph_no"], kind="stable", ignore_index=True)
+        ["source_id", "paragraph_no"], kind="stable", ignore_index=True
+    )
     sentences = _frame(s_rows, schemas.SENTENCES).sort_values(
-        ["source_id", "start"], kind="stable", ignore_index=True)
+        ["source_id", "start"], kind="stable", ignore_index=True
+    )
     columns = list(schemas.CORRECTIONS_APPLIED.columns)
-    audit = _frame([tuple(row[c] for c in columns) for row in applied],
-                   schemas.CORRECTIONS_APPLIED).sort_values(
-        ["source_id", "raw_start", "correction_id"], kind="stable", ignore_index=True)
+    audit = _frame(
+        [tuple(row[c] for c in columns) for row in applied], schemas.CORRECTIONS_APPLIED
+    ).sort_values(["source_id", "raw_start", "correction_id"], kind="stable", ignore_index=True)
     return {
         "sources": sources_table(sources, n_chars, paragraphs, sentences),
         "paragraphs": schemas.PARAGRAPHS.validate(paragraphs),
