@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml 2>/dev/null | sha256sum | cut -c1-12)
 ARGS ?=
 
-.PHONY: help report dry-run test test-fast lab bench lock system-report system-test clean
+.PHONY: help report dry-run test test-fast lint lab bench lock system-report system-test clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -33,8 +33,12 @@ report: $(STAMP) system-report ## Build the report (runs only out-of-date stages
 dry-run: $(STAMP) ## Say which stages `make report` would run, and why
 	@$(PY) -m helpers.pipeline --dry-run $(ARGS)
 
-test: $(STAMP) system-test ## Run the whole test suite
+test: $(STAMP) system-test lint ## Run the lint and the whole test suite
 	$(PY) -m pytest $(ARGS)
+
+lint: $(STAMP) ## ruff: lint and formatting of every Python file and notebook
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 test-fast: $(STAMP) ## Tests without the slow end-to-end and browser ones
 	$(PY) -m pytest -m "not slow" $(ARGS)
