@@ -109,6 +109,8 @@ def _check_rows(
 ) -> None:
     seen: set[tuple] = set()
     for line, row in enumerate(rows, start=2):
+        if None in row or None in row.values():
+            raise InputError(path, f"line {line}: expected {len(row) - (None in row)} fields")
         for column, values in allowed.items():
             if row[column] not in values:
                 raise InputError(path, f"line {line}: unknown {column} '{row[column]}'")
@@ -191,7 +193,8 @@ def predicted_framing(claims: pd.DataFrame) -> pd.DataFrame:
     """Comparative claims, one row per comparator; a claim naming no comparator is dropped."""
     rows = []
     for claim in claims.sort_values(["source_id", "start"], kind="stable").itertuples():
-        for comparator in (claim.comparators or "").split(";"):
+        named = claim.comparators if isinstance(claim.comparators, str) else ""
+        for comparator in named.split(";"):
             if comparator:
                 rows.append(
                     (
