@@ -23,7 +23,7 @@ from helpers.errors import InputError
 from helpers.framing import load_framing_codebook
 
 TESTS = Path(__file__).parent
-SETS = {"dev": TESTS / "dev", "heldout": TESTS / "heldout"}
+SETS = ev.SETS
 PLANNED = {"dev": {"en": 7, "zh": 7}, "heldout": {"en": 4, "zh": 4}}
 TAXONOMY = yaml.safe_load((TESTS / "dev" / "taxonomy.yaml").read_text(encoding="utf-8"))
 RECORDED = yaml.safe_load((TESTS / "dev" / "recorded.yaml").read_text(encoding="utf-8"))

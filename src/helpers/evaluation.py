@@ -28,6 +28,9 @@ RELATION_RANK = {"context": 0, "achievement": 1, "priority": 2}
 # named for the same (text, place), on both sides of the comparison.
 CATCH_ALL = "tech-industries"
 
+# The project's sets: tuned on (dev), and measured only (heldout).
+SETS = {"dev": paths.ROOT / "tests" / "dev", "heldout": paths.ROOT / "tests" / "heldout"}
+
 TIE_KEY = ["text_id", "place_id", "sector_id"]
 TIE_COLUMNS = [*TIE_KEY, "relation", "evidence"]
 FRAMING_KEY = ["text_id", "actor", "comparator", "dimension"]
