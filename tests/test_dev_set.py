@@ -231,6 +231,21 @@ def test_score_counts_matches_misses_and_relations():
     assert s.label_accuracy == pytest.approx(2 / 3)
 
 
+def test_relation_table_crosses_gold_and_coded_relations():
+    comparison = ev.compare_ties(
+        ties(("t1", "anhui", "quantum", "priority"), ("t1", "anhui", "space", "context")),
+        ties(("t1", "anhui", "quantum", "context"), ("t1", "hubei", "space", "priority")),
+    )
+    result = ev.Evaluation("x", {}, ev.score(comparison, "relation"), comparison, comparison)
+    rows = [line.split() for line in ev.relation_lines(result)[1:]]
+    assert rows == [
+        ["priority", "0", "0", "1", "0"],
+        ["achievement", "0", "0", "0", "0"],
+        ["context", "0", "0", "0", "1"],
+        ["none", "1", "0", "0", "0"],
+    ]
+
+
 def test_score_of_nothing_is_zero_not_an_error():
     s = ev.score(ev.compare_ties(ties(), ties()), "relation")
     assert (s.precision, s.recall, s.f1, s.label_accuracy) == (0.0, 0.0, 0.0, 0.0)

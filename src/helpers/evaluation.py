@@ -327,6 +327,23 @@ def summary_lines(result: Evaluation) -> list[str]:
     return lines
 
 
+def relation_lines(result: Evaluation) -> list[str]:
+    """Gold relation (rows) against coded relation (columns), all languages; "none" is a miss."""
+    ties = result.comparison
+    names = [*RELATION_RANK][::-1]
+    table = pd.crosstab(
+        ties["relation_gold"].fillna("none"), ties["relation_predicted"].fillna("none")
+    ).reindex(index=[*names, "none"], columns=[*names, "none"], fill_value=0)
+    width = max(len(n) for n in table.columns) + 2
+    lines = [
+        f"{result.name} relations, gold \\ coded".ljust(30)
+        + "".join(f"{c:>{width}}" for c in table.columns)
+    ]
+    for gold, row in table.iterrows():
+        lines.append(f"  {gold}".ljust(30) + "".join(f"{n:>{width}}" for n in row))
+    return lines
+
+
 def error_lines(result: Evaluation) -> list[str]:
     """Every missed, spurious or mislabelled tie and claim, per text, with its evidence."""
     lines = []
@@ -386,6 +403,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     for result in results:
         print("\n".join(summary_lines(result)))
+    for result in results:
+        print("\n" + "\n".join(relation_lines(result)))
     if not args.summary:
         for result in results:
             print(f"\nErrors in {result.name}:")
