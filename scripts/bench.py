@@ -2,7 +2,8 @@
 
 Measures a cold build, a no-op rebuild and a one-source change of the real pipeline (on a copy
 of the project), and ingest and coding throughput on synthetic corpora of 10, 100 and 1,000
-articles of about 400 words (helpers.synthetic). Exits non-zero when a
+articles of about 400 words (helpers.synthetic), and prints the coding's quality on the dev and
+held-out sets (helpers.evaluation; its floors are guarded by tests). Exits non-zero when a
 target is missed.
 """
 
@@ -19,7 +20,7 @@ import time
 from pathlib import Path
 
 from helpers import codebook as codebook_mod
-from helpers import coding, paths, synthetic, text
+from helpers import coding, evaluation, paths, synthetic, text
 from helpers.pipeline import copy_project
 
 SIZES = (10, 100, 1000)
@@ -100,6 +101,12 @@ def machine() -> str:
     )
 
 
+def coding_quality() -> None:
+    """Print P/R/F1 per language and relation accuracy on the dev and held-out sets."""
+    for folder in evaluation.SETS.values():
+        print("\n".join(evaluation.summary_lines(evaluation.evaluate(folder))))
+
+
 def main() -> int:
     cb = codebook_mod.load_codebook(paths.CODEBOOK)
     rows = throughput(cb)
@@ -149,6 +156,7 @@ def main() -> int:
     print(f"{'measure':<{width}}  {'value':>10}  {'target / note':<28}  ok")
     for name, value, target, ok in checks:
         print(f"{name:<{width}}  {value:>10}  {target:<28}  {'yes' if ok else 'NO'}")
+    coding_quality()
     return 0 if all(c[3] for c in checks) else 1
 
 
