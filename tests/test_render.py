@@ -13,11 +13,10 @@ from pypdf import PdfReader
 
 from helpers import render
 from helpers.errors import InputError
+from helpers.escape import markdown_text as markdown_escape
 from helpers.render import (
     MissingFontError,
     RenderSyntaxError,
-    check_cjk_font,
-    markdown_escape,
     render_report,
     resolve_engine,
 )
@@ -204,10 +203,28 @@ def test_markdown_escape_keeps_text_literal():
     assert plain.strip() == text
 
 
-def test_cjk_font_check():
-    assert check_cjk_font("Noto Serif CJK SC") == "Noto Serif CJK SC"
-    with pytest.raises(MissingFontError, match="No Such CJK Font"):
-        check_cjk_font("No Such CJK Font")
+def test_a_font_typst_does_not_know_stops_the_build(tmp_path):
+    """The PDF's fonts are named once (styles.typ); a missing one is an error, not lost glyphs."""
+    project = minimal_project(tmp_path, "上海\n")
+    (project / "fonts.typ").write_text('#set text(font: ("No Such CJK Font",))\n')
+    (project / "_quarto.yml").write_text("format:\n  typst:\n    include-in-header: fonts.typ\n")
+    with pytest.raises(MissingFontError, match="unknown font family: no such cjk font"):
+        render_report(project, tmp_path / "out", engine="fallback")
+    assert not (tmp_path / "out" / "report.pdf").exists()
+
+
+def test_pdf_title_is_set_in_the_body_font(rendered):
+    """styles.typ comes before the title in both renderers: the title is not in the CJK font
+    (which hyphenated it and drew a full-width apostrophe under Quarto)."""
+    _, out, _, _ = rendered
+    fonts = set()
+    page = PdfReader(out["pdf"]).pages[0]
+    page.extract_text(
+        visitor_text=lambda text, cm, tm, font, size: (
+            "Fixture report" in text and font and fonts.add(font["/BaseFont"])
+        )
+    )
+    assert fonts and all("Libertinus" in f for f in fonts), fonts
 
 
 def test_auto_engine_picks_quarto_only_when_on_path(monkeypatch):

@@ -1,13 +1,15 @@
 --[[ Quarto's conditional content, figure/table divs and @fig-/@tbl- references, for pandoc.
 
 Used by helpers/render.py's fallback. Metadata: crossref-target ("html" or "typst") picks which
-content-visible/content-hidden blocks stay; crossref-root (typst only) makes relative image
-paths absolute, since typst resolves paths from the .typ file's folder.
+content-visible/content-hidden blocks stay. For typst, relative image paths become
+root-relative ("/_generated/x.svg"): render.py compiles with the report folder as typst's root,
+so nothing outside it can be read. For HTML, the body goes into a <main> landmark and each
+table into a scrollable region a keyboard can reach, as Quarto's own page does.
 Figures and tables are numbered here, in document order and separately, so the HTML and the
 PDF say the same "Figure 2"; captions read "Figure 2: text" as in Quarto.
 ]]
 
-local target, root
+local target
 local FORMATS = { html = { html = true }, typst = { typst = true } }
 local numbers = {}            -- label -> number
 local KIND = { fig = "Figure", tbl = "Table" }
@@ -77,6 +79,13 @@ local function table_div(div)
   if found ~= 1 then
     error("crossref.lua: #" .. div.identifier .. " must hold exactly one table, found " .. found)
   end
+  if target == "html" then
+    -- A wide table scrolls inside its own region (styles.css), which needs keyboard focus
+    -- and a name to be accessible.
+    return pandoc.Div(body, pandoc.Attr("", { "table-scroll" },
+      { { "tabindex", "0" }, { "role", "region" },
+        { "aria-label", pandoc.utils.stringify(caption) } }))
+  end
   return body
 end
 
@@ -101,7 +110,6 @@ end
 function Pandoc(doc)
   target = pandoc.utils.stringify(doc.meta["crossref-target"] or "html")
   if FORMATS[target] == nil then error("crossref.lua: unknown crossref-target " .. target) end
-  root = doc.meta["crossref-root"] and pandoc.utils.stringify(doc.meta["crossref-root"])
   doc = doc:walk(conditional)
 
   local counts = { fig = 0, tbl = 0 }
@@ -114,7 +122,7 @@ function Pandoc(doc)
     end
   end })
 
-  return doc:walk({
+  doc = doc:walk({
     Div = function(div)
       local k = kind_of(div.identifier)
       if k == "fig" then return figure(div) end
@@ -122,8 +130,13 @@ function Pandoc(doc)
     end,
     Cite = reference,
     Image = function(img)
-      if root and not is_absolute(img.src) then img.src = root .. "/" .. img.src end
+      if target == "typst" and not is_absolute(img.src) then img.src = "/" .. img.src end
       return img
     end,
   })
+  if target == "html" then
+    doc.blocks:insert(1, pandoc.RawBlock("html", '<main id="main">'))
+    doc.blocks:insert(pandoc.RawBlock("html", "</main>"))
+  end
+  return doc
 end

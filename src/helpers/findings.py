@@ -15,16 +15,14 @@ import pandas as pd
 import yaml
 
 from helpers import compare, schemas, storage
-from helpers.render import markdown_escape
+from helpers.escape import markdown_cell
 
 RELATION_ORDER = {"priority": 0, "achievement": 1, "context": 2}
 
 
 def md_escape(value) -> str:
     """Text made safe for a Markdown table cell (any source text goes through this)."""
-    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
-        return ""
-    return markdown_escape(" ".join(str(value).split()))
+    return markdown_cell(value)
 
 
 def markdown_table(
