@@ -160,7 +160,7 @@ def test_an_include_outside_the_report_folder_is_refused(tmp_path):
     (tmp_path / "secret.md").write_text("secret\n", encoding="utf-8")
     (tmp_path / "report" / "link.md").symlink_to(tmp_path / "secret.md")
     for target in ("../secret.md", "link.md"):
-        with pytest.raises(InputError, match="outside the report folder"):
+        with pytest.raises(InputError, match="leads outside"):
             expand_includes(
                 tmp_path / "report",
                 tmp_path / "report" / "r.qmd",

@@ -59,6 +59,8 @@ import yaml
 
 from helpers.errors import InputError
 from helpers.escape import LINE_BREAKS
+from helpers.paths import inside
+from helpers.yamlio import loads, read_yaml
 
 ENGINES = ("auto", "quarto", "fallback")
 OUTPUTS = ("report.html", "report.pdf")
@@ -176,13 +178,9 @@ REF = re.compile(r"(?<![\w.@])@([A-Za-z]+)-([\w:-]*\w)")
 ATTR_TOKEN = re.compile(r'\s*(?:#([\w:.-]+)|\.([\w-]+)|([\w-]+)=(?:"([^"]*)"|(\S+)))')
 
 
-def _read_yaml(path: Path) -> dict:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except FileNotFoundError:
-        raise InputError(path, "file not found") from None
-    except yaml.YAMLError as exc:
-        raise InputError(path, f"invalid YAML: {exc}") from None
+def _read_yaml(path: Path, what: str, report_dir: Path) -> dict:
+    """A YAML mapping inside the report folder, read the project's one way (``yamlio``)."""
+    data = read_yaml(path, what, within=report_dir) or {}
     if not isinstance(data, dict):
         raise InputError(path, "expected a YAML mapping")
     return data
@@ -194,10 +192,9 @@ def split_front_matter(path: Path) -> tuple[dict, list[str], int]:
     if lines and lines[0].strip() == "---":
         for i in range(1, len(lines)):
             if lines[i].strip() in ("---", "..."):
-                try:
-                    meta = yaml.safe_load("\n".join(lines[1:i])) or {}
-                except yaml.YAMLError as exc:
-                    raise InputError(path, f"invalid front matter: {exc}") from None
+                meta = loads("\n".join(lines[1:i]), f"{path} (front matter)") or {}
+                if not isinstance(meta, dict):
+                    raise InputError(path, "front matter is not a YAML mapping")
                 return meta, lines[i + 1 :], i + 2
         raise RenderSyntaxError(path, 1, "front matter opened with '---' but never closed")
     return {}, lines, 1
@@ -217,11 +214,10 @@ def expand_includes(
             out.lines.append(line)
             out.origin.append((path, n))
             continue
-        target = (root / m.group(1).lstrip("/")).resolve()
-        if not target.is_relative_to(root):
-            raise RenderSyntaxError(
-                path, n, f"included file {m.group(1)} is outside the report folder {root}"
-            )
+        try:
+            target = inside(root / m.group(1).lstrip("/"), root, f"included file {m.group(1)}")
+        except InputError as exc:
+            raise RenderSyntaxError(path, n, exc.problem) from None
         if not target.is_file():
             raise RenderSyntaxError(path, n, f"included file not found: {m.group(1)}")
         if target in stack:
@@ -488,9 +484,7 @@ def project_files(report_dir: Path, value, what: str) -> list[Path]:
     root, files = Path(report_dir).resolve(), []
     for item in items:
         name = str(item.get("file") if isinstance(item, dict) else item)
-        path = (root / name).resolve()
-        if not path.is_relative_to(root):
-            raise InputError(root / "_quarto.yml", f"{what} file {name} is outside {root}")
+        path = inside(root / name, root, f"{what} file (_quarto.yml)")
         if not path.is_file():
             raise InputError(root / "_quarto.yml", f"{what} file missing: {path}")
         files.append(path)
@@ -512,7 +506,7 @@ def read_options(report_dir: Path, front: dict) -> tuple[dict, dict, dict]:
     """``_quarto.yml`` read once: (its mapping, html options, typst options), front matter's
     ``format:`` merged over the project's."""
     path = report_dir / "_quarto.yml"
-    config = _read_yaml(path) if path.is_file() else {}
+    config = _read_yaml(path, "Quarto project file", report_dir) if path.exists() else {}
     formats, own = config.get("format") or {}, front.get("format") or {}
     html_opts = {**(formats.get("html") or {}), **(own.get("html") or {})}
     typst_opts = {**(formats.get("typst") or {}), **(own.get("typst") or {})}
@@ -525,7 +519,7 @@ def _render_fallback(report_dir: Path, tmp: Path, document: str) -> dict[str, Pa
     config, html_opts, typst_opts = read_options(report_dir, front)
     meta: dict = {}
     for name in config.get("metadata-files") or []:
-        meta.update(_read_yaml(report_dir / name))
+        meta.update(_read_yaml(report_dir / name, "metadata file", report_dir))
     meta.update({k: v for k, v in front.items() if k != "format"})
 
     text = check_and_substitute(expand_includes(report_dir, qmd, body, first), meta)
