@@ -184,3 +184,44 @@ def _check_charts(page, report: BrowserReport, timeout_ms: int) -> None:
                 report.tooltip_text = tooltip.inner_text()
             except Exception:
                 report.tooltip_text = ""
+
+
+AXE_JS = (
+    Path(__file__).parent.parent / "build" / "node" / "node_modules" / "axe-core" / "axe.min.js"
+)
+AXE_MISSING = (
+    f"axe-core not installed at {AXE_JS}: run `make system-test` "
+    "(scripts/system-deps.sh test, needs npm)"
+)
+
+
+def axe_violations(html_path: Path, widths=(1280, 390)) -> list[str]:
+    """axe-core's violations of ``html_path`` in headless Chromium at each width, one line each:
+    "<width>px <rule> (<impact>): <selectors>". Charts are drawn before the check."""
+    from playwright.sync_api import sync_playwright
+
+    found = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            for width in widths:
+                page = browser.new_page(viewport={"width": width, "height": 900})
+                page.route(
+                    "**/*",
+                    lambda r: (
+                        r.continue_() if r.request.url.startswith(("file:", "data:")) else r.abort()
+                    ),
+                )
+                page.goto(Path(html_path).resolve().as_uri(), wait_until="load")
+                charts = page.locator(".vega-chart")
+                for i in range(charts.count()):
+                    charts.nth(i).locator("svg").first.wait_for(state="attached", timeout=10_000)
+                page.add_script_tag(path=str(AXE_JS))
+                result = page.evaluate("axe.run(document)")
+                for v in result["violations"]:
+                    targets = ", ".join(" ".join(n["target"]) for n in v["nodes"])
+                    found.append(f"{width}px {v['id']} ({v['impact']}): {targets}")
+                page.close()
+        finally:
+            browser.close()
+    return found

@@ -66,7 +66,7 @@ def test_pdf_has_title_captions_chinese_and_no_raw_syntax(rendered):
 def test_html_has_figure_captions_links_and_no_raw_syntax(rendered):
     _, _, html, _ = rendered
     assert '<figure id="fig-provinces">' in html
-    assert '<div id="chart-provinces" class="vega-chart" role="img"' in html
+    assert '<div id="chart-provinces" class="vega-chart" role="img" tabindex="0"' in html
     assert "<figcaption>Figure 1: Mentions of technologies by province.</figcaption>" in html
     assert '<table id="tbl-provinces">' in html
     assert "<caption>Table 1: Mentions by province, with Chinese names.</caption>" in html

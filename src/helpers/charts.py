@@ -824,11 +824,12 @@ def html_snippet(spec: dict, name: str, description: str) -> str:
     """A Pandoc raw HTML block: an accessible div and the vegaEmbed call on the inline spec.
 
     Every value is escaped onto one line, so no description or data can close the raw block.
+    The div is focusable: on a narrow screen it is a region that scrolls (report/styles.css).
     """
     element = _safe_id(name)
     options = '{"actions":false,"renderer":"svg"}'
     body = (
-        f'<div id="{element}" class="vega-chart" role="img" '
+        f'<div id="{element}" class="vega-chart" role="img" tabindex="0" '
         f'aria-label="{escape.html_attr(description)}"></div>\n'
         f"<script>\n"
         f'vegaEmbed("#{element}", {_script_json(spec)}, {options})'

@@ -525,7 +525,8 @@ def _render_fallback(report_dir: Path, tmp: Path, document: str) -> dict[str, Pa
     text = check_and_substitute(expand_includes(report_dir, qmd, body, first), meta)
     md = tmp / "report.md"
     md.write_text(text, encoding="utf-8")
-    docmeta = {k: meta[k] for k in ("title", "subtitle", "lang") if k in meta}
+    # Quarto's default language is English; a page without one fails accessibility checks.
+    docmeta = {"lang": "en", **{k: meta[k] for k in ("title", "subtitle", "lang") if k in meta}}
     date = document_date(meta.get("date"))
     if date:
         docmeta["date"] = date
@@ -547,7 +548,9 @@ def _render_fallback(report_dir: Path, tmp: Path, document: str) -> dict[str, Pa
 
     html_out = tmp / "report.html"
     cmd = [*common, "-t", "html5", "--standalone", "--embed-resources"]
-    cmd += ["-M", "crossref-target=html", "-o", str(html_out)]
+    # pandoc's own page layout (document-css), which it drops once --css is given, stands in
+    # for Quarto's; styles.css, shared with Quarto, goes on top.
+    cmd += ["-M", "crossref-target=html", "-V", "document-css=true", "-o", str(html_out)]
     for css in project_files(report_dir, html_opts.get("css"), "css"):
         cmd += ["--css", str(css)]
     for header in project_files(report_dir, html_opts.get("include-in-header"), "html header"):
