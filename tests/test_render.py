@@ -213,20 +213,6 @@ def test_a_font_typst_does_not_know_stops_the_build(tmp_path):
     assert not (tmp_path / "out" / "report.pdf").exists()
 
 
-def test_pdf_title_is_set_in_the_body_font(rendered):
-    """styles.typ comes before the title in both renderers: the title is not in the CJK font
-    (which hyphenated it and drew a full-width apostrophe under Quarto)."""
-    _, out, _, _ = rendered
-    fonts = set()
-    page = PdfReader(out["pdf"]).pages[0]
-    page.extract_text(
-        visitor_text=lambda text, cm, tm, font, size: (
-            "Fixture report" in text and font and fonts.add(font["/BaseFont"])
-        )
-    )
-    assert fonts and all("Libertinus" in f for f in fonts), fonts
-
-
 def test_auto_engine_picks_quarto_only_when_on_path(monkeypatch):
     monkeypatch.setattr(render.shutil, "which", lambda name: None)
     assert resolve_engine("auto") == "fallback"
@@ -236,14 +222,64 @@ def test_auto_engine_picks_quarto_only_when_on_path(monkeypatch):
         resolve_engine("latex")
 
 
-@pytest.mark.skipif(shutil.which("quarto") is not None, reason="quarto is installed here")
-def test_auto_engine_is_fallback_here():
-    assert resolve_engine("auto") == "fallback"
+# What both renderers must put in the fixture's PDF, and what neither may.
+IN_BOTH_PDFS = [
+    "Fixture report: provinces and technology",
+    "Introduction",
+    "Results",
+    "Figure 1: Mentions of technologies by province.",
+    "Table 1: Mentions by province, with Chinese names.",
+    "(Figure 1)",
+    "in Table 1.",
+    "Only in the PDF version.",
+    "Raw typst block.",
+    *("Province", "Chinese", "Mentions", "Shanghai", "上海", "12", "Guangdong", "广东", "北京"),
+]
+IN_NEITHER_PDF = ["Only in the web version.", "Raw HTML block.", "{{<", ":::", "@fig-", "@tbl-"]
+
+
+def pdf_structure(text: str) -> dict:
+    """What a reader of the PDF checks against the other renderer's: the expected passages,
+    the absent ones, and the sequence of figure and table numbers (captions and references)."""
+    return {
+        "missing": [s for s in IN_BOTH_PDFS if s not in text],
+        "unwanted": [s for s in IN_NEITHER_PDF if s in text],
+        "numbers": re.findall(r"\b(Figure|Table) (\d+)\b", text),
+    }
+
+
+def title_fonts(pdf: Path) -> set[str]:
+    """The fonts the title is drawn in (its first words, on page 1)."""
+    fonts: set[str] = set()
+    PdfReader(pdf).pages[0].extract_text(
+        visitor_text=lambda text, cm, tm, font, size: (
+            "Fixture report" in text and font and fonts.add(font["/BaseFont"])
+        )
+    )
+    return fonts
+
+
+def test_fallback_pdf_has_the_expected_structure(rendered):
+    """The fallback's half of the Quarto comparison below, so the expectations are exercised."""
+    _, out, _, text = rendered
+    found = pdf_structure(text)
+    assert found["missing"] == [] and found["unwanted"] == []
+    assert ("Figure", "1") in found["numbers"] and ("Table", "1") in found["numbers"]
+    assert title_fonts(out["pdf"]) and all("Libertinus" in f for f in title_fonts(out["pdf"]))
 
 
 @pytest.mark.skipif(shutil.which("quarto") is None, reason="quarto is not on PATH")
-def test_quarto_engine_renders_fixture(tmp_path):
-    project = prepare_fixture_project(tmp_path / "project")
-    out = render_report(project, tmp_path / "out", engine="quarto")
-    text = pdf_text(out["pdf"])
-    assert "Figure 1: Mentions of technologies by province." in text and "上海" in text
+def test_quarto_and_fallback_pdfs_say_the_same(tmp_path, monkeypatch):
+    """Where Quarto exists: both renderers of one project give the same headings, captions,
+    cross-reference numbers and table cells, and the title in the body's font stack."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    texts = {}
+    for engine in ("quarto", "fallback"):
+        project = prepare_fixture_project(tmp_path / engine)
+        out = render_report(project, tmp_path / f"{engine}-out", engine=engine)
+        texts[engine] = pdf_text(out["pdf"])
+        fonts = title_fonts(out["pdf"])
+        assert fonts and all("Libertinus" in f for f in fonts), (engine, fonts)
+    quarto, fallback = (pdf_structure(texts[e]) for e in ("quarto", "fallback"))
+    assert quarto["missing"] == [] and quarto["unwanted"] == []
+    assert quarto == fallback
