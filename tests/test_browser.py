@@ -54,8 +54,9 @@ def test_browser_check_catches_external_requests_and_errors(tmp_path):
 def test_fixture_report_has_no_accessibility_violation(tmp_path):
     """axe-core finds nothing, as in Quarto's page: a <main> landmark, all content in
     landmarks, wide tables and charts in scrollable regions a keyboard can reach."""
-    spec = {**FIXTURE_SPEC, "width": 551}  # wider than a phone: the chart's box scrolls there
-    project = prepare_fixture_project(tmp_path / "project", spec=spec)
+    # A chart and a table wider than a phone: each scrolls in its own box there.
+    spec = {**FIXTURE_SPEC, "width": 551}
+    project = prepare_fixture_project(tmp_path / "project", spec=spec, text="Unbreakable" * 12)
     out = render_report(project, tmp_path / "out", engine="fallback")
     assert axe_violations(out["html"]) == []
 
