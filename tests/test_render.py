@@ -123,6 +123,9 @@ def minimal_project(tmp_path: Path, body: str, files: dict[str, str] | None = No
         ("{{< include missing.md >}}\n", r":4: included file not found: missing.md"),
         ("# A {#intro .big}\n", r":4: unsupported heading attributes"),
         ("Text <!-- open\n\nstill open\n", r":4: HTML comment '<!--' never closed"),
+        ("::: {#fig-a}\n```{=html}\n<p>x</p>\n```\n:::\n", r":4: #fig-a needs a caption"),
+        ("::: {#tbl-a}\nText only.\n\nCap.\n:::\n", r":4: #tbl-a must hold exactly one table"),
+        ("# A {#sec-a}\n\n# B {#sec-a}\n", r":6: duplicate label #sec-a \(first at .*:4\)"),
     ],
 )
 def test_unsupported_syntax_stops_with_file_and_line(tmp_path, body, message):

@@ -37,7 +37,9 @@ knows), as pandoc does. typst compiles with its root at the report folder, so no
 it can reach the PDF.
 
 Errors: any other shortcode, div, or ```` ```{lang} ```` cell; an unknown format name; a
-reference to a missing label; a duplicate label; a missing meta key or include file.
+missing meta key or include file (all found here, line by line); a reference to a missing
+label, a duplicate label, a figure or table without caption (found once, by crossref.lua on
+pandoc's tree, and located here). All name file and line.
 HTML comments (``<!-- ... -->``, also over several lines) are dropped from both outputs, as
 Quarto does. Raw inline HTML is not passed through by the fallback (``<b>`` shows as text), so
 text from a source can never become markup; use a ```` ```{=html} ```` block for intended HTML.
@@ -174,7 +176,7 @@ FENCE = re.compile(r"^(\s{0,3})(`{3,}|~{3,})\s*(.*)$")
 DIV_FENCE = re.compile(r"^\s{0,3}(:{3,})\s*(.*?)\s*$")
 RAW_INFO = re.compile(r"\{=(html|typst)\}")
 HEADING = re.compile(r"^#{1,6}\s.*?\{([^}]*)\}\s*$")
-REF = re.compile(r"(?<![\w.@])@([A-Za-z]+)-([\w:-]*\w)")
+FILTER_ERROR = re.compile(r"crossref\.lua: ([#@])([\w:.-]+): (.*)")
 ATTR_TOKEN = re.compile(r'\s*(?:#([\w:.-]+)|\.([\w-]+)|([\w-]+)=(?:"([^"]*)"|(\S+)))')
 
 
@@ -309,7 +311,7 @@ def lookup_meta(meta: dict, key: str):
     return value
 
 
-def _check_div(src: Source, i: int, attr_text: str, labels: dict) -> None:
+def _check_div(src: Source, i: int, attr_text: str) -> None:
     parsed = parse_attrs(attr_text[1:-1]) if attr_text.startswith("{") else None
     if not attr_text.endswith("}") or parsed is None:
         raise src.error(i, f"unsupported div '::: {attr_text}'")
@@ -318,7 +320,6 @@ def _check_div(src: Source, i: int, attr_text: str, labels: dict) -> None:
         extra = set(attrs) - ({"fig-alt"} if ident.startswith("fig-") else set())
         if extra:
             raise src.error(i, f"unsupported attribute(s) {sorted(extra)} on div #{ident}")
-        _add_label(src, i, ident, labels)
         return
     if classes in (["content-visible"], ["content-hidden"]) and not ident:
         if len(attrs) != 1 or next(iter(attrs)) not in ("when-format", "unless-format"):
@@ -340,17 +341,11 @@ def _check_div(src: Source, i: int, attr_text: str, labels: dict) -> None:
     )
 
 
-def _add_label(src: Source, i: int, label: str, labels: dict) -> None:
-    if label in labels:
-        path, line = src.origin[labels[label]]
-        raise src.error(i, f"duplicate label #{label} (first at {path}:{line})")
-    labels[label] = i
-
-
 def check_and_substitute(src: Source, meta: dict) -> str:
-    """Validate every line against the supported syntax and resolve meta shortcodes."""
-    labels: dict[str, int] = {}
-    refs: list[tuple[int, str]] = []
+    """Validate every line against the supported syntax and resolve meta shortcodes.
+
+    Labels, references and captions are checked once, by crossref.lua on pandoc's tree;
+    ``locate_filter_error`` points its errors at a file and line."""
     fence: str | None = None
     depth: list[int] = []
     comment: int | None = None  # line where an open <!-- comment --> began
@@ -386,7 +381,7 @@ def check_and_substitute(src: Source, meta: dict) -> str:
         dm = DIV_FENCE.match(line)
         if dm:
             if dm.group(2):
-                _check_div(src, i, dm.group(2), labels)
+                _check_div(src, i, dm.group(2))
                 depth.append(i)
             elif not depth:
                 raise src.error(i, "':::' closes a div that was never opened")
@@ -406,28 +401,13 @@ def check_and_substitute(src: Source, meta: dict) -> str:
                     f"unsupported heading attributes {{{hm.group(1)}}} "
                     "(only {#sec-name}, .unnumbered, .unlisted)",
                 )
-            if parsed[0]:
-                _add_label(src, i, parsed[0], labels)
-        line = _substitute_meta(src, i, line, meta)
-        for m in REF.finditer(line):
-            refs.append((i, m.group(0)[1:]))
-        out.append(line)
+        out.append(_substitute_meta(src, i, line, meta))
     if comment is not None:
         raise src.error(comment, "HTML comment '<!--' never closed with '-->'")
     if fence is not None:
         raise src.error(len(src.lines) - 1, "code block never closed")
     if depth:
         raise src.error(depth[-1], "div opened here is never closed with ':::'")
-    for i, ref in refs:
-        kind = ref.split("-", 1)[0]
-        if kind not in ("fig", "tbl"):
-            raise src.error(
-                i,
-                f"unsupported cross reference @{ref} (only @fig- and @tbl-; "
-                "link to sections with [text](#sec-name))",
-            )
-        if ref not in labels:
-            raise src.error(i, f"cross reference @{ref} has no matching label #{ref}")
     return "\n".join(out) + "\n"
 
 
@@ -522,7 +502,8 @@ def _render_fallback(report_dir: Path, tmp: Path, document: str) -> dict[str, Pa
         meta.update(_read_yaml(report_dir / name, "metadata file", report_dir))
     meta.update({k: v for k, v in front.items() if k != "format"})
 
-    text = check_and_substitute(expand_includes(report_dir, qmd, body, first), meta)
+    src = expand_includes(report_dir, qmd, body, first)
+    text = check_and_substitute(src, meta)
     md = tmp / "report.md"
     md.write_text(text, encoding="utf-8")
     # Quarto's default language is English; a page without one fails accessibility checks.
@@ -557,7 +538,7 @@ def _render_fallback(report_dir: Path, tmp: Path, document: str) -> dict[str, Pa
         cmd += ["--include-in-header", str(header)]
     if html_opts.get("toc"):
         cmd.append("--toc")
-    _run(cmd, qmd)
+    _run(cmd, qmd, src)
 
     typ = tmp / "report.typ"
     template = resources.files("helpers") / "report.typ"
@@ -569,16 +550,38 @@ def _render_fallback(report_dir: Path, tmp: Path, document: str) -> dict[str, Pa
     if typst_opts.get("toc"):
         cmd.append("--toc")
     cmd += ["-o", str(typ)]
-    _run(cmd, qmd)
+    _run(cmd, qmd, src)
     pdf = tmp / "report.pdf"
     _typst_compile(typ, pdf, qmd, root=report_dir)
     return {"html": html_out, "pdf": pdf}
 
 
-def _run(cmd: list[str], qmd: Path) -> None:
+def _run(cmd: list[str], qmd: Path, src: Source) -> None:
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
-        raise InputError(qmd, f"pandoc failed: {proc.stderr.strip()}")
+        raise locate_filter_error(src, proc.stderr) or InputError(
+            qmd, f"pandoc failed: {proc.stderr.strip()}"
+        )
+
+
+def locate_filter_error(src: Source, stderr: str) -> RenderSyntaxError | None:
+    """crossref.lua's error about ``#label`` or ``@label``, at the line that holds it (for a
+    duplicate label, its second definition, naming the first)."""
+    m = FILTER_ERROR.search(stderr)
+    if not m:
+        return None
+    sigil, label, problem = m.groups()
+    if sigil == "@":
+        pattern = re.compile(rf"(?<![\w.@])@{re.escape(label)}(?![\w:-])")
+    else:
+        pattern = re.compile(rf"^(?:#.*|\s{{0,3}}:::+.*)\{{[^}}]*#{re.escape(label)}(?![\w:.-])")
+    hits = [i for i, line in enumerate(src.lines) if pattern.search(line)]
+    if not hits:
+        return None
+    if sigil == "#" and problem.startswith("duplicate") and len(hits) > 1:
+        path, line = src.origin[hits[0]]
+        return src.error(hits[1], f"{problem} (first at {path}:{line})")
+    return src.error(hits[0], problem)
 
 
 def _typst_compile(typ: Path, pdf: Path, qmd: Path, *, root: Path) -> None:
