@@ -9,12 +9,14 @@ write, and the PDF nothing from outside the report folder.
 
 from __future__ import annotations
 
+import html
 import itertools
 import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pypandoc
 import pytest
 from browser import fixture_spec, prepare_fixture_project
 from hypothesis import HealthCheck, example, given, settings
@@ -241,3 +243,31 @@ hostile_text = st.lists(
 @given(text=hostile_text)
 def test_hostile_text_comes_out_as_text(arena, text):
     check_text_stays_text(arena, text, f"fuzz-{next(RUNS)}")
+
+
+# -- the escaping functions, each read back by its format's own reader ----------------------
+
+texts = st.text(alphabet=st.sampled_from(SEPARATORS + INVISIBLE + "<>&\"'`|#$@*_[]{}\\:-~aé上"))
+
+
+@settings(max_examples=25, deadline=None)
+@given(text=hostile_text | texts)
+def test_markdown_text_reads_back_as_the_same_text(text):
+    plain = pypandoc.convert_text(
+        escape.markdown_text(text), "plain", format="markdown", extra_args=["--wrap=none"]
+    )
+    assert plain.strip("\n") == escape.one_line(text)
+
+
+@given(text=hostile_text | texts)
+def test_html_and_json_escapes_read_back_on_one_line(text):
+    for escaped in (escape.html_text(text), escape.html_attr(text)):
+        assert not set(escaped) & set(escape.LINE_BREAKS + "<>\"'`")
+        assert html.unescape(escaped) == re.sub(
+            "[\v\f\x1c\x1d\x1e\x85]",
+            " ",
+            re.sub("[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f]", "\ufffd", text),
+        )
+    data = {"name": text, "values": [text, 1]}
+    assert json.loads(escape.script_json(data)) == data
+    assert not set(escape.script_json(data)) & set(escape.LINE_BREAKS + "<>&`")

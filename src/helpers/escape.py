@@ -1,12 +1,13 @@
 """Text from data made safe for the format it lands in: one function per format.
 
-Source texts, titles and codebook names reach the report as Markdown (tables, ``numbers.yml``),
-as HTML (chart descriptions, the chart specs inside ``<script>``) and, through the renderer's
-options, as typst. Each function below returns text that the target format reads back as the
-same characters and never as markup. Every one of them also keeps the text on one line: line
-and paragraph separators (``\\n``, ``\\r``, VT, FF, U+0085, U+2028, U+2029) are normalised or
-escaped, so no value can end a fence, a raw block or a div it is placed in, and NUL and other
-control characters (which HTML and XML forbid) become U+FFFD.
+Source texts, titles and codebook names reach the report as Markdown (tables, ``numbers.yml``)
+and as HTML (chart descriptions, the chart specs inside ``<script>``); nothing from data
+reaches typst except through pandoc's typst writer, which escapes the Markdown's text. Each
+function returns text that the target format reads back as the same characters and never as
+markup. Each also keeps the text on one line: line and paragraph separators (``\\n``, ``\\r``,
+VT, FF, U+0085, U+2028, U+2029) are normalised or escaped, so no value can end a fence, a raw
+block or a div it is placed in, and NUL and other control characters (which HTML and XML
+forbid) become U+FFFD.
 """
 
 from __future__ import annotations
@@ -78,10 +79,3 @@ def script_json(data) -> str:
     JSON parses back to the same strings."""
     text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return _SCRIPT_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
-
-
-def typst_string(value) -> str:
-    """A typst string literal (with its quotes) holding ``value`` on one line."""
-    text = _CONTROL.sub("\ufffd", str(value))
-    text = text.replace("\\", "\\\\").replace('"', '\\"')
-    return '"' + re.sub(f"[{LINE_BREAKS}]", lambda m: f"\\u{{{ord(m.group()):x}}}", text) + '"'

@@ -28,13 +28,14 @@ def md_escape(value) -> str:
 def markdown_table(
     df: pd.DataFrame, headers: Mapping[str, str], widths: list[int] | None = None
 ) -> str:
-    """A pipe table of ``df``'s columns named in ``headers`` (column -> header), escaped.
+    """A pipe table of ``df``'s columns named in ``headers`` (column -> header), every cell
+    and header escaped (``escape.markdown_cell``).
 
     ``widths`` are relative column widths: pandoc reads them from the dashes of the rule
     line when a table has long rows, which keeps evidence columns wide in the PDF.
     """
     widths = widths or [1] * len(headers)
-    head = "| " + " | ".join(headers.values()) + " |"
+    head = "| " + " | ".join(md_escape(h) for h in headers.values()) + " |"
     rule = "|" + "|".join("-" * (4 * w) for w in widths) + "|"
     rows = [
         "| " + " | ".join(md_escape(row[c]) for c in headers) + " |" for _, row in df.iterrows()
