@@ -251,12 +251,15 @@ texts = st.text(alphabet=st.sampled_from(SEPARATORS + INVISIBLE + "<>&\"'`|#$@*_
 
 
 @settings(max_examples=25, deadline=None)
+@example("\ufeff")
 @given(text=hostile_text | texts)
 def test_markdown_text_reads_back_as_the_same_text(text):
+    # Placed inside a line, as in a table cell or a sentence (pandoc drops a BOM that opens
+    # a whole document, which is not where data lands).
     plain = pypandoc.convert_text(
-        escape.markdown_text(text), "plain", format="markdown", extra_args=["--wrap=none"]
+        f"a{escape.markdown_text(text)}z", "plain", format="markdown", extra_args=["--wrap=none"]
     )
-    assert plain.strip("\n") == escape.one_line(text)
+    assert plain.strip("\n") == f"a{escape.one_line(text)}z"
 
 
 @given(text=hostile_text | texts)
