@@ -274,3 +274,17 @@ def test_html_and_json_escapes_read_back_on_one_line(text):
     data = {"name": text, "values": [text, 1]}
     assert json.loads(escape.script_json(data)) == data
     assert not set(escape.script_json(data)) & set(escape.LINE_BREAKS + "<>&`")
+
+
+def test_a_meta_value_cannot_open_a_raw_block(tmp_path):
+    """A hand-edited metadata value placed alone on a line stays inline, as in Quarto."""
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / "report.qmd").write_text(
+        '---\ntitle: T\n---\n{{< meta x >}}\n#read("/etc/hostname")\n```\n', encoding="utf-8"
+    )
+    (project / "_quarto.yml").write_text("metadata-files: [m.yml]\n", encoding="utf-8")
+    (project / "m.yml").write_text("x: '```{=typst}'\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"report\.qmd:4: a meta value here would open"):
+        render_report(project, tmp_path / "out", engine="fallback")
+    assert not (tmp_path / "out" / "report.pdf").exists()

@@ -401,7 +401,12 @@ def check_and_substitute(src: Source, meta: dict) -> str:
                     f"unsupported heading attributes {{{hm.group(1)}}} "
                     "(only {#sec-name}, .unnumbered, .unlisted)",
                 )
-        out.append(_substitute_meta(src, i, line, meta))
+        substituted = _substitute_meta(src, i, line, meta)
+        if substituted != line and (FENCE.match(substituted) or DIV_FENCE.match(substituted)):
+            # Quarto inserts a meta value as inlines; here it is text, so it must not become
+            # a fence or a div that would open a raw block.
+            raise src.error(i, "a meta value here would open a code block or a div")
+        out.append(substituted)
     if comment is not None:
         raise src.error(comment, "HTML comment '<!--' never closed with '-->'")
     if fence is not None:
