@@ -14,6 +14,7 @@ from browser import (
     _bundle,
     axe_violations,
     check_html_in_browser,
+    fixture_spec,
     prepare_fixture_project,
 )
 
@@ -123,3 +124,18 @@ def test_styles_css_keeps_quartos_layout_from_scrolling_sideways(tmp_path):
     assert bare.phone_overflow_px > 100 and bare.undrawn_charts == []
     assert styled.phone_overflow_px == 0 and styled.charts == 1 and styled.undrawn_charts == []
     assert styled.console_errors == [] and styled.external_requests == []
+
+
+def test_hostile_chart_data_and_name_draw_as_text(tmp_path):
+    """Issue 14 cases 1 and 2 in Chromium: the chart with U+2028 and fences in its data still
+    draws, and a place name with an event-handler payload fires nothing."""
+    from test_security_render import CASE2_NAME, case1_payload
+
+    spec = fixture_spec(["上海", case1_payload("/etc/hostname"), CASE2_NAME])
+    project = prepare_fixture_project(
+        tmp_path / "project", text=CASE2_NAME, description=CASE2_NAME, spec=spec
+    )
+    out = render_report(project, tmp_path / "out", engine="fallback")
+    report = check_html_in_browser(out["html"], tmp_path / "shots" / "hostile.png")
+    assert report.charts == 1 and report.undrawn_charts == []
+    assert report.dialogs == [] and report.console_errors == []
