@@ -10,9 +10,14 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
+import yaml
+
 from helpers.charts import html_snippet, vega_bundle_html
+from helpers.findings import markdown_table, md_escape
 
 FIXTURE_PROJECT = Path(__file__).parent / "fixtures" / "report_project"
+REPORT_DIR = Path(__file__).parent.parent / "report"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -24,23 +29,29 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 
-FIXTURE_SPEC = {
-    "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-    "data": {
-        "values": [
-            {"province": "上海", "mentions": 12},
-            {"province": "广东", "mentions": 9},
-            {"province": "<script>alert(1)</script>", "mentions": 1},
-        ]
-    },
-    "mark": "bar",
-    "encoding": {
-        "x": {"field": "mentions", "type": "quantitative"},
-        "y": {"field": "province", "type": "nominal"},
-        "tooltip": [{"field": "province"}, {"field": "mentions"}],
-    },
-    "width": 200,
-}
+FIXTURE_ROWS = [("Shanghai", "上海", 12), ("Guangdong", "广东", 9)]
+QUOTED = "<script>alert(1)</script>"  # text from a source, as a reader must see it
+
+
+def fixture_spec(names: list[str], title: str = "Mentions by province") -> dict:
+    """A small Vega-Lite bar chart whose data, tooltips and title carry ``names``."""
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "data": {
+            "values": [{"province": n, "mentions": max(1, 12 - 3 * i)} for i, n in enumerate(names)]
+        },
+        "mark": "bar",
+        "title": title,
+        "encoding": {
+            "x": {"field": "mentions", "type": "quantitative"},
+            "y": {"field": "province", "type": "nominal"},
+            "tooltip": [{"field": "province"}, {"field": "mentions"}],
+        },
+        "width": 200,
+    }
+
+
+FIXTURE_SPEC = fixture_spec(["上海", "广东", QUOTED])
 
 
 @functools.cache
@@ -48,13 +59,41 @@ def _bundle() -> str:
     return vega_bundle_html()
 
 
-def prepare_fixture_project(dst: Path) -> Path:
-    """Copy the fixture project to ``dst`` and write what the charts notebook would generate."""
+def prepare_fixture_project(
+    dst: Path,
+    *,
+    text: str = QUOTED,
+    caption: str = "Mentions of technologies by province.",
+    description: str = "Bar chart of mentions by province",
+    spec: dict | None = None,
+) -> Path:
+    """Copy the fixture project to ``dst`` and write what the charts notebook would generate,
+    through the project's own writers: ``text`` lands in a table cell and a meta value,
+    ``caption`` in the figure caption, ``description`` in the chart's accessible label, and
+    the chart's data in ``spec``. The report's own styles.css and styles.typ are copied in."""
     shutil.copytree(FIXTURE_PROJECT, dst)
+    for name in ("styles.css", "styles.typ"):
+        shutil.copy2(REPORT_DIR / name, dst / name)
     generated = dst / "_generated"
     (generated / "vega-bundle.html").write_text(_bundle(), encoding="utf-8")
-    snippet = html_snippet(FIXTURE_SPEC, "provinces", "Bar chart of mentions by province")
-    (generated / "fig-provinces.md").write_text(snippet, encoding="utf-8")
+    snippet = html_snippet(spec or FIXTURE_SPEC, "provinces", description)
+    (generated / "fig-provinces.html").write_text(snippet, encoding="utf-8")
+    numbers = {"n_sources": 3, "share_ai": "42%", "leading_province": "Shanghai (上海)"}
+    meta = {
+        "numbers": {**numbers, "unsafe_text": text},
+        "captions": {"provinces": caption},
+    }
+    meta = {
+        g: {k: md_escape(v) if isinstance(v, str) else v for k, v in d.items()}
+        for g, d in meta.items()
+    }
+    (generated / "numbers.yml").write_text(
+        yaml.safe_dump(meta, allow_unicode=True, sort_keys=True), encoding="utf-8"
+    )
+    rows = [*FIXTURE_ROWS, (f"Quoted {text}", "北京", 1)]
+    table = pd.DataFrame(rows, columns=["province", "chinese", "mentions"])
+    headers = {"province": "Province", "chinese": "Chinese", "mentions": "Mentions"}
+    (generated / "table-provinces.md").write_text(markdown_table(table, headers), encoding="utf-8")
     return dst
 
 
@@ -145,3 +184,44 @@ def _check_charts(page, report: BrowserReport, timeout_ms: int) -> None:
                 report.tooltip_text = tooltip.inner_text()
             except Exception:
                 report.tooltip_text = ""
+
+
+AXE_JS = (
+    Path(__file__).parent.parent / "build" / "node" / "node_modules" / "axe-core" / "axe.min.js"
+)
+AXE_MISSING = (
+    f"axe-core not installed at {AXE_JS}: run `make system-test` "
+    "(scripts/system-deps.sh test, needs npm)"
+)
+
+
+def axe_violations(html_path: Path, widths=(1280, 390)) -> list[str]:
+    """axe-core's violations of ``html_path`` in headless Chromium at each width, one line each:
+    "<width>px <rule> (<impact>): <selectors>". Charts are drawn before the check."""
+    from playwright.sync_api import sync_playwright
+
+    found = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            for width in widths:
+                page = browser.new_page(viewport={"width": width, "height": 900})
+                page.route(
+                    "**/*",
+                    lambda r: (
+                        r.continue_() if r.request.url.startswith(("file:", "data:")) else r.abort()
+                    ),
+                )
+                page.goto(Path(html_path).resolve().as_uri(), wait_until="load")
+                charts = page.locator(".vega-chart")
+                for i in range(charts.count()):
+                    charts.nth(i).locator("svg").first.wait_for(state="attached", timeout=10_000)
+                page.add_script_tag(path=str(AXE_JS))
+                result = page.evaluate("axe.run(document)")
+                for v in result["violations"]:
+                    targets = ", ".join(" ".join(n["target"]) for n in v["nodes"])
+                    found.append(f"{width}px {v['id']} ({v['impact']}): {targets}")
+                page.close()
+        finally:
+            browser.close()
+    return found

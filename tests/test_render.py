@@ -13,11 +13,10 @@ from pypdf import PdfReader
 
 from helpers import render
 from helpers.errors import InputError
+from helpers.escape import markdown_text as markdown_escape
 from helpers.render import (
     MissingFontError,
     RenderSyntaxError,
-    check_cjk_font,
-    markdown_escape,
     render_report,
     resolve_engine,
 )
@@ -67,7 +66,7 @@ def test_pdf_has_title_captions_chinese_and_no_raw_syntax(rendered):
 def test_html_has_figure_captions_links_and_no_raw_syntax(rendered):
     _, _, html, _ = rendered
     assert '<figure id="fig-provinces">' in html
-    assert '<div id="chart-provinces" class="vega-chart" role="img"' in html
+    assert '<div id="chart-provinces" class="vega-chart" role="img" tabindex="0"' in html
     assert "<figcaption>Figure 1: Mentions of technologies by province.</figcaption>" in html
     assert '<table id="tbl-provinces">' in html
     assert "<caption>Table 1: Mentions by province, with Chinese names.</caption>" in html
@@ -124,6 +123,9 @@ def minimal_project(tmp_path: Path, body: str, files: dict[str, str] | None = No
         ("{{< include missing.md >}}\n", r":4: included file not found: missing.md"),
         ("# A {#intro .big}\n", r":4: unsupported heading attributes"),
         ("Text <!-- open\n\nstill open\n", r":4: HTML comment '<!--' never closed"),
+        ("::: {#fig-a}\n```{=html}\n<p>x</p>\n```\n:::\n", r":4: #fig-a needs a caption"),
+        ("::: {#tbl-a}\nText only.\n\nCap.\n:::\n", r":4: #tbl-a must hold exactly one table"),
+        ("# A {#sec-a}\n\n# B {#sec-a}\n", r":6: duplicate label #sec-a \(first at .*:4\)"),
     ],
 )
 def test_unsupported_syntax_stops_with_file_and_line(tmp_path, body, message):
@@ -204,10 +206,14 @@ def test_markdown_escape_keeps_text_literal():
     assert plain.strip() == text
 
 
-def test_cjk_font_check():
-    assert check_cjk_font("Noto Serif CJK SC") == "Noto Serif CJK SC"
-    with pytest.raises(MissingFontError, match="No Such CJK Font"):
-        check_cjk_font("No Such CJK Font")
+def test_a_font_typst_does_not_know_stops_the_build(tmp_path):
+    """The PDF's fonts are named once (styles.typ); a missing one is an error, not lost glyphs."""
+    project = minimal_project(tmp_path, "上海\n")
+    (project / "fonts.typ").write_text('#set text(font: ("No Such CJK Font",))\n')
+    (project / "_quarto.yml").write_text("format:\n  typst:\n    include-in-header: fonts.typ\n")
+    with pytest.raises(MissingFontError, match="unknown font family: no such cjk font"):
+        render_report(project, tmp_path / "out", engine="fallback")
+    assert not (tmp_path / "out" / "report.pdf").exists()
 
 
 def test_auto_engine_picks_quarto_only_when_on_path(monkeypatch):
@@ -219,14 +225,64 @@ def test_auto_engine_picks_quarto_only_when_on_path(monkeypatch):
         resolve_engine("latex")
 
 
-@pytest.mark.skipif(shutil.which("quarto") is not None, reason="quarto is installed here")
-def test_auto_engine_is_fallback_here():
-    assert resolve_engine("auto") == "fallback"
+# What both renderers must put in the fixture's PDF, and what neither may.
+IN_BOTH_PDFS = [
+    "Fixture report: provinces and technology",
+    "Introduction",
+    "Results",
+    "Figure 1: Mentions of technologies by province.",
+    "Table 1: Mentions by province, with Chinese names.",
+    "(Figure 1)",
+    "in Table 1.",
+    "Only in the PDF version.",
+    "Raw typst block.",
+    *("Province", "Chinese", "Mentions", "Shanghai", "上海", "12", "Guangdong", "广东", "北京"),
+]
+IN_NEITHER_PDF = ["Only in the web version.", "Raw HTML block.", "{{<", ":::", "@fig-", "@tbl-"]
+
+
+def pdf_structure(text: str) -> dict:
+    """What a reader of the PDF checks against the other renderer's: the expected passages,
+    the absent ones, and the sequence of figure and table numbers (captions and references)."""
+    return {
+        "missing": [s for s in IN_BOTH_PDFS if s not in text],
+        "unwanted": [s for s in IN_NEITHER_PDF if s in text],
+        "numbers": re.findall(r"\b(Figure|Table) (\d+)\b", text),
+    }
+
+
+def title_fonts(pdf: Path) -> set[str]:
+    """The fonts the title is drawn in (its first words, on page 1)."""
+    fonts: set[str] = set()
+    PdfReader(pdf).pages[0].extract_text(
+        visitor_text=lambda text, cm, tm, font, size: (
+            "Fixture report" in text and font and fonts.add(font["/BaseFont"])
+        )
+    )
+    return fonts
+
+
+def test_fallback_pdf_has_the_expected_structure(rendered):
+    """The fallback's half of the Quarto comparison below, so the expectations are exercised."""
+    _, out, _, text = rendered
+    found = pdf_structure(text)
+    assert found["missing"] == [] and found["unwanted"] == []
+    assert ("Figure", "1") in found["numbers"] and ("Table", "1") in found["numbers"]
+    assert title_fonts(out["pdf"]) and all("Libertinus" in f for f in title_fonts(out["pdf"]))
 
 
 @pytest.mark.skipif(shutil.which("quarto") is None, reason="quarto is not on PATH")
-def test_quarto_engine_renders_fixture(tmp_path):
-    project = prepare_fixture_project(tmp_path / "project")
-    out = render_report(project, tmp_path / "out", engine="quarto")
-    text = pdf_text(out["pdf"])
-    assert "Figure 1: Mentions of technologies by province." in text and "上海" in text
+def test_quarto_and_fallback_pdfs_say_the_same(tmp_path, monkeypatch):
+    """Where Quarto exists: both renderers of one project give the same headings, captions,
+    cross-reference numbers and table cells, and the title in the body's font stack."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    texts = {}
+    for engine in ("quarto", "fallback"):
+        project = prepare_fixture_project(tmp_path / engine)
+        out = render_report(project, tmp_path / f"{engine}-out", engine=engine)
+        texts[engine] = pdf_text(out["pdf"])
+        fonts = title_fonts(out["pdf"])
+        assert fonts and all("Libertinus" in f for f in fonts), (engine, fonts)
+    quarto, fallback = (pdf_structure(texts[e]) for e in ("quarto", "fallback"))
+    assert quarto["missing"] == [] and quarto["unwanted"] == []
+    assert quarto == fallback

@@ -8,9 +8,7 @@ SVG for the PDF, a PNG preview and an HTML snippet that draws the chart offline 
 
 from __future__ import annotations
 
-import html
 import json
-import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -18,7 +16,7 @@ import altair as alt
 import pandas as pd
 import vl_convert as vlc
 
-from helpers import compare, storage
+from helpers import compare, escape, storage
 from helpers.findings import join_names
 
 # -- theme -----------------------------------------------------------------------------------
@@ -813,23 +811,26 @@ def describe_triangulation(tri: pd.DataFrame, sectors: pd.DataFrame) -> str:
 
 
 def _safe_id(name: str) -> str:
-    return "chart-" + re.sub(r"[^A-Za-z0-9_-]", "-", name)
+    return escape.html_id(name, prefix="chart-")
 
 
 def _script_json(spec: dict) -> str:
-    """JSON that cannot end or comment out the surrounding <script> element: ``<``, ``>`` and
-    ``&`` are written as JSON unicode escapes, which parse back to the same strings."""
-    text = json.dumps(spec, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    """The spec as JSON that cannot end the surrounding <script> element nor break its line
+    (see ``escape.script_json``); it parses back to the same strings."""
+    return escape.script_json(spec)
 
 
 def html_snippet(spec: dict, name: str, description: str) -> str:
-    """A Pandoc raw HTML block: an accessible div and the vegaEmbed call on the inline spec."""
+    """A Pandoc raw HTML block: an accessible div and the vegaEmbed call on the inline spec.
+
+    Every value is escaped onto one line, so no description or data can close the raw block.
+    The div is focusable: on a narrow screen it is a region that scrolls (report/styles.css).
+    """
     element = _safe_id(name)
     options = '{"actions":false,"renderer":"svg"}'
     body = (
-        f'<div id="{element}" class="vega-chart" role="img" '
-        f'aria-label="{html.escape(description, quote=True)}"></div>\n'
+        f'<div id="{element}" class="vega-chart" role="img" tabindex="0" '
+        f'aria-label="{escape.html_attr(description)}"></div>\n'
         f"<script>\n"
         f'vegaEmbed("#{element}", {_script_json(spec)}, {options})'
         f".catch(function (error) {{ console.error(error); }});\n"

@@ -1,18 +1,26 @@
 --[[ Quarto's conditional content, figure/table divs and @fig-/@tbl- references, for pandoc.
 
 Used by helpers/render.py's fallback. Metadata: crossref-target ("html" or "typst") picks which
-content-visible/content-hidden blocks stay; crossref-root (typst only) makes relative image
-paths absolute, since typst resolves paths from the .typ file's folder.
+content-visible/content-hidden blocks stay. For typst, relative image paths become
+root-relative ("/_generated/x.svg"): render.py compiles with the report folder as typst's root,
+so nothing outside it can be read. For HTML, the body goes into a <main> landmark and each
+table into a scrollable region a keyboard can reach, as Quarto's own page does.
 Figures and tables are numbered here, in document order and separately, so the HTML and the
-PDF say the same "Figure 2"; captions read "Figure 2: text" as in Quarto.
+PDF say the same "Figure 2"; captions read "Figure 2: text" as in Quarto. The structure checks
+(duplicate labels, references to missing or unsupported labels, captions) live here only.
 ]]
 
-local target, root
+local target
 local FORMATS = { html = { html = true }, typst = { typst = true } }
 local numbers = {}            -- label -> number
 local KIND = { fig = "Figure", tbl = "Table" }
 
 local function kind_of(id) return id:match("^(%a+)%-") end
+
+-- The structure checks of the fallback live here, on pandoc's own tree (after conditional
+-- content is resolved). An error names the label or reference first ("#fig-a: ..." or
+-- "@fig-a: ..."), so render.py can point at the file and line that holds it.
+local function fail(token, message) error("crossref.lua: " .. token .. ": " .. message, 0) end
 
 local function keep(div)
   local c = div.classes
@@ -42,7 +50,7 @@ local function split_caption(div)
   local blocks = div.content
   local last = blocks[#blocks]
   if last == nil or last.t ~= "Para" then
-    error("crossref.lua: #" .. div.identifier .. " needs a caption as its last paragraph")
+    fail("#" .. div.identifier, "#" .. div.identifier .. " needs a caption as its last paragraph")
   end
   local body = pandoc.Blocks({})
   for i = 1, #blocks - 1 do body:insert(blocks[i]) end
@@ -75,7 +83,14 @@ local function table_div(div)
     return tbl
   end })
   if found ~= 1 then
-    error("crossref.lua: #" .. div.identifier .. " must hold exactly one table, found " .. found)
+    fail("#" .. div.identifier, "#" .. div.identifier .. " must hold exactly one table, found " .. found)
+  end
+  if target == "html" then
+    -- A wide table scrolls inside its own region (styles.css), which needs keyboard focus
+    -- and a name to be accessible.
+    return pandoc.Div(body, pandoc.Attr("", { "table-scroll" },
+      { { "tabindex", "0" }, { "role", "region" },
+        { "aria-label", pandoc.utils.stringify(caption) } }))
   end
   return body
 end
@@ -84,8 +99,12 @@ local function reference(cite)
   local out = pandoc.Inlines({})
   for i, c in ipairs(cite.citations) do
     local id = c.id
+    if not KIND[kind_of(id) or ""] then
+      fail("@" .. id, "unsupported cross reference @" .. id
+        .. " (only @fig- and @tbl-; link to sections with [text](#sec-name))")
+    end
     if numbers[id] == nil then
-      error("crossref.lua: reference @" .. id .. " has no matching figure or table label")
+      fail("@" .. id, "cross reference @" .. id .. " has no matching label #" .. id)
     end
     if i > 1 then out:insert(pandoc.Str(",")); out:insert(pandoc.Space()) end
     local text = KIND[kind_of(id)] .. "\u{a0}" .. numbers[id]
@@ -101,20 +120,26 @@ end
 function Pandoc(doc)
   target = pandoc.utils.stringify(doc.meta["crossref-target"] or "html")
   if FORMATS[target] == nil then error("crossref.lua: unknown crossref-target " .. target) end
-  root = doc.meta["crossref-root"] and pandoc.utils.stringify(doc.meta["crossref-root"])
   doc = doc:walk(conditional)
 
-  local counts = { fig = 0, tbl = 0 }
-  doc:walk({ Div = function(div)
-    local k = kind_of(div.identifier)
-    if KIND[k] then
-      if numbers[div.identifier] then error("crossref.lua: duplicate label #" .. div.identifier) end
-      counts[k] = counts[k] + 1
-      numbers[div.identifier] = counts[k]
-    end
-  end })
+  local counts, labels = { fig = 0, tbl = 0 }, {}
+  local function label_of(id)
+    if labels[id] then fail("#" .. id, "duplicate label #" .. id) end
+    labels[id] = true
+  end
+  doc:walk({
+    Div = function(div)
+      local k = kind_of(div.identifier)
+      if KIND[k] then
+        label_of(div.identifier)
+        counts[k] = counts[k] + 1
+        numbers[div.identifier] = counts[k]
+      end
+    end,
+    Header = function(h) if kind_of(h.identifier) == "sec" then label_of(h.identifier) end end,
+  })
 
-  return doc:walk({
+  doc = doc:walk({
     Div = function(div)
       local k = kind_of(div.identifier)
       if k == "fig" then return figure(div) end
@@ -122,8 +147,13 @@ function Pandoc(doc)
     end,
     Cite = reference,
     Image = function(img)
-      if root and not is_absolute(img.src) then img.src = root .. "/" .. img.src end
+      if target == "typst" and not is_absolute(img.src) then img.src = "/" .. img.src end
       return img
     end,
   })
+  if target == "html" then
+    doc.blocks:insert(1, pandoc.RawBlock("html", '<main id="main">'))
+    doc.blocks:insert(pandoc.RawBlock("html", "</main>"))
+  end
+  return doc
 end

@@ -16,3 +16,15 @@ class InputError(Exception):
         self.path = str(path)
         self.problem = problem
         super().__init__(f"{self.path}: {problem}")
+
+
+def clip(value: object, limit: int = 80) -> str:
+    """A bounded ``repr`` of a value for an error message, however large or nested it is."""
+    import reprlib
+
+    shorter = reprlib.Repr()
+    shorter.maxlevel = 2
+    shorter.maxlist = shorter.maxtuple = shorter.maxdict = shorter.maxset = 4
+    shorter.maxstring = shorter.maxother = limit
+    text = shorter.repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -15,28 +15,27 @@ import pandas as pd
 import yaml
 
 from helpers import compare, schemas, storage
-from helpers.render import markdown_escape
+from helpers.escape import markdown_cell
 
 RELATION_ORDER = {"priority": 0, "achievement": 1, "context": 2}
 
 
 def md_escape(value) -> str:
     """Text made safe for a Markdown table cell (any source text goes through this)."""
-    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
-        return ""
-    return markdown_escape(" ".join(str(value).split()))
+    return markdown_cell(value)
 
 
 def markdown_table(
     df: pd.DataFrame, headers: Mapping[str, str], widths: list[int] | None = None
 ) -> str:
-    """A pipe table of ``df``'s columns named in ``headers`` (column -> header), escaped.
+    """A pipe table of ``df``'s columns named in ``headers`` (column -> header), every cell
+    and header escaped (``escape.markdown_cell``).
 
     ``widths`` are relative column widths: pandoc reads them from the dashes of the rule
     line when a table has long rows, which keeps evidence columns wide in the PDF.
     """
     widths = widths or [1] * len(headers)
-    head = "| " + " | ".join(headers.values()) + " |"
+    head = "| " + " | ".join(md_escape(h) for h in headers.values()) + " |"
     rule = "|" + "|".join("-" * (4 * w) for w in widths) + "|"
     rows = [
         "| " + " | ".join(md_escape(row[c]) for c in headers) + " |" for _, row in df.iterrows()

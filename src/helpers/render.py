@@ -8,15 +8,20 @@ anything else, so a construct it does not know never reaches the reader as raw t
 Supported ``.qmd`` syntax (both engines honour it):
 
 - YAML front matter (``title``, ``subtitle``, ``date`` (``today`` = SOURCE_DATE_EPOCH's day),
-  ``lang``); format options come from ``_quarto.yml`` (``format.html``: ``toc``,
-  ``include-in-header``; ``format.typst``: ``papersize``, ``mainfont``, ``fontsize``,
-  ``page-numbering``, ``toc``); ``metadata-files`` are merged into the metadata.
+  ``lang``); format options come from ``_quarto.yml`` (``format.html``: ``toc``, ``css``,
+  ``include-in-header``; ``format.typst``: ``papersize``, ``fontsize``, ``page-numbering``,
+  ``toc``, ``include-in-header`` (the fonts and PDF styles, typst code set before the title)),
+  read once; ``metadata-files`` are merged into the metadata.
 - Headings, optionally with an id: ``## Title {#sec-name}``; link to them with
   ``[text](#sec-name)``. (``@sec-`` references need numbered sections: not supported.)
-- ``{{< include path >}}`` alone on a line, path relative to the report folder; included
-  files may hold markdown (tables, text, further includes) and raw ```` ```{=html} ```` blocks.
-- ``{{< meta key.path >}}`` anywhere in text: a scalar from the front matter or a metadata file,
-  inserted as markdown (write source text with :func:`markdown_escape`).
+- ``{{< include path >}}`` alone on a line, path relative to the report folder and inside it
+  (after symlinks). An included file is self-contained: it closes every fence and div it opens
+  and closes none it did not open. Included ``.md`` files (tables and text written from data)
+  hold Markdown only, no raw block; included ``.html`` files (the chart snippets the charts
+  stage writes) hold ```` ```{=html} ```` blocks only. So raw HTML and typst come only from
+  files the project wrote, and no text from data can open or close a block.
+- ``{{< meta key.path >}}`` anywhere in text: a one-line scalar from the front matter or a
+  metadata file, inserted as markdown (write data with :func:`helpers.escape.markdown_text`).
 - Figure divs: ``::: {#fig-name fig-alt="..."}`` holding content, caption = last paragraph.
 - Table divs: ``::: {#tbl-name}`` holding a pipe table, caption = last paragraph.
 - ``@fig-name`` / ``@tbl-name`` (also ``[@fig-name]``): "Figure 1" / "Table 2", numbered in
@@ -27,8 +32,14 @@ Supported ``.qmd`` syntax (both engines honour it):
   vanish from Quarto's typst PDF; the fallback rejects it rather than disagree with Quarto.
 - Raw blocks ```` ```{=html} ```` and ```` ```{=typst} ````; plain fenced code blocks.
 
+Lines are split at ``\n`` only (not at U+2028 and the other separators ``str.splitlines``
+knows), as pandoc does. typst compiles with its root at the report folder, so nothing outside
+it can reach the PDF.
+
 Errors: any other shortcode, div, or ```` ```{lang} ```` cell; an unknown format name; a
-reference to a missing label; a duplicate label; a missing meta key or include file.
+missing meta key or include file (all found here, line by line); a reference to a missing
+label, a duplicate label, a figure or table without caption (found once, by crossref.lua on
+pandoc's tree, and located here). All name file and line.
 HTML comments (``<!-- ... -->``, also over several lines) are dropped from both outputs, as
 Quarto does. Raw inline HTML is not passed through by the fallback (``<b>`` shows as text), so
 text from a source can never become markup; use a ```` ```{=html} ```` block for intended HTML.
@@ -49,22 +60,14 @@ from pathlib import Path
 import yaml
 
 from helpers.errors import InputError
+from helpers.escape import LINE_BREAKS
+from helpers.paths import inside
+from helpers.yamlio import loads, read_yaml
 
 ENGINES = ("auto", "quarto", "fallback")
 OUTPUTS = ("report.html", "report.pdf")
 FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".fonts")
 KNOWN_FORMATS = {"html", "typst"}
-
-HTML_CSS = """
-body { max-width: 52em; font-family: system-ui, "Noto Sans CJK SC", sans-serif; }
-figure { margin: 1.5em 0; }
-figcaption, caption { font-size: 0.95em; color: #333; text-align: left; }
-img, svg, canvas { max-width: 100%; height: auto; }
-.vega-embed { max-width: 100%; overflow-x: auto; }
-table { display: block; max-width: 100%; overflow-x: auto; border-collapse: collapse; }
-th, td { padding: 0.25em 0.6em; border-bottom: 1px solid #ddd; }
-@media (max-width: 600px) { body { padding: 12px; font-size: 16px; } }
-"""
 
 
 class RenderSyntaxError(InputError):
@@ -82,32 +85,17 @@ class MissingFontError(RuntimeError):
 # ---------------------------------------------------------------- public helpers
 
 
-def markdown_escape(text: str) -> str:
-    """Backslash-escape ASCII punctuation so source text stays text in any pandoc markdown."""
-    return re.sub(r"([!-/:-@\[-`{-~])", r"\\\1", str(text)).replace("\n", " ")
-
-
-def font_families(font_paths: list[Path] | None = None) -> set[str]:
-    """Font families typst can see (system fonts plus ``font_paths``)."""
-    import typst
-
-    paths = [str(p) for p in (font_paths or default_font_paths())]
-    return set(typst.Fonts(include_system_fonts=True, font_paths=paths).families())
-
-
-def check_cjk_font(family: str = "Noto Serif CJK SC", font_paths: list[Path] | None = None) -> str:
-    """Raise ``MissingFontError`` unless typst can find ``family``; return the family name."""
-    if family not in font_families(font_paths):
-        raise MissingFontError(
-            f"font {family!r} not found by typst (searched system fonts and "
-            f"{[str(p) for p in (font_paths or default_font_paths())]}); "
-            "install it (Debian: apt-get install fonts-noto-cjk) so Chinese text is not lost"
-        )
-    return family
-
-
 def default_font_paths() -> list[Path]:
     return [p for p in FONT_DIRS if p.is_dir()]
+
+
+def lines_of(text: str) -> list[str]:
+    """Lines as pandoc reads them: split at ``\n`` (``\r\n`` too), never at U+2028 and the
+    other separators ``str.splitlines`` also breaks at, which pandoc keeps inside a line."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line.removesuffix("\r") for line in lines]
 
 
 # ---------------------------------------------------------------- entry point
@@ -155,7 +143,7 @@ def _render_quarto(report_dir: Path, tmp: Path, document: str) -> dict[str, Path
     if quarto is None:
         raise RuntimeError("engine='quarto' but quarto is not on PATH")
     subprocess.run([quarto, "render", document], cwd=report_dir, check=True)
-    config = _read_yaml(report_dir / "_quarto.yml")
+    config, _, _ = read_options(report_dir, {})
     out = report_dir / (config.get("project", {}).get("output-dir") or ".")
     stem = Path(document).stem
     built = {}
@@ -186,18 +174,15 @@ class Source:
 SHORTCODE = re.compile(r"\{\{<\s*(\S+)\s*(.*?)\s*>\}\}")
 FENCE = re.compile(r"^(\s{0,3})(`{3,}|~{3,})\s*(.*)$")
 DIV_FENCE = re.compile(r"^\s{0,3}(:{3,})\s*(.*?)\s*$")
+RAW_INFO = re.compile(r"\{=(html|typst)\}")
 HEADING = re.compile(r"^#{1,6}\s.*?\{([^}]*)\}\s*$")
-REF = re.compile(r"(?<![\w.@])@([A-Za-z]+)-([\w:-]*\w)")
+FILTER_ERROR = re.compile(r"crossref\.lua: ([#@])([\w:.-]+): (.*)")
 ATTR_TOKEN = re.compile(r'\s*(?:#([\w:.-]+)|\.([\w-]+)|([\w-]+)=(?:"([^"]*)"|(\S+)))')
 
 
-def _read_yaml(path: Path) -> dict:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except FileNotFoundError:
-        raise InputError(path, "file not found") from None
-    except yaml.YAMLError as exc:
-        raise InputError(path, f"invalid YAML: {exc}") from None
+def _read_yaml(path: Path, what: str, report_dir: Path) -> dict:
+    """A YAML mapping inside the report folder, read the project's one way (``yamlio``)."""
+    data = read_yaml(path, what, within=report_dir) or {}
     if not isinstance(data, dict):
         raise InputError(path, "expected a YAML mapping")
     return data
@@ -205,14 +190,13 @@ def _read_yaml(path: Path) -> dict:
 
 def split_front_matter(path: Path) -> tuple[dict, list[str], int]:
     """Front matter (parsed), the body lines, and the line number of the body's first line."""
-    lines = path.read_text(encoding="utf-8").splitlines()
+    lines = lines_of(path.read_text(encoding="utf-8"))
     if lines and lines[0].strip() == "---":
         for i in range(1, len(lines)):
             if lines[i].strip() in ("---", "..."):
-                try:
-                    meta = yaml.safe_load("\n".join(lines[1:i])) or {}
-                except yaml.YAMLError as exc:
-                    raise InputError(path, f"invalid front matter: {exc}") from None
+                meta = loads("\n".join(lines[1:i]), f"{path} (front matter)") or {}
+                if not isinstance(meta, dict):
+                    raise InputError(path, "front matter is not a YAML mapping")
                 return meta, lines[i + 1 :], i + 2
         raise RenderSyntaxError(path, 1, "front matter opened with '---' but never closed")
     return {}, lines, 1
@@ -223,6 +207,7 @@ def expand_includes(
 ) -> Source:
     """Replace each ``{{< include f >}}`` line by f's lines (recursively), keeping origins."""
     out = Source([], [])
+    root = Path(report_dir).resolve()
     for n, line in enumerate(lines, start=first):
         m = re.fullmatch(r"\s*\{\{<\s*include\s+(\S+)\s*>\}\}\s*", line)
         if not m:
@@ -231,16 +216,72 @@ def expand_includes(
             out.lines.append(line)
             out.origin.append((path, n))
             continue
-        target = (report_dir / m.group(1).lstrip("/")).resolve()
+        try:
+            target = inside(root / m.group(1).lstrip("/"), root, f"included file {m.group(1)}")
+        except InputError as exc:
+            raise RenderSyntaxError(path, n, exc.problem) from None
         if not target.is_file():
             raise RenderSyntaxError(path, n, f"included file not found: {m.group(1)}")
         if target in stack:
             raise RenderSyntaxError(path, n, f"include cycle through {m.group(1)}")
-        sub = target.read_text(encoding="utf-8").splitlines()
+        sub = lines_of(target.read_text(encoding="utf-8"))
+        check_include(target, sub)
         inner = expand_includes(report_dir, target, sub, 1, (*stack, target))
         out.lines += inner.lines
         out.origin += inner.origin
     return out
+
+
+def check_include(path: Path, lines: list[str]) -> None:
+    """An included file cannot change the document's structure around it.
+
+    It closes every fence and div it opens and closes none it did not open; ``.html`` files
+    (chart snippets) hold raw HTML blocks only and ``.md`` files (text and tables from data)
+    no raw block at all. So data that slipped past escaping still cannot end the raw block or
+    the ``content-visible`` div it is placed in, nor open a raw typst block.
+    """
+    snippet = path.suffix == ".html"
+    fence: tuple[str, int] | None = None
+    depth: list[int] = []
+    for n, line in enumerate(lines, start=1):
+        fm = FENCE.match(line)
+        if fence is not None:
+            mark = fence[0]
+            if fm and fm.group(2)[0] == mark[0] and len(fm.group(2)) >= len(mark):
+                if fm.group(3).strip():
+                    raise RenderSyntaxError(path, n, "a fence cannot open inside a code block")
+                fence = None
+            continue
+        if fm:
+            info = fm.group(3).strip()
+            raw = RAW_INFO.fullmatch(info)
+            if snippet and not (raw and raw.group(1) == "html"):
+                raise RenderSyntaxError(
+                    path, n, f"an included .html file holds only ```{{=html}} blocks, not {info!r}"
+                )
+            if raw and not snippet:
+                raise RenderSyntaxError(
+                    path, n, f"raw ```{info} block in an included file (only .html snippets)"
+                )
+            fence = (fm.group(2), n)
+            continue
+        if snippet:
+            if line.strip():
+                raise RenderSyntaxError(
+                    path, n, "text outside a ```{=html} block in an included .html file"
+                )
+            continue
+        dm = DIV_FENCE.match(line)
+        if dm and dm.group(2):
+            depth.append(n)
+        elif dm and not depth:
+            raise RenderSyntaxError(path, n, "':::' closes a div the included file did not open")
+        elif dm:
+            depth.pop()
+    if fence is not None:
+        raise RenderSyntaxError(path, fence[1], "code block never closed in the included file")
+    if depth:
+        raise RenderSyntaxError(path, depth[-1], "div never closed in the included file")
 
 
 def parse_attrs(text: str) -> tuple[str | None, list[str], dict[str, str]] | None:
@@ -270,7 +311,7 @@ def lookup_meta(meta: dict, key: str):
     return value
 
 
-def _check_div(src: Source, i: int, attr_text: str, labels: dict) -> None:
+def _check_div(src: Source, i: int, attr_text: str) -> None:
     parsed = parse_attrs(attr_text[1:-1]) if attr_text.startswith("{") else None
     if not attr_text.endswith("}") or parsed is None:
         raise src.error(i, f"unsupported div '::: {attr_text}'")
@@ -279,7 +320,6 @@ def _check_div(src: Source, i: int, attr_text: str, labels: dict) -> None:
         extra = set(attrs) - ({"fig-alt"} if ident.startswith("fig-") else set())
         if extra:
             raise src.error(i, f"unsupported attribute(s) {sorted(extra)} on div #{ident}")
-        _add_label(src, i, ident, labels)
         return
     if classes in (["content-visible"], ["content-hidden"]) and not ident:
         if len(attrs) != 1 or next(iter(attrs)) not in ("when-format", "unless-format"):
@@ -301,17 +341,11 @@ def _check_div(src: Source, i: int, attr_text: str, labels: dict) -> None:
     )
 
 
-def _add_label(src: Source, i: int, label: str, labels: dict) -> None:
-    if label in labels:
-        path, line = src.origin[labels[label]]
-        raise src.error(i, f"duplicate label #{label} (first at {path}:{line})")
-    labels[label] = i
-
-
 def check_and_substitute(src: Source, meta: dict) -> str:
-    """Validate every line against the supported syntax and resolve meta shortcodes."""
-    labels: dict[str, int] = {}
-    refs: list[tuple[int, str]] = []
+    """Validate every line against the supported syntax and resolve meta shortcodes.
+
+    Labels, references and captions are checked once, by crossref.lua on pandoc's tree;
+    ``locate_filter_error`` points its errors at a file and line."""
     fence: str | None = None
     depth: list[int] = []
     comment: int | None = None  # line where an open <!-- comment --> began
@@ -347,7 +381,7 @@ def check_and_substitute(src: Source, meta: dict) -> str:
         dm = DIV_FENCE.match(line)
         if dm:
             if dm.group(2):
-                _check_div(src, i, dm.group(2), labels)
+                _check_div(src, i, dm.group(2))
                 depth.append(i)
             elif not depth:
                 raise src.error(i, "':::' closes a div that was never opened")
@@ -367,28 +401,18 @@ def check_and_substitute(src: Source, meta: dict) -> str:
                     f"unsupported heading attributes {{{hm.group(1)}}} "
                     "(only {#sec-name}, .unnumbered, .unlisted)",
                 )
-            if parsed[0]:
-                _add_label(src, i, parsed[0], labels)
-        line = _substitute_meta(src, i, line, meta)
-        for m in REF.finditer(line):
-            refs.append((i, m.group(0)[1:]))
-        out.append(line)
+        substituted = _substitute_meta(src, i, line, meta)
+        if substituted != line and (FENCE.match(substituted) or DIV_FENCE.match(substituted)):
+            # Quarto inserts a meta value as inlines; here it is text, so it must not become
+            # a fence or a div that would open a raw block.
+            raise src.error(i, "a meta value here would open a code block or a div")
+        out.append(substituted)
     if comment is not None:
         raise src.error(comment, "HTML comment '<!--' never closed with '-->'")
     if fence is not None:
         raise src.error(len(src.lines) - 1, "code block never closed")
     if depth:
         raise src.error(depth[-1], "div opened here is never closed with ':::'")
-    for i, ref in refs:
-        kind = ref.split("-", 1)[0]
-        if kind not in ("fig", "tbl"):
-            raise src.error(
-                i,
-                f"unsupported cross reference @{ref} (only @fig- and @tbl-; "
-                "link to sections with [text](#sec-name))",
-            )
-        if ref not in labels:
-            raise src.error(i, f"cross reference @{ref} has no matching label #{ref}")
     return "\n".join(out) + "\n"
 
 
@@ -419,8 +443,8 @@ def _substitute_meta(src: Source, i: int, line: str, meta: dict) -> str:
             what = "missing" if value is None else "not a single value"
             raise src.error(i, f"meta key {arg!r} is {what} in front matter/metadata-files")
         text = str(value).lower() if isinstance(value, bool) else str(value)
-        if "\n" in text:
-            raise src.error(i, f"meta key {arg!r} spans several lines")
+        if any(c in LINE_BREAKS for c in text):
+            raise src.error(i, f"meta key {arg!r} spans several lines (or holds U+2028 or kin)")
         return text
 
     line = SHORTCODE.sub(replace, line)
@@ -438,14 +462,16 @@ def _pandoc() -> str:
     return pypandoc.get_pandoc_path()
 
 
-def _header_files(report_dir: Path, value) -> list[Path]:
+def project_files(report_dir: Path, value, what: str) -> list[Path]:
+    """Files named by an option of ``_quarto.yml`` (``css``, ``include-in-header``), each of
+    which must exist inside the report folder (after symlinks)."""
     items = value if isinstance(value, list) else [value] if value else []
-    files = []
+    root, files = Path(report_dir).resolve(), []
     for item in items:
-        name = item.get("file") if isinstance(item, dict) else item
-        path = report_dir / name
+        name = str(item.get("file") if isinstance(item, dict) else item)
+        path = inside(root / name, root, f"{what} file (_quarto.yml)")
         if not path.is_file():
-            raise InputError(report_dir / "_quarto.yml", f"include-in-header file missing: {path}")
+            raise InputError(root / "_quarto.yml", f"{what} file missing: {path}")
         files.append(path)
     return files
 
@@ -461,27 +487,32 @@ def document_date(value) -> str | None:
     return str(value)
 
 
+def read_options(report_dir: Path, front: dict) -> tuple[dict, dict, dict]:
+    """``_quarto.yml`` read once: (its mapping, html options, typst options), front matter's
+    ``format:`` merged over the project's."""
+    path = report_dir / "_quarto.yml"
+    config = _read_yaml(path, "Quarto project file", report_dir) if path.exists() else {}
+    formats, own = config.get("format") or {}, front.get("format") or {}
+    html_opts = {**(formats.get("html") or {}), **(own.get("html") or {})}
+    typst_opts = {**(formats.get("typst") or {}), **(own.get("typst") or {})}
+    return config, html_opts, typst_opts
+
+
 def _render_fallback(report_dir: Path, tmp: Path, document: str) -> dict[str, Path]:
     qmd = report_dir / document
-    config = (
-        _read_yaml(report_dir / "_quarto.yml") if (report_dir / "_quarto.yml").is_file() else {}
-    )
     front, body, first = split_front_matter(qmd)
+    config, html_opts, typst_opts = read_options(report_dir, front)
     meta: dict = {}
     for name in config.get("metadata-files") or []:
-        meta.update(_read_yaml(report_dir / name))
+        meta.update(_read_yaml(report_dir / name, "metadata file", report_dir))
     meta.update({k: v for k, v in front.items() if k != "format"})
-    formats = config.get("format") or {}
-    html_opts = {**(formats.get("html") or {}), **((front.get("format") or {}).get("html") or {})}
-    typst_opts = {
-        **(formats.get("typst") or {}),
-        **((front.get("format") or {}).get("typst") or {}),
-    }
 
-    text = check_and_substitute(expand_includes(report_dir, qmd, body, first), meta)
+    src = expand_includes(report_dir, qmd, body, first)
+    text = check_and_substitute(src, meta)
     md = tmp / "report.md"
     md.write_text(text, encoding="utf-8")
-    docmeta = {k: meta[k] for k in ("title", "subtitle", "lang") if k in meta}
+    # Quarto's default language is English; a page without one fails accessibility checks.
+    docmeta = {"lang": "en", **{k: meta[k] for k in ("title", "subtitle", "lang") if k in meta}}
     date = document_date(meta.get("date"))
     if date:
         docmeta["date"] = date
@@ -501,79 +532,84 @@ def _render_fallback(report_dir: Path, tmp: Path, document: str) -> dict[str, Pa
         str(report_dir),
     ]
 
-    css = tmp / "report.css"
-    css.write_text(HTML_CSS, encoding="utf-8")
     html_out = tmp / "report.html"
-    cmd = [
-        *common,
-        "-t",
-        "html5",
-        "--standalone",
-        "--embed-resources",
-        "--css",
-        str(css),
-        "-M",
-        "crossref-target=html",
-        "-o",
-        str(html_out),
-    ]
+    cmd = [*common, "-t", "html5", "--standalone", "--embed-resources"]
+    # pandoc's own page layout (document-css), which it drops once --css is given, stands in
+    # for Quarto's; styles.css, shared with Quarto, goes on top.
+    cmd += ["-M", "crossref-target=html", "-V", "document-css=true", "-o", str(html_out)]
+    for css in project_files(report_dir, html_opts.get("css"), "css"):
+        cmd += ["--css", str(css)]
+    for header in project_files(report_dir, html_opts.get("include-in-header"), "html header"):
+        cmd += ["--include-in-header", str(header)]
     if html_opts.get("toc"):
         cmd.append("--toc")
-    for header in _header_files(report_dir, html_opts.get("include-in-header")):
-        cmd += ["--include-in-header", str(header)]
-    _run(cmd, qmd)
+    _run(cmd, qmd, src)
 
-    font = str(typst_opts.get("mainfont") or "Noto Serif CJK SC")
-    check_cjk_font(font)
     typ = tmp / "report.typ"
     template = resources.files("helpers") / "report.typ"
-    cmd = [
-        *common,
-        "-t",
-        "typst",
-        "--template",
-        str(template),
-        "-M",
-        "crossref-target=typst",
-        "-M",
-        f"crossref-root={report_dir}",
-        "-V",
-        f"mainfont={font}",
-        "-V",
-        f"papersize={typst_opts.get('papersize', 'a4')}",
-        "-V",
-        f"fontsize={typst_opts.get('fontsize', '10.5pt')}",
-        "-V",
-        f"page-numbering={typst_opts.get('page-numbering', '1')}",
-        "-o",
-        str(typ),
-    ]
+    cmd = [*common, "-t", "typst", "--template", str(template), "-M", "crossref-target=typst"]
+    for key, default in (("papersize", "a4"), ("fontsize", "10.5pt"), ("page-numbering", "1")):
+        cmd += ["-V", f"{key}={typst_opts.get(key, default)}"]
+    for header in project_files(report_dir, typst_opts.get("include-in-header"), "typst header"):
+        cmd += ["--include-in-header", str(header)]
     if typst_opts.get("toc"):
         cmd.append("--toc")
-    _run(cmd, qmd)
+    cmd += ["-o", str(typ)]
+    _run(cmd, qmd, src)
     pdf = tmp / "report.pdf"
-    _typst_compile(typ, pdf, qmd)
+    _typst_compile(typ, pdf, qmd, root=report_dir)
     return {"html": html_out, "pdf": pdf}
 
 
-def _run(cmd: list[str], qmd: Path) -> None:
+def _run(cmd: list[str], qmd: Path, src: Source) -> None:
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
-        raise InputError(qmd, f"pandoc failed: {proc.stderr.strip()}")
+        raise locate_filter_error(src, proc.stderr) or InputError(
+            qmd, f"pandoc failed: {proc.stderr.strip()}"
+        )
 
 
-def _typst_compile(typ: Path, pdf: Path, qmd: Path) -> None:
-    """Compile with root '/' (images carry absolute paths) and the build's timestamp."""
+def locate_filter_error(src: Source, stderr: str) -> RenderSyntaxError | None:
+    """crossref.lua's error about ``#label`` or ``@label``, at the line that holds it (for a
+    duplicate label, its second definition, naming the first)."""
+    m = FILTER_ERROR.search(stderr)
+    if not m:
+        return None
+    sigil, label, problem = m.groups()
+    if sigil == "@":
+        pattern = re.compile(rf"(?<![\w.@])@{re.escape(label)}(?![\w:-])")
+    else:
+        pattern = re.compile(rf"^(?:#.*|\s{{0,3}}:::+.*)\{{[^}}]*#{re.escape(label)}(?![\w:.-])")
+    hits = [i for i, line in enumerate(src.lines) if pattern.search(line)]
+    if not hits:
+        return None
+    if sigil == "#" and problem.startswith("duplicate") and len(hits) > 1:
+        path, line = src.origin[hits[0]]
+        return src.error(hits[1], f"{problem} (first at {path}:{line})")
+    return src.error(hits[0], problem)
+
+
+def _typst_compile(typ: Path, pdf: Path, qmd: Path, *, root: Path) -> None:
+    """Compile with the report folder as typst's root, so no path in the document (images are
+    root-relative, ``/_generated/...``) can read a file outside it, and with the build's
+    timestamp. An unknown font stops the build: Chinese glyphs would silently vanish."""
     import typst
 
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     try:
-        typst.compile(
-            str(typ),
-            output=str(pdf),
-            root="/",
+        data, warnings = typst.compile_with_warnings(
+            typ.read_bytes(),
+            root=str(root),
             font_paths=[str(p) for p in default_font_paths()],
             timestamp=int(epoch) if epoch else None,
         )
     except typst.TypstError as exc:
         raise InputError(qmd, f"typst failed: {exc}") from None
+    missing = sorted({w.message for w in warnings if w.message.startswith("unknown font family")})
+    if missing:
+        raise MissingFontError(
+            f"{qmd}: {'; '.join(missing)} (searched system fonts and "
+            f"{[str(p) for p in default_font_paths()]}); install it (Debian: apt-get install "
+            "fonts-noto-cjk) so Chinese text is not lost"
+        )
+    pdf.write_bytes(data)
