@@ -484,3 +484,30 @@ def test_every_class_has_one_label_in_schema_order():
     from helpers import compare, schemas
 
     assert list(compare.CLASS_LABELS) == schemas.TRIANGULATION_CLASSES
+
+
+def test_two_retellings_of_one_reference_are_each_triangulated(
+    seed_codings, seed_sentences, cb, fcb
+):
+    """Two sources retelling one reference both omit the same facts: each gets its own rows
+    (the row ids once collided and the stage crashed)."""
+    from dataclasses import replace
+
+    from helpers.framing import extract_claims
+    from helpers.sources import load_manifest
+
+    seed, reference = load_manifest(paths.MANIFEST)
+    twin = replace(seed, id="twin-retelling")
+    other = seed_codings.assign(source_id=twin.id, coding_id=seed_codings["coding_id"] + "t")
+    codings = pd.concat([seed_codings, other], ignore_index=True)
+    claims = extract_claims(seed_sentences, fcb)
+    out = compare_sources([seed, twin, reference], paths.RAW, codings, claims, cb, fcb)
+    tri = out["triangulation"]
+    schemas.TRIANGULATION.validate(tri)
+    assert set(tri["article_source_id"]) == {SEED_ID, twin.id}
+    assert set(tri["reference_source_id"]) == {reference.id}
+    per_source = tri.groupby("article_source_id")["class"].value_counts().unstack(fill_value=0)
+    assert per_source.loc[twin.id, "omitted_by_article"] > 0
+    # the twin has the seed's codings and no claims: its tie classes equal the seed's
+    for cls in ("agrees", "omitted_by_article", "added_by_article", "misattributed"):
+        assert per_source.loc[twin.id, cls] == per_source.loc[SEED_ID, cls], cls

@@ -120,7 +120,7 @@ def _add_source(project: Path, source_id: str, name: str, text: str, language: s
     with (project / "data/raw/manifest.yaml").open("a", encoding="utf-8") as manifest:
         manifest.write(
             f"\n  - id: {source_id}\n    title: A test text\n    outlet: test\n"
-            '    url: https://example.org/\n    date: "2025-02-01"\n'
+            '    url: https://example.org/\n    date: "2025-02-01"\n    period: "2025"\n'
             f"    language: {language}\n    kind: secondary\n    file: {name}\n"
             f"    sha256: {sha}\n"
         )

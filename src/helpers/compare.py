@@ -177,7 +177,6 @@ def _article_side(coding=None, claim=None) -> dict:
             for k in (
                 "article_place_id",
                 "article_relation",
-                "article_source_id",
                 "article_sentence_id",
                 "article_start",
                 "article_end",
@@ -187,7 +186,6 @@ def _article_side(coding=None, claim=None) -> dict:
     return {
         "article_place_id": coding["place_id"] if coding is not None else None,
         "article_relation": coding["relation"] if coding is not None else None,
-        "article_source_id": src["source_id"],
         "article_sentence_id": src["sentence_id"],
         "article_start": int(src["start"]),
         "article_end": int(src["end"]),
@@ -212,10 +210,13 @@ def _reference_side(ref=None) -> dict:
     }
 
 
-def _row(cls, sector, note, *, coding=None, claim=None, ref=None) -> dict:
+def _row(cls, sector, note, *, article: str | None, coding=None, claim=None, ref=None) -> dict:
+    """One classified row; its id names the article it belongs to, so two retellings of one
+    reference that both omit a fact get two rows, not one id twice."""
     key = "|".join(
         [
             cls,
+            article or "",
             "" if coding is None else str(coding["coding_id"]),
             "" if claim is None else str(claim["claim_id"]),
             "" if ref is None else f"{ref['source_id']}:{ref['reference_id']}",
@@ -226,6 +227,7 @@ def _row(cls, sector, note, *, coding=None, claim=None, ref=None) -> dict:
         "class": cls,
         "sector_id": sector,
         **_article_side(coding, claim),
+        "article_source_id": article,
         **_reference_side(ref),
         "note": note,
     }
@@ -262,6 +264,7 @@ def _records(df: pd.DataFrame) -> list[dict]:
 
 
 def _triangulate_one(
+    article: str | None,
     codings: list[dict],
     claims: list[dict],
     refs: list[dict],
@@ -286,7 +289,7 @@ def _triangulate_one(
                     f"; relation differs ({c['relation']} in the article, "
                     f"{r['relation']} in the reference)"
                 )
-            rows.append(_row("agrees", tie[1], note, coding=c, ref=r))
+            rows.append(_row("agrees", tie[1], note, article=article, coding=c, ref=r))
 
     # 2. Unmatched ties: pair one-to-one, first on the sector (the place is wrong), then on the
     #    place (the sector is wrong), each in (sector, place) order so the result is stable.
@@ -307,13 +310,29 @@ def _triangulate_one(
                 else f"place {a[0]}: the article says {a[1]}, the reference {partner[1]}"
             )
             for c, r in _pairs(art_ties[a], ref_ties[partner]):
-                rows.append(_row("misattributed", a[1], what, coding=c, ref=r))
+                rows.append(_row("misattributed", a[1], what, article=article, coding=c, ref=r))
     for tie in art_left:
         for c in art_ties[tie]:
-            rows.append(_row("added_by_article", tie[1], "tie absent from the reference", coding=c))
+            rows.append(
+                _row(
+                    "added_by_article",
+                    tie[1],
+                    "tie absent from the reference",
+                    article=article,
+                    coding=c,
+                )
+            )
     for tie in ref_left:
         for r in ref_ties[tie]:
-            rows.append(_row("omitted_by_article", tie[1], "tie absent from the article", ref=r))
+            rows.append(
+                _row(
+                    "omitted_by_article",
+                    tie[1],
+                    "tie absent from the article",
+                    article=article,
+                    ref=r,
+                )
+            )
 
     # 3. Reference rows without a full tie.
     article_sectors: dict[str, list[dict]] = {}
@@ -328,7 +347,13 @@ def _triangulate_one(
             continue
         if pd.isna(place) and pd.isna(sector):
             rows.append(
-                _row("not_coded", None, "the fact names neither a place nor a sector", ref=r)
+                _row(
+                    "not_coded",
+                    None,
+                    "the fact names neither a place nor a sector",
+                    article=article,
+                    ref=r,
+                )
             )
         elif pd.isna(place):
             hit = placeless.get(sector)
@@ -340,6 +365,7 @@ def _triangulate_one(
                         "general claim; the article names the sector in a sentence with no place",
                         claim=hit,
                         ref=r,
+                        article=article,
                     )
                 )
             elif sector in article_sectors:
@@ -353,6 +379,7 @@ def _triangulate_one(
                         f"only to named places ({', '.join(places)})",
                         coding=c,
                         ref=r,
+                        article=article,
                     )
                 )
             else:
@@ -362,6 +389,7 @@ def _triangulate_one(
                         sector,
                         "general claim; the article does not name the sector",
                         ref=r,
+                        article=article,
                     )
                 )
         else:
@@ -373,6 +401,7 @@ def _triangulate_one(
                         "the fact names no sector; the article codes the place",
                         coding=article_places[place][0],
                         ref=r,
+                        article=article,
                     )
                 )
             else:
@@ -382,6 +411,7 @@ def _triangulate_one(
                         None,
                         "the fact names no sector; the article does not code the place",
                         ref=r,
+                        article=article,
                     )
                 )
 
@@ -413,6 +443,7 @@ def _triangulate_one(
                     f"also names {', '.join(shared)}",
                     claim=claim,
                     ref=ref,
+                    article=article,
                 )
             )
         else:
@@ -423,6 +454,7 @@ def _triangulate_one(
                     f"framing on {claim['dimension']}: {claim['actor']} against "
                     f"{', '.join(comparators)}, whom no reference fact mentions",
                     claim=claim,
+                    article=article,
                 )
             )
     return rows
@@ -478,9 +510,12 @@ def triangulate(
         )
         k = claims[claims["source_id"] == source].sort_values("claim_id")
         m = None if mentions is None else mentions[mentions["source_id"] == source]
-        rows += _triangulate_one(_records(c), _records(k), refs, framing_codebook, m)
+        rows += _triangulate_one(source, _records(c), _records(k), refs, framing_codebook, m)
     if not rows:
         return schemas.TRIANGULATION.validate(_empty(schemas.TRIANGULATION))
+    ref_ids = sorted(set(reference["source_id"]))
+    for row in rows:
+        row["reference_source_id"] = ref_ids[0] if len(ref_ids) == 1 else None
     df = pd.DataFrame(rows, columns=_COLUMNS)
     df["article_start"] = df["article_start"].astype("Int64")
     df["article_end"] = df["article_end"].astype("Int64")

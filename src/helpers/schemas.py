@@ -75,6 +75,11 @@ SOURCES = _schema(
         "date": _col(
             str, "Publication date, ISO 8601 (YYYY-MM-DD, or YYYY-MM when only the month is known)."
         ),
+        "period": _col(
+            str,
+            "The period the source speaks about: a year (2025) or a range of years (2026-2030).",
+            checks=pa.Check.str_matches(r"^\d{4}(-\d{4})?$"),
+        ),
         "language": _col(str, "Language of the text: en or zh.", checks=pa.Check.isin(LANGUAGES)),
         "kind": _col(
             str,
@@ -308,7 +313,8 @@ REFERENCE_CODINGS = _schema(
 
 TRIANGULATION = _schema(
     "triangulation",
-    "Every article coding and every reference fact, classified against each other.",
+    "Every coding of a retelling and every fact of the reference it retells, classified against "
+    "each other; one set of rows per retelling.",
     {
         "row_id": _col(str, "Stable id of the comparison row.", unique=True),
         "class": _col(
@@ -322,13 +328,18 @@ TRIANGULATION = _schema(
         "reference_place_id": _col(str, "Place as the primary source has it.", nullable=True),
         "article_relation": _col(str, "Relation in the article's coding.", nullable=True),
         "reference_relation": _col(str, "Relation in the reference fact.", nullable=True),
-        "article_source_id": _col(str, "Source id of the article side.", nullable=True),
+        "article_source_id": _col(
+            str, "Source id of the retelling (article side) the row belongs to.", nullable=True
+        ),
         "article_sentence_id": _col(str, "Evidence sentence on the article side.", nullable=True),
         "article_start": _col(
             "Int64", "Start of the article evidence span (normalised text).", nullable=True
         ),
         "article_end": _col("Int64", "End of the article evidence span.", nullable=True),
         "article_evidence": _col(str, "Article evidence text.", nullable=True),
+        "reference_source_id": _col(
+            str, "Source id of the reference the article is checked against.", nullable=True
+        ),
         "fact_id": _col(str, "Reference fact id on the primary side.", nullable=True),
         "fact_text": _col(str, "Reference fact (commitment) text.", nullable=True),
         "note": _col(str, "Why the row has its class.", nullable=True),
