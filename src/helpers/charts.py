@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import textwrap
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -18,7 +19,7 @@ import altair as alt
 import pandas as pd
 import vl_convert as vlc
 
-from helpers import compare, storage
+from helpers import compare, schemas, storage
 from helpers.findings import join_names
 
 # -- theme -----------------------------------------------------------------------------------
@@ -47,7 +48,7 @@ OKABE_ITO = {
 GREY = "#BBBBBB"
 NO_DATA = "#E6E6E6"
 
-RELATION_ORDER = ["priority", "achievement", "context"]
+RELATION_ORDER = schemas.RELATIONS
 RELATION_COLOURS = [OKABE_ITO["vermillion"], OKABE_ITO["blue"], OKABE_ITO["orange"]]
 RELATION_SHAPES = ["square", "circle", "triangle-up"]
 
@@ -66,6 +67,13 @@ TRIANGULATION_COLOURS = [
 ]
 NO_SECTOR = "No sector named"
 DEFAULT_SOURCE = "news texts coded with the project's codebook"
+# Every figure must fit the A4 text width (627 px) shrunk to no less than 80 %: 780 px.
+MAX_WIDTH = 780
+TOP = 20  # rows or columns a chart shows before it keeps the top ones and points to a table
+LABEL_WIDTH = 22  # characters per line of a wrapped axis label
+TITLE_WIDTH = 70  # characters per line of a wrapped title
+# Labels carry their line breaks as "\n"; the axis splits them into lines and never cuts them.
+WRAPPED = {"labelLimit": 0, "labelExpr": "split(datum.label, '\\n')"}
 
 VL_VERSION = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
 
@@ -161,12 +169,13 @@ def _place_names(places: pd.DataFrame) -> tuple[dict[str, str], dict[str, str]]:
     return _lookup(places, "id", "name_en"), _lookup(places, "id", "name_zh")
 
 
-def source_line(sources: pd.DataFrame, kinds: Iterable[str] = ("primary", "secondary")) -> str:
-    """The subtitle's source, from the sources table: outlet and date of each text of a kind."""
-    chosen = sources[sources["kind"].isin(list(kinds))].sort_values(["date", "source_id"])
-    if chosen.empty:
-        raise ValueError(f"no source of kind {', '.join(kinds)} to credit")
-    return "; ".join(f"{row.outlet} ({row.date})" for row in chosen.itertuples())
+def wrap(label: str, width: int = LABEL_WIDTH) -> str:
+    """A long label broken into lines at spaces or hyphens ("\n"), never cut."""
+    return "\n".join(textwrap.wrap(str(label), width, break_on_hyphens=True)) or str(label)
+
+
+def _wrapped_title(title: str, subtitle: list[str]) -> alt.Title:
+    return alt.Title(textwrap.wrap(title, TITLE_WIDTH), subtitle=subtitle)
 
 
 def places_with_regions(book) -> pd.DataFrame:
@@ -193,8 +202,10 @@ def places_with_regions(book) -> pd.DataFrame:
 
 
 def _subtitle(source: str | None, detail: str) -> list[str]:
-    """Two subtitle lines: where the data come from, then how to read the chart."""
-    return [f"Source: {source or DEFAULT_SOURCE}.", detail[:1].upper() + detail[1:]]
+    """Subtitle lines: where the data come from (short: "8 sources, 2025–30; listed in the
+    appendix"), then how to read the chart, wrapped to the title's width."""
+    lines = [f"Source: {source or DEFAULT_SOURCE}."]
+    return lines + textwrap.wrap(detail[:1].upper() + detail[1:], TITLE_WIDTH + 20)
 
 
 def _check_known(ids: Iterable[str], known: Mapping[str, str], what: str) -> None:
@@ -224,7 +235,7 @@ def matrix_table(
         missing = [s for s in wanted if s not in evidence]
         if missing:
             raise ValueError(f"evidence sentences not among the codings: {', '.join(missing)}")
-        return " | ".join(evidence[s] for s in wanted)
+        return " | ".join(evidence[s] for s in wanted[:3])  # three are enough for a tooltip
 
     out = matrix.copy()
     out["place"] = out["place_id"].map(name_en)
@@ -242,32 +253,24 @@ def _ranked(counts: pd.Series) -> list[str]:
     return frame.sort_values(["n", "label"], ascending=[False, True])["label"].tolist()
 
 
-def _leaders(counts: pd.Series) -> tuple[list[str], int]:
-    top = int(counts.max())
-    return sorted(counts[counts == top].index.tolist()), top
-
-
 # -- 1. priority matrix ----------------------------------------------------------------------
 
 
-def _matrix_findings(table: pd.DataFrame) -> dict:
-    by_place = table.groupby("place")["sector_id"].nunique()
-    by_sector = table.groupby("sector")["place_id"].nunique()
-    places, n_place = _leaders(by_place)
-    sectors, n_sector = _leaders(by_sector)
-    return {
-        "by_place": by_place,
-        "by_sector": by_sector,
-        "top_places": places,
-        "n_place": n_place,
-        "top_sectors": sectors,
-        "n_sector": n_sector,
-        "relations": table["relation"].value_counts().reindex(RELATION_ORDER, fill_value=0),
-    }
-
-
-def _verb(names: list[str], singular: str, plural: str) -> str:
-    return singular if len(names) == 1 else plural
+def _matrix_view(table: pd.DataFrame) -> tuple[pd.DataFrame, list[str], list[str], str]:
+    """The top TOP places and sectors by number of ties (all when they fit), their order, and a
+    note saying what was left out."""
+    places = _ranked(table.groupby("place")["sector_id"].nunique())
+    sectors = _ranked(table.groupby("sector")["place_id"].nunique())
+    note = ""
+    if len(places) > TOP or len(sectors) > TOP:
+        note = (
+            f" Shown: the {min(TOP, len(places))} of {len(places)} places and "
+            f"{min(TOP, len(sectors))} of {len(sectors)} sectors with the most ties; "
+            "the table of priorities lists all."
+        )
+        places, sectors = places[:TOP], sectors[:TOP]
+    shown = table[table["place"].isin(places) & table["sector"].isin(sectors)]
+    return shown, places, sectors, note
 
 
 def priority_matrix(
@@ -276,23 +279,25 @@ def priority_matrix(
     places: pd.DataFrame,
     sectors: pd.DataFrame,
     *,
+    title: str,
     source: str | None = None,
 ) -> alt.Chart:
-    """Place x sector dot matrix; colour and shape both carry the relation (colour-blind safe)."""
+    """Place x sector dot matrix; colour and shape carry the relation (colour-blind safe), size
+    the number of sources that attest the tie. ``matrix`` is the TIES table (or any table with
+    the priority matrix's columns); ``title`` is the finding (``findings.chart_titles``)."""
     table = matrix_table(matrix, codings, places, sectors)
     if table.empty:
         raise ValueError("the priority matrix is empty: nothing to draw")
-    found = _matrix_findings(table)
-    who = found["top_places"]
-    title = (
-        f"{join_names(who)} {_verb(who, 'is', 'are')} tied to the most sectors: {found['n_place']}"
-    )
+    table["place"] = table["place"].map(wrap)
+    table["sector"] = table["sector"].map(wrap)
+    shown, place_order, sector_order, note = _matrix_view(table)
     detail = (
         f"{_plural(len(table), 'place-sector tie')} from "
-        f"{_plural(int(codings['source_id'].nunique()), 'news text')}; "
-        f"strongest relation per tie."
+        f"{_plural(int(codings['source_id'].nunique()), 'text')}; strongest relation per "
+        f"tie; larger marks: more sources.{note}"
     )
-    data = table[
+    top = max(int(table["n_sources"].max()), 1)
+    data = shown[
         [
             "place",
             "place_zh",
@@ -306,17 +311,15 @@ def priority_matrix(
     ]
     return (
         alt.Chart(data)
-        .mark_point(filled=True, size=260, opacity=1)
+        .mark_point(filled=True, opacity=1)
         .encode(
             x=alt.X(
                 "sector:N",
-                sort=_ranked(found["by_sector"]),
+                sort=sector_order,
                 title=None,
-                axis=alt.Axis(orient="top", labelAngle=-40, grid=True),
+                axis=alt.Axis(orient="top", labelAngle=-90, grid=True, **WRAPPED),
             ),
-            y=alt.Y(
-                "place:N", sort=_ranked(found["by_place"]), title=None, axis=alt.Axis(grid=True)
-            ),
+            y=alt.Y("place:N", sort=place_order, title=None, axis=alt.Axis(grid=True, **WRAPPED)),
             color=alt.Color(
                 "relation:N",
                 title="Relation",
@@ -326,6 +329,12 @@ def priority_matrix(
                 "relation:N",
                 title="Relation",
                 scale=alt.Scale(domain=RELATION_ORDER, range=RELATION_SHAPES),
+            ),
+            size=alt.Size(
+                "n_sources:Q",
+                title="Sources",
+                scale=alt.Scale(domain=[1, top], range=[90, 260] if top > 1 else [200, 200]),
+                legend=alt.Legend(format="d", values=sorted({1, top})) if top > 1 else None,
             ),
             tooltip=[
                 alt.Tooltip("place:N", title="Place"),
@@ -338,9 +347,9 @@ def priority_matrix(
             ],
         )
         .properties(
-            title=alt.Title(title, subtitle=_subtitle(source, detail)),
-            width=alt.Step(28),
-            height=alt.Step(24),
+            title=_wrapped_title(title, _subtitle(source, detail)),
+            width=alt.Step(20),
+            height=alt.Step(18),
         )
     )
 
@@ -348,20 +357,17 @@ def priority_matrix(
 def describe_priority_matrix(
     matrix: pd.DataFrame, codings: pd.DataFrame, places: pd.DataFrame, sectors: pd.DataFrame
 ) -> str:
-    """Alt text and caption: what the matrix shows and its main finding, in words."""
+    """Alt text and caption: what the matrix shows, in words (its finding is its title)."""
     table = matrix_table(matrix, codings, places, sectors)
-    found = _matrix_findings(table)
-    rel = found["relations"]
+    rel = table["relation"].value_counts().reindex(RELATION_ORDER, fill_value=0)
+    several = int((table["n_sources"] > 1).sum())
     return (
         f"Dot matrix of {_plural(len(table), 'place-sector tie')} between "
         f"{_plural(table['place_id'].nunique(), 'place')} (rows) and "
         f"{_plural(table['sector_id'].nunique(), 'sector')} (columns), both ordered by their "
-        f"number of ties. {join_names(found['top_places'])} "
-        f"{_verb(found['top_places'], 'is', 'are')} tied to the most sectors "
-        f"({found['n_place']}); {join_names(found['top_sectors'])} "
-        f"{_verb(found['top_sectors'], 'is', 'are')} tied to the most places "
-        f"({found['n_sector']}). Relations: {rel['priority']} priority, "
-        f"{rel['achievement']} achievement, {rel['context']} context."
+        f"number of ties. Relations: {rel['priority']} priority, "
+        f"{rel['achievement']} achievement, {rel['context']} context; "
+        f"{_plural(several, 'tie')} attested by more than one source."
     )
 
 
@@ -391,17 +397,17 @@ BREADTH_MEASURES = {"priority": "As a priority", "any_relation": "Any relation"}
 
 
 def sector_breadth(
-    matrix: pd.DataFrame, sectors: pd.DataFrame, *, source: str | None = None
+    matrix: pd.DataFrame, sectors: pd.DataFrame, *, title: str, source: str | None = None
 ) -> alt.Chart:
-    """Grouped bars: how widely each sector is named, priorities beside all ties."""
+    """Grouped bars: how widely each sector is named, priorities beside all ties; the TOP
+    sectors when there are more (the others are in the table of priorities)."""
     table = breadth_table(matrix, sectors)
-    top = table.iloc[0]
-    leaders = table[table["any_relation"] == top["any_relation"]]["sector"].tolist()
-    title = (
-        f"{join_names(leaders)} {_verb(leaders, 'is', 'are')} named by the most provinces: "
-        f"{top['any_relation']}"
-    )
+    named = table[table["any_relation"] > 0]
     detail = f"provinces tied to each of {_plural(len(table), 'sector')}."
+    if len(named) > TOP:
+        detail += f" Shown: the {TOP} named by the most provinces."
+        table = named.head(TOP)
+    table = table.assign(sector=table["sector"].map(wrap))
     long = table.melt(
         id_vars=["sector", "sector_zh"],
         value_vars=list(BREADTH_MEASURES),
@@ -414,7 +420,9 @@ def sector_breadth(
         alt.Chart(long[["sector", "sector_zh", "measure", "provinces"]])
         .mark_bar()
         .encode(
-            y=alt.Y("sector:N", sort=table["sector"].tolist(), title=None),
+            y=alt.Y(
+                "sector:N", sort=table["sector"].tolist(), title=None, axis=alt.Axis(**WRAPPED)
+            ),
             yOffset=alt.YOffset("measure:N", sort=measures),
             x=alt.X("provinces:Q", title="Provinces", axis=alt.Axis(tickMinStep=1, format="d")),
             color=alt.Color(
@@ -431,7 +439,7 @@ def sector_breadth(
             ],
         )
         .properties(
-            title=alt.Title(title, subtitle=_subtitle(source, detail)),
+            title=_wrapped_title(title, _subtitle(source, detail)),
             width=360,
             height=alt.Step(10),
         )
@@ -452,7 +460,7 @@ def describe_sector_breadth(matrix: pd.DataFrame, sectors: pd.DataFrame) -> str:
         f"by at least one province."
     )
     if unnamed:
-        text += f" Not named by any province: {join_names(unnamed)}."
+        text += f" No source in this corpus ties these to a province: {join_names(unnamed)}."
     return text
 
 
@@ -491,18 +499,14 @@ def tile_map(
     places: pd.DataFrame,
     sectors: pd.DataFrame,
     *,
+    title: str,
     source: str | None = None,
-    tile: int = 66,
+    tile: int = 60,
 ) -> alt.LayerChart:
     """Tile-grid map: every division one equal square, so small provinces stay visible."""
     table = tile_table(matrix, places, sectors)
     counts = table.set_index("name_en")["n_priorities"]
     top = int(counts.max())
-    if top == 0:
-        title = "No provincial-level division names a priority sector"
-    else:
-        who, _ = _leaders(counts)
-        title = f"{join_names(who)} {_verb(who, 'names', 'name')} the most priority sectors: {top}"
     detail = (
         f"priority sectors per provincial-level division; "
         f"grey: {_plural(int((counts == 0).sum()), 'division')} with none."
@@ -546,7 +550,7 @@ def tile_map(
     english = base.mark_text(dy=-7, fontSize=9, limit=tile).encode(text="name_en:N", color=ink)
     chinese = base.mark_text(dy=8, fontSize=11).encode(text="name_zh:N", color=ink)
     return alt.layer(tiles, english, chinese).properties(
-        title=alt.Title(title, subtitle=_subtitle(source, detail)),
+        title=_wrapped_title(title, _subtitle(source, detail)),
         width=int(n_cols * tile),
         height=int(n_rows * tile),
     )
@@ -626,16 +630,13 @@ def _framing_findings(claims: pd.DataFrame, book) -> dict:
     }
 
 
-def framing(claims: pd.DataFrame, book, *, source: str | None = None) -> alt.Chart:
-    """Who the article puts ahead on each dimension; hollow marks are hedged claims."""
+def framing(claims: pd.DataFrame, book, *, title: str, source: str | None = None) -> alt.Chart:
+    """Who the texts put ahead on each dimension; hollow marks are hedged claims."""
     if claims.empty:
         raise ValueError("no framing claims: nothing to draw")
     table = framing_table(claims, book)
+    table["dimension"] = table["dimension"].map(wrap)
     found = _framing_findings(claims, book)
-    title = (
-        f"The article puts {found['focal']} ahead in {found['focal_ahead']} of "
-        f"{_plural(found['n_focal'], 'claim')} about it; {found['hedged']} hedged"
-    )
     detail = (
         f"{_plural(found['n'], 'framing claim')} on "
         f"{_plural(found['dimensions'], 'dimension')}; hollow marks are hedged."
@@ -649,7 +650,7 @@ def framing(claims: pd.DataFrame, book, *, source: str | None = None) -> alt.Cha
         .mark_point(filled=True, size=220, strokeWidth=2, opacity=1)
         .encode(
             x=alt.X("actor:N", sort=actors, title=None, axis=alt.Axis(orient="top", labelAngle=0)),
-            y=alt.Y("dimension:N", sort=dims, title=None, axis=alt.Axis(grid=True, labelLimit=320)),
+            y=alt.Y("dimension:N", sort=dims, title=None, axis=alt.Axis(grid=True, **WRAPPED)),
             yOffset=alt.YOffset("claim_no:O"),
             color=alt.Color(
                 "standing:N",
@@ -692,8 +693,8 @@ def framing(claims: pd.DataFrame, book, *, source: str | None = None) -> alt.Cha
             ],
         )
         .properties(
-            title=alt.Title(title, subtitle=_subtitle(source, detail)),
-            width=alt.Step(110),
+            title=_wrapped_title(title, _subtitle(source, detail)),
+            width=alt.Step(100),
             height=alt.Step(18),
         )
     )
@@ -734,50 +735,61 @@ def triangulation_table(tri: pd.DataFrame, sectors: pd.DataFrame) -> pd.DataFram
     rows = compare.ties(tri)
     rows["sector"] = rows["sector_id"].map(sector_en).fillna(NO_SECTOR)
     rows["text"] = rows["article_evidence"].fillna(rows["fact_text"]).fillna("")
-    grouped = rows.groupby(["sector", "class"], sort=True)
+    several = rows["article_source_id"].nunique() > 1
+    rows["row"] = (rows["article_source_id"] if several else rows["sector"]).map(wrap)
+    grouped = rows.groupby(["row", "class"], sort=True)
     out = grouped.size().rename("n").reset_index()
     out["examples"] = (
-        grouped["text"].agg(lambda s: " | ".join(dict.fromkeys(t for t in s if t))).values
+        grouped["text"].agg(lambda s: " | ".join(list(dict.fromkeys(t for t in s if t))[:3])).values
     )
     out["class_label"] = out["class"].map(compare.CLASS_LABELS)
+    out["by"] = "retelling" if several else "sector"
     return out
 
 
 def triangulation(
-    tri: pd.DataFrame, sectors: pd.DataFrame, *, source: str | None = None
+    tri: pd.DataFrame, sectors: pd.DataFrame, *, title: str, source: str | None = None
 ) -> alt.Chart:
-    """Stacked bars per sector: how the article's codings meet the primary source's facts."""
+    """Stacked bars: how each retelling's codings meet its reference's facts (one bar per
+    retelling when there are several, per sector when there is one)."""
     if tri.empty:
         raise ValueError("the triangulation table is empty: nothing to draw")
     table = triangulation_table(tri, sectors)
-    n_agree = int(table.loc[table["class"] == "agrees", "n"].sum())
-    n_total = int(table["n"].sum())
-    title = f"The article agrees with the primary source on {n_agree} of {n_total} ties"
-    detail = "article codings classified against the hand-coded facts of the primary source."
+    by = table["by"].iloc[0]
+    detail = (
+        f"codings of each retelling classified against the hand-coded facts of its reference, "
+        f"one bar per {by}."
+    )
+    rows = _ranked(table.groupby("row")["n"].sum())
+    if len(rows) > TOP:
+        detail += f" Shown: the {TOP} {by}s with the most ties; the tables list all."
+        rows = rows[:TOP]
+        table = table[table["row"].isin(rows)]
     classes = [c for c in compare.CLASS_LABELS if c in set(table["class"])]
     labels = [compare.CLASS_LABELS[c] for c in classes]
     colours = [TRIANGULATION_COLOURS[list(compare.CLASS_LABELS).index(c)] for c in classes]
-    order = sorted(_ranked(table.groupby("sector")["n"].sum()), key=lambda s: s == NO_SECTOR)
+    order = sorted(rows, key=lambda s: s == NO_SECTOR)
+    table = table.copy()
     table["stack"] = table["class"].map({c: i for i, c in enumerate(compare.CLASS_LABELS)})
     return (
         alt.Chart(table)
         .mark_bar()
         .encode(
-            y=alt.Y("sector:N", sort=order, title=None),
+            y=alt.Y("row:N", sort=order, title=None, axis=alt.Axis(**WRAPPED)),
             x=alt.X("n:Q", title="Ties", stack="zero", axis=alt.Axis(tickMinStep=1, format="d")),
             color=alt.Color(
                 "class_label:N", title="Class", scale=alt.Scale(domain=labels, range=colours)
             ),
             order=alt.Order("stack:Q"),
             tooltip=[
-                alt.Tooltip("sector:N", title="Sector"),
+                alt.Tooltip("row:N", title=by.capitalize()),
                 alt.Tooltip("class_label:N", title="Class"),
                 alt.Tooltip("n:Q", title="Ties"),
                 alt.Tooltip("examples:N", title="Texts"),
             ],
         )
         .properties(
-            title=alt.Title(title, subtitle=_subtitle(source, detail)),
+            title=_wrapped_title(title, _subtitle(source, detail)),
             width=360,
             height=alt.Step(20),
         )
@@ -785,8 +797,9 @@ def triangulation(
 
 
 def describe_triangulation(tri: pd.DataFrame, sectors: pd.DataFrame) -> str:
-    """Alt text and caption: totals per class, then the sectors where the sources disagree."""
+    """Alt text and caption: totals per class, then where the retellings disagree most."""
     table = triangulation_table(tri, sectors)
+    by = table["by"].iloc[0]
     totals = table.groupby("class")["n"].sum()
     counts = ", ".join(
         f"{compare.CLASS_LABELS[c].lower()} {int(totals[c])}"
@@ -795,18 +808,174 @@ def describe_triangulation(tri: pd.DataFrame, sectors: pd.DataFrame) -> str:
     )
     off = table[table["class"].isin(["omitted_by_article", "added_by_article", "misattributed"])]
     worst = (
-        sorted(off.groupby("sector")["n"].sum().loc[lambda s: s == s.max()].index)
+        sorted(off.groupby("row")["n"].sum().loc[lambda s: s == s.max()].index)
         if not off.empty
         else []
     )
     text = (
-        f"Stacked bar chart of {_plural(int(table['n'].sum()), 'tie')} across "
-        f"{_plural(table['sector'].nunique(), 'sector')} between the article and the "
-        f"primary source: {counts}."
+        f"Stacked bar chart of {_plural(int(table['n'].sum()), 'row')} in "
+        f"{_plural(table['row'].nunique(), 'bar')}, one per {by}, each retelling set against "
+        f"the reference it retells: {counts}."
     )
     if worst:
-        text += f" Most disagreements: {join_names(worst)}."
+        text += f" Most disagreements: {join_names(w.replace(chr(10), ' ') for w in worst)}."
     return text
+
+
+# -- 6. agreement between sources ------------------------------------------------------------
+
+
+def consensus_table(ties: pd.DataFrame, places: pd.DataFrame, sectors: pd.DataFrame):
+    """Ties with their labels, most-attested first (ties broken by place, sector)."""
+    name_en, _ = _place_names(places)
+    sector_en = _lookup(sectors, "sector_id", "name_en")
+    out = ties.sort_values(
+        ["n_sources", "place_id", "sector_id"], ascending=[False, True, True]
+    ).reset_index(drop=True)
+    out["tie"] = [
+        wrap(f"{name_en.get(p, p)} · {sector_en.get(s, s)}", 30)
+        for p, s in zip(out["place_id"], out["sector_id"], strict=True)
+    ]
+    out["agreement_label"] = out["agreement"].str.replace("_", " ")
+    return out
+
+
+def consensus(
+    ties: pd.DataFrame,
+    places: pd.DataFrame,
+    sectors: pd.DataFrame,
+    *,
+    title: str,
+    source: str | None = None,
+) -> alt.Chart:
+    """Bars: the ties attested by the most sources, coloured by how the sources agree."""
+    if ties.empty:
+        raise ValueError("no ties: nothing to draw")
+    table = consensus_table(ties, places, sectors)
+    detail = "sources that code each place-sector tie; colour: agreement between them."
+    if len(table) > TOP:
+        detail += (
+            f" Shown: the {TOP} of {len(table)} ties with the most sources; "
+            "the table of ties lists all."
+        )
+        table = table.head(TOP)
+    domain = [a.replace("_", " ") for a in schemas.AGREEMENTS]
+    colours = [OKABE_ITO["vermillion"], OKABE_ITO["purple"], OKABE_ITO["green"], GREY]
+    return (
+        alt.Chart(table[["tie", "n_sources", "agreement_label", "relation", "source_ids"]])
+        .mark_bar()
+        .encode(
+            y=alt.Y("tie:N", sort=table["tie"].tolist(), title=None, axis=alt.Axis(**WRAPPED)),
+            x=alt.X("n_sources:Q", title="Sources", axis=alt.Axis(tickMinStep=1, format="d")),
+            color=alt.Color(
+                "agreement_label:N",
+                title="Agreement",
+                scale=alt.Scale(domain=domain, range=colours),
+            ),
+            tooltip=[
+                alt.Tooltip("tie:N", title="Tie"),
+                alt.Tooltip("n_sources:Q", title="Sources"),
+                alt.Tooltip("relation:N", title="Strongest relation"),
+                alt.Tooltip("agreement_label:N", title="Agreement"),
+                alt.Tooltip("source_ids:N", title="Source ids"),
+            ],
+        )
+        .properties(
+            title=_wrapped_title(title, _subtitle(source, detail)),
+            width=300,
+            height=alt.Step(16),
+        )
+    )
+
+
+def describe_consensus(ties: pd.DataFrame) -> str:
+    """Alt text and caption for the consensus bars."""
+    counts = ties["agreement"].value_counts()
+    parts = ", ".join(
+        f"{a.replace('_', ' ')} {int(counts[a])}" for a in schemas.AGREEMENTS if a in counts
+    )
+    return (
+        f"Bar chart of the place-sector ties by the number of sources that code them "
+        f"(at most {int(ties['n_sources'].max()) if len(ties) else 0}); of "
+        f"{_plural(len(ties), 'tie')}: {parts}."
+    )
+
+
+def coverage_table(tie_sources: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
+    """Ties per (source, place), with the place's English name, wrapped."""
+    name_en, _ = _place_names(places)
+    out = (
+        tie_sources.groupby(["source_id", "place_id"])
+        .agg(
+            n_ties=("sector_id", "size"),
+            n_priorities=("relation", lambda r: (r == "priority").sum()),
+        )
+        .reset_index()
+    )
+    out["place"] = out["place_id"].map(lambda p: wrap(name_en.get(p, p)))
+    return out
+
+
+def coverage(
+    tie_sources: pd.DataFrame, places: pd.DataFrame, *, title: str, source: str | None = None
+) -> alt.Chart:
+    """Heat grid: which source names which place (ties per source and place); the TOP sources
+    and places with the most ties when there are more."""
+    if tie_sources.empty:
+        raise ValueError("no ties: nothing to draw")
+    table = coverage_table(tie_sources, places)
+    by_source = _ranked(table.groupby("source_id")["n_ties"].sum())
+    by_place = _ranked(table.groupby("place")["n_ties"].sum())
+    detail = "place-sector ties each source codes for each place."
+    if len(by_source) > TOP or len(by_place) > TOP:
+        detail += (
+            f" Shown: the {min(TOP, len(by_source))} of {len(by_source)} sources and "
+            f"{min(TOP, len(by_place))} of {len(by_place)} places with the most ties; "
+            "data/processed/tie_sources.csv lists all."
+        )
+        by_source, by_place = by_source[:TOP], by_place[:TOP]
+        table = table[table["source_id"].isin(by_source) & table["place"].isin(by_place)]
+    return (
+        alt.Chart(table)
+        .mark_rect(stroke="white", strokeWidth=1)
+        .encode(
+            x=alt.X(
+                "source_id:N",
+                sort=by_source,
+                title=None,
+                axis=alt.Axis(orient="top", labelAngle=-90, labelLimit=0),
+            ),
+            y=alt.Y("place:N", sort=by_place, title=None, axis=alt.Axis(**WRAPPED)),
+            color=alt.Color(
+                "n_ties:Q",
+                title="Ties",
+                scale=alt.Scale(scheme="blues", domainMin=0),
+                legend=alt.Legend(format="d", tickMinStep=1),
+            ),
+            tooltip=[
+                alt.Tooltip("source_id:N", title="Source"),
+                alt.Tooltip("place:N", title="Place"),
+                alt.Tooltip("n_ties:Q", title="Ties"),
+                alt.Tooltip("n_priorities:Q", title="Priorities"),
+            ],
+        )
+        .properties(
+            title=_wrapped_title(title, _subtitle(source, detail)),
+            width=alt.Step(18),
+            height=alt.Step(16),
+        )
+    )
+
+
+def describe_coverage(tie_sources: pd.DataFrame) -> str:
+    """Alt text and caption for the sources x places grid."""
+    per_source = tie_sources.groupby("source_id")["place_id"].nunique()
+    return (
+        f"Grid of {_plural(len(per_source), 'source')} (columns) by the places they tie to "
+        f"sectors (rows), shaded by the number of ties; each source names between "
+        f"{int(per_source.min()) if len(per_source) else 0} and "
+        f"{int(per_source.max()) if len(per_source) else 0} places."
+    )
 
 
 # -- export ----------------------------------------------------------------------------------

@@ -157,6 +157,9 @@ def reference_codings(facts_csv: Path | str, codebook, source_id: str) -> pd.Dat
 
 # -- triangulation -----------------------------------------------------------------------------
 _CLASS_ORDER = {c: i for i, c in enumerate(schemas.TRIANGULATION_CLASSES)}
+# The classes that count ties between a retelling and its reference (the others are framing
+# claims and facts no coding can meet).
+TIE_CLASSES = ["agrees", "omitted_by_article", "added_by_article", "misattributed"]
 # How the classes read in charts and tables, in schemas.TRIANGULATION_CLASSES order.
 CLASS_LABELS = {
     "agrees": "Agrees",
@@ -233,14 +236,11 @@ def _row(cls, sector, note, *, article: str | None, coding=None, claim=None, ref
     }
 
 
-_RELATION_RANK = {r: i for i, r in enumerate(schemas.RELATIONS)}
-
-
 def _pairs(left: list, right: list) -> list[tuple]:
     """Pair two non-empty lists, strongest relation first (so priorities meet priorities); the
     shorter side repeats its first item, so every item of both sides appears in some pair."""
-    left = sorted(left, key=lambda x: _RELATION_RANK[x["relation"]])
-    right = sorted(right, key=lambda x: _RELATION_RANK[x["relation"]])
+    left = sorted(left, key=lambda x: schemas.RELATION_RANK[x["relation"]])
+    right = sorted(right, key=lambda x: schemas.RELATION_RANK[x["relation"]])
     n = max(len(left), len(right))
     return [
         (left[i] if i < len(left) else left[0], right[i] if i < len(right) else right[0])
@@ -534,15 +534,25 @@ def compare_sources(
     codebook,
     framing_codebook,
     mentions: pd.DataFrame | None = None,
+    *,
+    period: str = "",
+    source_ids=(),
 ) -> dict[str, pd.DataFrame]:
-    """The compare stage: each reference source in the manifest against the articles that
-    retell it. ``sources`` are manifest entries (helpers.sources.Source); returns
-    ``{"reference_codings", "triangulation"}``, validated.
+    """The compare stage over the sources the report covers (``period``, ``source_ids``: see
+    ``select_sources``): each reference against every retelling of it, then the ties by source
+    and their agreement. ``sources`` are manifest entries (helpers.sources.Source); returns
+    ``{"selection", "reference_codings", "triangulation", "tie_sources", "ties"}``, validated.
 
     Only articles whose ``retells`` names the reference are compared with it, so a corpus of
     stories on different events never has one story's facts counted as another's omissions.
+    The reference's facts file is the one its manifest entry names (``file:``).
     """
     raw_dir = Path(raw_dir)
+    selection = select_sources(sources, period, source_ids)
+    chosen = set(selection.loc[selection["selected"], "source_id"])
+    sources = [s for s in sources if s.id in chosen]
+    codings = codings[codings["source_id"].isin(chosen)]
+    claims = claims[claims["source_id"].isin(chosen)]
     refs, tris = [], []
     for ref_source in sorted((s for s in sources if s.kind == "reference"), key=lambda s: s.id):
         reference = reference_codings(raw_dir / ref_source.file, codebook, ref_source.id)
@@ -558,9 +568,13 @@ def compare_sources(
         tris.append(tri)
     reference = pd.concat(refs, ignore_index=True) if refs else _empty(schemas.REFERENCE_CODINGS)
     triangulation = pd.concat(tris, ignore_index=True) if tris else _empty(schemas.TRIANGULATION)
+    by_source = tie_sources(codings, triangulation)
     return {
+        "selection": selection,
         "reference_codings": schemas.REFERENCE_CODINGS.validate(reference),
         "triangulation": schemas.TRIANGULATION.validate(triangulation),
+        "tie_sources": by_source,
+        "ties": tie_agreement(by_source),
     }
 
 
@@ -592,3 +606,118 @@ def ties(triangulation: pd.DataFrame) -> pd.DataFrame:
             "n_rows",
         ]
     ]
+
+
+# -- which sources the report covers ------------------------------------------------------------
+def select_sources(sources, period: str = "", source_ids=()) -> pd.DataFrame:
+    """The SELECTION table: a source is covered when its period lies within ``period`` (a year
+    or a range; empty: any) and, when ``source_ids`` are given, its id is one of them.
+
+    A bad parameter stops with an InputError naming pipeline.yaml's parameter.
+    """
+    from helpers.sources import period_years, valid_period
+
+    where = "pipeline.yaml (compare stage)"
+    if period and not valid_period(str(period)):
+        raise InputError(where, f"parameter period {period!r} is not a year or a range of years")
+    known = {s.id for s in sources}
+    unknown = sorted(set(source_ids) - known)
+    if unknown:
+        raise InputError(where, f"parameter sources names unknown ids: {', '.join(unknown)}")
+    lo, hi = period_years(str(period)) if period else (None, None)
+
+    def covered(s) -> bool:
+        first, last = period_years(s.period)
+        in_period = lo is None or (lo <= first and last <= hi)
+        return in_period and (not source_ids or s.id in set(source_ids))
+
+    rows = [
+        {"source_id": s.id, "period": s.period, "selected": covered(s)}
+        for s in sorted(sources, key=lambda s: s.id)
+    ]
+    df = pd.DataFrame(rows, columns=list(schemas.SELECTION.columns))
+    if not df["selected"].any():
+        raise InputError(where, f"no source matches period {period!r} and sources {source_ids!r}")
+    return schemas.SELECTION.validate(df)
+
+
+# -- agreement between sources ---------------------------------------------------------------
+
+
+def tie_sources(codings: pd.DataFrame, triangulation: pd.DataFrame) -> pd.DataFrame:
+    """TIE_SOURCES: each source's view of each tie (rejected codings left out), its best evidence
+    (the first sentence with its strongest relation) and whether the triangulation found the
+    source misattributing it."""
+    live = codings[codings["status"] != "rejected"]
+    wrong = triangulation[triangulation["class"] == "misattributed"]
+    misattributed = set(
+        zip(wrong["article_source_id"], wrong["article_place_id"], wrong["sector_id"], strict=True)
+    )
+    rows = []
+    keys = ["place_id", "sector_id", "source_id"]
+    for (place, sector, source), g in live.groupby(keys, sort=True):
+        g = g.assign(_rank=g["relation"].map(schemas.RELATION_RANK)).sort_values(
+            ["_rank", "sentence_id", "start"], kind="stable"
+        )
+        best = g.iloc[0]
+        rows.append(
+            {
+                "place_id": place,
+                "place_level": best["place_level"],
+                "sector_id": sector,
+                "source_id": source,
+                "relation": best["relation"],
+                "n_codings": len(g),
+                "negated": bool((g["modality"] == "negated").any()),
+                "misattributed": (source, place, sector) in misattributed,
+                "sentence_id": best["sentence_id"],
+                "start": int(best["start"]),
+                "end": int(best["end"]),
+                "evidence": best["evidence"],
+            }
+        )
+    df = pd.DataFrame(rows, columns=list(schemas.TIE_SOURCES.columns))
+    if df.empty:
+        df = _empty(schemas.TIE_SOURCES)
+    return schemas.TIE_SOURCES.validate(df)
+
+
+def tie_agreement(by_source: pd.DataFrame) -> pd.DataFrame:
+    """TIES: one row per (place, sector) from TIE_SOURCES, with how the sources agree.
+
+    ``agreement`` is, in this order: *contradicted* when one source gives the tie as a priority
+    and another negates it; *misattributed* when every source behind it misattributes it;
+    *corroborated* when two or more sources have it; *single_source* otherwise.
+    """
+    rows = []
+    for (place, sector), g in by_source.groupby(["place_id", "sector_id"], sort=True):
+        priority = set(g.loc[g["relation"] == "priority", "source_id"])
+        negating = set(g.loc[g["negated"], "source_id"])
+        if any(a != b for a in priority for b in negating):
+            agreement = "contradicted"
+        elif g["misattributed"].all():
+            agreement = "misattributed"
+        elif len(g) > 1:
+            agreement = "corroborated"
+        else:
+            agreement = "single_source"
+        rows.append(
+            {
+                "place_id": place,
+                "place_level": g["place_level"].iloc[0],
+                "sector_id": sector,
+                "relation": min(g["relation"], key=schemas.RELATION_RANK.__getitem__),
+                "n_codings": int(g["n_codings"].sum()),
+                "n_sources": len(g),
+                "source_ids": ";".join(sorted(g["source_id"])),
+                "n_priority_sources": len(priority),
+                "n_negating_sources": len(negating),
+                "n_misattributing_sources": int(g["misattributed"].sum()),
+                "agreement": agreement,
+                "sentence_ids": ";".join(g.sort_values("source_id")["sentence_id"]),
+            }
+        )
+    df = pd.DataFrame(rows, columns=list(schemas.TIES.columns))
+    if df.empty:
+        df = _empty(schemas.TIES)
+    return schemas.TIES.validate(df)
