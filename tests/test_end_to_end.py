@@ -26,7 +26,7 @@ from helpers.pipeline import copy_project
 pytestmark = pytest.mark.slow
 
 STAGES = ["ingest", "code", "compare", "charts", "report"]
-TITLE = "China's provinces and their technology priorities for 2025"
+TITLE = "China's provinces and their technology priorities"
 
 
 def pipeline(project: Path, *args: str) -> subprocess.CompletedProcess:
@@ -81,7 +81,7 @@ def test_pdf_has_title_shanghai_captions_and_chinese(built):
         assert raw not in text
     qmd = (built / "report/report.qmd").read_text(encoding="utf-8")
     n_fig, n_tbl = len(re.findall(r"\{#fig-", qmd)), len(re.findall(r"\{#tbl-", qmd))
-    assert (n_fig, n_tbl) == (5, 8)
+    assert (n_fig, n_tbl) == (7, 9)
     for kind, n in (("Figure", n_fig), ("Table", n_tbl)):
         for i in range(1, n + 1):
             assert f"{kind} {i}: " in text, f"caption of {kind} {i} missing"
@@ -105,7 +105,7 @@ def test_html_in_chromium_draws_every_chart_offline_with_tooltips(built, tmp_pat
 
     seen = check_html_in_browser(built / "report/_output/report.html", tmp_path / "report.png")
     assert seen.external_requests == [] and seen.console_errors == [] and seen.dialogs == []
-    assert seen.charts == 5 and seen.undrawn_charts == []
+    assert seen.charts == 7 and seen.undrawn_charts == []
     assert seen.tooltip_text.strip()
     assert seen.phone_overflow_px <= 0, "the page scrolls sideways on a phone"
     assert all(shot.stat().st_size > 20_000 for shot in seen.screenshots)

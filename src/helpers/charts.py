@@ -70,10 +70,10 @@ DEFAULT_SOURCE = "news texts coded with the project's codebook"
 # Every figure must fit the A4 text width (627 px) shrunk to no less than 80 %: 780 px.
 MAX_WIDTH = 780
 TOP = 20  # rows or columns a chart shows before it keeps the top ones and points to a table
-LABEL_WIDTH = 22  # characters per line of a wrapped axis label
+LABEL_WIDTH = 28  # characters per line of a wrapped axis label
 TITLE_WIDTH = 70  # characters per line of a wrapped title
 # Labels carry their line breaks as "\n"; the axis splits them into lines and never cuts them.
-WRAPPED = {"labelLimit": 0, "labelExpr": "split(datum.label, '\\n')"}
+WRAPPED = {"labelLimit": 0, "labelExpr": "split(datum.label, '\\n')", "labelLineHeight": 12}
 
 VL_VERSION = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
 
@@ -441,7 +441,7 @@ def sector_breadth(
         .properties(
             title=_wrapped_title(title, _subtitle(source, detail)),
             width=360,
-            height=alt.Step(10),
+            height=alt.Step(13),
         )
     )
 
@@ -833,7 +833,7 @@ def consensus_table(ties: pd.DataFrame, places: pd.DataFrame, sectors: pd.DataFr
         ["n_sources", "place_id", "sector_id"], ascending=[False, True, True]
     ).reset_index(drop=True)
     out["tie"] = [
-        wrap(f"{name_en.get(p, p)} · {sector_en.get(s, s)}", 30)
+        wrap(f"{name_en.get(p, p)} · {sector_en.get(s, s)}", 36)
         for p, s in zip(out["place_id"], out["sector_id"], strict=True)
     ]
     out["agreement_label"] = out["agreement"].str.replace("_", " ")
@@ -883,7 +883,7 @@ def consensus(
         .properties(
             title=_wrapped_title(title, _subtitle(source, detail)),
             width=300,
-            height=alt.Step(16),
+            height=alt.Step(26),
         )
     )
 
@@ -972,9 +972,13 @@ def describe_coverage(tie_sources: pd.DataFrame) -> str:
     per_source = tie_sources.groupby("source_id")["place_id"].nunique()
     return (
         f"Grid of {_plural(len(per_source), 'source')} (columns) by the places they tie to "
-        f"sectors (rows), shaded by the number of ties; each source names between "
-        f"{int(per_source.min()) if len(per_source) else 0} and "
-        f"{int(per_source.max()) if len(per_source) else 0} places."
+        f"sectors (rows), shaded by the number of ties; "
+        + (
+            f"the source names {_plural(int(per_source.iloc[0]), 'place')}."
+            if len(per_source) == 1
+            else f"each source names between {int(per_source.min())} and "
+            f"{int(per_source.max())} places."
+        )
     )
 
 

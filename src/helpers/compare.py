@@ -163,10 +163,10 @@ TIE_CLASSES = ["agrees", "omitted_by_article", "added_by_article", "misattribute
 # How the classes read in charts and tables, in schemas.TRIANGULATION_CLASSES order.
 CLASS_LABELS = {
     "agrees": "Agrees",
-    "omitted_by_article": "Omitted by the article",
-    "added_by_article": "Added by the article",
+    "omitted_by_article": "Omitted by the retelling",
+    "added_by_article": "Added by the retelling",
     "misattributed": "Misattributed",
-    "framing_only_in_article": "Framing only in the article",
+    "framing_only_in_article": "Framing only in the retelling",
     "not_coded": "Not coded",
 }
 _COLUMNS = list(schemas.TRIANGULATION.columns)
@@ -582,12 +582,20 @@ def ties(triangulation: pd.DataFrame) -> pd.DataFrame:
     """The triangulation counted in ties, the unit the report states.
 
     Several rows can stand for one tie (two codings of one place and sector, or one coding met
-    by two facts); they collapse into one row per (class, sector, article place, reference
-    place), with ``n_rows``. Framing claims and uncoded facts stay one row each.
+    by two facts); they collapse into one row per (retelling, class, sector, article place,
+    reference place), with ``n_rows``. Framing claims and uncoded facts stay one row each.
     """
     per_row = triangulation["class"].isin(["framing_only_in_article", "not_coded"])
     key = (
-        triangulation[["class", "sector_id", "article_place_id", "reference_place_id"]]
+        triangulation[
+            [
+                "article_source_id",
+                "class",
+                "sector_id",
+                "article_place_id",
+                "reference_place_id",
+            ]
+        ]
         .astype("object")
         .where(triangulation.notna(), "")
     )
@@ -597,6 +605,8 @@ def ties(triangulation: pd.DataFrame) -> pd.DataFrame:
     out["n_rows"] = grouped.size().values
     return out[
         [
+            "article_source_id",
+            "reference_source_id",
             "class",
             "sector_id",
             "article_place_id",

@@ -8,6 +8,7 @@ shortcodes or cross references into the report.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -185,7 +186,6 @@ def _corpus(sources: pd.DataFrame, selection: pd.DataFrame) -> dict:
 def _sentences(c: dict, numbers: dict) -> dict:
     """Sentences whose wording depends on the corpus (one text or many, languages, kinds)."""
     n_texts = c["n_text_sources"]
-    texts = "the text" if n_texts == 1 else "the texts"
     corpus = (
         f"The report covers {c['coverage']}: {c['kinds']}, from "
         f"{_plural(c['n_outlets'], 'outlet')}, published between {c['date_first']} and "
@@ -234,10 +234,15 @@ def _sentences(c: dict, numbers: dict) -> dict:
             "No primary text is present: the texts retell or comment on others, and a "
             "reference source survives only as facts coded by hand."
         )
+    n_framing = numbers["n_framing_sources"]
+    framing_who = "the text" if n_texts == 1 else f"{n_framing} of the {n_texts} texts"
+    one = n_texts == 1 or n_framing == 1
     return {
+        "texts_tie": "The text ties" if n_texts == 1 else "The texts tie",
+        "framing_makes": f"{framing_who[:1].upper()}{framing_who[1:]} make{'s' if one else ''}",
+        "framing_compares": f"{framing_who} compare{'s' if one else ''}",
         "corpus_sentence": corpus,
         "reference_sentence": reference,
-        "texts_word": texts,
         "limit_sources": limit_sources,
         "limit_language": limit_language,
         "limit_primary": limit_primary,
@@ -391,7 +396,7 @@ def chart_titles(numbers: Mapping, tables: Mapping[str, pd.DataFrame], framing_b
     n_tri = int(tri["class"].isin(compare.TIE_CLASSES).sum())
     claims = tables["framing_claims"]
     focal = claims[claims["actor"] == framing_book.focal_actor]
-    who = "The text" if numbers["n_text_sources"] == 1 else "The texts"
+    who = "The text puts" if numbers["n_text_sources"] == 1 else "The texts put"
     return {
         "priority_matrix": (
             f"{numbers['top_places_phrase']}; "
@@ -412,7 +417,7 @@ def chart_titles(numbers: Mapping, tables: Mapping[str, pd.DataFrame], framing_b
             f"{_plural(int(tables['ties']['place_id'].nunique()), 'place')}"
         ),
         "framing": (
-            f"{who} put {framing_book.actor_in_text(framing_book.focal_actor)} ahead in "
+            f"{who} {framing_book.actor_in_text(framing_book.focal_actor)} ahead in "
             f"{int((focal['direction'] == 'actor_ahead').sum())} of "
             f"{_plural(len(focal), 'claim')} about it; {int(claims['hedged'].sum())} hedged"
         ),
@@ -542,13 +547,16 @@ def report_tables(tables: Mapping[str, pd.DataFrame], codebook, framing_book) ->
         fact=problems["fact_text"].fillna("—"),
     ).sort_values(["article_source_id", "class_", "sector", "article", "primary"])
     problems, problems_note = _top(problems, "disagreements", "triangulation.csv")
-    # A SHA-256 cannot wrap in a PDF cell; in four quarters it does (read them as one string).
     sources = tables["sources"].assign(
-        sha=tables["sources"]["sha256"].map(
-            lambda h: " ".join(h[i : i + 16] for i in (0, 16, 32, 48))
-        ),
-        url_=tables["sources"]["url"].map(_breakable_url),
+        **{
+            f"{c}_": tables["sources"][c].map(breakable)
+            for c in ("source_id", "outlet", "date", "url", "sha256")
+        },
         period_=tables["sources"]["period"].map(period_label),
+    )
+    corrections = tables["corrections_applied"].assign(
+        source_=tables["corrections_applied"]["source_id"].map(breakable),
+        id_=tables["corrections_applied"]["correction_id"].map(breakable),
     )
     return {
         "priorities": markdown_table(
@@ -612,10 +620,10 @@ def report_tables(tables: Mapping[str, pd.DataFrame], codebook, framing_book) ->
         )
         + problems_note,
         "corrections": markdown_table(
-            tables["corrections_applied"],
+            corrections,
             {
-                "correction_id": "Id",
-                "source_id": "Source",
+                "id_": "Id",
+                "source_": "Source",
                 "action": "Action",
                 "found": "Found",
                 "replacement": "Stands as",
@@ -626,16 +634,16 @@ def report_tables(tables: Mapping[str, pd.DataFrame], codebook, framing_book) ->
         "sources": markdown_table(
             sources,
             {
-                "source_id": "Id",
-                "outlet": "Outlet",
-                "date": "Published",
+                "source_id_": "Id",
+                "outlet_": "Outlet",
+                "date_": "Published",
                 "period_": "Period",
                 "kind": "Kind",
                 "language": "Lang.",
                 "url_": "URL",
-                "sha": "SHA-256",
+                "sha256_": "SHA-256",
             },
-            [4, 4, 2, 2, 2, 1, 6, 4],
+            [4, 3, 2, 2, 2, 1, 6, 4],
         ),
         "data_dictionary": markdown_table(
             tables["data_dictionary"],
@@ -645,9 +653,17 @@ def report_tables(tables: Mapping[str, pd.DataFrame], codebook, framing_book) ->
     }
 
 
-def _breakable_url(url: str) -> str:
-    """A URL with a zero-width space after each slash, so a narrow PDF cell can wrap it."""
-    return url.replace("/", "/\u200b")
+ZWSP = "\u200b"  # zero-width space: a line may break here, nothing shows
+_BREAK_AFTER = re.compile(r"([-/_.:?&=])")
+_LONG_RUN = re.compile(r"[^-/_.:?&=\s]{12}(?=[^-/_.:?&=\s])")
+
+
+def breakable(text: str) -> str:
+    """Ids, dates, URLs and checksums with invisible break points (after - / _ . : ? & = and
+    every 12 characters of an unbroken run), so a narrow PDF or phone cell wraps them instead of
+    running them into the next column. Copy-pasting keeps the zero-width spaces."""
+    text = _BREAK_AFTER.sub(r"\1" + ZWSP, str(text))
+    return _LONG_RUN.sub(lambda m: m.group(0) + ZWSP, text)
 
 
 def provenance_markdown(record: Mapping) -> str:
