@@ -485,6 +485,7 @@ def tile_table(matrix: pd.DataFrame, places: pd.DataFrame, sectors: pd.DataFrame
 
     is_priority = ties["relation"] == "priority"
     out = grid[["id", "name_en", "name_zh", "grid_row", "grid_col"]].copy()
+    out["label_en"] = out["name_en"].map(lambda name: wrap(name, 11))
     out["col"] = out["grid_col"].astype(int)
     out["row"] = out["grid_row"].astype(int)
     out["n_priorities"] = out["id"].map(ties[is_priority].groupby("place_id").size())
@@ -547,8 +548,11 @@ def tile_map(
     ink = alt.when(has & dark).then(alt.value("white")).otherwise(alt.value("#222222"))
     base = alt.Chart(table).encode(x=x, y=y, tooltip=tooltip)
     tiles = base.mark_rect(stroke="white", strokeWidth=2, cornerRadius=3).encode(color=colour)
-    english = base.mark_text(dy=-7, fontSize=9, limit=tile).encode(text="name_en:N", color=ink)
-    chinese = base.mark_text(dy=8, fontSize=11).encode(text="name_zh:N", color=ink)
+    # English names wrap onto lines above the tile's middle (never cut); Chinese below it.
+    english = base.mark_text(baseline="bottom", dy=-1, fontSize=9, lineBreak="\n").encode(
+        text="label_en:N", color=ink
+    )
+    chinese = base.mark_text(baseline="top", dy=3, fontSize=11).encode(text="name_zh:N", color=ink)
     return alt.layer(tiles, english, chinese).properties(
         title=_wrapped_title(title, _subtitle(source, detail)),
         width=int(n_cols * tile),
