@@ -327,9 +327,9 @@ TRIANGULATION = _schema(
             checks=pa.Check.isin(TRIANGULATION_CLASSES),
         ),
         "sector_id": _col(str, "Sector compared, where there is one.", nullable=True),
-        "article_place_id": _col(str, "Place as the article codes it.", nullable=True),
+        "article_place_id": _col(str, "Place as the retelling codes it.", nullable=True),
         "reference_place_id": _col(str, "Place as the primary source has it.", nullable=True),
-        "article_relation": _col(str, "Relation in the article's coding.", nullable=True),
+        "article_relation": _col(str, "Relation in the retelling's coding.", nullable=True),
         "reference_relation": _col(str, "Relation in the reference fact.", nullable=True),
         "article_source_id": _col(
             str, "Source id of the retelling (article side) the row belongs to.", nullable=True
@@ -341,7 +341,7 @@ TRIANGULATION = _schema(
         "article_end": _col("Int64", "End of the article evidence span.", nullable=True),
         "article_evidence": _col(str, "Article evidence text.", nullable=True),
         "reference_source_id": _col(
-            str, "Source id of the reference the article is checked against.", nullable=True
+            str, "Source id of the reference the retelling is checked against.", nullable=True
         ),
         "fact_id": _col(str, "Reference fact id on the primary side.", nullable=True),
         "fact_text": _col(str, "Reference fact (commitment) text.", nullable=True),
