@@ -288,8 +288,7 @@ def priority_matrix(
     table = matrix_table(matrix, codings, places, sectors)
     if table.empty:
         raise ValueError("the priority matrix is empty: nothing to draw")
-    table["place"] = table["place"].map(wrap)
-    table["sector"] = table["sector"].map(wrap)
+    table["place"] = table["place"].map(wrap)  # sectors stand vertical: long, never wrapped
     shown, place_order, sector_order, note = _matrix_view(table)
     detail = (
         f"{_plural(len(table), 'place-sector tie')} from "
@@ -317,7 +316,7 @@ def priority_matrix(
                 "sector:N",
                 sort=sector_order,
                 title=None,
-                axis=alt.Axis(orient="top", labelAngle=-90, grid=True, **WRAPPED),
+                axis=alt.Axis(orient="top", labelAngle=-90, grid=True, labelLimit=0),
             ),
             y=alt.Y("place:N", sort=place_order, title=None, axis=alt.Axis(grid=True, **WRAPPED)),
             color=alt.Color(

@@ -450,6 +450,17 @@ def _top(df: pd.DataFrame, what: str, csv: str) -> tuple[pd.DataFrame, str]:
     )
 
 
+# Column headers of the triangulation table (the figure's legend has the full labels).
+_SHORT_CLASS = {
+    "agrees": "Agrees",
+    "omitted_by_article": "Omitted",
+    "added_by_article": "Added",
+    "misattributed": "Misattributed",
+    "framing_only_in_article": "Framing only",
+    "not_coded": "Not coded",
+}
+
+
 def report_tables(tables: Mapping[str, pd.DataFrame], codebook, framing_book) -> dict[str, str]:
     """Markdown tables for the report, by file name (without .md); ``tables`` are covered."""
     labels = Labels(codebook)
@@ -602,9 +613,9 @@ def report_tables(tables: Mapping[str, pd.DataFrame], codebook, framing_book) ->
             {
                 "article_source_id": "Retelling",
                 "reference_source_id": "Reference",
-                **{c: compare.CLASS_LABELS[c] for c in present},
+                **{c: _SHORT_CLASS[c] for c in present},
             },
-            [4, 4] + [1] * len(present),
+            [3, 3] + [2] * len(present),
         ),
         "discrepancies": markdown_table(
             problems,
@@ -629,7 +640,7 @@ def report_tables(tables: Mapping[str, pd.DataFrame], codebook, framing_book) ->
                 "replacement": "Stands as",
                 "reason": "Why",
             },
-            [3, 3, 1, 3, 3, 7],
+            [3, 3, 2, 3, 3, 7],
         ),
         "sources": markdown_table(
             sources,
@@ -639,11 +650,11 @@ def report_tables(tables: Mapping[str, pd.DataFrame], codebook, framing_book) ->
                 "date_": "Published",
                 "period_": "Period",
                 "kind": "Kind",
-                "language": "Lang.",
+                "language": "Lang",
                 "url_": "URL",
                 "sha256_": "SHA-256",
             },
-            [4, 3, 2, 2, 2, 1, 6, 4],
+            [4, 3, 3, 2, 3, 2, 6, 4],
         ),
         "data_dictionary": markdown_table(
             tables["data_dictionary"],
