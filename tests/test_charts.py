@@ -281,6 +281,17 @@ def make_triangulation() -> pd.DataFrame:
     return schemas.TRIANGULATION.validate(frame)
 
 
+def sources_for(ids) -> pd.DataFrame:
+    ids = sorted(set(ids))
+    return pd.DataFrame(
+        {
+            "source_id": ids,
+            "outlet": [f"Outlet {i % 12}" for i in range(len(ids))],
+            "period": [["2025", "2026", "2026-2030"][i % 3] for i in range(len(ids))],
+        }
+    )
+
+
 def make_ties(ties=TIES) -> pd.DataFrame:
     """The TIES table of the fixture's codings (one source, no triangulation)."""
     by_source = compare.tie_sources(make_codings(ties), make_triangulation())
@@ -289,6 +300,7 @@ def make_ties(ties=TIES) -> pd.DataFrame:
 
 def figures(ties, codings, tie_sources, claims, tri, places=PLACES, sectors=SECTORS) -> dict:
     """Every chart with its description; titles are given (findings computes them)."""
+    SOURCES = sources_for(set(codings["source_id"]) | set(claims["source_id"]))  # noqa: N806
 
     def title(name):
         return f"Title of {name}"
@@ -315,6 +327,16 @@ def figures(ties, codings, tie_sources, claims, tri, places=PLACES, sectors=SECT
         "tile_map": (
             charts.tile_map(ties, places, sectors, title=title("map"), source="s"),
             charts.describe_tile_map(ties, places, sectors),
+        ),
+        "periods": (
+            charts.periods(tie_sources, SOURCES, sectors, title=title("periods"), source="s"),
+            charts.describe_periods(tie_sources, SOURCES, sectors),
+        ),
+        "framing_outlets": (
+            charts.framing_outlets(
+                claims, SOURCES, FRAMING_BOOK, title=title("outlets"), source="s"
+            ),
+            charts.describe_framing_outlets(claims, SOURCES, FRAMING_BOOK),
         ),
         "framing": (
             charts.framing(claims, FRAMING_BOOK, title=title("framing"), source="s"),
@@ -367,6 +389,8 @@ def test_theme_is_registered_and_active():
         "coverage",
         "sector_breadth",
         "tile_map",
+        "periods",
+        "framing_outlets",
         "framing",
         "triangulation",
     ],

@@ -727,6 +727,180 @@ def describe_framing(claims: pd.DataFrame, book) -> str:
     )
 
 
+def framing_outlets_table(claims: pd.DataFrame, sources: pd.DataFrame, book) -> pd.DataFrame:
+    """Comparative claims per (outlet, comparator, direction, hedging): who frames the focal
+    actor against whom, which way, and how firmly."""
+    outlet = dict(zip(sources["source_id"], sources["outlet"], strict=True))
+    rows = []
+    for claim in claims[claims["comparative"]].itertuples(index=False):
+        for comparator in [c for c in _text(claim.comparators).split(";") if c]:
+            rows.append(
+                {
+                    "outlet": wrap(outlet.get(claim.source_id, claim.source_id)),
+                    "comparator": book.actor_label(comparator),
+                    "direction": {
+                        "actor_ahead": f"{book.actor_label(claim.actor)} ahead",
+                        "comparator_ahead": "comparator ahead",
+                    }.get(claim.direction, "unclear"),
+                    "hedging": "hedged" if claim.hedged else "flat",
+                }
+            )
+    columns = ["outlet", "comparator", "direction", "hedging"]
+    table = pd.DataFrame(rows, columns=columns)
+    return table.groupby(columns).size().rename("n_claims").reset_index()
+
+
+def framing_outlets(
+    claims: pd.DataFrame, sources: pd.DataFrame, book, *, title: str, source: str | None = None
+) -> alt.Chart:
+    """Dots per outlet and comparator: size the comparative claims, colour their direction,
+    hollow the hedged ones; the TOP outlets with the most claims when there are more."""
+    table = framing_outlets_table(claims, sources, book)
+    if table.empty:
+        raise ValueError("no comparative framing claims: nothing to draw")
+    outlets = _ranked(table.groupby("outlet")["n_claims"].sum())
+    detail = "comparative claims by outlet and comparator; hollow marks are hedged."
+    if len(outlets) > TOP:
+        detail += f" Shown: the {TOP} of {len(outlets)} outlets with the most claims."
+        outlets = outlets[:TOP]
+        table = table[table["outlet"].isin(outlets)]
+    directions = [f"{book.actor_label(book.focal_actor)} ahead", "comparator ahead", "unclear"]
+    comparators = [
+        book.actor_label(a) for a in book.actors if book.actor_label(a) in set(table["comparator"])
+    ]
+    return (
+        alt.Chart(table)
+        .mark_point(filled=True, strokeWidth=2, opacity=1)
+        .encode(
+            x=alt.X(
+                "comparator:N",
+                sort=comparators,
+                title="Compared with",
+                axis=alt.Axis(orient="top", labelAngle=0),
+            ),
+            xOffset=alt.XOffset("direction:N", sort=directions),
+            y=alt.Y("outlet:N", sort=outlets, title=None, axis=alt.Axis(grid=True, **WRAPPED)),
+            color=alt.Color(
+                "direction:N",
+                title="Direction",
+                scale=alt.Scale(domain=directions, range=STANDING_COLOURS),
+            ),
+            stroke=alt.Stroke(
+                "direction:N",
+                legend=None,
+                scale=alt.Scale(domain=directions, range=STANDING_COLOURS),
+            ),
+            fillOpacity=alt.FillOpacity(
+                "hedging:N", legend=None, scale=alt.Scale(domain=HEDGING, range=[1, 0])
+            ),
+            size=alt.Size("n_claims:Q", title="Claims", legend=alt.Legend(format="d")),
+            tooltip=[
+                alt.Tooltip("outlet:N", title="Outlet"),
+                alt.Tooltip("comparator:N", title="Compared with"),
+                alt.Tooltip("direction:N", title="Direction"),
+                alt.Tooltip("hedging:N", title="Claim"),
+                alt.Tooltip("n_claims:Q", title="Claims"),
+            ],
+        )
+        .properties(
+            title=_wrapped_title(title, _subtitle(source, detail)),
+            width=alt.Step(36),
+            height=alt.Step(28),
+        )
+    )
+
+
+def describe_framing_outlets(claims: pd.DataFrame, sources: pd.DataFrame, book) -> str:
+    """Alt text and caption: which outlets compare the focal actor with whom."""
+    table = framing_outlets_table(claims, sources, book)
+    parts = [
+        f"{comparator}: {join_names(sorted(set(g['outlet'].str.replace(chr(10), ' '))))}"
+        for comparator, g in table.groupby("comparator", sort=True)
+    ]
+    return (
+        f"Dot chart of {_plural(int(table['n_claims'].sum()), 'comparison')} in comparative "
+        f"claims, by outlet and comparator, coloured by direction, hollow when hedged. "
+        f"Outlets comparing with each: {'; '.join(parts) or 'none'}."
+    )
+
+
+def periods_table(
+    tie_sources: pd.DataFrame, sources: pd.DataFrame, sectors: pd.DataFrame
+) -> pd.DataFrame:
+    """Provinces naming each sector as a priority, by the period of the sources that say so."""
+    from helpers.findings import period_label
+
+    period = dict(zip(sources["source_id"], sources["period"], strict=True))
+    sector_en = _lookup(sectors, "sector_id", "name_en")
+    rows = tie_sources[
+        (tie_sources["place_level"] == "province") & (tie_sources["relation"] == "priority")
+    ].assign(period=lambda d: d["source_id"].map(period).map(period_label))
+    out = rows.groupby(["period", "sector_id"])["place_id"].nunique().rename("provinces")
+    out = out.reset_index()
+    out["sector"] = out["sector_id"].map(sector_en).map(wrap)
+    return out
+
+
+def periods(
+    tie_sources: pd.DataFrame,
+    sources: pd.DataFrame,
+    sectors: pd.DataFrame,
+    *,
+    title: str,
+    source: str | None = None,
+) -> alt.Chart:
+    """Heat grid: provinces naming each sector as a priority, one column per period (the TOP
+    sectors named most when there are more)."""
+    table = periods_table(tie_sources, sources, sectors)
+    if table.empty:
+        raise ValueError("no province names a priority: nothing to draw")
+    order = _ranked(table.groupby("sector")["provinces"].sum())
+    detail = "provinces naming each sector as a priority, by the period the sources speak about."
+    if len(order) > TOP:
+        detail += f" Shown: the {TOP} of {len(order)} sectors named most."
+        order = order[:TOP]
+        table = table[table["sector"].isin(order)]
+    return (
+        alt.Chart(table)
+        .mark_rect(stroke="white", strokeWidth=1)
+        .encode(
+            x=alt.X(
+                "period:O",
+                sort=sorted(set(table["period"])),
+                title=None,
+                axis=alt.Axis(orient="top", labelAngle=0),
+            ),
+            y=alt.Y("sector:N", sort=order, title=None, axis=alt.Axis(**WRAPPED)),
+            color=alt.Color(
+                "provinces:Q",
+                title="Provinces",
+                scale=alt.Scale(scheme="oranges", domainMin=0),
+                legend=alt.Legend(format="d", tickMinStep=1),
+            ),
+            tooltip=[
+                alt.Tooltip("period:O", title="Period"),
+                alt.Tooltip("sector:N", title="Sector"),
+                alt.Tooltip("provinces:Q", title="Provinces"),
+            ],
+        )
+        .properties(
+            title=_wrapped_title(title, _subtitle(source, detail)),
+            width=alt.Step(70),
+            height=alt.Step(26),
+        )
+    )
+
+
+def describe_periods(tie_sources: pd.DataFrame, sources: pd.DataFrame, sectors) -> str:
+    """Alt text and caption for the periods grid (its finding is its title)."""
+    table = periods_table(tie_sources, sources, sectors)
+    return (
+        f"Grid of {_plural(table['sector'].nunique(), 'sector')} named as a priority (rows) by "
+        f"the period the sources speak about ({_plural(table['period'].nunique(), 'period')}, "
+        f"columns), shaded by the number of provinces naming each."
+    )
+
+
 # -- 5. triangulation ------------------------------------------------------------------------
 
 

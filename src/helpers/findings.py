@@ -387,7 +387,48 @@ def key_numbers(tables: Mapping[str, pd.DataFrame], codebook, framing_book) -> d
     for cls in schemas.TRIANGULATION_CLASSES:
         numbers[f"tri_{cls}"] = int(classes.get(cls, 0))
     numbers.update(_sentences(corpus, numbers))
+    numbers["framing_outlets_phrase"] = _framing_outlets(claims, sources, framing_book)
+    numbers["periods_phrase"] = _period_leaders(tables["tie_sources"], sources, labels)
     return {"numbers": numbers, "titles": chart_titles(numbers, tables, framing_book)}
+
+
+def _period_leaders(tie_sources: pd.DataFrame, sources: pd.DataFrame, labels: Labels) -> str:
+    """'Named as a priority by the most provinces: Semiconductors in 2025 (5), ...'."""
+    period = dict(zip(sources["source_id"], sources["period"], strict=True))
+    rows = tie_sources[
+        (tie_sources["place_level"] == "province") & (tie_sources["relation"] == "priority")
+    ]
+    counts = rows.assign(period=rows["source_id"].map(period)).groupby(["period", "sector_id"])
+    counts = counts["place_id"].nunique()
+    parts = []
+    for p, by_sector in counts.groupby(level=0, sort=True):
+        top, n = leaders(by_sector.droplevel(0))
+        parts.append(f"{join_names(labels.sector(s) for s in top)} in {period_label(p)} ({n})")
+    if not parts:
+        return "No sector is named as a priority by a province"
+    return "Named as a priority by the most provinces: " + join_names(parts)
+
+
+def _framing_outlets(claims: pd.DataFrame, sources: pd.DataFrame, book) -> str:
+    """'2 outlets compare China with the United States, 3 with Europe'."""
+    outlet = dict(zip(sources["source_id"], sources["outlet"], strict=True))
+    against: dict[str, set] = {}
+    for row in claims[claims["comparative"]].itertuples(index=False):
+        for comparator in [c for c in str(row.comparators or "").split(";") if c]:
+            against.setdefault(comparator, set()).add(outlet.get(row.source_id, row.source_id))
+    if not against:
+        return "No outlet compares China with another power"
+    parts = [
+        f"{_plural(len(against[a]), 'outlet')} with {book.actor_in_text(a)}"
+        for a in book.actors
+        if a in against
+    ]
+    first, rest = parts[0], parts[1:]
+    focal = book.actor_in_text(book.focal_actor)
+    verb = "compares" if first.startswith("1 ") else "compare"
+    return f"{first.replace(' with ', f' {verb} {focal} with ', 1)}" + "".join(
+        f", {p}" for p in rest
+    )
 
 
 def chart_titles(numbers: Mapping, tables: Mapping[str, pd.DataFrame], framing_book) -> dict:
@@ -421,6 +462,8 @@ def chart_titles(numbers: Mapping, tables: Mapping[str, pd.DataFrame], framing_b
             f"{int((focal['direction'] == 'actor_ahead').sum())} of "
             f"{_plural(len(focal), 'claim')} about it; {int(claims['hedged'].sum())} hedged"
         ),
+        "framing_outlets": numbers["framing_outlets_phrase"],
+        "periods": numbers["periods_phrase"],
         "triangulation": (
             f"Retellings agree with their reference on {numbers['tri_agrees']} of "
             f"{_plural(n_tri, 'tie')}"

@@ -332,14 +332,14 @@ TRIANGULATION = _schema(
         "article_relation": _col(str, "Relation in the retelling's coding.", nullable=True),
         "reference_relation": _col(str, "Relation in the reference fact.", nullable=True),
         "article_source_id": _col(
-            str, "Source id of the retelling (article side) the row belongs to.", nullable=True
+            str, "Source id of the retelling the row belongs to.", nullable=True
         ),
-        "article_sentence_id": _col(str, "Evidence sentence on the article side.", nullable=True),
+        "article_sentence_id": _col(str, "Evidence sentence of the retelling.", nullable=True),
         "article_start": _col(
-            "Int64", "Start of the article evidence span (normalised text).", nullable=True
+            "Int64", "Start of the retelling's evidence span (normalised text).", nullable=True
         ),
-        "article_end": _col("Int64", "End of the article evidence span.", nullable=True),
-        "article_evidence": _col(str, "Article evidence text.", nullable=True),
+        "article_end": _col("Int64", "End of the retelling's evidence span.", nullable=True),
+        "article_evidence": _col(str, "The retelling's evidence text.", nullable=True),
         "reference_source_id": _col(
             str, "Source id of the reference the retelling is checked against.", nullable=True
         ),
