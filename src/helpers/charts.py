@@ -765,6 +765,7 @@ def framing_outlets(
         outlets = outlets[:TOP]
         table = table[table["outlet"].isin(outlets)]
     directions = [f"{book.actor_label(book.focal_actor)} ahead", "comparator ahead", "unclear"]
+    top = int(table["n_claims"].max())
     comparators = [
         book.actor_label(a) for a in book.actors if book.actor_label(a) in set(table["comparator"])
     ]
@@ -793,7 +794,12 @@ def framing_outlets(
             fillOpacity=alt.FillOpacity(
                 "hedging:N", legend=None, scale=alt.Scale(domain=HEDGING, range=[1, 0])
             ),
-            size=alt.Size("n_claims:Q", title="Claims", legend=alt.Legend(format="d")),
+            size=alt.Size(
+                "n_claims:Q",
+                title="Claims",
+                scale=alt.Scale(domainMin=0),
+                legend=alt.Legend(values=sorted({1, (1 + top) // 2, top}), format="d"),
+            ),
             tooltip=[
                 alt.Tooltip("outlet:N", title="Outlet"),
                 alt.Tooltip("comparator:N", title="Compared with"),
@@ -804,7 +810,7 @@ def framing_outlets(
         )
         .properties(
             title=_wrapped_title(title, _subtitle(source, detail)),
-            width=alt.Step(36),
+            width=alt.Step(100),
             height=alt.Step(28),
         )
     )
