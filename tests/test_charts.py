@@ -525,7 +525,9 @@ def test_triangulation_counts(built):
 
 
 def test_svg_has_english_and_chinese_labels(built, tmp_path):
-    paths = charts.export_chart(*[built["tile_map"][0]], "tile_map", tmp_path, built["tile_map"][1])
+    paths = charts.export_chart(
+        built["tile_map"][0], "tile_map", tmp_path, built["tile_map"][1], png=True
+    )
     svg = paths["svg"].read_text(encoding="utf-8")
     for label in ["Shanghai", "上海", "Hainan", "海南", "Title of map"]:
         assert label in svg
@@ -545,10 +547,9 @@ def test_exports_are_byte_identical(built, tmp_path):
     )
     assert sorted(p.name for p in first.values()) == [
         "framing.html",
-        "framing.png",
         "framing.svg",
         "framing.vl.json",
-    ]
+    ]  # no PNG unless asked
     for key in first:
         assert first[key].read_bytes() == second[key].read_bytes(), key
     assert not [p for p in (tmp_path / "a").iterdir() if p.name.endswith(".tmp")]
@@ -586,8 +587,11 @@ def test_export_needs_a_description(built, tmp_path):
     assert not list(tmp_path.iterdir())
 
 
-def test_vega_bundle_is_inline():
-    bundle = charts.vega_bundle_html()
+def test_vega_bundle_is_inline_and_cached_by_version(tmp_path):
+    bundle = charts.vega_bundle_html(cache=tmp_path)
+    (cached,) = tmp_path.iterdir()
+    assert charts.VL_VERSION in cached.name and cached.read_text(encoding="utf-8") == bundle
+    assert charts.vega_bundle_html(cache=tmp_path) == bundle  # read back, not rebuilt
     assert bundle.startswith("<script>") and bundle.rstrip().endswith("</script>")
     assert bundle.count("</script") == 1
     assert "window.vegaEmbed" in bundle
@@ -727,3 +731,21 @@ def test_every_figure_fits_the_a4_text_width(n_sources):
         assert width <= charts.MAX_WIDTH, f"{name} with {n_sources} sources: {width} px"
         assert "…" not in svg, f"{name}: a label is cut"
         assert description.strip()
+
+
+def test_a_selection_without_retellings_or_claims_still_has_its_figures():
+    """Empty triangulation and framing tables draw a figure that says why it is empty."""
+    no_tri = make_triangulation().iloc[0:0]
+    no_claims = make_claims().iloc[0:0]
+    for chart, text in [
+        (charts.triangulation(no_tri, SECTORS, title="T"), "retells"),
+        (charts.framing(no_claims, FRAMING_BOOK, title="T"), "framing claim"),
+        (
+            charts.framing_outlets(no_claims, sources_for([SRC]), FRAMING_BOOK, title="T"),
+            "comparator",
+        ),
+    ]:
+        spec = charts.chart_spec(chart)
+        assert text in inline_rows(spec)[0]["message"]
+    assert "no text" in charts.describe_triangulation(no_tri, SECTORS)
+    assert compare.ties(no_tri).empty

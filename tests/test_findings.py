@@ -97,6 +97,11 @@ def _tables() -> dict[str, pd.DataFrame]:
         }
     )
     selection = sources[["source_id", "period"]].assign(selected=True)
+    tie_sources = (
+        ties.assign(source_id=ties["source_ids"].str.split(";"))
+        .explode("source_id")[["place_id", "place_level", "sector_id", "source_id", "relation"]]
+        .reset_index(drop=True)
+    )
     return {
         "sources": sources,
         "selection": selection,
@@ -105,6 +110,7 @@ def _tables() -> dict[str, pd.DataFrame]:
         "mentions": pd.DataFrame({"x": range(40)}),
         "codings": codings,
         "ties": ties,
+        "tie_sources": tie_sources,
         "framing_claims": claims,
         "reference_codings": pd.DataFrame(
             {"fact_id": ["X1", "X1", "X2"], "place_id": ["a", "b", None]}
@@ -149,6 +155,15 @@ def test_key_numbers_come_from_the_tables(codebook):
     assert titles["tile_map"] == numbers["top_places_phrase"]
     assert titles["sector_breadth"] == numbers["top_sectors_phrase"]
     assert titles["triangulation"] == "Retellings agree with their reference on 2 of 3 ties"
+    # by period: a's 2025 priorities (Shanghai, Anhui) and b's 2026-30 one (Beijing); the
+    # semiconductor tie is a's and b's, so Semiconductors leads both periods
+    assert numbers["periods_phrase"] == (
+        "Named as a priority by the most provinces: Nuclear fusion and Semiconductors in 2025 "
+        "(1) and Semiconductors in 2026–30 (2)"
+    )
+    assert numbers["framing_outlets_phrase"] == (
+        "1 outlet compares China with the United States, 1 outlet with Europe"
+    )
 
 
 def test_one_text_reads_as_one_text(codebook):

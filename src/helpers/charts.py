@@ -11,16 +11,22 @@ from __future__ import annotations
 import html
 import json
 import re
+import sys
 import textwrap
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-import altair as alt
-import pandas as pd
-import vl_convert as vlc
+# jsonschema (imported by Altair) loads an optional IRI format checker whose import builds a
+# grammar for 3 s; Altair never checks IRIs, so the import is refused (None in sys.modules makes
+# it raise ImportError, which jsonschema expects) unless something imported it already.
+sys.modules.setdefault("rfc3987_syntax", None)
 
-from helpers import compare, schemas, storage
-from helpers.findings import join_names
+import altair as alt  # noqa: E402
+import pandas as pd  # noqa: E402
+import vl_convert as vlc  # noqa: E402
+
+from helpers import compare, paths, schemas, storage  # noqa: E402
+from helpers.findings import join_names  # noqa: E402
 
 # -- theme -----------------------------------------------------------------------------------
 
@@ -199,6 +205,21 @@ def places_with_regions(book) -> pd.DataFrame:
     out["grid_row"] = out["grid_row"].astype("Int64")
     out["grid_col"] = out["grid_col"].astype("Int64")
     return out
+
+
+def nothing_to_draw(message: str, title: str, source: str | None = None) -> alt.Chart:
+    """A figure that says, in words, why it has no data (a selection without retellings or
+    framing claims), so the report keeps its figures and numbering for any corpus."""
+    return (
+        alt.Chart(pd.DataFrame({"message": [message]}))
+        .mark_text(fontSize=13, color="#555555", align="left", x=0)
+        .encode(text="message:N")
+        .properties(
+            title=_wrapped_title(title, _subtitle(source, "nothing to draw.")),
+            width=480,
+            height=40,
+        )
+    )
 
 
 def _subtitle(source: str | None, detail: str) -> list[str]:
@@ -636,7 +657,7 @@ def _framing_findings(claims: pd.DataFrame, book) -> dict:
 def framing(claims: pd.DataFrame, book, *, title: str, source: str | None = None) -> alt.Chart:
     """Who the texts put ahead on each dimension; hollow marks are hedged claims."""
     if claims.empty:
-        raise ValueError("no framing claims: nothing to draw")
+        return nothing_to_draw("No text in this selection makes a framing claim", title, source)
     table = framing_table(claims, book)
     table["dimension"] = table["dimension"].map(wrap)
     found = _framing_findings(claims, book)
@@ -705,6 +726,8 @@ def framing(claims: pd.DataFrame, book, *, title: str, source: str | None = None
 
 def describe_framing(claims: pd.DataFrame, book) -> str:
     """Alt text and caption for the framing chart, one clause per dimension."""
+    if claims.empty:
+        return "No framing claim to show: no text in this selection makes one."
     table = framing_table(claims, book)
     found = _framing_findings(claims, book)
     parts = []
@@ -757,7 +780,7 @@ def framing_outlets(
     hollow the hedged ones; the TOP outlets with the most claims when there are more."""
     table = framing_outlets_table(claims, sources, book)
     if table.empty:
-        raise ValueError("no comparative framing claims: nothing to draw")
+        return nothing_to_draw("No text in this selection names a comparator", title, source)
     outlets = _ranked(table.groupby("outlet")["n_claims"].sum())
     detail = "comparative claims by outlet and comparator; hollow marks are hedged."
     if len(outlets) > TOP:
@@ -819,6 +842,8 @@ def framing_outlets(
 def describe_framing_outlets(claims: pd.DataFrame, sources: pd.DataFrame, book) -> str:
     """Alt text and caption: which outlets compare the focal actor with whom."""
     table = framing_outlets_table(claims, sources, book)
+    if table.empty:
+        return "No comparison to show: no text in this selection names a comparator."
     parts = [
         f"{comparator}: {join_names(sorted(set(g['outlet'].str.replace(chr(10), ' '))))}"
         for comparator, g in table.groupby("comparator", sort=True)
@@ -936,7 +961,9 @@ def triangulation(
     """Stacked bars: how each retelling's codings meet its reference's facts (one bar per
     retelling when there are several, per sector when there is one)."""
     if tri.empty:
-        raise ValueError("the triangulation table is empty: nothing to draw")
+        return nothing_to_draw(
+            "No text in this selection retells a reference source", title, source
+        )
     table = triangulation_table(tri, sectors)
     by = table["by"].iloc[0]
     detail = (
@@ -981,6 +1008,8 @@ def triangulation(
 
 def describe_triangulation(tri: pd.DataFrame, sectors: pd.DataFrame) -> str:
     """Alt text and caption: totals per class, then where the retellings disagree most."""
+    if tri.empty:
+        return "No triangulation to show: no text in this selection retells a reference."
     table = triangulation_table(tri, sectors)
     by = table["by"].iloc[0]
     totals = table.groupby("class")["n"].sum()
@@ -1194,12 +1223,24 @@ def html_snippet(spec: dict, name: str, description: str) -> str:
     return "```{=html}\n" + body + "```\n"
 
 
-def vega_bundle_html() -> str:
-    """The vega, vega-lite and vega-embed JavaScript as one inline <script>, no CDN."""
+def vega_bundle_html(cache: Path | None = paths.BUILD / "cache") -> str:
+    """The vega, vega-lite and vega-embed JavaScript as one inline <script>, no CDN.
+
+    The bundle depends only on the vl-convert and Vega-Lite versions, so it is kept under
+    ``cache`` by those versions (building it takes a second); ``None``: no cache.
+    """
+    cached = None
+    if cache is not None:
+        cached = Path(cache) / f"vega-bundle-vlc{vlc.__version__}-vl{VL_VERSION}.html"
+        if cached.is_file():
+            return cached.read_text(encoding="utf-8")
     bundle = vlc.javascript_bundle(vl_version=VL_VERSION)
     if "</script" in bundle.lower():
         raise RuntimeError("the vega bundle contains '</script' and cannot be inlined safely")
-    return f"<script>\n{bundle}\n</script>\n"
+    html_text = f"<script>\n{bundle}\n</script>\n"
+    if cached is not None:
+        storage.write_text(cached, html_text)
+    return html_text
 
 
 def chart_spec(chart: alt.TopLevelMixin) -> dict:
@@ -1208,19 +1249,28 @@ def chart_spec(chart: alt.TopLevelMixin) -> dict:
 
 
 def export_chart(
-    chart: alt.TopLevelMixin, name: str, folder: Path | str, description: str
+    chart: alt.TopLevelMixin,
+    name: str,
+    folder: Path | str,
+    description: str,
+    *,
+    png: bool = False,
 ) -> dict[str, Path]:
-    """Write <name>.vl.json, .svg, .png (scale 2) and .html atomically; return their paths."""
+    """Write <name>.vl.json, .svg (the PDF's) and .html (the web page's) atomically, and a .png
+    (scale 2) only when asked (the report uses none; it costs half a second a chart); return
+    their paths."""
     if not description.strip():
         raise ValueError(f"{name}: a chart needs a description (alt text and caption)")
     register_cjk_font()
     folder = Path(folder)
     spec = chart_spec(chart)
     svg = vlc.vegalite_to_svg(spec, vl_version=VL_VERSION)
-    png = vlc.vegalite_to_png(spec, vl_version=VL_VERSION, scale=2)
-    return {
+    written = {
         "spec": storage.write_json(folder / f"{name}.vl.json", spec),
         "svg": storage.write_text(folder / f"{name}.svg", svg),
-        "png": storage.write_bytes(folder / f"{name}.png", png),
         "html": storage.write_text(folder / f"{name}.html", html_snippet(spec, name, description)),
     }
+    if png:
+        image = vlc.vegalite_to_png(spec, vl_version=VL_VERSION, scale=2)
+        written["png"] = storage.write_bytes(folder / f"{name}.png", image)
+    return written

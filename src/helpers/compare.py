@@ -585,6 +585,20 @@ def ties(triangulation: pd.DataFrame) -> pd.DataFrame:
     by two facts); they collapse into one row per (retelling, class, sector, article place,
     reference place), with ``n_rows``. Framing claims and uncoded facts stay one row each.
     """
+    columns = [
+        "article_source_id",
+        "reference_source_id",
+        "class",
+        "sector_id",
+        "article_place_id",
+        "reference_place_id",
+        "article_evidence",
+        "fact_text",
+    ]
+    if triangulation.empty:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in columns}).assign(
+            n_rows=pd.Series(dtype="int64")
+        )
     per_row = triangulation["class"].isin(["framing_only_in_article", "not_coded"])
     key = (
         triangulation[
@@ -603,19 +617,7 @@ def ties(triangulation: pd.DataFrame) -> pd.DataFrame:
     grouped = triangulation.assign(_key=key.agg("|".join, axis=1)).groupby("_key", sort=False)
     out = grouped.first().reset_index(drop=True)
     out["n_rows"] = grouped.size().values
-    return out[
-        [
-            "article_source_id",
-            "reference_source_id",
-            "class",
-            "sector_id",
-            "article_place_id",
-            "reference_place_id",
-            "article_evidence",
-            "fact_text",
-            "n_rows",
-        ]
-    ]
+    return out[[*columns, "n_rows"]]
 
 
 # -- which sources the report covers ------------------------------------------------------------
