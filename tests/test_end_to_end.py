@@ -15,6 +15,7 @@ import re
 import shutil
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pandas as pd
@@ -501,3 +502,22 @@ def test_a_period_parameter_selects_the_sources(many, tmp_path):
         "zh-news-2026",
     }
     assert _table(project, "triangulation").empty
+
+
+def test_many_sources_each_finding_is_stated_with_one_value(many):
+    """A chart's title is the finding numbers.yml holds, and the prose reads the same values:
+    no two places state one finding with different numbers."""
+    meta = yaml.safe_load((many / "report/_generated/numbers.yml").read_text())
+    titles, numbers = meta["titles"], meta["numbers"]
+
+    def plain(value: str) -> str:
+        return re.sub(r"\\(.)", r"\1", value)
+
+    for name, title in titles.items():
+        svg = (many / "report/_generated/figures" / f"{name}.svg").read_text(encoding="utf-8")
+        first_line = textwrap.wrap(plain(title), 70)[0]
+        assert html_module.escape(first_line, quote=False) in svg, name
+    assert plain(titles["tile_map"]) == plain(numbers["top_places_phrase"])
+    assert plain(titles["priority_matrix"]).startswith(plain(numbers["top_places_phrase"]))
+    assert plain(titles["sector_breadth"]) == plain(numbers["top_sectors_phrase"])
+    assert f"{numbers['n_corroborated_ties']} ties are attested" in plain(titles["consensus"])
