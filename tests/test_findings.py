@@ -158,8 +158,8 @@ def test_key_numbers_come_from_the_tables(codebook):
     # by period: a's 2025 priorities (Shanghai, Anhui) and b's 2026-30 one (Beijing); the
     # semiconductor tie is a's and b's, so Semiconductors leads both periods
     assert numbers["periods_phrase"] == (
-        "Named as a priority by the most provinces: Nuclear fusion and Semiconductors in 2025 "
-        "(1) and Semiconductors in 2026–30 (2)"
+        "By period, the most provinces name Nuclear fusion and Semiconductors in 2025 (1) and "
+        "Semiconductors in 2026–30 (2)"
     )
     assert numbers["framing_outlets_phrase"] == (
         "1 outlet compares China with the United States, 1 outlet with Europe"
@@ -210,3 +210,18 @@ def test_period_labels_and_breakable_ids():
     broken = findings.breakable(text)
     assert broken.replace(findings.ZWSP, "") == text
     assert max(len(part) for part in broken.split(findings.ZWSP)) <= 13
+
+
+def test_the_retellings_sentence_reads_for_none_one_or_several(codebook):
+    book = load_framing_codebook(paths.FRAMING)
+    tables = _tables()
+    one = findings.key_numbers(tables, codebook, book)["numbers"]["triangulation_sentence"]
+    assert one.startswith("One retelling is checked against its reference.")
+    assert "it agrees with its reference on 2, omits 0, adds 0 and misattributes 1:" in one
+    tables["triangulation"] = tables["triangulation"].assign(article_source_id=["a", "b", "b"])
+    two = findings.key_numbers(tables, codebook, book)["numbers"]["triangulation_sentence"]
+    assert two.startswith("2 retellings are each checked against their reference.")
+    assert "together they agree with their references on 2" in two
+    tables["triangulation"] = tables["triangulation"].iloc[0:0]
+    none = findings.key_numbers(tables, codebook, book)["numbers"]["triangulation_sentence"]
+    assert none == "No text in this corpus retells a reference source, so none is checked."

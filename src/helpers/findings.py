@@ -388,12 +388,36 @@ def key_numbers(tables: Mapping[str, pd.DataFrame], codebook, framing_book) -> d
         numbers[f"tri_{cls}"] = int(classes.get(cls, 0))
     numbers.update(_sentences(corpus, numbers))
     numbers["framing_outlets_phrase"] = _framing_outlets(claims, sources, framing_book)
+    numbers["triangulation_sentence"] = _triangulation_sentence(numbers)
     numbers["periods_phrase"] = _period_leaders(tables["tie_sources"], sources, labels)
     return {"numbers": numbers, "titles": chart_titles(numbers, tables, framing_book)}
 
 
+def _triangulation_sentence(numbers: Mapping) -> str:
+    """The key finding on retellings, worded for none, one or several."""
+    n = numbers["n_retellings"]
+    if n == 0:
+        return "No text in this corpus retells a reference source, so none is checked."
+    one = n == 1
+    counts = (
+        f"{'it agrees with its reference' if one else 'together they agree with their references'}"
+        f" on {numbers['tri_agrees']}, omit{'s' if one else ''} "
+        f"{numbers['tri_omitted_by_article']}, add{'s' if one else ''} "
+        f"{numbers['tri_added_by_article']} and misattribute{'s' if one else ''} "
+        f"{numbers['tri_misattributed']}"
+    )
+    text = (
+        f"{'One retelling is' if one else f'{n} retellings are each'} checked against "
+        f"{'its' if one else 'their'} reference. Counted in ties of a place (or a general "
+        f"statement) to a sector, {counts}"
+    )
+    if numbers["tri_misattributed"]:
+        text += f": {numbers['misattributions']}"
+    return text + "."
+
+
 def _period_leaders(tie_sources: pd.DataFrame, sources: pd.DataFrame, labels: Labels) -> str:
-    """'Named as a priority by the most provinces: Semiconductors in 2025 (5), ...'."""
+    """'By period, the most provinces name Semiconductors in 2025 (5), ...' (as a priority)."""
     period = dict(zip(sources["source_id"], sources["period"], strict=True))
     rows = tie_sources[
         (tie_sources["place_level"] == "province") & (tie_sources["relation"] == "priority")
@@ -405,8 +429,8 @@ def _period_leaders(tie_sources: pd.DataFrame, sources: pd.DataFrame, labels: La
         top, n = leaders(by_sector.droplevel(0))
         parts.append(f"{join_names(labels.sector(s) for s in top)} in {period_label(p)} ({n})")
     if not parts:
-        return "No sector is named as a priority by a province"
-    return "Named as a priority by the most provinces: " + join_names(parts)
+        return "By period, no province names a priority"
+    return "By period, the most provinces name " + join_names(parts)
 
 
 def _framing_outlets(claims: pd.DataFrame, sources: pd.DataFrame, book) -> str:
