@@ -147,6 +147,9 @@ def test_key_numbers_come_from_the_tables(codebook):
     assert numbers["kinds"] == "1 primary source, 1 secondary source and 1 reference source"
     assert numbers["languages"] == "English (1) and Chinese (1)"
     assert numbers["source_line"] == "3 sources, 2025–30; listed in the appendix"
+    assert numbers["triangulation_source_line"] == (
+        "1 retelling checked against 1 reference; listed in the appendix"
+    )
     assert numbers["n_corroborated_ties"] == 1 and numbers["max_sources_per_tie"] == 2
     assert "1 tie is attested by two or more sources" in numbers["agreement_sentence"]
     assert "2 texts" in numbers["limit_sources"] and "Chinese" in numbers["limit_language"]

@@ -389,6 +389,11 @@ def key_numbers(tables: Mapping[str, pd.DataFrame], codebook, framing_book) -> d
     numbers.update(_sentences(corpus, numbers))
     numbers["framing_outlets_phrase"] = _framing_outlets(claims, sources, framing_book)
     numbers["triangulation_sentence"] = _triangulation_sentence(numbers)
+    n_refs = int(tri["reference_source_id"].nunique())
+    numbers["triangulation_source_line"] = (
+        f"{_plural(len(retellings), 'retelling')} checked against "
+        f"{_plural(n_refs, 'reference')}; listed in the appendix"
+    )
     numbers["periods_phrase"] = _period_leaders(tables["tie_sources"], sources, labels)
     return {"numbers": numbers, "titles": chart_titles(numbers, tables, framing_book)}
 
