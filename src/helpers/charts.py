@@ -1,9 +1,12 @@
 """The report's charts: one house theme, one function per figure, and an offline export.
 
-Every chart is built from the tidy tables (never from typed numbers): its title states the
-finding computed from the data, and a ``describe_<chart>`` function gives the same finding as
-text for the HTML alt text and the PDF caption. ``export_chart`` writes the Vega-Lite spec, an
-SVG for the PDF, a PNG preview and an HTML snippet that draws the chart offline with vegaEmbed.
+Every chart is built from the tidy tables (never from typed numbers). Its title is the finding
+``helpers.findings`` computed (passed in as ``title``, so the prose and the chart state one
+value), and a ``describe_<chart>`` function says in words what it shows, for the HTML alt text
+and the PDF caption. Figures fit the A4 text width for 1 to 200 sources: long labels wrap (never
+cut) and a chart with many rows shows the top ones and says where the full table is.
+``export_chart`` writes the Vega-Lite spec, an SVG for the PDF and an HTML snippet that draws
+the chart offline with vegaEmbed (a PNG only when asked).
 """
 
 from __future__ import annotations
@@ -161,10 +164,6 @@ def _plural(n: int, word: str, plural: str | None = None) -> str:
 def _text(value) -> str:
     """A nullable text cell as a string ('' for missing), whatever missing-value marker it uses."""
     return "" if value is None or pd.isna(value) else str(value)
-
-
-def _humanise(identifier: str) -> str:
-    return identifier.replace("-", " ").replace("_", " ").capitalize()
 
 
 def _lookup(table: pd.DataFrame, key: str, value: str) -> dict[str, str]:

@@ -1,10 +1,12 @@
-"""Triangulation: the article's codings set against the primary source's hand-coded facts.
+"""Comparison: each retelling against its reference, and the sources against each other.
 
-The primary source survives only as facts coded by hand (data/raw/*.facts.csv), so it is first
-mapped onto the same codebook as the article (``reference_codings``); both sides then meet at
-the level the priority matrix uses, (place, level-1 sector), and every article coding, every
-reference fact and every comparative framing claim lands in at least one classified row
-(``triangulate``), with the evidence of both sides beside it.
+A reference source survives only as facts coded by hand (the file its manifest entry names),
+so it is first mapped onto the codebook (``reference_codings``); each retelling (a source whose
+``retells`` names the reference) then meets it at the level of (place, level-1 sector), and every
+coding of the retelling, every reference fact and every comparative framing claim lands in at
+least one classified row (``triangulate``), with the evidence of both sides beside it. Then the
+ties of all covered sources are counted by source and their agreement classified
+(``tie_sources``, ``tie_agreement``). ``select_sources`` decides which sources the report covers.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import pandas as pd
 
 from helpers import schemas
 from helpers.errors import InputError
+from helpers.sources import period_years, valid_period
 
 FACT_COLUMNS = [
     "fact_id",
@@ -627,8 +630,6 @@ def select_sources(sources, period: str = "", source_ids=()) -> pd.DataFrame:
 
     A bad parameter stops with an InputError naming pipeline.yaml's parameter.
     """
-    from helpers.sources import period_years, valid_period
-
     where = "pipeline.yaml (compare stage)"
     if period and not valid_period(str(period)):
         raise InputError(where, f"parameter period {period!r} is not a year or a range of years")
