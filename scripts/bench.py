@@ -16,6 +16,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 from pathlib import Path
 
@@ -85,6 +86,80 @@ def pipeline_timings() -> dict[str, float]:
     return {"cold": cold, "noop": noop, "change": change, "change_ran": ", ".join(ran)}
 
 
+MANY = 200  # synthetic sources in the many-sources report
+MANY_GOALS = {"cold_s": 90.0, "html_mib": 5.0}
+
+
+def many_sources_report(n_sources: int = MANY) -> dict[str, float]:
+    """Cold build of the report over the seed plus ``n_sources`` synthetic sources (added the
+    README's way: files in data/raw/, entries on the manifest), on a copy of the project: time,
+    HTML size and PDF pages."""
+    import shutil
+
+    import yaml
+    from pypdf import PdfReader
+
+    with tempfile.TemporaryDirectory() as tmp:
+        project = copy_project(Path(tmp) / "project")
+        corpus = Path(tmp) / "corpus"
+        corpus.mkdir()
+        manifest, _ = synthetic.write_corpus(corpus, n_sources, seed=7, words=250)
+        entries = yaml.safe_load(manifest.read_text(encoding="utf-8"))["sources"]
+        for entry in entries:
+            shutil.copy(corpus / entry["file"], project / "data/raw" / entry["file"])
+        listed = project / "data/raw/manifest.yaml"
+        listed.write_text(  # appended under `sources:`, as a researcher would
+            listed.read_text(encoding="utf-8")
+            + "\n"
+            + textwrap.indent(yaml.safe_dump(entries, allow_unicode=True, sort_keys=False), "  "),
+            encoding="utf-8",
+        )
+        env = {**os.environ, "PYTHONPATH": str(project / "src")}
+        started = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, "-m", "helpers.pipeline"],
+            cwd=project,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        cold = time.perf_counter() - started
+        if done.returncode:
+            sys.exit(f"bench: the {n_sources}-source build failed: {done.stderr.strip()}")
+        html = project / "report/_output/report.html"
+        pdf = project / "report/_output/report.pdf"
+        return {
+            "cold_s": cold,
+            "html_mib": html.stat().st_size / 2**20,
+            "pdf_pages": len(PdfReader(pdf).pages),
+        }
+
+
+def many_sources_checks(n_sources: int = MANY) -> list[tuple]:
+    """The many-sources report's rows of the bench table (issue 12's goals)."""
+    found = many_sources_report(n_sources)
+    return [
+        (
+            f"report over {n_sources} sources, cold",
+            f"{found['cold_s']:.1f} s",
+            f"<= {MANY_GOALS['cold_s']:.0f} s",
+            found["cold_s"] <= MANY_GOALS["cold_s"],
+        ),
+        (
+            f"report over {n_sources} sources, HTML",
+            f"{found['html_mib']:.2f} MiB",
+            f"<= {MANY_GOALS['html_mib']:.0f} MiB",
+            found["html_mib"] <= MANY_GOALS["html_mib"],
+        ),
+        (
+            f"report over {n_sources} sources, PDF",
+            f"{found['pdf_pages']} pages",
+            "",
+            True,
+        ),
+    ]
+
+
 def machine() -> str:
     cpu = next(
         (
@@ -151,6 +226,7 @@ def main() -> int:
             rows[-1][5] < 2048,
         )
     )
+    checks += many_sources_checks()
     print(f"machine: {machine()}")
     width = max(len(c[0]) for c in checks)
     print(f"{'measure':<{width}}  {'value':>10}  {'target / note':<28}  ok")

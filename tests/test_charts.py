@@ -9,7 +9,7 @@ import altair as alt
 import pandas as pd
 import pytest
 
-from helpers import charts, paths, schemas
+from helpers import charts, compare, paths, schemas
 from helpers.framing import load_framing_codebook
 
 SRC = "000_5df365ae44afb922"
@@ -264,7 +264,8 @@ def make_triangulation() -> pd.DataFrame:
                 "reference_place_id": place if fact else None,
                 "article_relation": "priority" if place else None,
                 "reference_relation": "priority" if fact else None,
-                "article_source_id": SRC if place else None,
+                "article_source_id": SRC,
+                "reference_source_id": "xinhua-2025-01-27",
                 "article_sentence_id": S_CHIPS if place else None,
                 "article_start": 0 if place else None,
                 "article_end": 10 if place else None,
@@ -274,39 +275,85 @@ def make_triangulation() -> pd.DataFrame:
                 "note": None,
             }
         )
-    frame = pd.DataFrame(rows)
+    frame = pd.DataFrame(rows, columns=list(schemas.TRIANGULATION.columns))
     frame["article_start"] = frame["article_start"].astype("Int64")
     frame["article_end"] = frame["article_end"].astype("Int64")
     return schemas.TRIANGULATION.validate(frame)
 
 
-@pytest.fixture(scope="module")
-def built():
-    """Every chart with its description, built once for the module."""
-    matrix, codings = make_matrix(), make_codings()
-    claims, tri = make_claims(), make_triangulation()
+def sources_for(ids) -> pd.DataFrame:
+    ids = sorted(set(ids))
+    return pd.DataFrame(
+        {
+            "source_id": ids,
+            "outlet": [f"Outlet {i % 12}" for i in range(len(ids))],
+            "period": [["2025", "2026", "2026-2030"][i % 3] for i in range(len(ids))],
+        }
+    )
+
+
+def make_ties(ties=TIES) -> pd.DataFrame:
+    """The TIES table of the fixture's codings (one source, no triangulation)."""
+    by_source = compare.tie_sources(make_codings(ties), make_triangulation())
+    return compare.tie_agreement(by_source)
+
+
+def figures(ties, codings, tie_sources, claims, tri, places=PLACES, sectors=SECTORS) -> dict:
+    """Every chart with its description; titles are given (findings computes them)."""
+    SOURCES = sources_for(set(codings["source_id"]) | set(claims["source_id"]))  # noqa: N806
+
+    def title(name):
+        return f"Title of {name}"
+
     return {
         "priority_matrix": (
-            charts.priority_matrix(matrix, codings, PLACES, SECTORS),
-            charts.describe_priority_matrix(matrix, codings, PLACES, SECTORS),
+            charts.priority_matrix(
+                ties, codings, places, sectors, title=title("matrix"), source="1 source, 2025"
+            ),
+            charts.describe_priority_matrix(ties, codings, places, sectors),
+        ),
+        "consensus": (
+            charts.consensus(ties, places, sectors, title=title("consensus"), source="s"),
+            charts.describe_consensus(ties),
+        ),
+        "coverage": (
+            charts.coverage(tie_sources, places, title=title("coverage"), source="s"),
+            charts.describe_coverage(tie_sources),
         ),
         "sector_breadth": (
-            charts.sector_breadth(matrix, SECTORS),
-            charts.describe_sector_breadth(matrix, SECTORS),
+            charts.sector_breadth(ties, sectors, title=title("breadth"), source="s"),
+            charts.describe_sector_breadth(ties, sectors),
         ),
         "tile_map": (
-            charts.tile_map(matrix, PLACES, SECTORS),
-            charts.describe_tile_map(matrix, PLACES, SECTORS),
+            charts.tile_map(ties, places, sectors, title=title("map"), source="s"),
+            charts.describe_tile_map(ties, places, sectors),
+        ),
+        "periods": (
+            charts.periods(tie_sources, SOURCES, sectors, title=title("periods"), source="s"),
+            charts.describe_periods(tie_sources, SOURCES, sectors),
+        ),
+        "framing_outlets": (
+            charts.framing_outlets(
+                claims, SOURCES, FRAMING_BOOK, title=title("outlets"), source="s"
+            ),
+            charts.describe_framing_outlets(claims, SOURCES, FRAMING_BOOK),
         ),
         "framing": (
-            charts.framing(claims, FRAMING_BOOK),
+            charts.framing(claims, FRAMING_BOOK, title=title("framing"), source="s"),
             charts.describe_framing(claims, FRAMING_BOOK),
         ),
         "triangulation": (
-            charts.triangulation(tri, SECTORS),
-            charts.describe_triangulation(tri, SECTORS),
+            charts.triangulation(tri, sectors, title=title("triangulation"), source="s"),
+            charts.describe_triangulation(tri, sectors),
         ),
     }
+
+
+@pytest.fixture(scope="module")
+def built():
+    """Every chart with its description, built once for the module."""
+    codings, tri = make_codings(), make_triangulation()
+    return figures(make_ties(), codings, compare.tie_sources(codings, tri), make_claims(), tri)
 
 
 def fields(spec: dict) -> dict[str, str]:
@@ -335,7 +382,18 @@ def test_theme_is_registered_and_active():
 
 
 @pytest.mark.parametrize(
-    "name", ["priority_matrix", "sector_breadth", "tile_map", "framing", "triangulation"]
+    "name",
+    [
+        "priority_matrix",
+        "consensus",
+        "coverage",
+        "sector_breadth",
+        "tile_map",
+        "periods",
+        "framing_outlets",
+        "framing",
+        "triangulation",
+    ],
 )
 def test_specs_validate_and_carry_the_theme(built, name):
     spec = charts.chart_spec(built[name][0])
@@ -353,33 +411,46 @@ def test_priority_matrix_encodings_order_and_tooltips(built):
     assert {"place", "place_zh", "sector", "relation", "evidence"} <= set(enc["tooltip"])
     assert spec["encoding"]["y"]["sort"][0] == "Shanghai"
     assert spec["encoding"]["x"]["sort"][0] == "Semiconductors"
-    assert spec["title"]["text"] == "Shanghai is tied to the most sectors: 5"
+    assert spec["title"]["text"] == ["Title of matrix"]
+    assert spec["title"]["subtitle"][0] == "Source: 1 source, 2025."
+    assert fields(spec)["size"] == "n_sources"
     robotics = [r for r in inline_rows(spec) if r["sector"] == "Robotics"]
     assert robotics[0]["relation"] == "achievement" and robotics[0]["place_zh"] == "上海"
     assert "humanoid robots" in robotics[0]["evidence"]
 
 
-def test_titles_follow_the_data():
-    """Drop Shanghai's ties and the title names someone else: nothing is typed in."""
+def test_descriptions_follow_the_data():
+    """Drop Shanghai's ties and the description counts fewer: nothing is typed in."""
     ties = [t for t in TIES if t[0] != "shanghai"]
     codings, matrix = make_codings(ties), make_matrix(ties)
-    chart = charts.priority_matrix(matrix, codings, PLACES, SECTORS)
-    assert chart.to_dict()["title"]["text"] == "Anhui and Guangdong are tied to the most sectors: 3"
     text = charts.describe_priority_matrix(matrix, codings, PLACES, SECTORS)
-    assert "Anhui and Guangdong are tied to the most sectors (3)" in text
-    assert "Shanghai" not in text
+    assert text.startswith(f"Dot matrix of {len(ties)} place-sector ties between 7 places")
+
+
+def test_long_titles_and_labels_wrap_and_are_never_cut():
+    long = "Guangdong-Hong Kong-Macao Greater Bay Area"
+    assert charts.wrap(long) == "Guangdong-Hong Kong-Macao\nGreater Bay Area"
+    assert charts.wrap("Shanghai") == "Shanghai"
+    title = "A finding " * 20
+    chart = charts.sector_breadth(make_matrix(), SECTORS, title=title)
+    lines = chart.to_dict()["title"]["text"]
+    assert len(lines) > 1 and all(len(line) <= charts.TITLE_WIDTH for line in lines)
+    axis = chart.to_dict()["encoding"]["y"]["axis"]
+    assert axis["labelLimit"] == 0 and "split" in axis["labelExpr"]
 
 
 def test_missing_evidence_fails_loudly():
     codings = make_codings()
     codings = codings[codings["sentence_id"] != S_HAINAN]
     with pytest.raises(ValueError, match="p06:s03"):
-        charts.priority_matrix(make_matrix(), codings, PLACES, SECTORS)
+        charts.priority_matrix(make_matrix(), codings, PLACES, SECTORS, title="T")
 
 
 def test_unknown_sector_fails_loudly():
     with pytest.raises(ValueError, match="semiconductors"):
-        charts.sector_breadth(make_matrix(), SECTORS[SECTORS["sector_id"] != "semiconductors"])
+        charts.sector_breadth(
+            make_matrix(), SECTORS[SECTORS["sector_id"] != "semiconductors"], title="T"
+        )
 
 
 def test_sector_breadth_counts_provinces_only():
@@ -389,8 +460,9 @@ def test_sector_breadth_counts_provinces_only():
     assert table.loc["vehicles", ["any_relation", "priority"]].tolist() == [2, 0]
     assert table.loc["quantum", "any_relation"] == 0
     assert table.index[0] == "semiconductors"
-    assert "Not named by any province: Quantum." in charts.describe_sector_breadth(
-        make_matrix(), SECTORS
+    assert (
+        "No source in this corpus ties these to a province: Quantum."
+        in charts.describe_sector_breadth(make_matrix(), SECTORS)
     )
 
 
@@ -399,7 +471,7 @@ def test_tile_map_positions_colours_and_grey(built):
     enc = fields(spec)
     assert enc["x"] == "col" and enc["y"] == "row" and enc["color"] == "n_priorities"
     assert "priority_sectors" in enc["tooltip"]
-    assert {"name_en", "name_zh"} <= {
+    assert {"label_en", "name_zh"} <= {
         layer["encoding"]["text"]["field"] for layer in spec["layer"][1:]
     }
     rows = {r["id"]: r for r in inline_rows(spec)}
@@ -409,7 +481,6 @@ def test_tile_map_positions_colours_and_grey(built):
     assert rows["jiangsu"]["n_priorities"] == 0
     assert (rows["hainan"]["col"], rows["hainan"]["row"]) == (4, 7)
     assert spec["layer"][0]["encoding"]["color"]["value"] == charts.NO_DATA
-    assert spec["title"]["text"] == "Anhui and Shanghai name the most priority sectors: 3"
 
 
 def test_framing_standings_and_hedges(built):
@@ -429,8 +500,6 @@ def test_framing_standings_and_hedges(built):
         "United States": ("behind", "hedged"),
         "Europe": ("behind", "hedged"),
     }
-    title = "The article puts China ahead in 4 of 4 claims about it; 2 hedged"
-    assert spec["title"]["text"] == title
     gap = FRAMING_BOOK.dimension_label("technology-gap")
     assert f"{gap}: China ahead of Europe and United States (hedged)" in built["framing"][1]
 
@@ -447,8 +516,8 @@ def test_framing_comparator_ahead_flips_standing():
 def test_triangulation_counts(built):
     spec = charts.chart_spec(built["triangulation"][0])
     enc = fields(spec)
-    assert enc["y"] == "sector" and enc["x"] == "n" and enc["color"] == "class_label"
-    rows = {(r["sector"], r["class"]): r["n"] for r in inline_rows(spec)}
+    assert enc["y"] == "row" and enc["x"] == "n" and enc["color"] == "class_label"
+    rows = {(r["row"], r["class"]): r["n"] for r in inline_rows(spec)}
     assert rows[("Semiconductors", "agrees")] == 5
     assert rows[("Aviation", "misattributed")] == 1
     assert spec["encoding"]["y"]["sort"][-1] == charts.NO_SECTOR
@@ -456,9 +525,11 @@ def test_triangulation_counts(built):
 
 
 def test_svg_has_english_and_chinese_labels(built, tmp_path):
-    paths = charts.export_chart(*[built["tile_map"][0]], "tile_map", tmp_path, built["tile_map"][1])
+    paths = charts.export_chart(
+        built["tile_map"][0], "tile_map", tmp_path, built["tile_map"][1], png=True
+    )
     svg = paths["svg"].read_text(encoding="utf-8")
-    for label in ["Shanghai", "上海", "Hainan", "海南", "Anhui and Shanghai"]:
+    for label in ["Shanghai", "上海", "Hainan", "海南", "Title of map"]:
         assert label in svg
     matrix = charts.export_chart(built["priority_matrix"][0], "m", tmp_path, "x")
     assert "Semiconductors" in matrix["svg"].read_text(encoding="utf-8")
@@ -469,17 +540,16 @@ def test_exports_are_byte_identical(built, tmp_path):
     chart, text = built["framing"]
     first = charts.export_chart(chart, "framing", tmp_path / "a", text)
     second = charts.export_chart(
-        charts.framing(make_claims(), FRAMING_BOOK),
+        charts.framing(make_claims(), FRAMING_BOOK, title="Title of framing", source="s"),
         "framing",
         tmp_path / "b",
         charts.describe_framing(make_claims(), FRAMING_BOOK),
     )
     assert sorted(p.name for p in first.values()) == [
         "framing.html",
-        "framing.png",
         "framing.svg",
         "framing.vl.json",
-    ]
+    ]  # no PNG unless asked
     for key in first:
         assert first[key].read_bytes() == second[key].read_bytes(), key
     assert not [p for p in (tmp_path / "a").iterdir() if p.name.endswith(".tmp")]
@@ -489,7 +559,7 @@ def test_html_snippet_escapes_hostile_evidence(tmp_path):
     hostile = "Shanghai plans chips. </script><script>alert(1)</script> <!-- x"
     evidence = {**EVIDENCE, S_CHIPS: hostile}
     matrix, codings = make_matrix(), make_codings(evidence=evidence)
-    chart = charts.priority_matrix(matrix, codings, PLACES, SECTORS)
+    chart = charts.priority_matrix(matrix, codings, PLACES, SECTORS, title="T")
     description = 'Matrix "quoted" <b>bold</b> & ' + hostile
     html = charts.export_chart(chart, "matrix", tmp_path, description)["html"].read_text()
     assert html.startswith("```{=html}\n") and html.endswith("\n```\n")
@@ -517,8 +587,11 @@ def test_export_needs_a_description(built, tmp_path):
     assert not list(tmp_path.iterdir())
 
 
-def test_vega_bundle_is_inline():
-    bundle = charts.vega_bundle_html()
+def test_vega_bundle_is_inline_and_cached_by_version(tmp_path):
+    bundle = charts.vega_bundle_html(cache=tmp_path)
+    (cached,) = tmp_path.iterdir()
+    assert charts.VL_VERSION in cached.name and cached.read_text(encoding="utf-8") == bundle
+    assert charts.vega_bundle_html(cache=tmp_path) == bundle  # read back, not rebuilt
     assert bundle.startswith("<script>") and bundle.rstrip().endswith("</script>")
     assert bundle.count("</script") == 1
     assert "window.vegaEmbed" in bundle
@@ -529,24 +602,6 @@ def test_missing_cjk_font_fails_loudly(tmp_path):
         charts.cjk_font_dir([tmp_path])
     (tmp_path / "NotoSansCJK-Regular.ttc").write_bytes(b"")
     assert charts.cjk_font_dir([tmp_path / "missing", tmp_path]) == tmp_path
-
-
-def test_source_line_credits_outlets_from_the_sources_table():
-    sources = pd.DataFrame(
-        {
-            "source_id": ["xinhua", "morning"],
-            "outlet": ["Xinhua", "morningexpress.in"],
-            "date": ["2025-01-27", "2025-01"],
-            "kind": ["reference", "secondary"],
-        }
-    )
-    assert charts.source_line(sources) == "morningexpress.in (2025-01)"
-    both = charts.source_line(sources, ["secondary", "reference"])
-    assert both == "morningexpress.in (2025-01); Xinhua (2025-01-27)"
-    chart = charts.sector_breadth(make_matrix(), SECTORS, source=charts.source_line(sources))
-    assert chart.to_dict()["title"]["subtitle"][0] == "Source: morningexpress.in (2025-01)."
-    with pytest.raises(ValueError):
-        charts.source_line(sources, ["primary"])
 
 
 def test_places_with_regions_from_the_codebook():
@@ -583,3 +638,114 @@ def test_exported_specs_validate_against_the_vega_lite_json_schema(built, tmp_pa
         assert not errors, f"{name}: {errors[0].message}"
     broken = {"mark": "no-such-mark", "data": {"values": []}}
     assert list(validator.iter_errors(broken))  # the validator does reject a bad spec
+
+
+def synthetic_figures(n_sources: int) -> dict:
+    """Every figure over ``n_sources`` synthetic sources, with the real codebook's places and
+    sectors (the longest names included), each source a retelling with framing claims."""
+    import random
+
+    from helpers.codebook import load_codebook
+
+    book = load_codebook(paths.CODEBOOK)
+    places, sectors = charts.places_with_regions(book), book.sectors_table()
+    rng = random.Random(n_sources)
+    place_ids, sector_ids = sorted(places["id"]), sorted(sectors["sector_id"])
+    level = dict(zip(places["id"], places["type"], strict=True))
+    codings, tri, claims = [], [], []
+    for i in range(n_sources):
+        src = f"synthetic-source-{i:04d}"
+        for j in range(rng.randint(3, 12)):
+            place, sector = rng.choice(place_ids), rng.choice(sector_ids)
+            sid = f"{src}:p01:s{j + 1:02d}"
+            codings.append(
+                {
+                    "coding_id": f"{src}-{j}",
+                    "source_id": src,
+                    "paragraph_id": f"{src}:p01",
+                    "sentence_id": sid,
+                    "start": 0,
+                    "end": 20,
+                    "evidence": f"{place} plans {sector}.",
+                    "place_id": place,
+                    "place_level": "region" if level[place] == "region" else "province",
+                    "sector_id": sector,
+                    "technology_id": None,
+                    "relation": rng.choice(schemas.RELATIONS),
+                    "modality": rng.choice(["asserted", "asserted", "negated"]),
+                    "rule_id": "r",
+                    "via_region": None,
+                    "status": "auto",
+                    "adjudication_reason": None,
+                }
+            )
+            tri.append(
+                {
+                    "row_id": f"{src}-t{j}",
+                    "class": rng.choice(schemas.TRIANGULATION_CLASSES[:4]),
+                    "sector_id": sector,
+                    "article_place_id": place,
+                    "reference_place_id": place,
+                    "article_source_id": src,
+                    "reference_source_id": "reference",
+                    "article_evidence": "e",
+                    "fact_text": "f",
+                }
+            )
+        claims.append(
+            {
+                **make_claims().iloc[1].to_dict(),
+                "claim_id": f"{src}:p09:s01:technology-gap",
+                "source_id": src,
+                "sentence_id": f"{src}:p09:s01",
+                "paragraph_id": f"{src}:p09",
+            }
+        )
+    codings = schemas.CODINGS.validate(pd.DataFrame(codings))
+    tri = pd.DataFrame(tri, columns=list(schemas.TRIANGULATION.columns))
+    tri["article_start"] = tri["article_start"].astype("Int64")
+    tri["article_end"] = tri["article_end"].astype("Int64")
+    by_source = compare.tie_sources(codings, tri)
+    return figures(
+        compare.tie_agreement(by_source),
+        codings,
+        by_source,
+        pd.DataFrame(claims),
+        tri,
+        places=places,
+        sectors=sectors,
+    )
+
+
+@pytest.mark.parametrize("n_sources", [1, 8, 200])
+def test_every_figure_fits_the_a4_text_width(n_sources):
+    """No SVG wider than 780 px (627 px of A4 text width, shrunk to no less than 80 %), and no
+    axis label cut where it could wrap."""
+    import vl_convert as vlc
+
+    charts.register_cjk_font()
+    for name, (chart, description) in synthetic_figures(n_sources).items():
+        spec = charts.chart_spec(chart)
+        svg = vlc.vegalite_to_svg(spec, vl_version=charts.VL_VERSION)
+        width = float(re.search(r'<svg[^>]*\swidth="([\d.]+)"', svg).group(1))
+        assert width <= charts.MAX_WIDTH, f"{name} with {n_sources} sources: {width} px"
+        assert "…" not in svg, f"{name}: a label is cut"
+        assert description.strip()
+
+
+def test_a_selection_without_retellings_or_claims_still_has_its_figures():
+    """Empty triangulation and framing tables draw a figure that says why it is empty."""
+    no_tri = make_triangulation().iloc[0:0]
+    no_claims = make_claims().iloc[0:0]
+    for chart, text in [
+        (charts.triangulation(no_tri, SECTORS, title="T"), "retells"),
+        (charts.framing(no_claims, FRAMING_BOOK, title="T"), "framing claim"),
+        (
+            charts.framing_outlets(no_claims, sources_for([SRC]), FRAMING_BOOK, title="T"),
+            "comparator",
+        ),
+    ]:
+        spec = charts.chart_spec(chart)
+        assert text in inline_rows(spec)[0]["message"]
+    assert "no text" in charts.describe_triangulation(no_tri, SECTORS)
+    assert compare.ties(no_tri).empty

@@ -484,3 +484,106 @@ def test_every_class_has_one_label_in_schema_order():
     from helpers import compare, schemas
 
     assert list(compare.CLASS_LABELS) == schemas.TRIANGULATION_CLASSES
+
+
+def test_two_retellings_of_one_reference_are_each_triangulated(
+    seed_codings, seed_sentences, cb, fcb
+):
+    """Two sources retelling one reference both omit the same facts: each gets its own rows
+    (the row ids once collided and the stage crashed)."""
+    from dataclasses import replace
+
+    from helpers.framing import extract_claims
+    from helpers.sources import load_manifest
+
+    seed, reference = load_manifest(paths.MANIFEST)
+    twin = replace(seed, id="twin-retelling")
+    other = seed_codings.assign(source_id=twin.id, coding_id=seed_codings["coding_id"] + "t")
+    codings = pd.concat([seed_codings, other], ignore_index=True)
+    claims = extract_claims(seed_sentences, fcb)
+    out = compare_sources([seed, twin, reference], paths.RAW, codings, claims, cb, fcb)
+    tri = out["triangulation"]
+    schemas.TRIANGULATION.validate(tri)
+    assert set(tri["article_source_id"]) == {SEED_ID, twin.id}
+    assert set(tri["reference_source_id"]) == {reference.id}
+    per_source = tri.groupby("article_source_id")["class"].value_counts().unstack(fill_value=0)
+    assert per_source.loc[twin.id, "omitted_by_article"] > 0
+    # the twin has the seed's codings and no claims: its tie classes equal the seed's
+    for cls in ("agrees", "omitted_by_article", "added_by_article", "misattributed"):
+        assert per_source.loc[twin.id, cls] == per_source.loc[SEED_ID, cls], cls
+
+
+def _by(source, cid, place, sector, relation="priority", modality="asserted", **kw):
+    row = coding(cid, place, sector, sentence=f"{source}:p01:s01", relation=relation, **kw)
+    return {**row, "source_id": source, "modality": modality}
+
+
+def _tri(*rows) -> pd.DataFrame:
+    cols = list(schemas.TRIANGULATION.columns)
+    return pd.DataFrame([{c: r.get(c) for c in cols} for r in rows], columns=cols)
+
+
+def test_ties_count_sources_and_classify_agreement():
+    from helpers.compare import tie_agreement, tie_sources
+
+    codings = codings_df(
+        _by("a", "1", "shanghai", "semiconductors"),
+        _by("b", "2", "shanghai", "semiconductors", relation="achievement"),
+        _by("b", "3", "shanghai", "semiconductors"),  # b's strongest: priority
+        _by("a", "4", "anhui", "fusion"),
+        _by("c", "5", "anhui", "fusion", relation="context", modality="negated"),
+        _by("a", "6", "beijing", "robotics"),
+        _by("c", "7", "sichuan", "robotics", status="rejected"),
+        _by("a", "8", "anhui", "brain-computer-interfaces"),
+    )
+    tri = _tri(
+        {
+            "class": "misattributed",
+            "article_source_id": "a",
+            "article_place_id": "anhui",
+            "sector_id": "brain-computer-interfaces",
+        }
+    )
+    by_source = tie_sources(codings, tri)
+    assert len(by_source) == 6  # the rejected coding makes no tie
+    b = by_source.set_index(["place_id", "sector_id", "source_id"]).loc[
+        ("shanghai", "semiconductors", "b")
+    ]
+    assert (b.relation, b.n_codings) == ("priority", 2)
+    ties = tie_agreement(by_source).set_index(["place_id", "sector_id"])
+    assert ties.loc[("shanghai", "semiconductors"), "agreement"] == "corroborated"
+    assert ties.loc[("shanghai", "semiconductors"), "source_ids"] == "a;b"
+    assert ties.loc[("shanghai", "semiconductors"), "n_priority_sources"] == 2
+    assert ties.loc[("anhui", "fusion"), "agreement"] == "contradicted"
+    assert ties.loc[("anhui", "fusion"), "n_negating_sources"] == 1
+    assert ties.loc[("beijing", "robotics"), "agreement"] == "single_source"
+    assert ties.loc[("anhui", "brain-computer-interfaces"), "agreement"] == "misattributed"
+    assert ("sichuan", "robotics") not in ties.index
+
+
+def test_selection_by_period_and_ids():
+    from dataclasses import replace
+
+    from helpers.compare import select_sources
+    from helpers.sources import load_manifest
+
+    seed, reference = load_manifest(paths.MANIFEST)
+    plan = replace(seed, id="plan", period="2026-2030", retells=None)
+    year = replace(seed, id="y2026", period="2026", retells=None)
+    pool = [seed, reference, plan, year]
+
+    def chosen(**kw):
+        table = select_sources(pool, **kw)
+        return sorted(table.loc[table["selected"], "source_id"])
+
+    assert chosen() == sorted(s.id for s in pool)
+    assert chosen(period="2025") == sorted([seed.id, reference.id])
+    assert chosen(period="2026-2030") == ["plan", "y2026"]
+    assert chosen(period="2026") == ["y2026"]
+    assert chosen(source_ids=["plan"]) == ["plan"]
+    with pytest.raises(InputError, match="period '26'"):
+        select_sources(pool, period="26")
+    with pytest.raises(InputError, match="unknown ids: nope"):
+        select_sources(pool, source_ids=["nope"])
+    with pytest.raises(InputError, match="no source matches"):
+        select_sources(pool, period="2031")

@@ -8,12 +8,14 @@ the helpers all work inside the copy and the real checkout's outputs are never t
 from __future__ import annotations
 
 import hashlib
+import html as html_module
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pandas as pd
@@ -26,7 +28,7 @@ from helpers.pipeline import copy_project
 pytestmark = pytest.mark.slow
 
 STAGES = ["ingest", "code", "compare", "charts", "report"]
-TITLE = "China's provinces and their technology priorities for 2025"
+TITLE = "China's provinces and their technology priorities"
 
 
 def pipeline(project: Path, *args: str) -> subprocess.CompletedProcess:
@@ -81,7 +83,7 @@ def test_pdf_has_title_shanghai_captions_and_chinese(built):
         assert raw not in text
     qmd = (built / "report/report.qmd").read_text(encoding="utf-8")
     n_fig, n_tbl = len(re.findall(r"\{#fig-", qmd)), len(re.findall(r"\{#tbl-", qmd))
-    assert (n_fig, n_tbl) == (5, 8)
+    assert (n_fig, n_tbl) == (9, 9)
     for kind, n in (("Figure", n_fig), ("Table", n_tbl)):
         for i in range(1, n + 1):
             assert f"{kind} {i}: " in text, f"caption of {kind} {i} missing"
@@ -105,7 +107,7 @@ def test_html_in_chromium_draws_every_chart_offline_with_tooltips(built, tmp_pat
 
     seen = check_html_in_browser(built / "report/_output/report.html", tmp_path / "report.png")
     assert seen.external_requests == [] and seen.console_errors == [] and seen.dialogs == []
-    assert seen.charts == 5 and seen.undrawn_charts == []
+    assert seen.charts == 9 and seen.undrawn_charts == []
     assert seen.tooltip_text.strip()
     assert seen.phone_overflow_px <= 0, "the page scrolls sideways on a phone"
     assert all(shot.stat().st_size > 20_000 for shot in seen.screenshots)
@@ -120,7 +122,7 @@ def _add_source(project: Path, source_id: str, name: str, text: str, language: s
     with (project / "data/raw/manifest.yaml").open("a", encoding="utf-8") as manifest:
         manifest.write(
             f"\n  - id: {source_id}\n    title: A test text\n    outlet: test\n"
-            '    url: https://example.org/\n    date: "2025-02-01"\n'
+            '    url: https://example.org/\n    date: "2025-02-01"\n    period: "2025"\n'
             f"    language: {language}\n    kind: secondary\n    file: {name}\n"
             f"    sha256: {sha}\n"
         )
@@ -312,3 +314,209 @@ def test_bad_input_stops_with_one_clear_line_and_outputs_untouched(built, tmp_pa
     assert len(lines) == 1, result.stderr
     assert names in lines[0] and re.search(problem, lines[0], flags=re.I), lines[0]
     assert digest(project, "data/processed", "report/_output", "report/_generated") == before
+
+
+# -- a report of many sources: the seed plus the eight texts of tests/fixtures/corpus ---------
+CORPUS = Path(__file__).parent / "fixtures" / "corpus"
+RETELLINGS = {"morningexpress-2025-01", "wire-2025-a", "feature-2025-b"}
+
+
+def add_corpus(project: Path) -> None:
+    """Add the corpus the README's way: files into data/raw/, entries onto the manifest."""
+    entries = (CORPUS / "manifest.yaml").read_text(encoding="utf-8").split("sources:\n", 1)[1]
+    for entry in yaml.safe_load("sources:\n" + entries)["sources"]:
+        shutil.copy(CORPUS / entry["file"], project / "data/raw" / entry["file"])
+    manifest = project / "data/raw/manifest.yaml"
+    manifest.write_text(manifest.read_text(encoding="utf-8") + "\n" + entries, encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def many(tmp_path_factory) -> Path:
+    project = copy_project(tmp_path_factory.mktemp("many"))
+    add_corpus(project)
+    result = pipeline(project)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return project
+
+
+def html_text(project: Path, *, tables: bool = True) -> str:
+    """The rendered HTML's visible text, one space between words (scripts and styles dropped;
+    tables too unless ``tables``: their cells hold data, such as a correction's reason)."""
+    page = (project / "report/_output/report.html").read_text(encoding="utf-8")
+    page = re.sub(r"(?is)<(script|style)\b.*?</\1>", " ", page)
+    if not tables:
+        page = re.sub(r"(?is)<table\b.*?</table>", " ", page)
+    text = html_module.unescape(re.sub(r"<[^>]+>", " ", page)).replace("\u200b", "")
+    return " ".join(text.split())
+
+
+def _table(project: Path, name: str) -> pd.DataFrame:
+    return pd.read_parquet(project / "data/processed" / f"{name}.parquet")
+
+
+def expected_numbers(project: Path) -> dict:
+    """The prose's numbers recomputed here from the tables, independently of helpers.findings."""
+    selection = _table(project, "selection")
+    chosen = set(selection.loc[selection["selected"], "source_id"])
+
+    def covered(name: str) -> pd.DataFrame:
+        table = _table(project, name)
+        return table[table["source_id"].isin(chosen)]
+
+    sources = covered("sources")
+    texts = sources[sources["kind"] != "reference"]
+    ties = _table(project, "ties")
+    tri = _table(project, "triangulation")
+    codings = covered("codings")
+    claims = covered("framing_claims")
+    provinces = ties[ties["place_level"] == "province"]
+    priorities = provinces[provinces["relation"] == "priority"]
+    per_place = priorities.groupby("place_id").size()
+    per_sector = priorities.groupby("sector_id").size()
+    # one row per (retelling, class, sector, places): the unit the report counts
+    key = ["article_source_id", "class", "sector_id", "article_place_id", "reference_place_id"]
+    framing_or_uncoded = tri["class"].isin(["framing_only_in_article", "not_coded"])
+    units = pd.concat(
+        [tri[~framing_or_uncoded].astype(str).drop_duplicates(key), tri[framing_or_uncoded]]
+    )
+    comparative = claims[claims["comparative"]]
+    return {
+        "n_sources": len(sources),
+        "n_manifest_sources": len(selection),
+        "n_text_sources": len(texts),
+        "n_outlets": sources["outlet"].nunique(),
+        "n_paragraphs": int(texts["n_paragraphs"].sum()),
+        "n_sentences": len(covered("sentences")),
+        "n_codings": int((codings["status"] != "rejected").sum()),
+        "n_adjudicated": int((codings["status"] != "auto").sum()),
+        "n_mentions": len(covered("mentions")),
+        "n_ties": len(ties),
+        "n_priority_ties": len(priorities),
+        "n_provinces_with_priority": priorities["place_id"].nunique(),
+        "n_sectors_with_priority": priorities["sector_id"].nunique(),
+        "n_single_province_sectors": int((per_sector == 1).sum()),
+        "top_place_sectors": int(per_place.max()),
+        "top_sector_provinces": int(per_sector.max()),
+        "n_corroborated_ties": int((ties["agreement"] == "corroborated").sum()),
+        "n_contradicted_ties": int((ties["agreement"] == "contradicted").sum()),
+        "n_single_source_ties": int((ties["agreement"] == "single_source").sum()),
+        "max_sources_per_tie": int(ties["n_sources"].max()),
+        "n_retellings": tri["article_source_id"].nunique(),
+        "n_framing_claims": len(claims),
+        "n_comparative_claims": len(comparative),
+        "n_hedged_comparative": int(comparative["hedged"].sum()),
+        "n_flat_comparative": int((~comparative["hedged"]).sum()),
+        "n_reference_facts": _table(project, "reference_codings")["fact_id"].nunique(),
+        **{f"tri_{c}": int((units["class"] == c).sum()) for c in set(tri["class"])},
+    }
+
+
+def test_many_sources_every_number_in_the_prose_equals_the_tables(many):
+    numbers = yaml.safe_load((many / "report/_generated/numbers.yml").read_text())["numbers"]
+    expected = expected_numbers(many)
+    assert expected["n_sources"] == 10 and expected["n_retellings"] == 3
+    for key, value in expected.items():
+        assert numbers.get(key, 0) == value, key
+    qmd = (many / "report/report.qmd").read_text(encoding="utf-8")
+    used = set(re.findall(r"\{\{< meta numbers\.(\w+) >\}\}", qmd))
+    text = html_text(many)
+    for key in sorted(used):
+        value = numbers[key]
+        if isinstance(value, int) and not isinstance(value, bool):
+            assert (
+                key in expected
+                or key.startswith("codebook_")
+                or key
+                in {
+                    "n_repairs",
+                    "n_kept_glitches",
+                }
+            ), f"numbers.{key} is in the prose but no test recomputes it"
+        shown = re.sub(r"\\(.)", r"\1", str(value))
+        assert " ".join(shown.split()) in text, f"numbers.{key} ({shown!r}) not in the HTML"
+
+
+def test_many_sources_no_sentence_assumes_one_source(many):
+    text = html_text(many, tables=False)
+    for phrase in ("the article", "The article", "the seed", "one retold source", "Xinhua story"):
+        assert phrase not in text, phrase
+    numbers = yaml.safe_load((many / "report/_generated/numbers.yml").read_text())["numbers"]
+    assert "10 sources" in numbers["coverage"] and "2026–30" in numbers["coverage"]
+    assert "English" in numbers["limit_language"] and "Chinese" in numbers["limit_language"]
+    assert numbers["n_primary_sources"] == 3
+
+
+def test_many_sources_each_retelling_is_triangulated(many):
+    tri = _table(many, "triangulation")
+    assert set(tri["article_source_id"]) == RETELLINGS
+    assert set(tri["reference_source_id"]) == {"xinhua-2025-01-27"}
+    assert tri["row_id"].is_unique
+    ties = tri[tri["class"].isin(["agrees", "omitted_by_article", "misattributed"])]
+    assert set(ties["article_source_id"]) == RETELLINGS
+    table = (many / "report/_generated/tables/triangulation.md").read_text(encoding="utf-8")
+    for source in RETELLINGS:
+        assert source.replace("-", "\\-") in table
+    # feature-2025-b gives brain-computer interfaces to Sichuan, which the reference also
+    # does; the seed gives them to Anhui: one misattribution, of the seed's, not the feature's
+    wrong = tri[tri["class"] == "misattributed"]
+    assert "feature-2025-b" not in set(wrong["article_source_id"])
+
+
+def test_many_sources_agreement_between_sources(many):
+    ties = _table(many, "ties").set_index(["place_id", "sector_id"])
+    by_source = _table(many, "tie_sources")
+    assert (
+        by_source.groupby(["place_id", "sector_id"]).size().to_dict() == ties["n_sources"].to_dict()
+    )
+    assert ties.loc[("shanghai", "semiconductors"), "n_sources"] >= 2  # seed and wire-2025-a
+    assert ties.loc[("shanghai", "semiconductors"), "agreement"] == "corroborated"
+    assert ties.loc[("anhui", "quantum"), "agreement"] == "contradicted"  # zh vs en plan
+
+
+def test_many_sources_charts_fit_and_draw_in_chromium(many, tmp_path):
+    from browser import check_html_in_browser
+
+    for svg in (many / "report/_generated/figures").glob("*.svg"):
+        width = float(re.search(r'<svg[^>]*\swidth="([\d.]+)"', svg.read_text()).group(1))
+        assert width <= 780, f"{svg.name}: {width} px"
+    seen = check_html_in_browser(many / "report/_output/report.html", tmp_path / "many.png")
+    assert seen.console_errors == [] and seen.external_requests == []
+    assert seen.charts == 9 and seen.undrawn_charts == []
+    assert seen.phone_overflow_px <= 0, "the page scrolls sideways on a phone"
+
+
+def test_a_period_parameter_selects_the_sources(many, tmp_path):
+    project = tmp_path / "p"
+    shutil.copytree(many, project, ignore=shutil.ignore_patterns("staging"))
+    result = pipeline(project, "--set", "compare.period=2026-2030")
+    assert result.returncode == 0, result.stdout + result.stderr
+    numbers = yaml.safe_load((project / "report/_generated/numbers.yml").read_text())["numbers"]
+    coverage = re.sub(r"\\(.)", r"\1", numbers["coverage"])
+    assert coverage.startswith("4 of the manifest's 10 sources, periods 2026 and 2026–30")
+    codings = _table(project, "tie_sources")
+    assert set(codings["source_id"]) <= {
+        "zh-plan-2026-2030",
+        "en-plan-2026-2030",
+        "en-outlook-2026",
+        "zh-news-2026",
+    }
+    assert _table(project, "triangulation").empty
+
+
+def test_many_sources_each_finding_is_stated_with_one_value(many):
+    """A chart's title is the finding numbers.yml holds, and the prose reads the same values:
+    no two places state one finding with different numbers."""
+    meta = yaml.safe_load((many / "report/_generated/numbers.yml").read_text())
+    titles, numbers = meta["titles"], meta["numbers"]
+
+    def plain(value: str) -> str:
+        return re.sub(r"\\(.)", r"\1", value)
+
+    for name, title in titles.items():
+        svg = (many / "report/_generated/figures" / f"{name}.svg").read_text(encoding="utf-8")
+        first_line = textwrap.wrap(plain(title), 70)[0]
+        assert html_module.escape(first_line, quote=False) in svg, name
+    assert plain(titles["tile_map"]) == plain(numbers["top_places_phrase"])
+    assert plain(titles["priority_matrix"]).startswith(plain(numbers["top_places_phrase"]))
+    assert plain(titles["sector_breadth"]) == plain(numbers["top_sectors_phrase"])
+    assert f"{numbers['n_corroborated_ties']} ties are attested" in plain(titles["consensus"])

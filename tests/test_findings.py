@@ -38,7 +38,7 @@ def test_missing_values_are_empty_cells():
 
 
 def _tables() -> dict[str, pd.DataFrame]:
-    matrix = pd.DataFrame(
+    ties = pd.DataFrame(
         {
             "place_id": ["shanghai", "shanghai", "anhui", "beijing", "pearl-river-delta"],
             "place_level": ["province", "province", "province", "province", "region"],
@@ -50,14 +50,22 @@ def _tables() -> dict[str, pd.DataFrame]:
                 "vehicles",
             ],
             "relation": ["priority", "achievement", "priority", "priority", "priority"],
-            "n_codings": [1, 1, 1, 1, 1],
-            "n_sources": [1, 1, 1, 1, 1],
-            "sentence_ids": ["s:p01:s01"] * 5,
+            "n_codings": [2, 1, 1, 1, 1],
+            "n_sources": [2, 1, 1, 1, 1],
+            "source_ids": ["a;b", "a", "a", "b", "a"],
+            "n_priority_sources": [2, 0, 1, 1, 1],
+            "n_negating_sources": [0, 0, 0, 0, 0],
+            "n_misattributing_sources": [0, 0, 0, 0, 0],
+            "agreement": ["corroborated"] + ["single_source"] * 4,
+            "sentence_ids": ["a:p01:s01;b:p01:s01"] + ["a:p01:s01"] * 4,
         }
     )
     codings = pd.DataFrame({"status": ["auto", "auto", "rejected", "added", "auto", "auto"]})
     claims = pd.DataFrame(
         {
+            "source_id": ["a", "a", "b"],
+            "actor": ["china", "china", "china"],
+            "direction": ["actor_ahead", "unclear", "unclear"],
             "comparative": [True, True, False],
             "hedged": [True, False, True],
             "comparators": ["united-states;europe", "europe", None],
@@ -71,17 +79,38 @@ def _tables() -> dict[str, pd.DataFrame]:
             "sector_id": ["semiconductors", "brain-computer-interfaces", "space"],
             "article_place_id": ["shanghai", "anhui", "anhui"],
             "reference_place_id": ["shanghai", "sichuan", "anhui"],
+            "article_source_id": ["a", "a", "a"],
+            "reference_source_id": ["x", "x", "x"],
             "article_evidence": ["e1", "e2", "e3"],
             "fact_text": ["f1", "f2", "f3"],
         }
     )
+    sources = pd.DataFrame(
+        {
+            "source_id": ["a", "b", "x"],
+            "outlet": ["O1", "O2", "O1"],
+            "date": ["2025-01", "2026-03-05", "2025-01-27"],
+            "period": ["2025", "2026-2030", "2025"],
+            "language": ["en", "zh", "en"],
+            "kind": ["secondary", "primary", "reference"],
+            "n_paragraphs": [9, 3, 0],
+        }
+    )
+    selection = sources[["source_id", "period"]].assign(selected=True)
+    tie_sources = (
+        ties.assign(source_id=ties["source_ids"].str.split(";"))
+        .explode("source_id")[["place_id", "place_level", "sector_id", "source_id", "relation"]]
+        .reset_index(drop=True)
+    )
     return {
-        "sources": pd.DataFrame({"kind": ["secondary", "reference"], "n_paragraphs": [9, 0]}),
+        "sources": sources,
+        "selection": selection,
         "sentences": pd.DataFrame({"x": range(20)}),
         "corrections_applied": pd.DataFrame({"action": ["repair", "repair", "keep"]}),
         "mentions": pd.DataFrame({"x": range(40)}),
         "codings": codings,
-        "priority_matrix": matrix,
+        "ties": ties,
+        "tie_sources": tie_sources,
         "framing_claims": claims,
         "reference_codings": pd.DataFrame(
             {"fact_id": ["X1", "X1", "X2"], "place_id": ["a", "b", None]}
@@ -92,20 +121,110 @@ def _tables() -> dict[str, pd.DataFrame]:
 
 def test_key_numbers_come_from_the_tables(codebook):
     book = load_framing_codebook(paths.FRAMING)
-    numbers = findings.key_numbers(_tables(), codebook, book)["numbers"]
+    found = findings.key_numbers(_tables(), codebook, book)
+    numbers, titles = found["numbers"], found["titles"]
     assert numbers["n_provinces_with_priority"] == 3
     assert numbers["n_priority_ties"] == 3
     assert numbers["n_achievement_ties"] == 1 and numbers["n_region_ties"] == 1
     assert numbers["top_sectors"] == "Semiconductors" and numbers["top_sector_provinces"] == 2
     assert numbers["top_places"] == "Anhui, Beijing and Shanghai"
     assert numbers["top_places_phrase"] == (
-        "Anhui, Beijing and Shanghai name the most sectors (1 each)"
+        "Anhui, Beijing and Shanghai name the most sectors as priorities (1 each)"
     )
-    assert numbers["top_sectors_phrase"] == "Semiconductors is the sector most provinces name (2)"
+    assert numbers["top_sectors_phrase"] == (
+        "Semiconductors is the sector most provinces name as a priority (2)"
+    )
+    assert numbers["single_province_bets"] == "Nuclear fusion (Anhui)"
     assert numbers["n_codings"] == 5 and numbers["n_adjudicated"] == 2
     assert numbers["n_comparative_claims"] == 2 and numbers["n_hedged_comparative"] == 1
     assert numbers["comparators"] == "Europe and the United States"
     assert numbers["tri_agrees"] == 2 and numbers["tri_misattributed"] == 1
-    assert "Anhui where the primary names Sichuan" in numbers["misattributions"]
-    assert numbers["n_reference_facts"] == 2 and numbers["n_paragraphs"] == 9
+    assert "Anhui where the reference names Sichuan" in numbers["misattributions"]
+    assert numbers["n_reference_facts"] == 2 and numbers["n_paragraphs"] == 12
     assert numbers["codebook_places"] == numbers["codebook_mainland"] + numbers["codebook_sars"]
+    # the corpus, from the sources table
+    assert numbers["coverage"] == "all 3 sources of the manifest, periods 2025 and 2026–30"
+    assert numbers["kinds"] == "1 primary source, 1 secondary source and 1 reference source"
+    assert numbers["languages"] == "English (1) and Chinese (1)"
+    assert numbers["source_line"] == "3 sources, 2025–30; listed in the appendix"
+    assert numbers["triangulation_source_line"] == (
+        "1 retelling checked against 1 reference; listed in the appendix"
+    )
+    assert numbers["n_corroborated_ties"] == 1 and numbers["max_sources_per_tie"] == 2
+    assert "1 tie is attested by two or more sources" in numbers["agreement_sentence"]
+    assert "2 texts" in numbers["limit_sources"] and "Chinese" in numbers["limit_language"]
+    # chart titles state the same values as the prose
+    assert titles["priority_matrix"].startswith(numbers["top_places_phrase"])
+    assert titles["tile_map"] == numbers["top_places_phrase"]
+    assert titles["sector_breadth"] == numbers["top_sectors_phrase"]
+    assert titles["triangulation"] == "Retellings agree with their reference on 2 of 3 ties"
+    # by period: a's 2025 priorities (Shanghai, Anhui) and b's 2026-30 one (Beijing); the
+    # semiconductor tie is a's and b's, so Semiconductors leads both periods
+    assert numbers["periods_phrase"] == (
+        "By period, the most provinces name Nuclear fusion and Semiconductors in 2025 (1) and "
+        "Semiconductors in 2026–30 (2)"
+    )
+    assert numbers["framing_outlets_phrase"] == (
+        "1 outlet compares China with the United States, 1 outlet with Europe"
+    )
+
+
+def test_one_text_reads_as_one_text(codebook):
+    """With one text no sentence speaks of texts in the plural or of agreement between them."""
+    book = load_framing_codebook(paths.FRAMING)
+    tables = _tables()
+    keep = {"a", "x"}
+    tables["sources"] = tables["sources"][tables["sources"]["source_id"].isin(keep)]
+    tables["selection"] = tables["selection"].assign(
+        selected=tables["selection"]["source_id"].isin(keep)
+    )
+    tables["framing_claims"] = tables["framing_claims"][
+        tables["framing_claims"]["source_id"] == "a"
+    ]
+    numbers = findings.key_numbers(tables, codebook, book)["numbers"]
+    assert numbers["coverage"] == "2 of the manifest's 3 sources, period 2025 (of 2025 and 2026–30)"
+    assert numbers["texts_tie"] == "The text ties"
+    assert numbers["framing_makes"] == "The text makes"
+    assert "one text" in numbers["limit_sources"]
+    assert "none is corroborated" in numbers["agreement_sentence"]
+    assert numbers["corpus_sentence"].endswith("The text is in English.")
+
+
+def test_covered_keeps_only_the_selected_sources():
+    tables = {
+        "selection": pd.DataFrame(
+            {"source_id": ["a", "b"], "period": ["2025", "2026"], "selected": [True, False]}
+        ),
+        "sources": pd.DataFrame({"source_id": ["a", "b"]}),
+        "codings": pd.DataFrame({"source_id": ["a", "b", "b"]}),
+        "ties": pd.DataFrame({"place_id": ["x"]}),
+    }
+    out = findings.covered(tables)
+    assert out["sources"]["source_id"].tolist() == ["a"]
+    assert out["codings"]["source_id"].tolist() == ["a"]
+    assert out["ties"] is tables["ties"]
+
+
+def test_period_labels_and_breakable_ids():
+    assert findings.period_label("2025") == "2025"
+    assert findings.period_label("2026-2030") == "2026–30"
+    assert findings.period_label("1999-2001") == "1999–2001"
+    text = "https://example.org/a/WS679751bba310a2ab06ea99d8.html"
+    broken = findings.breakable(text)
+    assert broken.replace(findings.ZWSP, "") == text
+    assert max(len(part) for part in broken.split(findings.ZWSP)) <= 13
+
+
+def test_the_retellings_sentence_reads_for_none_one_or_several(codebook):
+    book = load_framing_codebook(paths.FRAMING)
+    tables = _tables()
+    one = findings.key_numbers(tables, codebook, book)["numbers"]["triangulation_sentence"]
+    assert one.startswith("One retelling is checked against its reference.")
+    assert "it agrees with its reference on 2, omits 0, adds 0 and misattributes 1:" in one
+    tables["triangulation"] = tables["triangulation"].assign(article_source_id=["a", "b", "b"])
+    two = findings.key_numbers(tables, codebook, book)["numbers"]["triangulation_sentence"]
+    assert two.startswith("2 retellings are each checked against their reference.")
+    assert "together they agree with their references on 2" in two
+    tables["triangulation"] = tables["triangulation"].iloc[0:0]
+    none = findings.key_numbers(tables, codebook, book)["numbers"]["triangulation_sentence"]
+    assert none == "No text in this corpus retells a reference source, so none is checked."

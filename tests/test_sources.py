@@ -12,7 +12,7 @@ import yaml
 
 from helpers import paths, schemas
 from helpers.errors import InputError
-from helpers.sources import Source, load_manifest, read_text, sources_table
+from helpers.sources import Source, load_manifest, period_years, read_text, sources_table
 
 TEXT = "Shanghai backs chips.\nGuangdong backs robots.\n"
 
@@ -24,6 +24,7 @@ def _entry(file: str = "a.txt", data: bytes = TEXT.encode(), **fields) -> dict:
         "outlet": "O",
         "url": "https://example.org/a",
         "date": "2025-01-27",
+        "period": "2025",
         "language": "en",
         "kind": "primary",
         "file": file,
@@ -106,6 +107,10 @@ def test_top_level_key_required(tmp_path):
         ({"kind": "blog"}, ["entry 'a'", "unknown kind 'blog'"]),
         ({"date": "27/01/2025"}, ["entry 'a'", "date '27/01/2025'"]),
         ({"date": "2025-13"}, ["entry 'a'", "date '2025-13'"]),
+        ({"period": None}, ["entry 'a'", "missing required field", "period"]),
+        ({"period": "2025/26"}, ["entry 'a'", "period '2025/26'", "range of years"]),
+        ({"period": "2030-2026"}, ["entry 'a'", "period '2030-2026'"]),
+        ({"period": "25"}, ["entry 'a'", "period '25'"]),
         ({"retells": "nobody"}, ["entry 'a'", "retells 'nobody'", "not another id"]),
         ({"retells": "a"}, ["entry 'a'", "retells 'a'"]),
         ({"id": "a:b"}, ["entry 'a:b'", "id must use"]),
@@ -176,5 +181,19 @@ def test_read_text_rechecks_the_file(tmp_path):
 
 
 def test_source_is_plain_data():
-    s = Source("a", "t", "o", "u", "2025-01", "zh", "primary", "x.md", "0" * 64)
+    s = Source("a", "t", "o", "u", "2025-01", "2025", "zh", "primary", "x.md", "0" * 64)
     assert (s.fmt, s.retells, s.note) == ("md", None, None)
+
+
+def test_period_is_a_year_or_a_range_and_reaches_the_table(tmp_path):
+    """An unquoted YAML year reads as the same text as a quoted one."""
+    path = _manifest(tmp_path, [_entry(period=2025), _entry(id="b", period="2026-2030")])
+    first, second = load_manifest(path)
+    assert (first.period, second.period) == ("2025", "2026-2030")
+    assert (period_years(first.period), period_years(second.period)) == (
+        (2025, 2025),
+        (2026, 2030),
+    )
+    empty = pd.DataFrame({"source_id": pd.Series([], dtype=str)})
+    table = sources_table([first, second], {}, empty, empty)
+    assert table["period"].tolist() == ["2025", "2026-2030"]

@@ -235,6 +235,7 @@ def _fixture_manifest(tmp_path: Path, text: str, kind: str = "primary") -> Path:
         "outlet": "O",
         "url": "u",
         "date": "2025-01",
+        "period": "2025",
         "language": "en",
         "kind": kind,
         "file": "a.txt",

@@ -1,10 +1,12 @@
-"""Triangulation: the article's codings set against the primary source's hand-coded facts.
+"""Comparison: each retelling against its reference, and the sources against each other.
 
-The primary source survives only as facts coded by hand (data/raw/*.facts.csv), so it is first
-mapped onto the same codebook as the article (``reference_codings``); both sides then meet at
-the level the priority matrix uses, (place, level-1 sector), and every article coding, every
-reference fact and every comparative framing claim lands in at least one classified row
-(``triangulate``), with the evidence of both sides beside it.
+A reference source survives only as facts coded by hand (the file its manifest entry names),
+so it is first mapped onto the codebook (``reference_codings``); each retelling (a source whose
+``retells`` names the reference) then meets it at the level of (place, level-1 sector), and every
+coding of the retelling, every reference fact and every comparative framing claim lands in at
+least one classified row (``triangulate``), with the evidence of both sides beside it. Then the
+ties of all covered sources are counted by source and their agreement classified
+(``tie_sources``, ``tie_agreement``). ``select_sources`` decides which sources the report covers.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import pandas as pd
 
 from helpers import schemas
 from helpers.errors import InputError
+from helpers.sources import period_years, valid_period
 
 FACT_COLUMNS = [
     "fact_id",
@@ -157,13 +160,16 @@ def reference_codings(facts_csv: Path | str, codebook, source_id: str) -> pd.Dat
 
 # -- triangulation -----------------------------------------------------------------------------
 _CLASS_ORDER = {c: i for i, c in enumerate(schemas.TRIANGULATION_CLASSES)}
+# The classes that count ties between a retelling and its reference (the others are framing
+# claims and facts no coding can meet).
+TIE_CLASSES = ["agrees", "omitted_by_article", "added_by_article", "misattributed"]
 # How the classes read in charts and tables, in schemas.TRIANGULATION_CLASSES order.
 CLASS_LABELS = {
     "agrees": "Agrees",
-    "omitted_by_article": "Omitted by the article",
-    "added_by_article": "Added by the article",
+    "omitted_by_article": "Omitted by the retelling",
+    "added_by_article": "Added by the retelling",
     "misattributed": "Misattributed",
-    "framing_only_in_article": "Framing only in the article",
+    "framing_only_in_article": "Framing only in the retelling",
     "not_coded": "Not coded",
 }
 _COLUMNS = list(schemas.TRIANGULATION.columns)
@@ -177,7 +183,6 @@ def _article_side(coding=None, claim=None) -> dict:
             for k in (
                 "article_place_id",
                 "article_relation",
-                "article_source_id",
                 "article_sentence_id",
                 "article_start",
                 "article_end",
@@ -187,7 +192,6 @@ def _article_side(coding=None, claim=None) -> dict:
     return {
         "article_place_id": coding["place_id"] if coding is not None else None,
         "article_relation": coding["relation"] if coding is not None else None,
-        "article_source_id": src["source_id"],
         "article_sentence_id": src["sentence_id"],
         "article_start": int(src["start"]),
         "article_end": int(src["end"]),
@@ -212,10 +216,13 @@ def _reference_side(ref=None) -> dict:
     }
 
 
-def _row(cls, sector, note, *, coding=None, claim=None, ref=None) -> dict:
+def _row(cls, sector, note, *, article: str | None, coding=None, claim=None, ref=None) -> dict:
+    """One classified row; its id names the article it belongs to, so two retellings of one
+    reference that both omit a fact get two rows, not one id twice."""
     key = "|".join(
         [
             cls,
+            article or "",
             "" if coding is None else str(coding["coding_id"]),
             "" if claim is None else str(claim["claim_id"]),
             "" if ref is None else f"{ref['source_id']}:{ref['reference_id']}",
@@ -226,19 +233,17 @@ def _row(cls, sector, note, *, coding=None, claim=None, ref=None) -> dict:
         "class": cls,
         "sector_id": sector,
         **_article_side(coding, claim),
+        "article_source_id": article,
         **_reference_side(ref),
         "note": note,
     }
 
 
-_RELATION_RANK = {r: i for i, r in enumerate(schemas.RELATIONS)}
-
-
 def _pairs(left: list, right: list) -> list[tuple]:
     """Pair two non-empty lists, strongest relation first (so priorities meet priorities); the
     shorter side repeats its first item, so every item of both sides appears in some pair."""
-    left = sorted(left, key=lambda x: _RELATION_RANK[x["relation"]])
-    right = sorted(right, key=lambda x: _RELATION_RANK[x["relation"]])
+    left = sorted(left, key=lambda x: schemas.RELATION_RANK[x["relation"]])
+    right = sorted(right, key=lambda x: schemas.RELATION_RANK[x["relation"]])
     n = max(len(left), len(right))
     return [
         (left[i] if i < len(left) else left[0], right[i] if i < len(right) else right[0])
@@ -262,6 +267,7 @@ def _records(df: pd.DataFrame) -> list[dict]:
 
 
 def _triangulate_one(
+    article: str | None,
     codings: list[dict],
     claims: list[dict],
     refs: list[dict],
@@ -286,7 +292,7 @@ def _triangulate_one(
                     f"; relation differs ({c['relation']} in the article, "
                     f"{r['relation']} in the reference)"
                 )
-            rows.append(_row("agrees", tie[1], note, coding=c, ref=r))
+            rows.append(_row("agrees", tie[1], note, article=article, coding=c, ref=r))
 
     # 2. Unmatched ties: pair one-to-one, first on the sector (the place is wrong), then on the
     #    place (the sector is wrong), each in (sector, place) order so the result is stable.
@@ -307,13 +313,29 @@ def _triangulate_one(
                 else f"place {a[0]}: the article says {a[1]}, the reference {partner[1]}"
             )
             for c, r in _pairs(art_ties[a], ref_ties[partner]):
-                rows.append(_row("misattributed", a[1], what, coding=c, ref=r))
+                rows.append(_row("misattributed", a[1], what, article=article, coding=c, ref=r))
     for tie in art_left:
         for c in art_ties[tie]:
-            rows.append(_row("added_by_article", tie[1], "tie absent from the reference", coding=c))
+            rows.append(
+                _row(
+                    "added_by_article",
+                    tie[1],
+                    "tie absent from the reference",
+                    article=article,
+                    coding=c,
+                )
+            )
     for tie in ref_left:
         for r in ref_ties[tie]:
-            rows.append(_row("omitted_by_article", tie[1], "tie absent from the article", ref=r))
+            rows.append(
+                _row(
+                    "omitted_by_article",
+                    tie[1],
+                    "tie absent from the article",
+                    article=article,
+                    ref=r,
+                )
+            )
 
     # 3. Reference rows without a full tie.
     article_sectors: dict[str, list[dict]] = {}
@@ -328,7 +350,13 @@ def _triangulate_one(
             continue
         if pd.isna(place) and pd.isna(sector):
             rows.append(
-                _row("not_coded", None, "the fact names neither a place nor a sector", ref=r)
+                _row(
+                    "not_coded",
+                    None,
+                    "the fact names neither a place nor a sector",
+                    article=article,
+                    ref=r,
+                )
             )
         elif pd.isna(place):
             hit = placeless.get(sector)
@@ -340,6 +368,7 @@ def _triangulate_one(
                         "general claim; the article names the sector in a sentence with no place",
                         claim=hit,
                         ref=r,
+                        article=article,
                     )
                 )
             elif sector in article_sectors:
@@ -353,6 +382,7 @@ def _triangulate_one(
                         f"only to named places ({', '.join(places)})",
                         coding=c,
                         ref=r,
+                        article=article,
                     )
                 )
             else:
@@ -362,6 +392,7 @@ def _triangulate_one(
                         sector,
                         "general claim; the article does not name the sector",
                         ref=r,
+                        article=article,
                     )
                 )
         else:
@@ -373,6 +404,7 @@ def _triangulate_one(
                         "the fact names no sector; the article codes the place",
                         coding=article_places[place][0],
                         ref=r,
+                        article=article,
                     )
                 )
             else:
@@ -382,6 +414,7 @@ def _triangulate_one(
                         None,
                         "the fact names no sector; the article does not code the place",
                         ref=r,
+                        article=article,
                     )
                 )
 
@@ -413,6 +446,7 @@ def _triangulate_one(
                     f"also names {', '.join(shared)}",
                     claim=claim,
                     ref=ref,
+                    article=article,
                 )
             )
         else:
@@ -423,6 +457,7 @@ def _triangulate_one(
                     f"framing on {claim['dimension']}: {claim['actor']} against "
                     f"{', '.join(comparators)}, whom no reference fact mentions",
                     claim=claim,
+                    article=article,
                 )
             )
     return rows
@@ -478,9 +513,12 @@ def triangulate(
         )
         k = claims[claims["source_id"] == source].sort_values("claim_id")
         m = None if mentions is None else mentions[mentions["source_id"] == source]
-        rows += _triangulate_one(_records(c), _records(k), refs, framing_codebook, m)
+        rows += _triangulate_one(source, _records(c), _records(k), refs, framing_codebook, m)
     if not rows:
         return schemas.TRIANGULATION.validate(_empty(schemas.TRIANGULATION))
+    ref_ids = sorted(set(reference["source_id"]))
+    for row in rows:
+        row["reference_source_id"] = ref_ids[0] if len(ref_ids) == 1 else None
     df = pd.DataFrame(rows, columns=_COLUMNS)
     df["article_start"] = df["article_start"].astype("Int64")
     df["article_end"] = df["article_end"].astype("Int64")
@@ -499,15 +537,25 @@ def compare_sources(
     codebook,
     framing_codebook,
     mentions: pd.DataFrame | None = None,
+    *,
+    period: str = "",
+    source_ids=(),
 ) -> dict[str, pd.DataFrame]:
-    """The compare stage: each reference source in the manifest against the articles that
-    retell it. ``sources`` are manifest entries (helpers.sources.Source); returns
-    ``{"reference_codings", "triangulation"}``, validated.
+    """The compare stage over the sources the report covers (``period``, ``source_ids``: see
+    ``select_sources``): each reference against every retelling of it, then the ties by source
+    and their agreement. ``sources`` are manifest entries (helpers.sources.Source); returns
+    ``{"selection", "reference_codings", "triangulation", "tie_sources", "ties"}``, validated.
 
     Only articles whose ``retells`` names the reference are compared with it, so a corpus of
     stories on different events never has one story's facts counted as another's omissions.
+    The reference's facts file is the one its manifest entry names (``file:``).
     """
     raw_dir = Path(raw_dir)
+    selection = select_sources(sources, period, source_ids)
+    chosen = set(selection.loc[selection["selected"], "source_id"])
+    sources = [s for s in sources if s.id in chosen]
+    codings = codings[codings["source_id"].isin(chosen)]
+    claims = claims[claims["source_id"].isin(chosen)]
     refs, tris = [], []
     for ref_source in sorted((s for s in sources if s.kind == "reference"), key=lambda s: s.id):
         reference = reference_codings(raw_dir / ref_source.file, codebook, ref_source.id)
@@ -523,9 +571,13 @@ def compare_sources(
         tris.append(tri)
     reference = pd.concat(refs, ignore_index=True) if refs else _empty(schemas.REFERENCE_CODINGS)
     triangulation = pd.concat(tris, ignore_index=True) if tris else _empty(schemas.TRIANGULATION)
+    by_source = tie_sources(codings, triangulation)
     return {
+        "selection": selection,
         "reference_codings": schemas.REFERENCE_CODINGS.validate(reference),
         "triangulation": schemas.TRIANGULATION.validate(triangulation),
+        "tie_sources": by_source,
+        "ties": tie_agreement(by_source),
     }
 
 
@@ -533,12 +585,34 @@ def ties(triangulation: pd.DataFrame) -> pd.DataFrame:
     """The triangulation counted in ties, the unit the report states.
 
     Several rows can stand for one tie (two codings of one place and sector, or one coding met
-    by two facts); they collapse into one row per (class, sector, article place, reference
-    place), with ``n_rows``. Framing claims and uncoded facts stay one row each.
+    by two facts); they collapse into one row per (retelling, class, sector, article place,
+    reference place), with ``n_rows``. Framing claims and uncoded facts stay one row each.
     """
+    columns = [
+        "article_source_id",
+        "reference_source_id",
+        "class",
+        "sector_id",
+        "article_place_id",
+        "reference_place_id",
+        "article_evidence",
+        "fact_text",
+    ]
+    if triangulation.empty:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in columns}).assign(
+            n_rows=pd.Series(dtype="int64")
+        )
     per_row = triangulation["class"].isin(["framing_only_in_article", "not_coded"])
     key = (
-        triangulation[["class", "sector_id", "article_place_id", "reference_place_id"]]
+        triangulation[
+            [
+                "article_source_id",
+                "class",
+                "sector_id",
+                "article_place_id",
+                "reference_place_id",
+            ]
+        ]
         .astype("object")
         .where(triangulation.notna(), "")
     )
@@ -546,14 +620,117 @@ def ties(triangulation: pd.DataFrame) -> pd.DataFrame:
     grouped = triangulation.assign(_key=key.agg("|".join, axis=1)).groupby("_key", sort=False)
     out = grouped.first().reset_index(drop=True)
     out["n_rows"] = grouped.size().values
-    return out[
-        [
-            "class",
-            "sector_id",
-            "article_place_id",
-            "reference_place_id",
-            "article_evidence",
-            "fact_text",
-            "n_rows",
-        ]
+    return out[[*columns, "n_rows"]]
+
+
+# -- which sources the report covers ------------------------------------------------------------
+def select_sources(sources, period: str = "", source_ids=()) -> pd.DataFrame:
+    """The SELECTION table: a source is covered when its period lies within ``period`` (a year
+    or a range; empty: any) and, when ``source_ids`` are given, its id is one of them.
+
+    A bad parameter stops with an InputError naming pipeline.yaml's parameter.
+    """
+    where = "pipeline.yaml (compare stage)"
+    if period and not valid_period(str(period)):
+        raise InputError(where, f"parameter period {period!r} is not a year or a range of years")
+    known = {s.id for s in sources}
+    unknown = sorted(set(source_ids) - known)
+    if unknown:
+        raise InputError(where, f"parameter sources names unknown ids: {', '.join(unknown)}")
+    lo, hi = period_years(str(period)) if period else (None, None)
+
+    def covered(s) -> bool:
+        first, last = period_years(s.period)
+        in_period = lo is None or (lo <= first and last <= hi)
+        return in_period and (not source_ids or s.id in set(source_ids))
+
+    rows = [
+        {"source_id": s.id, "period": s.period, "selected": covered(s)}
+        for s in sorted(sources, key=lambda s: s.id)
     ]
+    df = pd.DataFrame(rows, columns=list(schemas.SELECTION.columns))
+    if not df["selected"].any():
+        raise InputError(where, f"no source matches period {period!r} and sources {source_ids!r}")
+    return schemas.SELECTION.validate(df)
+
+
+# -- agreement between sources ---------------------------------------------------------------
+
+
+def tie_sources(codings: pd.DataFrame, triangulation: pd.DataFrame) -> pd.DataFrame:
+    """TIE_SOURCES: each source's view of each tie (rejected codings left out), its best evidence
+    (the first sentence with its strongest relation) and whether the triangulation found the
+    source misattributing it."""
+    live = codings[codings["status"] != "rejected"]
+    wrong = triangulation[triangulation["class"] == "misattributed"]
+    misattributed = set(
+        zip(wrong["article_source_id"], wrong["article_place_id"], wrong["sector_id"], strict=True)
+    )
+    rows = []
+    keys = ["place_id", "sector_id", "source_id"]
+    for (place, sector, source), g in live.groupby(keys, sort=True):
+        g = g.assign(_rank=g["relation"].map(schemas.RELATION_RANK)).sort_values(
+            ["_rank", "sentence_id", "start"], kind="stable"
+        )
+        best = g.iloc[0]
+        rows.append(
+            {
+                "place_id": place,
+                "place_level": best["place_level"],
+                "sector_id": sector,
+                "source_id": source,
+                "relation": best["relation"],
+                "n_codings": len(g),
+                "negated": bool((g["modality"] == "negated").any()),
+                "misattributed": (source, place, sector) in misattributed,
+                "sentence_id": best["sentence_id"],
+                "start": int(best["start"]),
+                "end": int(best["end"]),
+                "evidence": best["evidence"],
+            }
+        )
+    df = pd.DataFrame(rows, columns=list(schemas.TIE_SOURCES.columns))
+    if df.empty:
+        df = _empty(schemas.TIE_SOURCES)
+    return schemas.TIE_SOURCES.validate(df)
+
+
+def tie_agreement(by_source: pd.DataFrame) -> pd.DataFrame:
+    """TIES: one row per (place, sector) from TIE_SOURCES, with how the sources agree.
+
+    ``agreement`` is, in this order: *contradicted* when one source gives the tie as a priority
+    and another negates it; *misattributed* when every source behind it misattributes it;
+    *corroborated* when two or more sources have it; *single_source* otherwise.
+    """
+    rows = []
+    for (place, sector), g in by_source.groupby(["place_id", "sector_id"], sort=True):
+        priority = set(g.loc[g["relation"] == "priority", "source_id"])
+        negating = set(g.loc[g["negated"], "source_id"])
+        if any(a != b for a in priority for b in negating):
+            agreement = "contradicted"
+        elif g["misattributed"].all():
+            agreement = "misattributed"
+        elif len(g) > 1:
+            agreement = "corroborated"
+        else:
+            agreement = "single_source"
+        rows.append(
+            {
+                "place_id": place,
+                "place_level": g["place_level"].iloc[0],
+                "sector_id": sector,
+                "relation": min(g["relation"], key=schemas.RELATION_RANK.__getitem__),
+                "n_codings": int(g["n_codings"].sum()),
+                "n_sources": len(g),
+                "source_ids": ";".join(sorted(g["source_id"])),
+                "n_priority_sources": len(priority),
+                "n_negating_sources": len(negating),
+                "n_misattributing_sources": int(g["misattributed"].sum()),
+                "agreement": agreement,
+                "sentence_ids": ";".join(g.sort_values("source_id")["sentence_id"]),
+            }
+        )
+    df = pd.DataFrame(rows, columns=list(schemas.TIES.columns))
+    if df.empty:
+        df = _empty(schemas.TIES)
+    return schemas.TIES.validate(df)

@@ -12,7 +12,8 @@ import pandera.pandas as pa
 
 LANGUAGES = ["en", "zh"]
 SOURCE_KINDS = ["primary", "secondary", "reference"]
-RELATIONS = ["priority", "achievement", "context"]
+RELATIONS = ["priority", "achievement", "context"]  # strongest first
+RELATION_RANK = {r: i for i, r in enumerate(RELATIONS)}  # 0 = strongest; the one order
 PLACE_LEVELS = ["province", "region"]
 CORRECTION_ACTIONS = ["repair", "keep"]
 CODING_STATUSES = ["auto", "accepted", "rejected", "added"]
@@ -25,6 +26,8 @@ TRIANGULATION_CLASSES = [
     "not_coded",
 ]
 DIRECTIONS = ["actor_ahead", "comparator_ahead", "unclear"]
+# How sources agree on a place x sector tie (see TIES.agreement and compare.tie_agreement).
+AGREEMENTS = ["contradicted", "misattributed", "corroborated", "single_source"]
 
 
 def _col(dtype, description: str, *, nullable: bool = False, checks=None, unique=False):
@@ -74,6 +77,11 @@ SOURCES = _schema(
         "url": _col(str, "Where the source was read."),
         "date": _col(
             str, "Publication date, ISO 8601 (YYYY-MM-DD, or YYYY-MM when only the month is known)."
+        ),
+        "period": _col(
+            str,
+            "The period the source speaks about: a year (2025) or a range of years (2026-2030).",
+            checks=pa.Check.str_matches(r"^\d{4}(-\d{4})?$"),
         ),
         "language": _col(str, "Language of the text: en or zh.", checks=pa.Check.isin(LANGUAGES)),
         "kind": _col(
@@ -308,7 +316,8 @@ REFERENCE_CODINGS = _schema(
 
 TRIANGULATION = _schema(
     "triangulation",
-    "Every article coding and every reference fact, classified against each other.",
+    "Every coding of a retelling and every fact of the reference it retells, classified against "
+    "each other; one set of rows per retelling.",
     {
         "row_id": _col(str, "Stable id of the comparison row.", unique=True),
         "class": _col(
@@ -318,21 +327,106 @@ TRIANGULATION = _schema(
             checks=pa.Check.isin(TRIANGULATION_CLASSES),
         ),
         "sector_id": _col(str, "Sector compared, where there is one.", nullable=True),
-        "article_place_id": _col(str, "Place as the article codes it.", nullable=True),
+        "article_place_id": _col(str, "Place as the retelling codes it.", nullable=True),
         "reference_place_id": _col(str, "Place as the primary source has it.", nullable=True),
-        "article_relation": _col(str, "Relation in the article's coding.", nullable=True),
+        "article_relation": _col(str, "Relation in the retelling's coding.", nullable=True),
         "reference_relation": _col(str, "Relation in the reference fact.", nullable=True),
-        "article_source_id": _col(str, "Source id of the article side.", nullable=True),
-        "article_sentence_id": _col(str, "Evidence sentence on the article side.", nullable=True),
-        "article_start": _col(
-            "Int64", "Start of the article evidence span (normalised text).", nullable=True
+        "article_source_id": _col(
+            str, "Source id of the retelling the row belongs to.", nullable=True
         ),
-        "article_end": _col("Int64", "End of the article evidence span.", nullable=True),
-        "article_evidence": _col(str, "Article evidence text.", nullable=True),
+        "article_sentence_id": _col(str, "Evidence sentence of the retelling.", nullable=True),
+        "article_start": _col(
+            "Int64", "Start of the retelling's evidence span (normalised text).", nullable=True
+        ),
+        "article_end": _col("Int64", "End of the retelling's evidence span.", nullable=True),
+        "article_evidence": _col(str, "The retelling's evidence text.", nullable=True),
+        "reference_source_id": _col(
+            str, "Source id of the reference the retelling is checked against.", nullable=True
+        ),
         "fact_id": _col(str, "Reference fact id on the primary side.", nullable=True),
         "fact_text": _col(str, "Reference fact (commitment) text.", nullable=True),
         "note": _col(str, "Why the row has its class.", nullable=True),
     },
+)
+
+SELECTION = _schema(
+    "selection",
+    "Which sources the report covers: one row per manifest entry, chosen by the compare stage's "
+    "`period` and `sources` parameters.",
+    {
+        "source_id": _col(str, "Manifest id of the source.", unique=True),
+        "period": _col(str, "The period the source speaks about (from the manifest)."),
+        "selected": _col(bool, "True when the report covers the source."),
+    },
+)
+
+TIE_SOURCES = _schema(
+    "tie_sources",
+    "Place x sector ties by source: one row per (place, sector, source) with the source's "
+    "strongest relation and its best evidence sentence.",
+    {
+        "place_id": _col(str, "Codebook id of the province or region."),
+        "place_level": _col(str, "province or region.", checks=pa.Check.isin(PLACE_LEVELS)),
+        "sector_id": _col(str, "Level-1 sector id."),
+        "source_id": SOURCE_ID,
+        "relation": _col(
+            str,
+            "Strongest relation among this source's codings of the tie "
+            "(priority > achievement > context).",
+            checks=pa.Check.isin(RELATIONS),
+        ),
+        "n_codings": _col(
+            int, "This source's codings of the tie (not rejected).", checks=pa.Check.ge(1)
+        ),
+        "negated": _col(bool, "True when the source negates the tie (e.g. does not plan to ...)."),
+        "misattributed": _col(
+            bool,
+            "True when the triangulation finds that this retelling gives the sector to this place "
+            "where its reference names another (or another sector to this place).",
+        ),
+        "sentence_id": _col(str, "Best evidence sentence: the first with the strongest relation."),
+        "start": START,
+        "end": END,
+        "evidence": _col(str, "The best evidence sentence's text."),
+    },
+    unique=["place_id", "sector_id", "source_id"],
+)
+
+TIES = _schema(
+    "ties",
+    "Place x sector ties over the covered sources: how many sources attest each, which, the "
+    "strongest relation, and how the sources agree.",
+    {
+        "place_id": _col(str, "Codebook id of the province or region."),
+        "place_level": _col(str, "province or region.", checks=pa.Check.isin(PLACE_LEVELS)),
+        "sector_id": _col(str, "Level-1 sector id."),
+        "relation": _col(
+            str,
+            "Strongest relation across sources (priority > achievement > context).",
+            checks=pa.Check.isin(RELATIONS),
+        ),
+        "n_codings": _col(int, "Codings behind the tie (not rejected).", checks=pa.Check.ge(1)),
+        "n_sources": _col(int, "Sources with a coding of the tie.", checks=pa.Check.ge(1)),
+        "source_ids": _col(str, "Those sources, `;`-separated, sorted."),
+        "n_priority_sources": _col(
+            int, "Sources whose strongest relation for the tie is priority.", checks=pa.Check.ge(0)
+        ),
+        "n_negating_sources": _col(int, "Sources that negate the tie.", checks=pa.Check.ge(0)),
+        "n_misattributing_sources": _col(
+            int,
+            "Retellings whose tie the triangulation classes as misattributed.",
+            checks=pa.Check.ge(0),
+        ),
+        "agreement": _col(
+            str,
+            "contradicted (one source gives it as a priority, another negates it), "
+            "misattributed (every source behind it misattributes it, by the triangulation), "
+            "corroborated (two or more sources) or single_source.",
+            checks=pa.Check.isin(AGREEMENTS),
+        ),
+        "sentence_ids": _col(str, "The evidence sentences, `;`-separated, in source order."),
+    },
+    unique=["place_id", "sector_id"],
 )
 
 ALL = [
@@ -346,6 +440,9 @@ ALL = [
     FRAMING_CLAIMS,
     REFERENCE_CODINGS,
     TRIANGULATION,
+    SELECTION,
+    TIE_SOURCES,
+    TIES,
 ]
 BY_NAME = {schema.name: schema for schema in ALL}
 

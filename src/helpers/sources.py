@@ -21,7 +21,18 @@ from helpers import schemas
 from helpers.errors import InputError, clip
 from helpers.yamlio import read_yaml
 
-REQUIRED = ("id", "title", "outlet", "url", "date", "language", "kind", "file", "sha256")
+REQUIRED = (
+    "id",
+    "title",
+    "outlet",
+    "url",
+    "date",
+    "period",
+    "language",
+    "kind",
+    "file",
+    "sha256",
+)
 OPTIONAL = ("retells", "note")
 TEXT_FORMATS = {".txt": "txt", ".md": "md"}
 BOM = "\ufeff"
@@ -29,6 +40,7 @@ BOM = "\ufeff"
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # no ':' — it separates parts of row ids
 _DATE = re.compile(r"\d{4}-\d{2}(-\d{2})?")
 _SHA = re.compile(r"[0-9a-f]{64}")
+_PERIOD = re.compile(r"(\d{4})(?:-(\d{4}))?")
 
 
 @dataclass(frozen=True)
@@ -40,6 +52,7 @@ class Source:
     outlet: str
     url: str
     date: str
+    period: str
     language: str
     kind: str
     file: str
@@ -114,6 +127,7 @@ def sources_table(
             "outlet": s.outlet,
             "url": s.url,
             "date": s.date,
+            "period": s.period,
             "language": s.language,
             "kind": s.kind,
             "retells": s.retells,
@@ -153,6 +167,8 @@ def _parse_entry(path: Path, position: int, entry) -> Source:
         value = entry.get(name)
         if isinstance(value, dt.date) and name == "date":
             value = value.isoformat()  # an unquoted YAML date
+        if isinstance(value, int) and not isinstance(value, bool) and name == "period":
+            value = str(value)  # an unquoted YAML year
         if value is not None and not isinstance(value, str):
             raise InputError(path, f"{label}: field `{name}` must be text, got {clip(value)}")
         fields[name] = value.strip() if isinstance(value, str) else value
@@ -161,6 +177,12 @@ def _parse_entry(path: Path, position: int, entry) -> Source:
         raise InputError(path, f"{label}: id must use letters, digits, '.', '_' or '-' only")
     if not _valid_date(fields["date"]):
         raise InputError(path, f"{label}: date '{fields['date']}' is not YYYY-MM-DD or YYYY-MM")
+    if not valid_period(fields["period"]):
+        raise InputError(
+            path,
+            f"{label}: period '{fields['period']}' is not a year (2025) or a range of years "
+            "(2026-2030)",
+        )
     if fields["language"] not in schemas.LANGUAGES:
         raise InputError(
             path,
@@ -184,6 +206,20 @@ def _parse_entry(path: Path, position: int, entry) -> Source:
             path, f"{label}: a {source.kind} source must be a .txt or .md file, got '{file}'"
         )
     return source
+
+
+def valid_period(value: str) -> bool:
+    """A year (``2025``) or an increasing range of years (``2026-2030``)."""
+    match = _PERIOD.fullmatch(value)
+    return bool(match) and (match[2] is None or int(match[1]) < int(match[2]))
+
+
+def period_years(value: str) -> tuple[int, int]:
+    """First and last year of a valid period (``2025`` -> (2025, 2025))."""
+    match = _PERIOD.fullmatch(value)
+    if match is None:
+        raise ValueError(f"not a period: {value!r}")
+    return int(match[1]), int(match[2] or match[1])
 
 
 def _valid_date(value: str) -> bool:

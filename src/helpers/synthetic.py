@@ -101,6 +101,7 @@ def write_corpus(
                 "outlet": "synthetic",
                 "url": "https://example.org/",
                 "date": "2025-01-27",
+                "period": "2025",
                 "language": "en",
                 "kind": "secondary",
                 "file": f"{source_id}.txt",
