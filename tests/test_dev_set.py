@@ -109,6 +109,7 @@ def make_set(folder: Path, gold=GOLD, framing=FRAMING, text=TEXT) -> Path:
         "outlet": "Project test",
         "url": "https://www.gd.gov.cn/",
         "date": "2025-01",
+        "period": "2025",
         "language": "en",
         "kind": "secondary",
         "file": "t-en-1.txt",
