@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pandas as pd
-import yaml
 
 from helpers.errors import InputError
+from helpers.yamlio import read_yaml
 
 PLACE_TYPES = ("province", "municipality", "autonomous-region", "sar")
 MACRO_REGIONS = ("north", "northeast", "east", "south-central", "southwest", "northwest")
@@ -205,12 +205,7 @@ class Codebook:
 
 
 def _read_yaml(path: Path, keys: tuple[str, ...]) -> dict:
-    if not path.exists():
-        raise InputError(path, "codebook file not found")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise InputError(path, f"malformed YAML: {exc}".replace("\n", " ")) from None
+    data = read_yaml(path, "codebook file")
     if not isinstance(data, dict):
         raise InputError(path, f"expected a mapping with keys {', '.join(keys)}")
     for key in keys:

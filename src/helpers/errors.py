@@ -16,3 +16,13 @@ class InputError(Exception):
         self.path = str(path)
         self.problem = problem
         super().__init__(f"{self.path}: {problem}")
+
+
+def clip(value: object, limit: int = 80) -> str:
+    """A bounded ``repr`` of a value for an error message, however large or nested it is."""
+    import reprlib
+
+    shorter = reprlib.Repr(maxlevel=2, maxlist=4, maxtuple=4, maxdict=4, maxset=4)
+    shorter.maxstring = shorter.maxother = limit
+    text = shorter.repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from helpers import schemas
 from helpers.errors import InputError
+from helpers.yamlio import read_yaml
 
 _GAP_WORDS = 6  # words allowed where a term says " ... "
 
@@ -127,12 +127,7 @@ def _require(path, mapping, key: str, where: str):
 def load_framing_codebook(path: Path | str) -> FramingCodebook:
     """Read and validate framing.yaml; any defect stops with an InputError naming the file."""
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(path, "framing codebook not found") from None
-    except yaml.YAMLError as exc:
-        raise InputError(path, f"malformed YAML: {exc}".replace("\n", " ")) from None
+    data = read_yaml(path, "framing codebook")
     if not isinstance(data, dict):
         raise InputError(path, "expected a mapping at the top level")
 

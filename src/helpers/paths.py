@@ -26,3 +26,18 @@ BUILD = ROOT / "build"
 REPORT = ROOT / "report"
 REPORT_GENERATED = REPORT / "_generated"
 REPORT_OUTPUT = REPORT / "_output"
+
+
+def inside(path: Path | str, folder: Path | str, what: str = "file") -> Path:
+    """``path`` with symlinks followed, refused (``InputError``) when that leaves ``folder``.
+
+    Why: a symlink in data/raw/ or a path given on the command line must not make the report
+    read, and publish, a file from elsewhere on the machine.
+    """
+    from helpers.errors import InputError  # errors imports nothing; keeps paths import-light
+
+    real = Path(path).resolve()
+    base = Path(folder).resolve()
+    if not real.is_relative_to(base):
+        raise InputError(path, f"{what} leads outside {folder} (to {real}); refusing to read it")
+    return real

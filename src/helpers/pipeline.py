@@ -29,10 +29,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from helpers import paths
 from helpers.errors import InputError
+from helpers.yamlio import loads, read_yaml
 
 LOCK = "requirements.lock"
 _IGNORED_PARTS = {"__pycache__", ".ipynb_checkpoints", ".quarto", ".DS_Store"}
@@ -67,12 +66,7 @@ class Pipeline:
 def load_pipeline(path: Path | None = None) -> Pipeline:
     """Read and check pipeline.yaml; every problem names the file and the stage."""
     path = path or paths.PIPELINE
-    try:
-        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise InputError(path, f"malformed YAML: {exc}") from exc
-    except OSError as exc:
-        raise InputError(path, f"cannot read the pipeline declaration: {exc.strerror}") from exc
+    spec = read_yaml(path, "pipeline declaration")
     if not isinstance(spec, dict) or not isinstance(spec.get("stages"), list):
         raise InputError(path, "expected a mapping with a `stages` list")
     stages, seen = [], set()
@@ -124,7 +118,13 @@ def apply_overrides(pipeline: Pipeline, assignments: list[str]) -> Pipeline:
             )
         stage = stages[stage_name]
         stages[stage_name] = Stage(
-            **{**stage.__dict__, "parameters": {**stage.parameters, param: yaml.safe_load(value)}}
+            **{
+                **stage.__dict__,
+                "parameters": {
+                    **stage.parameters,
+                    param: loads(value, f"command line --set {key}"),
+                },
+            }
         )
     return Pipeline(
         tuple(stages[s.name] for s in pipeline.stages), pipeline.kernel, pipeline.timeout_seconds

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from helpers import schemas
-from helpers.errors import InputError
+from helpers.errors import InputError, clip
+from helpers.yamlio import read_yaml
 
 REQUIRED = ("id", "title", "outlet", "url", "date", "language", "kind", "file", "sha256")
 OPTIONAL = ("retells", "note")
@@ -131,40 +131,13 @@ def sources_table(
     return schemas.SOURCES.validate(df)
 
 
-def read_yaml(path: Path | str, what: str) -> object:
-    """Parse a YAML file a researcher edits; any problem is an ``InputError`` naming it.
-
-    Uses libyaml's C loader when present: the pure-Python one dominates ingest time on a
-    thousand-source manifest.
-    """
-    path = Path(path)
-    try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
-    except FileNotFoundError:
-        raise InputError(path, f"{what} not found") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(path, f"not valid UTF-8 at byte {exc.start}") from None
-    except yaml.YAMLError as exc:
-        raise InputError(path, f"malformed YAML: {_yaml_problem(exc)}") from None
-
-
 # -- internals ------------------------------------------------------------------------------
-
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def _yaml_problem(exc: yaml.YAMLError) -> str:
-    mark = getattr(exc, "problem_mark", None)
-    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-    if mark is not None:
-        return f"{problem} (line {mark.line + 1}, column {mark.column + 1})"
-    return problem
 
 
 def _parse_entry(path: Path, position: int, entry) -> Source:
     if not isinstance(entry, dict):
         raise InputError(path, f"entry #{position} is not a mapping of fields")
-    label = f"entry '{entry['id']}'" if entry.get("id") else f"entry #{position}"
+    label = f"entry {clip(entry['id'], 60)}" if entry.get("id") else f"entry #{position}"
     missing = [f for f in REQUIRED if entry.get(f) in (None, "")]
     if missing:
         raise InputError(path, f"{label}: missing required field(s): {', '.join(missing)}")
@@ -181,7 +154,7 @@ def _parse_entry(path: Path, position: int, entry) -> Source:
         if isinstance(value, dt.date) and name == "date":
             value = value.isoformat()  # an unquoted YAML date
         if value is not None and not isinstance(value, str):
-            raise InputError(path, f"{label}: field `{name}` must be text, got {value!r}")
+            raise InputError(path, f"{label}: field `{name}` must be text, got {clip(value)}")
         fields[name] = value.strip() if isinstance(value, str) else value
 
     if not _ID.fullmatch(fields["id"]):

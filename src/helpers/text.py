@@ -28,7 +28,8 @@ import pandas as pd
 
 from helpers import schemas
 from helpers.errors import InputError
-from helpers.sources import Source, load_manifest, read_text, read_yaml, sources_table
+from helpers.sources import Source, load_manifest, read_text, sources_table
+from helpers.yamlio import read_yaml
 
 # -- corrections ----------------------------------------------------------------------------
 
