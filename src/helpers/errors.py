@@ -22,7 +22,9 @@ def clip(value: object, limit: int = 80) -> str:
     """A bounded ``repr`` of a value for an error message, however large or nested it is."""
     import reprlib
 
-    shorter = reprlib.Repr(maxlevel=2, maxlist=4, maxtuple=4, maxdict=4, maxset=4)
+    shorter = reprlib.Repr()
+    shorter.maxlevel = 2
+    shorter.maxlist = shorter.maxtuple = shorter.maxdict = shorter.maxset = 4
     shorter.maxstring = shorter.maxother = limit
     text = shorter.repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
