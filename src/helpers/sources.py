@@ -19,12 +19,18 @@ import pandas as pd
 
 from helpers import schemas
 from helpers.errors import InputError, clip
+from helpers.paths import inside
 from helpers.yamlio import read_yaml
 
 REQUIRED = ("id", "title", "outlet", "url", "date", "language", "kind", "file", "sha256")
 OPTIONAL = ("retells", "note")
 TEXT_FORMATS = {".txt": "txt", ".md": "md"}
 BOM = "\ufeff"
+MAX_SOURCE_BYTES = 2_000_000  # ~1,000 pages of English; a larger file is a dump, not an article
+# Characters that take no space (zero-width, joiners, bidi controls, soft hyphen, BOM), as a
+# regex class: removed from the text at ingest (helpers.text) and ignored by the empty check.
+INVISIBLE = "\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
+_VISIBLE = re.compile(rf"[^\s{INVISIBLE}\x00-\x1f\x7f-\x9f]")
 
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # no ':' — it separates parts of row ids
 _DATE = re.compile(r"\d{4}-\d{2}(-\d{2})?")
@@ -196,22 +202,39 @@ def _valid_date(value: str) -> bool:
     return True
 
 
+def source_path(source: Source, raw_dir: Path | str) -> Path:
+    """The real path of the source's file, refused when a symlink leads it out of ``raw_dir``."""
+    return inside(Path(raw_dir) / source.file, raw_dir, f"file of manifest entry '{source.id}'")
+
+
 def _read_checked(source: Source, raw_dir: Path) -> bytes:
     """The file's bytes, once they pass every check the manifest promises."""
     path = raw_dir / source.file
     label = f"manifest entry '{source.id}'"
+    real = source_path(source, raw_dir)
     try:
-        data = path.read_bytes()
+        size = real.stat().st_size
+        if size > MAX_SOURCE_BYTES:
+            raise InputError(
+                path,
+                f"file is {size:,} bytes, more than the limit of {MAX_SOURCE_BYTES:,} per "
+                f"source ({label}); split it or raise sources.MAX_SOURCE_BYTES",
+            )
+        data = real.read_bytes()
     except FileNotFoundError:
         raise InputError(path, f"file not found ({label})") from None
-    if not data or not data.removeprefix(BOM.encode("utf-8")).strip():
-        raise InputError(path, f"file is empty ({label})")
+    except IsADirectoryError:
+        raise InputError(path, f"is a folder, not a file ({label})") from None
+    except OSError as exc:
+        raise InputError(path, f"cannot read the file: {exc.strerror} ({label})") from None
     try:
-        data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(
             path, f"not valid UTF-8 at byte {exc.start} (0x{data[exc.start]:02x}) ({label})"
         ) from None
+    if not _VISIBLE.search(text):
+        raise InputError(path, f"file is empty: nothing but white space ({label})")
     actual = hashlib.sha256(data).hexdigest()
     if actual != source.sha256:
         raise InputError(
