@@ -16,6 +16,7 @@ import pandas as pd
 
 from helpers import schemas
 from helpers.errors import InputError
+from helpers.sources import source_path
 
 FACT_COLUMNS = [
     "fact_id",
@@ -510,7 +511,7 @@ def compare_sources(
     raw_dir = Path(raw_dir)
     refs, tris = [], []
     for ref_source in sorted((s for s in sources if s.kind == "reference"), key=lambda s: s.id):
-        reference = reference_codings(raw_dir / ref_source.file, codebook, ref_source.id)
+        reference = reference_codings(source_path(ref_source, raw_dir), codebook, ref_source.id)
         articles = {s.id for s in sources if s.retells == ref_source.id}
         tri = triangulate(
             codings[codings["source_id"].isin(articles)],
