@@ -6,6 +6,11 @@ report's (escaping, typst root) in test_security_render.py."""
 from __future__ import annotations
 
 import hashlib
+import json
+import re
+import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -294,3 +299,58 @@ def test_a_file_of_only_white_space_of_any_kind_is_empty(tmp_path, content):
     with pytest.raises(InputError) as info:
         load_manifest(manifest)
     _one_line(info, "a.txt", "file is empty")
+
+
+# -- 7. the CI workflow and the lock ------------------------------------------------------------
+
+WORKFLOW = paths.ROOT / ".github" / "workflows" / "report.yml"
+
+
+def _zizmor(workflow: Path) -> list[dict]:
+    """zizmor's findings of medium or high severity on one workflow (offline audits only)."""
+    exe = shutil.which("zizmor", path=str(Path(sys.executable).parent)) or shutil.which("zizmor")
+    if exe is None:
+        pytest.skip("zizmor is not installed (it is in requirements.lock: run `make test`)")
+    done = subprocess.run(
+        [exe, "--offline", "--format", "json", "--min-severity", "medium", str(workflow)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.stdout.strip(), done.stderr  # findings are JSON on stdout, even when there are some
+    return json.loads(done.stdout)
+
+
+def test_zizmor_finds_nothing_of_medium_or_high_severity_in_the_workflow():
+    findings = _zizmor(WORKFLOW)
+    assert findings == [], [f["ident"] for f in findings]
+
+
+def test_zizmor_would_catch_an_unpinned_action_and_a_writable_token(tmp_path):
+    bad = tmp_path / "bad.yml"
+    bad.write_text(
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    steps:\n"
+        "      - uses: actions/checkout@v4\n"
+    )
+    assert {"unpinned-uses", "artipacked"} <= {f["ident"] for f in _zizmor(bad)}
+
+
+def test_every_action_is_pinned_by_commit_with_its_tag_in_a_comment():
+    uses = re.findall(r"uses:\s*(\S+)(.*)", WORKFLOW.read_text(encoding="utf-8"))
+    assert uses
+    for ref, rest in uses:
+        assert re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", ref), ref
+        assert re.fullmatch(r"\s*#\s*v\d+(\.\d+)*\s*", rest), (ref, rest)
+    spec = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+    assert spec["permissions"] == {"contents": "read"}
+
+
+def test_the_lock_carries_hashes_for_every_pin_and_make_installs_with_them():
+    lines = (paths.ROOT / "requirements.lock").read_text(encoding="utf-8").splitlines()
+    pins = [i for i, line in enumerate(lines) if re.match(r"[A-Za-z0-9][\w.-]*==", line)]
+    assert len(pins) > 50
+    for i in pins:
+        assert lines[i].rstrip().endswith("\\") and "--hash=sha256:" in lines[i + 1], lines[i]
+    makefile = (paths.ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "--require-hashes -r requirements.lock" in makefile
+    assert "--generate-hashes" in makefile
