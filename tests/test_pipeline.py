@@ -354,3 +354,13 @@ def test_a_notebook_error_prints_its_first_line_and_the_failing_cell(project):
     assert "stage upper failed: ValueError: column 'row_id' not unique:" in message
     assert "Name: row_id" not in message
     assert '`rows = ["a", "a"]`' in message and "In [" in message
+
+
+def test_a_symlink_in_an_input_folder_leading_outside_stops_the_run(project, tmp_path_factory):
+    secret = tmp_path_factory.mktemp("elsewhere") / "secret.txt"
+    secret.write_text("SECRET\n")
+    (project / "data" / "s.txt").symlink_to(secret)
+    with pytest.raises(pipeline.StageFailed, match="leads outside") as failure:
+        _run()
+    assert "data/s.txt" in str(failure.value) and "\n" not in str(failure.value)
+    assert not (project / "out").exists()

@@ -301,6 +301,41 @@ def test_a_file_of_only_white_space_of_any_kind_is_empty(tmp_path, content):
     _one_line(info, "a.txt", "file is empty")
 
 
+@pytest.mark.parametrize("field", ["title", "outlet", "note"])
+def test_a_manifest_field_with_a_line_separator_or_control_is_refused(tmp_path, field):
+    manifest = _project(tmp_path, {"a.txt": "Shanghai backs chips.\n"})
+    spec = yaml.safe_load(manifest.read_text())
+    spec["sources"][0][field] = 'Shanghai\u2028```{=typst}\u2028#read("/etc/hostname")'
+    manifest.write_text(yaml.safe_dump(spec), encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        load_manifest(manifest)
+    _one_line(info, "manifest.yaml", f"field `{field}`", "U+2028")
+
+
+def test_a_repair_cannot_bring_back_what_ingest_removes(tmp_path):
+    manifest = _project(tmp_path, {"a.txt": "Shanghai backs chips.\n"})
+    (tmp_path / "corrections.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "corrections": [
+                    {
+                        "id": "c1",
+                        "source": "s0",
+                        "found": "chips",
+                        "replacement": "chips\u2028```{=typst}",
+                        "action": "repair",
+                        "reason": "r",
+                    }
+                ]
+            }
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as info:
+        _ingest(manifest)
+    _one_line(info, "corrections.yaml", "correction 'c1'", "U+2028")
+
+
 # -- 7. the CI workflow and the lock ------------------------------------------------------------
 
 WORKFLOW = paths.ROOT / ".github" / "workflows" / "report.yml"

@@ -168,6 +168,8 @@ def _files(rel: str) -> list[str]:
     found = []
     for p in path.rglob("*"):
         parts = p.relative_to(paths.ROOT).parts
+        if p.is_symlink():  # hashing it would read a file from elsewhere (or a huge one)
+            paths.inside(p, paths.ROOT, "symlink")
         if p.is_file() and not _IGNORED_PARTS & set(parts) and not p.name.endswith(".tmp"):
             found.append(p.relative_to(paths.ROOT).as_posix())
     return sorted(found)
@@ -599,6 +601,9 @@ def _run(pipeline: Pipeline, *, dry_run, force, engine, out) -> list:
             continue
         started = time.perf_counter()
         try:
+            # what it reads, hashed before it runs: checks the inputs (no symlink out of the
+            # project) before a kernel reads them, and a change made during the run re-runs it
+            inputs = fingerprint(stage)
             run_stage(stage, pipeline, engine=engine)
         except (StageFailed, InputError, OSError) as exc:
             done = (
@@ -612,7 +617,7 @@ def _run(pipeline: Pipeline, *, dry_run, force, engine, out) -> list:
             ) from None
         seconds = time.perf_counter() - started
         state[stage.name] = {
-            "fingerprint": fingerprint(stage),
+            "fingerprint": inputs,
             "outputs": output_hashes(stage),
             "reasons": reasons,
             "seconds": round(seconds, 3),

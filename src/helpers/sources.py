@@ -30,6 +30,9 @@ MAX_SOURCE_BYTES = 2_000_000  # ~1,000 pages of English; a larger file is a dump
 # Characters that take no space (zero-width, joiners, bidi controls, soft hyphen, BOM), as a
 # regex class: removed from the text at ingest (helpers.text) and ignored by the empty check.
 INVISIBLE = "\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
+# What no hand-written field should hold: controls (but tab and line feed), other line breaks
+# and invisible characters; in a title or a correction they would pass ingest's normalisation.
+HIDDEN = re.compile(rf"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029{INVISIBLE}]")
 _VISIBLE = re.compile(rf"[^\s{INVISIBLE}\x00-\x1f\x7f-\x9f]")
 
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # no ':' — it separates parts of row ids
@@ -161,6 +164,13 @@ def _parse_entry(path: Path, position: int, entry) -> Source:
             value = value.isoformat()  # an unquoted YAML date
         if value is not None and not isinstance(value, str):
             raise InputError(path, f"{label}: field `{name}` must be text, got {clip(value)}")
+        hidden = HIDDEN.search(value) if isinstance(value, str) else None
+        if hidden:
+            raise InputError(
+                path,
+                f"{label}: field `{name}` holds the invisible or control character "
+                f"U+{ord(hidden.group()):04X} at position {hidden.start()}; remove it",
+            )
         fields[name] = value.strip() if isinstance(value, str) else value
 
     if not _ID.fullmatch(fields["id"]):

@@ -5,9 +5,11 @@ Three steps, each pure and testable without files:
 1. **Corrections** (``data/annotations/corrections.yaml``) name an exact text in a source and
    either *repair* it (the normalised text holds the replacement) or *keep* it (documented and
    left as received). Raw files are never edited, so the original stays recoverable.
-2. **Normalisation** applies the repairs and turns CRLF (and a lone CR) into LF. An
-   :class:`Alignment` maps every normalised span back to the raw text: outside a repair the
-   mapping is exact, a span touching a repair widens to the whole repaired raw span.
+2. **Normalisation** applies the repairs, turns every kind of line break into LF, removes
+   control and invisible characters and turns full-width Latin letters and digits into ASCII
+   (see ``_CHARACTER_FIXES``). An :class:`Alignment` maps every normalised span back to the
+   raw text: outside a repair the mapping is exact, a span touching a repair widens to the
+   whole repaired raw span.
 3. **Segmentation** finds paragraphs (``.txt``: each non-blank line; ``.md``: blocks separated
    by blank lines) and sentences (rules in :func:`sentence_cuts`), with offsets into the
    normalised text (``start``, ``end``) and the raw text (``raw_start``, ``raw_end``).
@@ -27,8 +29,8 @@ from pathlib import Path
 import pandas as pd
 
 from helpers import schemas
-from helpers.errors import InputError
-from helpers.sources import INVISIBLE, Source, load_manifest, read_text, sources_table
+from helpers.errors import InputError, clip
+from helpers.sources import HIDDEN, INVISIBLE, Source, load_manifest, read_text, sources_table
 from helpers.yamlio import read_yaml
 
 # -- corrections ----------------------------------------------------------------------------
@@ -83,7 +85,7 @@ def load_corrections(path: Path | str, sources: Sequence[Source] | None = None) 
 def _parse_correction(path: Path, position: int, entry) -> Correction:
     if not isinstance(entry, dict):
         raise InputError(path, f"correction #{position} is not a mapping of fields")
-    label = f"correction '{entry['id']}'" if entry.get("id") else f"correction #{position}"
+    label = f"correction {clip(entry['id'], 60)}" if entry.get("id") else f"correction #{position}"
     unknown = sorted(set(map(str, entry)) - set(CORRECTION_FIELDS))
     if unknown:
         raise InputError(path, f"{label}: unknown field(s): {', '.join(unknown)}")
@@ -100,10 +102,17 @@ def _parse_correction(path: Path, position: int, entry) -> Correction:
         raise InputError(path, f"{label}: missing required field(s): {', '.join(missing)}")
     for name in ("id", "source", "found", "replacement", "action", "reason"):
         if name in entry and not isinstance(entry[name], str):
-            raise InputError(path, f"{label}: field `{name}` must be text, got {entry[name]!r}")
+            raise InputError(path, f"{label}: field `{name}` must be text, got {clip(entry[name])}")
     if action not in schemas.CORRECTION_ACTIONS:
         raise InputError(path, f"{label}: unknown action '{action}' (expected repair or keep)")
     replacement = entry.get("replacement", entry["found"])
+    hidden = HIDDEN.search(replacement) if action == "repair" else None
+    if hidden:  # a repair's text is not normalised again: it must not bring in what ingest removes
+        raise InputError(
+            path,
+            f"{label}: the replacement holds the invisible or control character "
+            f"U+{ord(hidden.group()):04X}; remove it",
+        )
     if action == "keep" and replacement != entry["found"]:
         raise InputError(
             path,
@@ -189,7 +198,9 @@ def normalise(
     *,
     corrections_path: Path | str = "corrections.yaml",
 ) -> Normalised:
-    """Apply the repairs and CRLF (or lone CR) -> LF to ``raw_text``, keeping an alignment to it.
+    """Apply the repairs and the character fixes (line breaks -> LF, controls and invisible
+    characters removed, full-width letters and digits -> ASCII) to ``raw_text``, keeping an
+    alignment to it.
 
     Every correction must be found in the raw text, exactly once unless it gives
     ``occurrence``; corrections must not overlap. Failures raise ``InputError`` naming
@@ -302,19 +313,19 @@ def _locate(raw_text: str, c: Correction, path: Path | str) -> tuple[int, int]:
         i = raw_text.find(c.found, i + 1)
     if not hits:
         raise InputError(
-            path, f"correction '{c.id}': text {c.found!r} not found in source '{c.source}'"
+            path, f"correction '{c.id}': text {clip(c.found)} not found in source '{c.source}'"
         )
     if c.occurrence is None and len(hits) > 1:
         raise InputError(
             path,
-            f"correction '{c.id}': text {c.found!r} is ambiguous, found "
+            f"correction '{c.id}': text {clip(c.found)} is ambiguous, found "
             f"{len(hits)} times in source '{c.source}'; add `occurrence`",
         )
     n = c.occurrence or 1
     if n > len(hits):
         raise InputError(
             path,
-            f"correction '{c.id}': occurrence {n} asked, but {c.found!r} is "
+            f"correction '{c.id}': occurrence {n} asked, but {clip(c.found)} is "
             f"found {len(hits)} time(s) in source '{c.source}'",
         )
     return hits[n - 1], hits[n - 1] + len(c.found)
