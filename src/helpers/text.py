@@ -283,6 +283,9 @@ _CHARACTER_FIXES = re.compile(
     rf"|(?P<drop>[{INVISIBLE}\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]+)"
     r"|(?P<wide>[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]+)"
 )
+_NEEDS_FIX = re.compile(
+    rf"[\r{_LINE_BREAKS}{INVISIBLE}\x00-\x08\x0e-\x1f\x7f-\x9f\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]"
+)
 _WIDE_TO_ASCII = {
     c: c - 0xFEE0 for r in ((0xFF10, 0xFF1A), (0xFF21, 0xFF3B), (0xFF41, 0xFF5B)) for c in range(*r)
 }
@@ -290,8 +293,11 @@ _WIDE_TO_ASCII = {
 
 def _character_fixes(raw_text: str, start: int, end: int) -> list[tuple]:
     """Edits ``(raw_start, raw_end, replacement, None)`` of ``_CHARACTER_FIXES`` in a stretch."""
+    first = _NEEDS_FIX.search(raw_text, start, end)  # one class scan: most texts need none
+    if first is None:
+        return []
     edits = []
-    for m in _CHARACTER_FIXES.finditer(raw_text, start, end):
+    for m in _CHARACTER_FIXES.finditer(raw_text, first.start(), end):
         kind, a, b = m.lastgroup, m.start(), m.end()
         if kind == "cr":
             # CRLF loses its CR (also when the LF begins a correction); a lone CR becomes LF
@@ -337,8 +343,9 @@ _PARAGRAPH_SEP = {"txt": re.compile(r"\n"), "md": re.compile(r"\n\s*\n")}
 
 # English: a run of . ! ? and any closing quotes/brackets, then whitespace.
 # Matched only at the start of a run (the lookbehind) and possessively, so a long run of "."
-# or "!" costs linear time, not quadratic (each start inside the run would rescan it).
-_EN_END = re.compile(r"(?<![.!?])[.!?]++[\"'”’)\]]*+(?=\s)")
+# or "!" costs linear time, not quadratic (each start inside the run would rescan it); the
+# pattern begins with a character class so the regex engine can skip ahead fast.
+_EN_END = re.compile(r"[.!?](?<![.!?][.!?])[.!?]*+[\"'”’)\]]*+(?=\s)")
 # What follows an end: whitespace, then an opening quote, or brackets and the next character.
 _EN_NEXT = re.compile(r"\s*+(?:([\"'“‘])|[(\[]*+(.?))", re.S)
 _EN_OPENERS = "\"'“‘([«"
