@@ -8,6 +8,11 @@ every run needs papermill-specific care (parameters checked against the notebook
 kernel starts, outputs staged and moved into place only on success, the executed notebook
 kept). Those are the whole job of this module; make only bootstraps the environment.
 
+A run is all or nothing per stage: it holds ``build/.lock`` (a second run in the same folder
+stops with one line), a stage's outputs are staged and moved into place together (rolled back
+if any move fails), and a failure names the stages this run completed. Paths given to a stage
+(parameters, ``--set`` overrides, declared inputs and outputs) must stay inside the project.
+
 A stage's fingerprint is the SHA-256 of every file it reads (inputs, notebook, the helper
 modules it imports, transitively, and the lock file) plus its parameters. The fingerprints of
 the last successful run live in ``build/state.json``, the runner's own record. Nothing heavy is
