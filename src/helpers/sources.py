@@ -82,7 +82,7 @@ def load_manifest(path: Path | str, raw_dir: Path | str | None = None) -> list[S
     seen: set[str] = set()
     for source in sources:
         if source.id in seen:
-            raise InputError(path, f"duplicate id '{source.id}'")
+            raise InputError(path, f"duplicate id {clip(source.id)}")
         seen.add(source.id)
     for source in sources:
         if source.retells is not None and (
@@ -90,7 +90,7 @@ def load_manifest(path: Path | str, raw_dir: Path | str | None = None) -> list[S
         ):
             raise InputError(
                 path,
-                f"entry '{source.id}': retells '{source.retells}', which is not another "
+                f"entry {clip(source.id)}: retells {clip(source.retells)}, which is not another "
                 "id in the manifest",
             )
     for source in sources:
@@ -154,7 +154,7 @@ def _parse_entry(path: Path, position: int, entry) -> Source:
     if unknown:
         raise InputError(
             path,
-            f"{label}: unknown field(s): {', '.join(unknown)} (allowed: "
+            f"{label}: unknown field(s): {clip(', '.join(unknown))} (allowed: "
             f"{', '.join(REQUIRED + OPTIONAL)})",
         )
     fields = {}
@@ -176,28 +176,31 @@ def _parse_entry(path: Path, position: int, entry) -> Source:
     if not _ID.fullmatch(fields["id"]):
         raise InputError(path, f"{label}: id must use letters, digits, '.', '_' or '-' only")
     if not _valid_date(fields["date"]):
-        raise InputError(path, f"{label}: date '{fields['date']}' is not YYYY-MM-DD or YYYY-MM")
+        raise InputError(path, f"{label}: date {clip(fields['date'])} is not YYYY-MM-DD or YYYY-MM")
     if fields["language"] not in schemas.LANGUAGES:
         raise InputError(
             path,
-            f"{label}: unknown language '{fields['language']}' (expected one "
+            f"{label}: unknown language {clip(fields['language'])} (expected one "
             f"of {', '.join(schemas.LANGUAGES)})",
         )
     if fields["kind"] not in schemas.SOURCE_KINDS:
         raise InputError(
             path,
-            f"{label}: unknown kind '{fields['kind']}' (expected one of "
+            f"{label}: unknown kind {clip(fields['kind'])} (expected one of "
             f"{', '.join(schemas.SOURCE_KINDS)})",
         )
     if not _SHA.fullmatch(fields["sha256"]):
         raise InputError(path, f"{label}: sha256 must be 64 lowercase hex digits")
     file = Path(fields["file"])
     if file.is_absolute() or ".." in file.parts:
-        raise InputError(path, f"{label}: file '{file}' must be a path inside the raw folder")
+        raise InputError(
+            path, f"{label}: file {clip(str(file))} must be a path inside the raw folder"
+        )
     source = Source(**fields)
     if source.is_text and not source.fmt:
         raise InputError(
-            path, f"{label}: a {source.kind} source must be a .txt or .md file, got '{file}'"
+            path,
+            f"{label}: a {source.kind} source must be a .txt or .md file, got {clip(str(file))}",
         )
     return source
 
@@ -214,13 +217,13 @@ def _valid_date(value: str) -> bool:
 
 def source_path(source: Source, raw_dir: Path | str) -> Path:
     """The real path of the source's file, refused when a symlink leads it out of ``raw_dir``."""
-    return inside(Path(raw_dir) / source.file, raw_dir, f"file of manifest entry '{source.id}'")
+    return inside(Path(raw_dir) / source.file, raw_dir, f"file of manifest entry {clip(source.id)}")
 
 
 def _read_checked(source: Source, raw_dir: Path) -> bytes:
     """The file's bytes, once they pass every check the manifest promises."""
     path = raw_dir / source.file
-    label = f"manifest entry '{source.id}'"
+    label = f"manifest entry {clip(source.id)}"
     real = source_path(source, raw_dir)
     try:
         size = real.stat().st_size
