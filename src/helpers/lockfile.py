@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import yaml
+from helpers.yamlio import read_yaml
 
 QUARTO_VERSION = "1.8.27"  # conda-forge build; .github/workflows/report.yml pins the same
 _PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;#]+)$")
@@ -46,7 +46,7 @@ def lock_pins(lock: Path) -> dict[str, str]:
 
 def environment_pins(environment_yml: Path) -> dict[str, str]:
     """The pip pins of environment.yml (the `pip:` list under dependencies)."""
-    spec = yaml.safe_load(environment_yml.read_text(encoding="utf-8"))
+    spec = read_yaml(environment_yml, "conda environment")
     pip_lists = [d["pip"] for d in spec["dependencies"] if isinstance(d, dict) and "pip" in d]
     return parse_pins([line for pips in pip_lists for line in pips])
 
