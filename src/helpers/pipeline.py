@@ -606,9 +606,8 @@ def _run(pipeline: Pipeline, *, dry_run, force, engine, out) -> list:
             continue
         started = time.perf_counter()
         try:
-            # what it reads, hashed before it runs: checks the inputs (no symlink out of the
-            # project) before a kernel reads them, and a change made during the run re-runs it
-            inputs = fingerprint(stage)
+            for rel in stage.inputs:  # refuses a symlink out of the project before a kernel
+                _files(rel)  # reads it (the fingerprint is taken after: outputs may be inputs)
             run_stage(stage, pipeline, engine=engine)
         except (StageFailed, InputError, OSError) as exc:
             done = (
@@ -622,7 +621,7 @@ def _run(pipeline: Pipeline, *, dry_run, force, engine, out) -> list:
             ) from None
         seconds = time.perf_counter() - started
         state[stage.name] = {
-            "fingerprint": inputs,
+            "fingerprint": fingerprint(stage),
             "outputs": output_hashes(stage),
             "reasons": reasons,
             "seconds": round(seconds, 3),
