@@ -364,3 +364,10 @@ def test_a_symlink_in_an_input_folder_leading_outside_stops_the_run(project, tmp
         _run()
     assert "data/s.txt" in str(failure.value) and "\n" not in str(failure.value)
     assert not (project / "out").exists()
+
+
+def test_an_os_error_outside_a_stage_is_one_line(project, capsys):
+    (project / "build").write_text("a file where the build folder should be\n")
+    assert pipeline.main([]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ") and "build" in err[0], err
