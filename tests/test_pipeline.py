@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import re
 import textwrap
 from pathlib import Path
 
@@ -224,3 +226,148 @@ def test_the_real_pipeline_declaration_is_consistent():
             )
             assert from_earlier or (paths.ROOT / rel).exists(), f"{stage.name}: input {rel}"
         produced |= set(stage.outputs)
+
+
+# -- hostile or unlucky runs (issue 14) -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "override, message",
+    [
+        ("upper.source=/etc", "leads outside the project"),
+        ("upper.source=../../etc", "leads outside the project"),
+        ("upper.source=link/passwd", "leads outside the project"),
+        ("upper.output_root=elsewhere", "`output_root` is set by the runner"),
+        ("upper.root=/", "`root` is set by the runner"),
+        ("upper.source=[unclosed", "malformed YAML"),
+        ("upper.source=&a [*a]", "anchors and aliases"),
+    ],
+)
+def test_overrides_stay_inside_the_project_and_fail_in_one_line(project, override, message):
+    (project / "link").symlink_to("/etc")
+    with pytest.raises(InputError, match=re.escape(message)) as failure:
+        pipeline.apply_overrides(pipeline.load_pipeline(), [override])
+    assert "\n" not in str(failure.value) and str(failure.value).startswith("command line")
+    assert pipeline.main(["--set", override, "--dry-run"]) == 1  # one line, no traceback
+
+
+def test_declared_paths_must_stay_inside_the_project(project):
+    spec = yaml.safe_load((project / "pipeline.yaml").read_text())
+    spec["stages"][0]["outputs"] = ["../outside.txt"]
+    (project / "pipeline.yaml").write_text(yaml.safe_dump(spec))
+    with pytest.raises(InputError, match="leads outside the project"):
+        pipeline.load_pipeline()
+
+
+@pytest.fixture
+def staged(project):
+    """Stage `s` with two files and a folder, each with a previous and a staged new version."""
+    outputs = ("out/a.txt", "out/b.txt", "gen")
+    staging = project / "build" / "staging" / "s"
+    for root, version in ((project, "old"), (staging, "new")):
+        (root / "out").mkdir(parents=True, exist_ok=True)
+        (root / "out" / "a.txt").write_text(version)
+        (root / "out" / "b.txt").write_text(version)
+        (root / "gen").mkdir()
+        (root / "gen" / "c.txt").write_text(version)
+    return pipeline.Stage(name="s", inputs=(), outputs=outputs, notebook="n"), staging
+
+
+def _versions(project) -> list[str]:
+    return [(project / rel).read_text() for rel in ("out/a.txt", "out/b.txt", "gen/c.txt")]
+
+
+@pytest.mark.parametrize("failing", ["out/b.txt", "gen"])
+def test_a_failed_promotion_restores_every_previous_output(project, staged, monkeypatch, failing):
+    stage, staging = staged
+    real_replace = os.replace
+
+    def replace(src, dst):
+        if Path(src) == staging / failing:
+            raise PermissionError(1, "Operation not permitted", str(project / failing))
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(pipeline.os, "replace", replace)
+    with pytest.raises(pipeline.StageFailed) as failure:
+        pipeline._promote(stage, staging)
+    message = str(failure.value)
+    assert f"could not move {failing} into place" in message and "restored" in message
+    assert "\n" not in message
+    assert _versions(project) == ["old", "old", "old"]
+
+
+def test_a_promotion_replaces_all_outputs_together(project, staged):
+    stage, staging = staged
+    pipeline._promote(stage, staging)
+    assert _versions(project) == ["new", "new", "new"]
+
+
+def test_a_second_run_in_the_same_folder_stops_with_one_line(project):
+    import fcntl
+
+    (project / "build").mkdir()
+    with open(project / "build" / ".lock", "a+") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        held.write("4242")
+        held.flush()
+        with pytest.raises(pipeline.StageFailed, match="another run is building") as failure:
+            _run()
+        assert "process 4242" in str(failure.value) and "\n" not in str(failure.value)
+    assert not (project / "out").exists()  # nothing ran
+    assert _run()[0] == ["upper", "count"]  # the lock is released with its holder
+
+
+def test_a_failure_says_which_stages_completed(project):
+    _run()
+    (project / "data" / "a.txt").write_text("alpha gamma\n")
+    (project / "notebooks" / "02_count.ipynb").unlink()
+    _notebook(
+        project / "notebooks" / "02_count.ipynb",
+        'root = ".."\noutput_root = ".."\n',
+        "raise RuntimeError('count broke')",
+    )
+    with pytest.raises(pipeline.StageFailed) as failure:
+        _run()
+    message = str(failure.value)
+    assert "stages completed in this run: upper" in message
+    assert "count and later stages keep their previous outputs" in message
+    assert (project / "out" / "upper.txt").read_text() == "ALPHA GAMMA\nBETA\n"  # new
+    assert (project / "out" / "count.txt").read_text() == "2"  # as before the run
+
+
+def test_a_notebook_error_prints_its_first_line_and_the_failing_cell(project):
+    """Issue 11: a pandera SchemaError ends with a data dump; its cause is the first line."""
+    (project / "notebooks" / "01_upper.ipynb").unlink()
+    _notebook(
+        project / "notebooks" / "01_upper.ipynb",
+        'root = ".."\noutput_root = ".."\nsource = "data"\nrepeat = 1\n',
+        """
+        # check the table
+        rows = ["a", "a"]
+        raise ValueError("column 'row_id' not unique:\\n0    a\\n1    a\\nName: row_id, dtype: str")
+        """,
+    )
+    with pytest.raises(pipeline.StageFailed) as failure:
+        _run()
+    message = str(failure.value)
+    assert "\n" not in message
+    assert "stage upper failed: ValueError: column 'row_id' not unique:" in message
+    assert "Name: row_id" not in message
+    assert '`rows = ["a", "a"]`' in message and "In [" in message
+
+
+def test_a_symlink_in_an_input_folder_leading_outside_stops_the_run(project, tmp_path_factory):
+    secret = tmp_path_factory.mktemp("elsewhere") / "secret.txt"
+    secret.write_text("SECRET\n")
+    (project / "data" / "s.txt").symlink_to(secret)
+    with pytest.raises(pipeline.StageFailed, match="leads outside") as failure:
+        _run()
+    assert "data/s.txt" in str(failure.value) and "\n" not in str(failure.value)
+    assert not (project / "out").exists()
+
+
+def test_an_os_error_outside_a_stage_is_one_line(project, capsys):
+    (project / "build").write_text("a file where the build folder should be\n")
+    assert pipeline.main([]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ") and "build" in err[0], err

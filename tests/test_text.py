@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from helpers import paths, schemas, storage
@@ -413,6 +413,12 @@ def texts_with_corrections(draw):
     data=texts_with_corrections(),
     language=st.sampled_from(["en", "zh"]),
     fmt=st.sampled_from(["txt", "md"]),
+)
+# issue 13: a repair to itself that starts with white space, cut by the paragraph's strip
+@example(
+    data=("x\n .。", [Correction("c0", "s", " .。", " .。", "repair", "generated", 1)]),
+    language="en",
+    fmt="txt",
 )
 def test_raw_offsets_map_back(data, language, fmt):
     raw, corrections = data

@@ -18,7 +18,7 @@ import pandas as pd
 
 from helpers import schemas
 from helpers.errors import InputError
-from helpers.sources import period_years, valid_period
+from helpers.sources import period_years, source_path, valid_period
 
 FACT_COLUMNS = [
     "fact_id",
@@ -558,7 +558,7 @@ def compare_sources(
     claims = claims[claims["source_id"].isin(chosen)]
     refs, tris = [], []
     for ref_source in sorted((s for s in sources if s.kind == "reference"), key=lambda s: s.id):
-        reference = reference_codings(raw_dir / ref_source.file, codebook, ref_source.id)
+        reference = reference_codings(source_path(ref_source, raw_dir), codebook, ref_source.id)
         articles = {s.id for s in sources if s.retells == ref_source.id}
         tri = triangulate(
             codings[codings["source_id"].isin(articles)],

@@ -1,7 +1,8 @@
 """The pip lock and the conda environment.yml must pin the same packages at the same versions.
 
-``requirements.lock`` is the truth (the README's commands install from it); ``environment.yml``
-is generated from it by ``make lock`` for conda users, and a test compares the two.
+``requirements.lock`` is the truth (the README's commands install from it, ``--require-hashes``:
+every pin carries the SHA-256 of its files); ``environment.yml`` is generated from it by
+``make lock`` for conda users (conda has no hashes), and a test compares the two.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import yaml
+from helpers.yamlio import read_yaml
 
 QUARTO_VERSION = "1.8.27"  # conda-forge build; .github/workflows/report.yml pins the same
 _PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;#]+)$")
@@ -23,7 +24,7 @@ def parse_pins(lines) -> dict[str, str]:
     """Map normalised package name -> exact version from ``name==version`` lines."""
     pins: dict[str, str] = {}
     for raw in lines:
-        line = raw.split("#", 1)[0].strip()
+        line = _pin_part(raw)
         if not line or line.startswith("-"):
             continue
         match = _PIN.match(line)
@@ -33,13 +34,19 @@ def parse_pins(lines) -> dict[str, str]:
     return pins
 
 
+def _pin_part(line: str) -> str:
+    """A lock line without its comment and its line continuation (``name==version \\`` in a
+    hashed lock); ``--hash`` and option lines start with ``-``."""
+    return line.split("#", 1)[0].strip().removesuffix("\\").strip()
+
+
 def lock_pins(lock: Path) -> dict[str, str]:
     return parse_pins(lock.read_text(encoding="utf-8").splitlines())
 
 
 def environment_pins(environment_yml: Path) -> dict[str, str]:
     """The pip pins of environment.yml (the `pip:` list under dependencies)."""
-    spec = yaml.safe_load(environment_yml.read_text(encoding="utf-8"))
+    spec = read_yaml(environment_yml, "conda environment")
     pip_lists = [d["pip"] for d in spec["dependencies"] if isinstance(d, dict) and "pip" in d]
     return parse_pins([line for pips in pip_lists for line in pips])
 
@@ -49,7 +56,7 @@ def environment_yml(lock: Path) -> str:
     pins = sorted(lock_pins(lock).items())
     names = {
         _normalise(m[1]): m[1]
-        for m in (_PIN.match(line.strip()) for line in lock.read_text().splitlines())
+        for m in (_PIN.match(_pin_part(line)) for line in lock.read_text().splitlines())
         if m
     }
     lines = [

@@ -8,6 +8,11 @@ every run needs papermill-specific care (parameters checked against the notebook
 kernel starts, outputs staged and moved into place only on success, the executed notebook
 kept). Those are the whole job of this module; make only bootstraps the environment.
 
+A run is all or nothing per stage: it holds ``build/.lock`` (a second run in the same folder
+stops with one line), a stage's outputs are staged and moved into place together (rolled back
+if any move fails), and a failure names the stages this run completed. Paths given to a stage
+(parameters, ``--set`` overrides, declared inputs and outputs) must stay inside the project.
+
 A stage's fingerprint is the SHA-256 of every file it reads (inputs, notebook, the helper
 modules it imports, transitively, and the lock file) plus its parameters. The fingerprints of
 the last successful run live in ``build/state.json``, the runner's own record. Nothing heavy is
@@ -30,10 +35,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from helpers import paths
-from helpers.errors import InputError
+from helpers.errors import InputError, clip
 from helpers.yamlio import loads, read_yaml
 
 LOCK = "requirements.lock"
+INJECTED = ("root", "output_root")  # parameters the runner gives every notebook
 _IGNORED_PARTS = {"__pycache__", ".ipynb_checkpoints", ".quarto", ".DS_Store"}
 
 
@@ -87,6 +93,14 @@ def load_pipeline(path: Path | None = None) -> Pipeline:
         parameters = entry.get("parameters") or {}
         if not isinstance(parameters, dict):
             raise InputError(path, f"stage {name!r}: `parameters` must be a mapping")
+        for key in ("notebook", "render"):
+            _check_inside_project(entry.get(key), f"stage {name!r}: `{key}`", path)
+        for key, value in parameters.items():
+            _check_inside_project(value, f"stage {name!r}: parameter `{key}`", path)
+        for rel in [*(entry.get("inputs") or ()), *entry["outputs"]]:
+            _check_inside_project(rel, f"stage {name!r}: input or output", path)
+            if not isinstance(rel, str) or (paths.ROOT / rel).resolve() == paths.ROOT.resolve():
+                raise InputError(path, f"stage {name!r}: {clip(rel)} is not a path in the project")
         stages.append(
             Stage(
                 name=name,
@@ -105,7 +119,12 @@ def load_pipeline(path: Path | None = None) -> Pipeline:
 
 
 def apply_overrides(pipeline: Pipeline, assignments: list[str]) -> Pipeline:
-    """Apply ``stage.parameter=value`` overrides (value parsed as YAML) for one run."""
+    """Apply ``stage.parameter=value`` overrides (value parsed as YAML) for one run.
+
+    A text value is a path relative to the project (every parameter of pipeline.yaml is one)
+    and must stay inside it, so an override cannot make a stage read, and the report publish,
+    a file from elsewhere; ``root`` and ``output_root`` are the runner's own and refused.
+    """
     stages = {s.name: s for s in pipeline.stages}
     for assignment in assignments:
         key, sep, value = assignment.partition("=")
@@ -113,22 +132,34 @@ def apply_overrides(pipeline: Pipeline, assignments: list[str]) -> Pipeline:
         if not sep or not dot or stage_name not in stages:
             raise InputError(
                 "command line",
-                f"malformed parameter {assignment!r}: use stage.parameter=value with a stage "
+                f"malformed parameter {clip(assignment)}: use stage.parameter=value with a stage "
                 f"of {sorted(stages)}",
             )
+        if param in INJECTED:
+            raise InputError(
+                "command line",
+                f"--set {clip(key, 60)}: `{param}` is set by the runner itself, not by hand",
+            )
+        parsed = loads(value, f"command line --set {clip(key, 60)}")
+        _check_inside_project(parsed, f"--set {clip(key, 60)}")
         stage = stages[stage_name]
         stages[stage_name] = Stage(
-            **{
-                **stage.__dict__,
-                "parameters": {
-                    **stage.parameters,
-                    param: loads(value, f"command line --set {key}"),
-                },
-            }
+            **{**stage.__dict__, "parameters": {**stage.parameters, param: parsed}}
         )
     return Pipeline(
         tuple(stages[s.name] for s in pipeline.stages), pipeline.kernel, pipeline.timeout_seconds
     )
+
+
+def _check_inside_project(value: object, where: str, file: Path | str = "command line") -> None:
+    """Refuse a text value that, read as a path under the project root, leaves the project."""
+    if isinstance(value, str) and value:
+        try:
+            paths.inside(paths.ROOT / value, paths.ROOT, "path")
+        except InputError:
+            raise InputError(
+                file, f"{where}: path {clip(value)} leads outside the project; give one inside it"
+            ) from None
 
 
 # -- what a stage depends on ----------------------------------------------------------------------
@@ -142,6 +173,8 @@ def _files(rel: str) -> list[str]:
     found = []
     for p in path.rglob("*"):
         parts = p.relative_to(paths.ROOT).parts
+        if p.is_symlink():  # hashing it would read a file from elsewhere (or a huge one)
+            paths.inside(p, paths.ROOT, "symlink")
         if p.is_file() and not _IGNORED_PARTS & set(parts) and not p.name.endswith(".tmp"):
             found.append(p.relative_to(paths.ROOT).as_posix())
     return sorted(found)
@@ -344,13 +377,34 @@ def _run_notebook(stage: Stage, pipeline: Pipeline, staging: Path) -> None:
                 log_output=False,
             )
     except PapermillExecutionError as exc:
-        detail = (exc.evalue or "").strip().splitlines()
         raise StageFailed(
-            f"stage {stage.name} failed: {exc.ename}: {detail[-1] if detail else ''} "
-            f"(traceback in {stage.executed_notebook.relative_to(paths.ROOT)})"
+            f"stage {stage.name} failed: {exc.ename}: {_first_line(exc.evalue)} "
+            f"(at In [{exc.exec_count}] `{_first_line(exc.source, 60, code=True)}`; traceback "
+            f"in {stage.executed_notebook.relative_to(paths.ROOT)})"
         ) from None
     except Exception as exc:  # kernel died, timeout, unreadable notebook
-        raise StageFailed(f"stage {stage.name} failed: {type(exc).__name__}: {exc}") from None
+        raise StageFailed(
+            f"stage {stage.name} failed: {type(exc).__name__}: {_first_line(str(exc))}"
+        ) from None
+
+
+def _os_problem(exc: OSError) -> str:
+    """An OS error as one line: what failed and on which file."""
+    where = f" ({exc.filename})" if exc.filename else ""
+    return f"{exc.strerror or type(exc).__name__}{where}"
+
+
+def _first_line(text: str | None, limit: int = 200, *, code: bool = False) -> str:
+    """The first meaningful line of an error value or a cell, bounded: the one line to print.
+
+    Why the first: pandera, pandas and most libraries put the cause first and a dump of
+    data after it (the last line of a SchemaError is "Name: row_id, dtype: str").
+    """
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if line and not (code and line.startswith(("#", "%"))):
+            return line if len(line) <= limit else line[: limit - 3] + "..."
+    return ""
 
 
 def _git(*args: str) -> str:
@@ -414,24 +468,59 @@ def _run_render(stage: Stage, pipeline: Pipeline, staging: Path, engine: str) ->
 
 
 def _promote(stage: Stage, staging: Path) -> None:
-    """Move every declared output from the staging folder into place (only after success)."""
+    """Move every declared output from the staging folder into place, all or none.
+
+    Each previous output is first moved aside (into the staging folder), then the new one
+    moved in; if any move fails, every output already moved is put back as it was, so a
+    stage's outputs never mix two runs.
+    """
     missing = [out for out in stage.outputs if not (staging / out).exists()]
     if missing:
         raise StageFailed(
             f"stage {stage.name} finished but did not write {', '.join(missing)}; "
             "previous outputs left untouched"
         )
-    for out in stage.outputs:
-        target, new = paths.ROOT / out, staging / out
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if new.is_dir():
-            old = staging / "_replaced" / out
-            if target.exists():
+    done: list[tuple[Path, Path | None, bool]] = []  # (target, where the old one went, new in)
+    out = ""
+    try:
+        for out in stage.outputs:
+            target, new, old = paths.ROOT / out, staging / out, staging / "_replaced" / out
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.exists() or target.is_symlink():
                 old.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(target, old)
+                done.append((target, old, False))
+            else:
+                done.append((target, None, False))
             os.replace(new, target)
-        else:
-            os.replace(new, target)
+            done[-1] = (done[-1][0], done[-1][1], True)
+    except OSError as exc:
+        restored = _roll_back(done)
+        raise StageFailed(
+            f"stage {stage.name}: could not move {out} into place ({exc.strerror or exc}); "
+            + (
+                "previous outputs restored"
+                if restored
+                else "previous outputs could not all be restored: re-run the stage"
+            )
+        ) from None
+
+
+def _roll_back(done: list[tuple[Path, Path | None, bool]]) -> bool:
+    """Undo a partial promotion, last move first; False when something could not be undone."""
+    ok = True
+    for target, old, new_in in reversed(done):
+        try:
+            if new_in:
+                if target.is_dir() and not target.is_symlink():
+                    shutil.rmtree(target)
+                else:
+                    target.unlink()
+            if old is not None:
+                os.replace(old, target)
+        except OSError:
+            ok = False
+    return ok
 
 
 def run_stage(stage: Stage, pipeline: Pipeline, *, engine: str = "auto") -> None:
@@ -448,8 +537,46 @@ def run_stage(stage: Stage, pipeline: Pipeline, *, engine: str = "auto") -> None
         shutil.rmtree(staging, ignore_errors=True)
 
 
+@contextmanager
+def run_lock():
+    """Hold ``build/.lock`` for a run, so a second run in the same folder stops with one line
+    instead of deleting the first one's staging folder and mixing their outputs."""
+    import fcntl
+
+    paths.BUILD.mkdir(parents=True, exist_ok=True)
+    lock = paths.BUILD / ".lock"
+    with open(lock, "a+", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip()[:20] or "unknown"
+            raise StageFailed(
+                f"another run is building in {paths.ROOT} (process {holder} holds "
+                f"{lock.relative_to(paths.ROOT)}); wait for it to finish"
+            ) from None
+        handle.truncate(0)
+        handle.write(str(os.getpid()))
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.truncate(0)
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def run(pipeline: Pipeline, *, dry_run=False, force=(), engine="auto", out=sys.stdout) -> list:
-    """Run (or with ``dry_run`` only explain) every out-of-date stage; return what ran."""
+    """Run (or with ``dry_run`` only explain) every out-of-date stage; return what ran.
+
+    A real run holds the folder's lock (:func:`run_lock`) from start to end.
+    """
+    if not dry_run:
+        with run_lock():
+            return _run(pipeline, dry_run=False, force=force, engine=engine, out=out)
+    return _run(pipeline, dry_run=True, force=force, engine=engine, out=out)
+
+
+def _run(pipeline: Pipeline, *, dry_run, force, engine, out) -> list:
     state = load_state()
     ran: list[str] = []
     upstream_would_run: list[str] = []
@@ -478,7 +605,20 @@ def run(pipeline: Pipeline, *, dry_run=False, force=(), engine="auto", out=sys.s
             print(f"{stage.name:<{width}}  skipped  (up to date)", file=out)
             continue
         started = time.perf_counter()
-        run_stage(stage, pipeline, engine=engine)
+        try:
+            for rel in stage.inputs:  # refuses a symlink out of the project before a kernel
+                _files(rel)  # reads it (the fingerprint is taken after: outputs may be inputs)
+            run_stage(stage, pipeline, engine=engine)
+        except (StageFailed, InputError, OSError) as exc:
+            done = (
+                f"stages completed in this run: {', '.join(ran)}"
+                if ran
+                else "no stage completed in this run"
+            )
+            cause = _os_problem(exc) if isinstance(exc, OSError) else str(exc)
+            raise StageFailed(
+                f"{cause} [{done}; {stage.name} and later stages keep their previous outputs]"
+            ) from None
         seconds = time.perf_counter() - started
         state[stage.name] = {
             "fingerprint": fingerprint(stage),
@@ -539,6 +679,9 @@ def main(argv: list[str] | None = None) -> int:
         run(pipeline, dry_run=args.dry_run, force=force, engine=args.engine)
     except (InputError, StageFailed) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # the build folder cannot be written, a disk is full, ...
+        print(f"error: {_os_problem(exc)}", file=sys.stderr)
         return 1
     if not args.dry_run:
         for rel in pipeline.stages[-1].outputs:

@@ -19,6 +19,7 @@ import pandas as pd
 
 from helpers import schemas
 from helpers.errors import InputError, clip
+from helpers.paths import inside
 from helpers.yamlio import read_yaml
 
 REQUIRED = (
@@ -36,6 +37,14 @@ REQUIRED = (
 OPTIONAL = ("retells", "note")
 TEXT_FORMATS = {".txt": "txt", ".md": "md"}
 BOM = "\ufeff"
+MAX_SOURCE_BYTES = 2_000_000  # ~1,000 pages of English; a larger file is a dump, not an article
+# Characters that take no space (zero-width, joiners, bidi controls, soft hyphen, BOM), as a
+# regex class: removed from the text at ingest (helpers.text) and ignored by the empty check.
+INVISIBLE = "\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
+# What no hand-written field should hold: controls (but tab and line feed), other line breaks
+# and invisible characters; in a title or a correction they would pass ingest's normalisation.
+HIDDEN = re.compile(rf"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029{INVISIBLE}]")
+_VISIBLE = re.compile(rf"[^\s{INVISIBLE}\x00-\x1f\x7f-\x9f]")
 
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # no ':' — it separates parts of row ids
 _DATE = re.compile(r"\d{4}-\d{2}(-\d{2})?")
@@ -86,7 +95,7 @@ def load_manifest(path: Path | str, raw_dir: Path | str | None = None) -> list[S
     seen: set[str] = set()
     for source in sources:
         if source.id in seen:
-            raise InputError(path, f"duplicate id '{source.id}'")
+            raise InputError(path, f"duplicate id {clip(source.id)}")
         seen.add(source.id)
     for source in sources:
         if source.retells is not None and (
@@ -94,7 +103,7 @@ def load_manifest(path: Path | str, raw_dir: Path | str | None = None) -> list[S
         ):
             raise InputError(
                 path,
-                f"entry '{source.id}': retells '{source.retells}', which is not another "
+                f"entry {clip(source.id)}: retells {clip(source.retells)}, which is not another "
                 "id in the manifest",
             )
     for source in sources:
@@ -159,7 +168,7 @@ def _parse_entry(path: Path, position: int, entry) -> Source:
     if unknown:
         raise InputError(
             path,
-            f"{label}: unknown field(s): {', '.join(unknown)} (allowed: "
+            f"{label}: unknown field(s): {clip(', '.join(unknown))} (allowed: "
             f"{', '.join(REQUIRED + OPTIONAL)})",
         )
     fields = {}
@@ -171,39 +180,49 @@ def _parse_entry(path: Path, position: int, entry) -> Source:
             value = str(value)  # an unquoted YAML year
         if value is not None and not isinstance(value, str):
             raise InputError(path, f"{label}: field `{name}` must be text, got {clip(value)}")
+        hidden = HIDDEN.search(value) if isinstance(value, str) else None
+        if hidden:
+            raise InputError(
+                path,
+                f"{label}: field `{name}` holds the invisible or control character "
+                f"U+{ord(hidden.group()):04X} at position {hidden.start()}; remove it",
+            )
         fields[name] = value.strip() if isinstance(value, str) else value
 
     if not _ID.fullmatch(fields["id"]):
         raise InputError(path, f"{label}: id must use letters, digits, '.', '_' or '-' only")
     if not _valid_date(fields["date"]):
-        raise InputError(path, f"{label}: date '{fields['date']}' is not YYYY-MM-DD or YYYY-MM")
+        raise InputError(path, f"{label}: date {clip(fields['date'])} is not YYYY-MM-DD or YYYY-MM")
     if not valid_period(fields["period"]):
         raise InputError(
             path,
-            f"{label}: period '{fields['period']}' is not a year (2025) or a range of years "
+            f"{label}: period {clip(fields['period'])} is not a year (2025) or a range of years "
             "(2026-2030)",
         )
     if fields["language"] not in schemas.LANGUAGES:
         raise InputError(
             path,
-            f"{label}: unknown language '{fields['language']}' (expected one "
+            f"{label}: unknown language {clip(fields['language'])} (expected one "
             f"of {', '.join(schemas.LANGUAGES)})",
         )
     if fields["kind"] not in schemas.SOURCE_KINDS:
         raise InputError(
             path,
-            f"{label}: unknown kind '{fields['kind']}' (expected one of "
+            f"{label}: unknown kind {clip(fields['kind'])} (expected one of "
             f"{', '.join(schemas.SOURCE_KINDS)})",
         )
     if not _SHA.fullmatch(fields["sha256"]):
         raise InputError(path, f"{label}: sha256 must be 64 lowercase hex digits")
     file = Path(fields["file"])
     if file.is_absolute() or ".." in file.parts:
-        raise InputError(path, f"{label}: file '{file}' must be a path inside the raw folder")
+        raise InputError(
+            path, f"{label}: file {clip(str(file))} must be a path inside the raw folder"
+        )
     source = Source(**fields)
     if source.is_text and not source.fmt:
         raise InputError(
-            path, f"{label}: a {source.kind} source must be a .txt or .md file, got '{file}'"
+            path,
+            f"{label}: a {source.kind} source must be a .txt or .md file, got {clip(str(file))}",
         )
     return source
 
@@ -232,22 +251,39 @@ def _valid_date(value: str) -> bool:
     return True
 
 
+def source_path(source: Source, raw_dir: Path | str) -> Path:
+    """The real path of the source's file, refused when a symlink leads it out of ``raw_dir``."""
+    return inside(Path(raw_dir) / source.file, raw_dir, f"file of manifest entry {clip(source.id)}")
+
+
 def _read_checked(source: Source, raw_dir: Path) -> bytes:
     """The file's bytes, once they pass every check the manifest promises."""
     path = raw_dir / source.file
-    label = f"manifest entry '{source.id}'"
+    label = f"manifest entry {clip(source.id)}"
+    real = source_path(source, raw_dir)
     try:
-        data = path.read_bytes()
+        size = real.stat().st_size
+        if size > MAX_SOURCE_BYTES:
+            raise InputError(
+                path,
+                f"file is {size:,} bytes, more than the limit of {MAX_SOURCE_BYTES:,} per "
+                f"source ({label}); split it or raise sources.MAX_SOURCE_BYTES",
+            )
+        data = real.read_bytes()
     except FileNotFoundError:
         raise InputError(path, f"file not found ({label})") from None
-    if not data or not data.removeprefix(BOM.encode("utf-8")).strip():
-        raise InputError(path, f"file is empty ({label})")
+    except IsADirectoryError:
+        raise InputError(path, f"is a folder, not a file ({label})") from None
+    except OSError as exc:
+        raise InputError(path, f"cannot read the file: {exc.strerror} ({label})") from None
     try:
-        data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(
             path, f"not valid UTF-8 at byte {exc.start} (0x{data[exc.start]:02x}) ({label})"
         ) from None
+    if not _VISIBLE.search(text):
+        raise InputError(path, f"file is empty: nothing but white space ({label})")
     actual = hashlib.sha256(data).hexdigest()
     if actual != source.sha256:
         raise InputError(

@@ -5,9 +5,11 @@ Three steps, each pure and testable without files:
 1. **Corrections** (``data/annotations/corrections.yaml``) name an exact text in a source and
    either *repair* it (the normalised text holds the replacement) or *keep* it (documented and
    left as received). Raw files are never edited, so the original stays recoverable.
-2. **Normalisation** applies the repairs and turns CRLF (and a lone CR) into LF. An
-   :class:`Alignment` maps every normalised span back to the raw text: outside a repair the
-   mapping is exact, a span touching a repair widens to the whole repaired raw span.
+2. **Normalisation** applies the repairs, turns every kind of line break into LF, removes
+   control and invisible characters and turns full-width Latin letters and digits into ASCII
+   (see ``_CHARACTER_FIXES``). An :class:`Alignment` maps every normalised span back to the
+   raw text: outside a repair the mapping is exact, a span touching a repair widens to the
+   whole repaired raw span.
 3. **Segmentation** finds paragraphs (``.txt``: each non-blank line; ``.md``: blocks separated
    by blank lines) and sentences (rules in :func:`sentence_cuts`), with offsets into the
    normalised text (``start``, ``end``) and the raw text (``raw_start``, ``raw_end``).
@@ -27,8 +29,8 @@ from pathlib import Path
 import pandas as pd
 
 from helpers import schemas
-from helpers.errors import InputError
-from helpers.sources import Source, load_manifest, read_text, sources_table
+from helpers.errors import InputError, clip
+from helpers.sources import HIDDEN, INVISIBLE, Source, load_manifest, read_text, sources_table
 from helpers.yamlio import read_yaml
 
 # -- corrections ----------------------------------------------------------------------------
@@ -83,7 +85,7 @@ def load_corrections(path: Path | str, sources: Sequence[Source] | None = None) 
 def _parse_correction(path: Path, position: int, entry) -> Correction:
     if not isinstance(entry, dict):
         raise InputError(path, f"correction #{position} is not a mapping of fields")
-    label = f"correction '{entry['id']}'" if entry.get("id") else f"correction #{position}"
+    label = f"correction {clip(entry['id'], 60)}" if entry.get("id") else f"correction #{position}"
     unknown = sorted(set(map(str, entry)) - set(CORRECTION_FIELDS))
     if unknown:
         raise InputError(path, f"{label}: unknown field(s): {', '.join(unknown)}")
@@ -100,10 +102,17 @@ def _parse_correction(path: Path, position: int, entry) -> Correction:
         raise InputError(path, f"{label}: missing required field(s): {', '.join(missing)}")
     for name in ("id", "source", "found", "replacement", "action", "reason"):
         if name in entry and not isinstance(entry[name], str):
-            raise InputError(path, f"{label}: field `{name}` must be text, got {entry[name]!r}")
+            raise InputError(path, f"{label}: field `{name}` must be text, got {clip(entry[name])}")
     if action not in schemas.CORRECTION_ACTIONS:
         raise InputError(path, f"{label}: unknown action '{action}' (expected repair or keep)")
     replacement = entry.get("replacement", entry["found"])
+    hidden = HIDDEN.search(replacement) if action == "repair" else None
+    if hidden:  # a repair's text is not normalised again: it must not bring in what ingest removes
+        raise InputError(
+            path,
+            f"{label}: the replacement holds the invisible or control character "
+            f"U+{ord(hidden.group()):04X}; remove it",
+        )
     if action == "keep" and replacement != entry["found"]:
         raise InputError(
             path,
@@ -189,7 +198,9 @@ def normalise(
     *,
     corrections_path: Path | str = "corrections.yaml",
 ) -> Normalised:
-    """Apply the repairs and CRLF (or lone CR) -> LF to ``raw_text``, keeping an alignment to it.
+    """Apply the repairs and the character fixes (line breaks -> LF, controls and invisible
+    characters removed, full-width letters and digits -> ASCII) to ``raw_text``, keeping an
+    alignment to it.
 
     Every correction must be found in the raw text, exactly once unless it gives
     ``occurrence``; corrections must not overlap. Failures raise ``InputError`` naming
@@ -206,12 +217,11 @@ def normalise(
                 f"corrections '{a.id}' and '{b.id}' overlap in source '{a.source}'",
             )
     edits = [(s, e, c.replacement, c) for s, e, c in located]
-    spans = [(s, e) for s, e, _ in located]
-    for m in re.finditer("\r\n?", raw_text):
-        i = bisect_right(spans, (m.start(), len(raw_text) + 1)) - 1
-        if i < 0 or not spans[i][0] <= m.start() < spans[i][1]:
-            # CRLF loses its CR; a lone CR (old Mac line end) becomes LF
-            edits.append((m.start(), m.start() + 1, "" if len(m.group()) == 2 else "\n", None))
+    gaps = zip(
+        [0, *(e for _, e, _ in located)], [*(s for s, _, _ in located), len(raw_text)], strict=True
+    )
+    for gap_start, gap_end in gaps:
+        edits += _character_fixes(raw_text, gap_start, gap_end)
     edits.sort(key=lambda t: t[0])
 
     parts: list[str] = []
@@ -225,8 +235,14 @@ def normalise(
             parts.append(raw_text[cursor:raw_start])
             pos += n
         if replacement:
-            verbatim = replacement == raw_text[raw_start:raw_end]
-            pieces.append((pos, pos + len(replacement), raw_start, raw_end, verbatim))
+            # one to one when a keep, or a character fix of the same length; a repair is
+            # atomic even when it repairs a text to itself (a span touching it takes it whole)
+            one_to_one = (
+                correction.action == "keep"
+                if correction is not None
+                else len(replacement) == raw_end - raw_start
+            )
+            pieces.append((pos, pos + len(replacement), raw_start, raw_end, one_to_one))
             parts.append(replacement)
         if correction is not None:
             applied.append(
@@ -251,6 +267,51 @@ def normalise(
     return Normalised("".join(parts), Alignment(tuple(pieces), len(raw_text)), applied)
 
 
+# Character-level normalisation, outside corrections (each a match of ``_CHARACTER_FIXES``):
+# line breaks of every kind become "\n" (CRLF loses its CR); control characters other than tab
+# and line breaks (NUL included) and invisible characters (zero-width, bidi controls, soft
+# hyphen, BOM) are removed; full-width Latin letters and digits become ASCII (NFKC for just
+# these: full-width punctuation such as ，。！？ is Chinese text and stays, the Chinese
+# segmenter relies on it). Why: a line separator would let a source break out of the line it
+# is placed on in the report, NUL breaks the charts' XML, and an invisible or full-width
+# character inside "Shanghai" would silently lose its coding. The raw file is never edited:
+# the Alignment keeps every raw offset exact.
+_LINE_BREAKS = "\u2028\u2029\x85\x0b\x0c"
+_CHARACTER_FIXES = re.compile(
+    r"(?P<cr>\r\n?)"
+    rf"|(?P<line>[{_LINE_BREAKS}])"
+    rf"|(?P<drop>[{INVISIBLE}\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]+)"
+    r"|(?P<wide>[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]+)"
+)
+_NEEDS_FIX = re.compile(
+    rf"[\r{_LINE_BREAKS}{INVISIBLE}\x00-\x08\x0e-\x1f\x7f-\x9f\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]"
+)
+_WIDE_TO_ASCII = {
+    c: c - 0xFEE0 for r in ((0xFF10, 0xFF1A), (0xFF21, 0xFF3B), (0xFF41, 0xFF5B)) for c in range(*r)
+}
+
+
+def _character_fixes(raw_text: str, start: int, end: int) -> list[tuple]:
+    """Edits ``(raw_start, raw_end, replacement, None)`` of ``_CHARACTER_FIXES`` in a stretch."""
+    first = _NEEDS_FIX.search(raw_text, start, end)  # one class scan: most texts need none
+    if first is None:
+        return []
+    edits = []
+    for m in _CHARACTER_FIXES.finditer(raw_text, first.start(), end):
+        kind, a, b = m.lastgroup, m.start(), m.end()
+        if kind == "cr":
+            # CRLF loses its CR (also when the LF begins a correction); a lone CR becomes LF
+            crlf = b - a == 2 or raw_text.startswith("\n", b)
+            edits.append((a, a + 1, "" if crlf else "\n", None))
+        elif kind == "line":
+            edits.append((a, b, "\n", None))
+        elif kind == "drop":
+            edits.append((a, b, "", None))
+        else:
+            edits.append((a, b, m.group().translate(_WIDE_TO_ASCII), None))
+    return edits
+
+
 def _locate(raw_text: str, c: Correction, path: Path | str) -> tuple[int, int]:
     hits, i = [], raw_text.find(c.found)
     while i != -1:
@@ -258,19 +319,19 @@ def _locate(raw_text: str, c: Correction, path: Path | str) -> tuple[int, int]:
         i = raw_text.find(c.found, i + 1)
     if not hits:
         raise InputError(
-            path, f"correction '{c.id}': text {c.found!r} not found in source '{c.source}'"
+            path, f"correction '{c.id}': text {clip(c.found)} not found in source '{c.source}'"
         )
     if c.occurrence is None and len(hits) > 1:
         raise InputError(
             path,
-            f"correction '{c.id}': text {c.found!r} is ambiguous, found "
+            f"correction '{c.id}': text {clip(c.found)} is ambiguous, found "
             f"{len(hits)} times in source '{c.source}'; add `occurrence`",
         )
     n = c.occurrence or 1
     if n > len(hits):
         raise InputError(
             path,
-            f"correction '{c.id}': occurrence {n} asked, but {c.found!r} is "
+            f"correction '{c.id}': occurrence {n} asked, but {clip(c.found)} is "
             f"found {len(hits)} time(s) in source '{c.source}'",
         )
     return hits[n - 1], hits[n - 1] + len(c.found)
@@ -281,7 +342,12 @@ def _locate(raw_text: str, c: Correction, path: Path | str) -> tuple[int, int]:
 _PARAGRAPH_SEP = {"txt": re.compile(r"\n"), "md": re.compile(r"\n\s*\n")}
 
 # English: a run of . ! ? and any closing quotes/brackets, then whitespace.
-_EN_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s)")
+# Matched only at the start of a run (the lookbehind) and possessively, so a long run of "."
+# or "!" costs linear time, not quadratic (each start inside the run would rescan it); the
+# pattern begins with a character class so the regex engine can skip ahead fast.
+_EN_END = re.compile(r"[.!?](?<![.!?][.!?])[.!?]*+[\"'”’)\]]*+(?=\s)")
+# What follows an end: whitespace, then an opening quote, or brackets and the next character.
+_EN_NEXT = re.compile(r"\s*+(?:([\"'“‘])|[(\[]*+(.?))", re.S)
 _EN_OPENERS = "\"'“‘([«"
 # Abbreviations after which a period does not end a sentence (case-sensitive).
 ABBREVIATIONS = frozenset(
@@ -315,9 +381,8 @@ def sentence_cuts(text: str, language: str) -> list[int]:
         return [m.end() for m in _ZH_END.finditer(text) if m.end() < len(text)]
     cuts = []
     for m in _EN_END.finditer(text):
-        rest = text[m.end() :].lstrip()
-        nxt = rest.lstrip("([")[:1]
-        if not (nxt.isupper() or nxt.isdigit() or (rest and rest[0] in "\"'“‘")):
+        quote, nxt = _EN_NEXT.match(text, m.end()).groups()
+        if not (quote or nxt.isupper() or nxt.isdigit()):
             continue
         if m.group().rstrip("\"'”’)]") == "." and _is_abbreviation(text, m.start()):
             continue

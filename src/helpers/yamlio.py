@@ -52,7 +52,8 @@ def read_yaml(path: Path | str, what: str, *, within: Path | str | None = None) 
 def loads(text: str, where: Path | str) -> object:
     """Parse YAML text (a file's or a command-line value's); ``where`` names it in errors."""
     try:
-        for event in yaml.parse(text, Loader=_LOADER):
+        events = yaml.parse(text, Loader=_LOADER) if "&" in text or "*" in text else ()
+        for event in events:
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
                 mark = event.start_mark
                 raise InputError(
