@@ -49,6 +49,7 @@ def _project(tmp_path: Path, files: dict[str, bytes | str], kind: str = "primary
                 "outlet": "O",
                 "url": "https://example.org",
                 "date": "2025-01-27",
+                "period": "2025",
                 "language": "en",
                 "kind": "reference" if name.endswith(".csv") else kind,
                 "file": name,
