@@ -15,8 +15,14 @@ if any move fails), and a failure names the stages this run completed. Paths giv
 
 A stage's fingerprint is the SHA-256 of every file it reads (inputs, notebook, the helper
 modules it imports, transitively, and the lock file) plus its parameters. The fingerprints of
-the last successful run live in ``build/state.json``, the runner's own record. Nothing heavy is
-imported at module level, so a no-op rebuild costs a fraction of a second.
+the last successful run live in ``build/state.json``, the runner's own record. Beside it,
+``build/stat-cache.json`` remembers each file's size, times and inode with its hash (and each
+module's imports), as git's index does, so a no-op rebuild re-reads no unchanged file; contents
+stay the decision basis, the cache only saves recomputing them. Nothing heavy is imported at
+module level, so a no-op rebuild costs a fraction of a second.
+
+The notebook stages of a run share one Jupyter kernel (see :class:`WarmKernel`): starting a
+kernel and importing pandas, pandera and Altair once instead of once per stage.
 """
 
 from __future__ import annotations
@@ -181,7 +187,8 @@ def _files(rel: str) -> list[str]:
 
 
 def _imported_helpers(source: str) -> set[str]:
-    """Names of ``helpers`` submodules a piece of Python source imports."""
+    """Names of ``helpers`` submodules a piece of Python source imports (parsing is the costly
+    part of a no-op run; :func:`_module_imports` caches it by content)."""
     lines = [ln for ln in source.splitlines() if not ln.lstrip().startswith(("%", "!"))]
     modules = set()
     for node in ast.walk(ast.parse("\n".join(lines))):
@@ -202,15 +209,20 @@ def _imported_helpers(source: str) -> set[str]:
     return modules
 
 
+def _python_source(rel: str) -> str:
+    """The Python of a module, or of a notebook's code cells."""
+    text = (paths.ROOT / rel).read_text(encoding="utf-8")
+    if not rel.endswith(".ipynb"):
+        return text
+    cells = json.loads(text)["cells"]
+    return "\n".join("".join(c["source"]) for c in cells if c.get("cell_type") == "code")
+
+
 def code_files(stage: Stage) -> list[str]:
     """Helper modules the stage runs, transitively (plus package data for the renderer)."""
     package = paths.ROOT / "src" / "helpers"
     if stage.notebook:
-        nb = json.loads((paths.ROOT / stage.notebook).read_text(encoding="utf-8"))
-        source = "\n".join(
-            "".join(c["source"]) for c in nb["cells"] if c.get("cell_type") == "code"
-        )
-        pending = _imported_helpers(source)
+        pending = _module_imports(stage.notebook)
     else:
         pending = {"render", "findings"}  # what _run_render calls
     seen: set[str] = set()
@@ -219,7 +231,7 @@ def code_files(stage: Stage) -> list[str]:
         if module in seen or not (package / f"{module}.py").exists():
             continue
         seen.add(module)
-        pending |= _imported_helpers((package / f"{module}.py").read_text(encoding="utf-8"))
+        pending |= _module_imports(f"src/helpers/{module}.py")
     files = [f"src/helpers/{m}.py" for m in seen]
     if stage.render:
         files += [p.relative_to(paths.ROOT).as_posix() for p in package.glob("*.lua")]
@@ -227,8 +239,82 @@ def code_files(stage: Stage) -> list[str]:
     return sorted(files)
 
 
+class _StatCache:
+    """Hashes of files keyed by what ``stat`` says of them, kept between runs in
+    ``build/stat-cache.json``, so a no-op run stats files instead of reading and parsing them.
+
+    An entry is trusted only while size, mtime, ctime and inode are all unchanged (any write
+    changes mtime and ctime; ctime cannot be set back by hand). A file changed less than
+    :attr:`RACY_NS` before it was hashed is not remembered: a second write within the clock's
+    granularity could keep its times (git's "racily clean" entries).
+    """
+
+    RACY_NS = 2_000_000_000
+
+    def __init__(self) -> None:
+        self.root: Path | None = None
+        self.files: dict[str, list] = {}
+        self.imports: dict[str, list[str]] = {}
+        self.dirty = False
+
+    def _load(self) -> None:
+        if self.root == paths.ROOT:
+            return
+        self.root, self.dirty = paths.ROOT, False
+        try:
+            data = json.loads(self.path().read_text(encoding="utf-8"))
+            self.files, self.imports = dict(data["files"]), dict(data["imports"])
+        except (OSError, ValueError, KeyError, TypeError):
+            self.files, self.imports = {}, {}
+
+    def path(self) -> Path:
+        return paths.BUILD / "stat-cache.json"
+
+    def sha256(self, rel: str) -> str:
+        self._load()
+        path = paths.ROOT / rel
+        st = os.stat(path)
+        key = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+        hit = self.files.get(rel)
+        if hit and hit[:4] == key:
+            return hit[4]
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) > self.RACY_NS:
+            self.files[rel] = [*key, digest]
+            self.dirty = True
+        elif self.files.pop(rel, None) is not None:
+            self.dirty = True
+        return digest
+
+    def imports_of(self, rel: str) -> set[str]:
+        digest = self.sha256(rel)
+        if digest not in self.imports:
+            self.imports[digest] = sorted(_imported_helpers(_python_source(rel)))
+            self.dirty = True
+        return set(self.imports[digest])
+
+    def save(self) -> None:
+        """Write the cache (only when it changed), dropping entries of files that are gone."""
+        if not self.dirty or self.root != paths.ROOT:
+            return
+        from helpers.storage import write_json
+
+        files = {rel: v for rel, v in self.files.items() if (paths.ROOT / rel).exists()}
+        live = {v[4] for v in files.values()}
+        imports = {k: v for k, v in self.imports.items() if k in live}
+        write_json(self.path(), {"files": files, "imports": imports})
+        self.dirty = False
+
+
+_STAT_CACHE = _StatCache()
+
+
 def _sha256(rel: str) -> str:
-    return hashlib.sha256((paths.ROOT / rel).read_bytes()).hexdigest()
+    return _STAT_CACHE.sha256(rel)
+
+
+def _module_imports(rel: str) -> set[str]:
+    return _STAT_CACHE.imports_of(rel)
 
 
 def fingerprint(stage: Stage) -> dict[str, str]:
@@ -356,7 +442,122 @@ def _stderr_to(log: Path):
             os.close(saved)
 
 
-def _run_notebook(stage: Stage, pipeline: Pipeline, staging: Path) -> None:
+# Run before each stage's cells in the shared kernel: the stage starts as in a fresh kernel.
+# `%reset -f` empties the namespace; the `helpers` modules are evicted so the stage imports the
+# code on disk, as its fingerprint assumes, and no module-level state (a cache, a registry)
+# crosses from one stage to the next. Third-party modules (pandas, Altair) stay imported: they
+# are the cost this saves, their versions are pinned by the lock file, which every fingerprint
+# covers. Cell numbers restart at 1, so an executed notebook reads as it would alone.
+_FRESH_STAGE = """\
+%reset -f
+def _fresh_stage():
+    import importlib, os, sys
+    for name in [m for m in sys.modules if m == "helpers" or m.startswith("helpers.")]:
+        del sys.modules[name]
+    importlib.invalidate_caches()
+    os.chdir({cwd!r})
+    get_ipython().execution_count = 1
+_fresh_stage()
+del _fresh_stage
+"""
+
+
+class WarmKernel:
+    """One Jupyter kernel for all the notebook stages of a run, started when the first one
+    needs it and shut down when the run ends (or fails), so every run starts a fresh one.
+
+    Why: a kernel per stage paid the kernel's start and the imports of pandas, pandera and
+    Altair once per stage, about half of a cold run. A stage that kills the kernel fails with
+    its one-line cause; the next stage of the same run (if any) gets a new kernel.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.km = None
+        self._log = None
+
+    def manager(self):
+        """The running kernel's manager, starting a kernel if none is alive."""
+        from jupyter_client.manager import AsyncKernelManager
+        from jupyter_core.utils import run_sync
+
+        if self.km is not None and run_sync(self.km.is_alive)():
+            return self.km
+        self.shutdown()
+        paths.BUILD.joinpath("notebooks").mkdir(parents=True, exist_ok=True)
+        # The kernel's own stderr (not its cells' output, which ipykernel forwards to the
+        # executed notebook) goes to a log of the run, not to the terminal.
+        self._log = open(paths.BUILD / "notebooks" / "kernel.log", "w", encoding="utf-8")  # noqa: SIM115
+        self.km = AsyncKernelManager(kernel_name=self.name)
+        run_sync(self.km.start_kernel)(
+            cwd=str(paths.NOTEBOOKS),
+            stderr=self._log,
+            extra_arguments=["--HistoryManager.hist_file=:memory:"],
+        )
+        return self.km
+
+    def shutdown(self) -> None:
+        from jupyter_core.utils import run_sync
+
+        if self.km is not None:
+            try:
+                run_sync(self.km.shutdown_kernel)(now=True)
+            except Exception:  # noqa: BLE001 - already dead or half-started: nothing to keep
+                pass
+            self.km = None
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+
+def _warm_engine() -> str:
+    """Register (once) and name the papermill engine that runs a notebook in a given kernel."""
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+
+    name = "helpers-warm-kernel"
+    if name in papermill_engines._engines:
+        return name
+
+    class Client(PapermillNotebookClient):
+        async def async_start_new_kernel_client(self):
+            kc = await super().async_start_new_kernel_client()
+            code = _FRESH_STAGE.format(cwd=str(paths.NOTEBOOKS))
+            reply = await self.async_wait_for_reply(kc.execute(code, store_history=False))
+            content = (reply or {}).get("content", {})
+            if content.get("status") != "ok":
+                raise RuntimeError(
+                    f"could not reset the shared kernel: {content.get('ename')}: "
+                    f"{_first_line(content.get('evalue'))}"
+                )
+            return kc
+
+    class Engine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(
+            cls, nb_man, kernel_name, *, km, execution_timeout=None, start_timeout=60, **_
+        ):
+            client = Client(
+                nb_man,
+                km=km,
+                kernel_name=kernel_name,
+                timeout=execution_timeout,
+                startup_timeout=start_timeout,
+                log_output=False,
+            )
+            try:
+                return client.execute()
+            finally:  # the client does not own the kernel: only close its channels
+                if client.kc is not None:
+                    client.kc.stop_channels()
+
+    papermill_engines.register(name, Engine)
+    return name
+
+
+def _run_notebook(
+    stage: Stage, pipeline: Pipeline, staging: Path, kernel: WarmKernel | None = None
+) -> None:
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -364,6 +565,8 @@ def _run_notebook(stage: Stage, pipeline: Pipeline, staging: Path) -> None:
     check_parameters(stage, injected)
     stage.executed_notebook.parent.mkdir(parents=True, exist_ok=True)
     log = stage.executed_notebook.with_suffix(".log")
+    own = kernel is None
+    kernel = kernel or WarmKernel(pipeline.kernel)
     try:
         with _stderr_to(log):
             papermill.execute_notebook(
@@ -375,6 +578,8 @@ def _run_notebook(stage: Stage, pipeline: Pipeline, staging: Path) -> None:
                 execution_timeout=pipeline.timeout_seconds,
                 progress_bar=False,
                 log_output=False,
+                engine_name=_warm_engine(),
+                km=kernel.manager(),
             )
     except PapermillExecutionError as exc:
         raise StageFailed(
@@ -383,9 +588,13 @@ def _run_notebook(stage: Stage, pipeline: Pipeline, staging: Path) -> None:
             f"in {stage.executed_notebook.relative_to(paths.ROOT)})"
         ) from None
     except Exception as exc:  # kernel died, timeout, unreadable notebook
+        kernel.shutdown()  # whatever state it is in, no later stage may use it
         raise StageFailed(
             f"stage {stage.name} failed: {type(exc).__name__}: {_first_line(str(exc))}"
         ) from None
+    finally:
+        if own:
+            kernel.shutdown()
 
 
 def _os_problem(exc: OSError) -> str:
@@ -523,13 +732,17 @@ def _roll_back(done: list[tuple[Path, Path | None, bool]]) -> bool:
     return ok
 
 
-def run_stage(stage: Stage, pipeline: Pipeline, *, engine: str = "auto") -> None:
+def run_stage(
+    stage: Stage, pipeline: Pipeline, *, engine: str = "auto", kernel: WarmKernel | None = None
+) -> None:
+    """Run one stage into a staging folder and promote its outputs; ``kernel``: the run's
+    shared kernel (a kernel of its own when None)."""
     staging = paths.BUILD / "staging" / stage.name
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
         if stage.notebook:
-            _run_notebook(stage, pipeline, staging)
+            _run_notebook(stage, pipeline, staging, kernel)
         else:
             _run_render(stage, pipeline, staging, engine)
         _promote(stage, staging)
@@ -572,11 +785,18 @@ def run(pipeline: Pipeline, *, dry_run=False, force=(), engine="auto", out=sys.s
     """
     if not dry_run:
         with run_lock():
-            return _run(pipeline, dry_run=False, force=force, engine=engine, out=out)
+            kernel = WarmKernel(pipeline.kernel)
+            try:
+                return _run(
+                    pipeline, dry_run=False, force=force, engine=engine, out=out, kernel=kernel
+                )
+            finally:
+                kernel.shutdown()
+                _STAT_CACHE.save()
     return _run(pipeline, dry_run=True, force=force, engine=engine, out=out)
 
 
-def _run(pipeline: Pipeline, *, dry_run, force, engine, out) -> list:
+def _run(pipeline: Pipeline, *, dry_run, force, engine, out, kernel=None) -> list:
     state = load_state()
     ran: list[str] = []
     upstream_would_run: list[str] = []
@@ -608,7 +828,7 @@ def _run(pipeline: Pipeline, *, dry_run, force, engine, out) -> list:
         try:
             for rel in stage.inputs:  # refuses a symlink out of the project before a kernel
                 _files(rel)  # reads it (the fingerprint is taken after: outputs may be inputs)
-            run_stage(stage, pipeline, engine=engine)
+            run_stage(stage, pipeline, engine=engine, kernel=kernel)
         except (StageFailed, InputError, OSError) as exc:
             done = (
                 f"stages completed in this run: {', '.join(ran)}"
