@@ -5,7 +5,7 @@ Why not make or doit: a stage's dependencies include the helper modules its note
 and its parameters, the decision must be by content (a touched file is not a changed file), a
 stage whose upstream re-ran but wrote identical tables must be skipped (early cut-off), and
 every run needs papermill-specific care (parameters checked against the notebook before a
-kernel starts, outputs staged and moved into place only on success, the executed notebook
+cell runs, outputs staged and moved into place only on success, the executed notebook
 kept). Those are the whole job of this module; make only bootstraps the environment.
 
 A run is all or nothing per stage: it holds ``build/.lock`` (a second run in the same folder
@@ -398,7 +398,7 @@ def reasons_to_run(stage: Stage, record: dict | None) -> list[str]:
 
 # -- running ------------------------------------------------------------------------------------
 def check_parameters(stage: Stage, injected: dict) -> None:
-    """Fail before any kernel starts when a parameter is unknown or of the wrong type."""
+    """Fail before any cell runs when a parameter is unknown or of the wrong type."""
     import papermill
 
     nb_path = paths.ROOT / stage.notebook
@@ -558,15 +558,25 @@ def _warm_engine() -> str:
 def _run_notebook(
     stage: Stage, pipeline: Pipeline, staging: Path, kernel: WarmKernel | None = None
 ) -> None:
+    injected = {**stage.parameters, "root": str(paths.ROOT), "output_root": str(staging)}
+    own = kernel is None
+    kernel = kernel or WarmKernel(pipeline.kernel)
+    try:
+        kernel.manager()  # launched first: it boots while papermill loads, parameters are checked
+        check_parameters(stage, injected)
+        _execute(stage, pipeline, injected, kernel)
+    finally:
+        if own:
+            kernel.shutdown()
+
+
+def _execute(stage: Stage, pipeline: Pipeline, injected: dict, kernel: WarmKernel) -> None:
+    """Run the notebook in ``kernel``; any failure becomes a one-line :class:`StageFailed`."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    injected = {**stage.parameters, "root": str(paths.ROOT), "output_root": str(staging)}
-    check_parameters(stage, injected)
     stage.executed_notebook.parent.mkdir(parents=True, exist_ok=True)
     log = stage.executed_notebook.with_suffix(".log")
-    own = kernel is None
-    kernel = kernel or WarmKernel(pipeline.kernel)
     try:
         with _stderr_to(log):
             papermill.execute_notebook(
@@ -592,9 +602,6 @@ def _run_notebook(
         raise StageFailed(
             f"stage {stage.name} failed: {type(exc).__name__}: {_first_line(str(exc))}"
         ) from None
-    finally:
-        if own:
-            kernel.shutdown()
 
 
 def _os_problem(exc: OSError) -> str:
