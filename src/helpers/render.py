@@ -543,8 +543,26 @@ def _render_fallback(report_dir: Path, tmp: Path, document: str) -> dict[str, Pa
         cmd += ["--include-in-header", str(header)]
     if html_opts.get("toc"):
         cmd.append("--toc")
-    _run(cmd, qmd, src)
+    # The HTML (pandoc embedding every resource, the longer job) runs in its own process while
+    # this one makes the PDF: on two cores the stage takes the longer of the two, not the sum.
+    # An error of the HTML is reported first, as when the two ran one after the other.
+    html_job = _start(cmd, tmp / "html.stderr")
+    try:
+        pdf = _render_pdf(common, report_dir, typst_opts, tmp, qmd, src)
+    except Exception:
+        _finish(html_job, tmp / "html.stderr", qmd, src)
+        raise
+    except BaseException:  # interrupted: leave no pandoc behind
+        html_job.kill()
+        html_job.wait()
+        raise
+    _finish(html_job, tmp / "html.stderr", qmd, src)
+    return {"html": html_out, "pdf": pdf}
 
+
+def _render_pdf(
+    common: list[str], report_dir: Path, typst_opts: dict, tmp: Path, qmd: Path, src: Source
+) -> Path:
     typ = tmp / "report.typ"
     template = resources.files("helpers") / "report.typ"
     cmd = [*common, "-t", "typst", "--template", str(template), "-M", "crossref-target=typst"]
@@ -558,14 +576,29 @@ def _render_fallback(report_dir: Path, tmp: Path, document: str) -> dict[str, Pa
     _run(cmd, qmd, src)
     pdf = tmp / "report.pdf"
     _typst_compile(typ, pdf, qmd, root=report_dir)
-    return {"html": html_out, "pdf": pdf}
+    return pdf
 
 
 def _run(cmd: list[str], qmd: Path, src: Source) -> None:
     proc = subprocess.run(cmd, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise locate_filter_error(src, proc.stderr) or InputError(
-            qmd, f"pandoc failed: {proc.stderr.strip()}"
+    _check(proc.returncode, proc.stderr, qmd, src)
+
+
+def _start(cmd: list[str], stderr: Path) -> subprocess.Popen:
+    """Start pandoc in the background, its messages to a file (a pipe left unread could fill
+    and stall it)."""
+    with open(stderr, "wb") as handle:
+        return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=handle)
+
+
+def _finish(proc: subprocess.Popen, stderr: Path, qmd: Path, src: Source) -> None:
+    _check(proc.wait(), stderr.read_text(encoding="utf-8", errors="replace"), qmd, src)
+
+
+def _check(returncode: int, stderr: str, qmd: Path, src: Source) -> None:
+    if returncode != 0:
+        raise locate_filter_error(src, stderr) or InputError(
+            qmd, f"pandoc failed: {stderr.strip()}"
         )
 
 
