@@ -150,7 +150,7 @@ def test_parameter_change_and_hand_edited_output_trigger_a_rerun(project):
         ("upper.source=3", "parameter 'source' must be str"),
     ],
 )
-def test_bad_parameters_stop_before_a_kernel_starts(project, override, message):
+def test_bad_parameters_stop_before_any_cell_runs(project, override, message):
     bad = pipeline.apply_overrides(pipeline.load_pipeline(), [override])
     with pytest.raises(pipeline.StageFailed, match=message):
         pipeline.run(bad, out=io.StringIO())
@@ -371,3 +371,133 @@ def test_an_os_error_outside_a_stage_is_one_line(project, capsys):
     assert pipeline.main([]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error: ") and "build" in err[0], err
+
+
+# -- the run's shared kernel and the stat cache ----------------------------------------------------
+def _two_stages(project: Path, first: str, second: str) -> None:
+    """Replace the project's notebooks' bodies (parameters kept), each writing out/<stage>.txt."""
+    for name, body in (("01_upper", first), ("02_count", second)):
+        (project / "notebooks" / f"{name}.ipynb").unlink()
+        params = 'root = ".."\noutput_root = ".."\n'
+        if name == "01_upper":
+            params += 'source = "data"\nrepeat = 1\n'
+        _notebook(project / "notebooks" / f"{name}.ipynb", params, body)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_stages_share_one_kernel_but_not_its_namespace_nor_helpers_state(project):
+    _two_stages(
+        project,
+        """
+        import os
+        from pathlib import Path
+        import helpers.errors
+        leaked = "from the first stage"
+        helpers.errors.LEAKED = True  # module-level state a stage could leave behind
+        out = Path(output_root) / "out"
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "upper.txt").write_text(str(os.getpid()))
+        """,
+        """
+        import os
+        from pathlib import Path
+        import helpers.errors
+        seen = sorted(n for n in ("leaked", "out") if n in globals())
+        state = hasattr(helpers.errors, "LEAKED")
+        out = Path(output_root) / "out"
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "count.txt").write_text(f"{os.getpid()}|{seen}|{state}|{os.getcwd()}")
+        """,
+    )
+    ran, _ = _run()
+    assert ran == ["upper", "count"]
+    first_pid = int((project / "out" / "upper.txt").read_text())
+    pid, seen, state, cwd = (project / "out" / "count.txt").read_text().split("|")
+    assert int(pid) == first_pid  # one kernel for the run ...
+    assert (seen, state) == ("[]", "False")  # ... that each stage finds as if it were new
+    assert Path(cwd) == project / "notebooks"
+    executed = json.loads((project / "build" / "notebooks" / "02_count.ipynb").read_text())
+    counts = [c["execution_count"] for c in executed["cells"] if c["cell_type"] == "code"]
+    assert counts == list(range(1, len(counts) + 1))  # numbered as in a kernel of its own
+    assert not _alive(first_pid)  # the run shut its kernel down
+
+    (project / "data" / "a.txt").write_text("alpha again\n")
+    _run(force={"upper"})
+    assert int((project / "out" / "upper.txt").read_text()) != first_pid  # a new run, a new one
+
+
+def test_a_stage_that_kills_the_kernel_fails_in_one_line_and_the_next_run_starts_afresh(project):
+    _run()
+    before = (project / "out" / "upper.txt").read_bytes()
+    (project / "notebooks" / "01_upper.ipynb").rename(project / "upper.ipynb.good")
+    _notebook(
+        project / "notebooks" / "01_upper.ipynb",
+        'root = ".."\noutput_root = ".."\nsource = "data"\nrepeat = 1\n',
+        "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)",
+    )
+    with pytest.raises(pipeline.StageFailed) as failure:
+        _run()
+    message = str(failure.value)
+    assert message.startswith("stage upper failed: DeadKernelError") and "\n" not in message
+    assert "no stage completed in this run" in message
+    assert (project / "out" / "upper.txt").read_bytes() == before
+
+    (project / "notebooks" / "01_upper.ipynb").unlink()
+    (project / "upper.ipynb.good").rename(project / "notebooks" / "01_upper.ipynb")
+    (project / "data" / "a.txt").write_text("alpha gamma\n")
+    ran, _ = _run()
+    assert ran == ["upper", "count"]
+    assert (project / "out" / "count.txt").read_text() == "3"
+
+
+def test_a_no_op_run_reads_no_unchanged_file_yet_content_decides(project, monkeypatch):
+    monkeypatch.setattr(pipeline._StatCache, "RACY_NS", 0)  # files here are seconds old at most
+    _run()
+    cache = json.loads((project / "build" / "stat-cache.json").read_text())
+    assert "data/a.txt" in cache["files"] and "notebooks/01_upper.ipynb" in cache["files"]
+
+    read: list[str] = []
+    real_read_bytes = Path.read_bytes
+
+    def spy(self):
+        read.append(self.name)
+        return real_read_bytes(self)
+
+    declared = pipeline.load_pipeline()
+    monkeypatch.setattr(Path, "read_bytes", spy)
+    assert pipeline.run(declared, out=io.StringIO()) == []
+    assert read == []  # nothing re-read, nothing re-parsed
+
+    os.utime(project / "data" / "a.txt")  # touched, same content: read again, still unchanged
+    assert pipeline.run(declared, out=io.StringIO()) == []
+    assert read == ["a.txt"]
+
+    # New content of the same size with the old mtime put back: the ctime still tells.
+    b = project / "data" / "b.txt"
+    stat = b.stat()
+    b.write_text("bexa\n")
+    os.utime(b, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    ran, _ = _run()
+    assert ran == ["upper", "count"]
+    assert (project / "out" / "upper.txt").read_text() == "ALPHA\nBEXA\n"
+
+
+def test_a_file_changed_just_before_it_was_hashed_is_not_cached(project):
+    _run()  # every file here is younger than the racy window
+    cache = json.loads((project / "build" / "stat-cache.json").read_text())
+    assert "data/a.txt" not in cache["files"] and "out/upper.txt" not in cache["files"]
+
+
+def test_an_unreadable_stat_cache_is_ignored(project):
+    _run()
+    (project / "build" / "stat-cache.json").write_text("{not json")
+    (project / "data" / "a.txt").write_text("alpha gamma\n")
+    ran, _ = _run()
+    assert ran == ["upper", "count"]

@@ -512,6 +512,7 @@ class WarmKernel:
 
 def _warm_engine() -> str:
     """Register (once) and name the papermill engine that runs a notebook in a given kernel."""
+    from jupyter_core.utils import run_sync
     from papermill.clientwrap import PapermillNotebookClient
     from papermill.engines import NBClientEngine, papermill_engines
 
@@ -531,6 +532,9 @@ def _warm_engine() -> str:
                     f"{_first_line(content.get('evalue'))}"
                 )
             return kc
+
+        # nbclient binds its sync wrapper to its own coroutine: bind it to this one.
+        start_new_kernel_client = run_sync(async_start_new_kernel_client)
 
     class Engine(NBClientEngine):
         @classmethod
