@@ -218,6 +218,27 @@ def _python_source(rel: str) -> str:
     return "\n".join("".join(c["source"]) for c in cells if c.get("cell_type") == "code")
 
 
+def _third_party_imports(stages: list[Stage]) -> list[str]:
+    """Modules from outside the project and the standard library that the stages' notebooks
+    and helper modules import at their top level (a function's own imports are lazy for a
+    reason), sorted: what a kernel for these stages can import ahead of their cells."""
+    found: set[str] = set()
+    for rel in sorted({f for s in stages for f in [s.notebook, *code_files(s)]}):
+        source = "\n".join(
+            ln for ln in _python_source(rel).splitlines() if not ln.lstrip().startswith(("%", "!"))
+        )
+        for node in ast.parse(source).body:
+            if isinstance(node, ast.Import):
+                found.update(a.name for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+                found.add(node.module)
+    return sorted(
+        m
+        for m in found
+        if m.split(".")[0] not in sys.stdlib_module_names | {"helpers", "__future__"}
+    )
+
+
 def code_files(stage: Stage) -> list[str]:
     """Helper modules the stage runs, transitively (plus package data for the renderer)."""
     package = paths.ROOT / "src" / "helpers"
@@ -474,10 +495,13 @@ class WarmKernel:
     def __init__(self, name: str) -> None:
         self.name = name
         self.km = None
+        self.upcoming: list[Stage] = []  # notebook stages this run may still run
         self._log = None
+        self._preloader = None
 
     def manager(self):
-        """The running kernel's manager, starting a kernel if none is alive."""
+        """The running kernel's manager, starting a kernel if none is alive; a new kernel
+        first imports what :attr:`upcoming` stages import from outside the project."""
         from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
 
@@ -494,11 +518,41 @@ class WarmKernel:
             stderr=self._log,
             extra_arguments=["--HistoryManager.hist_file=:memory:"],
         )
+        self._preload(_third_party_imports(self.upcoming))
         return self.km
+
+    def _preload(self, modules: list[str]) -> None:
+        """Ask the booting kernel to import ``modules``, without waiting: it does so while this
+        process loads papermill and checks parameters, work a kernel per stage did in turn.
+
+        Only libraries (pandas, Altair, ...): they stay imported across stages by design, while
+        the ``helpers`` modules are imported afresh by each stage. ``helpers`` itself is
+        imported first for its guard against a slow optional import (see its ``__init__``).
+        A module that fails to import here fails again, with its message, in the stage.
+        """
+        if not modules:
+            return
+        code = (
+            "def _preload(names):\n"
+            "    import importlib\n"
+            "    for name in names:\n"
+            "        try:\n"
+            "            importlib.import_module(name)\n"
+            "        except Exception:\n"
+            "            pass\n"
+            f"_preload({['helpers', *modules]!r})\n"
+            "del _preload\n"
+        )
+        self._preloader = self.km.client()
+        self._preloader.start_channels()  # the request waits in the socket until the kernel binds
+        self._preloader.execute(code, silent=True, store_history=False)
 
     def shutdown(self) -> None:
         from jupyter_core.utils import run_sync
 
+        if self._preloader is not None:
+            self._preloader.stop_channels()
+            self._preloader = None
         if self.km is not None:
             try:
                 run_sync(self.km.shutdown_kernel)(now=True)
@@ -813,7 +867,7 @@ def _run(pipeline: Pipeline, *, dry_run, force, engine, out, kernel=None) -> lis
     upstream_would_run: list[str] = []
     os.environ.setdefault("SOURCE_DATE_EPOCH", _git("log", "-1", "--format=%ct") or "0")
     width = max(len(s.name) for s in pipeline.stages)
-    for stage in pipeline.stages:
+    for index, stage in enumerate(pipeline.stages):
         reasons = (
             ["forced"] if stage.name in force else reasons_to_run(stage, state.get(stage.name))
         )
@@ -839,6 +893,8 @@ def _run(pipeline: Pipeline, *, dry_run, force, engine, out, kernel=None) -> lis
         try:
             for rel in stage.inputs:  # refuses a symlink out of the project before a kernel
                 _files(rel)  # reads it (the fingerprint is taken after: outputs may be inputs)
+            if kernel is not None:
+                kernel.upcoming = [s for s in pipeline.stages[index:] if s.notebook]
             run_stage(stage, pipeline, engine=engine, kernel=kernel)
         except (StageFailed, InputError, OSError) as exc:
             done = (
