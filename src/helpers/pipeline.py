@@ -30,11 +30,13 @@ from __future__ import annotations
 import argparse
 import ast
 import hashlib
+import importlib
 import json
 import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -511,7 +513,7 @@ class WarmKernel:
         paths.BUILD.joinpath("notebooks").mkdir(parents=True, exist_ok=True)
         # The kernel's own stderr (not its cells' output, which ipykernel forwards to the
         # executed notebook) goes to a log of the run, not to the terminal.
-        self._log = open(paths.BUILD / "notebooks" / "kernel.log", "w", encoding="utf-8")  # noqa: SIM115
+        self._log = open(paths.BUILD / "notebooks" / "kernel.log", "w", encoding="utf-8")
         self.km = AsyncKernelManager(kernel_name=self.name)
         run_sync(self.km.start_kernel)(
             cwd=str(paths.NOTEBOOKS),
@@ -556,7 +558,7 @@ class WarmKernel:
         if self.km is not None:
             try:
                 run_sync(self.km.shutdown_kernel)(now=True)
-            except Exception:  # noqa: BLE001 - already dead or half-started: nothing to keep
+            except Exception:  # already dead or half-started: nothing to keep
                 pass
             self.km = None
         if self._log is not None:
@@ -716,6 +718,25 @@ def provenance(pipeline: Pipeline) -> dict:
     }
 
 
+_RENDER_IMPORTS = ("helpers.findings", "helpers.render", "helpers.storage")  # ~1 s: pandas
+
+
+def _import_ahead(modules: tuple[str, ...]) -> threading.Thread:
+    """Import ``modules`` in a thread of this process while it waits on the kernel, so the
+    report stage, which runs here, finds them loaded. A failure is left for the stage."""
+
+    def load() -> None:
+        for name in modules:
+            try:
+                importlib.import_module(name)
+            except Exception:  # the stage's own import reports it
+                pass
+
+    thread = threading.Thread(target=load, name="import-ahead", daemon=True)
+    thread.start()
+    return thread
+
+
 def _run_render(stage: Stage, pipeline: Pipeline, staging: Path, engine: str) -> None:
     """Render from a copy of report/ that also holds this run's provenance table."""
     from helpers import findings, render, storage
@@ -850,18 +871,26 @@ def run(pipeline: Pipeline, *, dry_run=False, force=(), engine="auto", out=sys.s
     """
     if not dry_run:
         with run_lock():
-            kernel = WarmKernel(pipeline.kernel)
+            kernel, ahead = WarmKernel(pipeline.kernel), []
             try:
                 return _run(
-                    pipeline, dry_run=False, force=force, engine=engine, out=out, kernel=kernel
+                    pipeline,
+                    dry_run=False,
+                    force=force,
+                    engine=engine,
+                    out=out,
+                    kernel=kernel,
+                    ahead=ahead,
                 )
             finally:
                 kernel.shutdown()
                 _STAT_CACHE.save()
+                for thread in ahead:
+                    thread.join()
     return _run(pipeline, dry_run=True, force=force, engine=engine, out=out)
 
 
-def _run(pipeline: Pipeline, *, dry_run, force, engine, out, kernel=None) -> list:
+def _run(pipeline: Pipeline, *, dry_run, force, engine, out, kernel=None, ahead=None) -> list:
     state = load_state()
     ran: list[str] = []
     upstream_would_run: list[str] = []
@@ -893,8 +922,10 @@ def _run(pipeline: Pipeline, *, dry_run, force, engine, out, kernel=None) -> lis
         try:
             for rel in stage.inputs:  # refuses a symlink out of the project before a kernel
                 _files(rel)  # reads it (the fingerprint is taken after: outputs may be inputs)
-            if kernel is not None:
+            if kernel is not None and stage.notebook:
                 kernel.upcoming = [s for s in pipeline.stages[index:] if s.notebook]
+                if not ahead and any(s.render for s in pipeline.stages[index:]):
+                    ahead.append(_import_ahead(_RENDER_IMPORTS))
             run_stage(stage, pipeline, engine=engine, kernel=kernel)
         except (StageFailed, InputError, OSError) as exc:
             done = (
