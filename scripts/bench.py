@@ -35,7 +35,7 @@ SPEED_GOALS = {"cold_ratio": 1.3, "edit_s": 6.0, "noop_s": 0.3}
 # codings and so every stage after them.
 CODEBOOK_EDIT = ("codebook/sectors.yaml", "terms: [semiconductor, ", "terms: [")
 EDIT_LOOP = ["code", "compare", "charts", "report"]
-ROUNDS = 2  # cold build and one-process run alternate; the best of each is kept
+ROUNDS = 2  # cold builds alternate with one-process runs, edit loops with undos; best kept
 
 
 def peak_mib() -> float:
@@ -129,18 +129,23 @@ def pipeline_timings() -> dict[str, float]:
             cold.append(build(*(["--force"] if round_ else []))[0])
             stages.append(_notebook_seconds(project))
             floor.append(_one_process_seconds(Path(tmp), round_))
-        noops = sorted(build()[0] for _ in range(3))
+        noops = [build()[0] for _ in range(3)]
 
         path, old_text, new_text = CODEBOOK_EDIT
         edited = project / path
         text_before = edited.read_text(encoding="utf-8")
         if old_text not in text_before:
             sys.exit(f"bench: the codebook edit no longer applies ({old_text!r} not in {path})")
-        edited.write_text(text_before.replace(old_text, new_text, 1), encoding="utf-8")
-        edit, log = build()
-        if _ran(log) != EDIT_LOOP:
-            sys.exit(f"bench: the codebook edit re-ran {_ran(log)}, not {EDIT_LOOP}")
-        noops.append(build()[0])  # the no-op right after an edit loop, too
+        edits = []
+        for _ in range(ROUNDS):  # edit, time the loop; undo, rebuild untimed
+            edited.write_text(text_before.replace(old_text, new_text, 1), encoding="utf-8")
+            seconds, log = build()
+            if _ran(log) != EDIT_LOOP:
+                sys.exit(f"bench: the codebook edit re-ran {_ran(log)}, not {EDIT_LOOP}")
+            edits.append(seconds)
+            noops.append(build()[0])  # a no-op right after an edit loop, too
+            edited.write_text(text_before, encoding="utf-8")
+            build()
 
         seed = project / "data/raw/000_5df365ae44afb922.txt"
         manifest = project / "data/raw/manifest.yaml"
@@ -158,7 +163,7 @@ def pipeline_timings() -> dict[str, float]:
         "cold_stages": min(stages),
         "one_process": min(floor),
         "noop": sorted(noops)[len(noops) // 2],
-        "edit": edit,
+        "edit": min(edits),
         "change": change,
         "change_ran": ", ".join(_ran(log)),
     }
@@ -176,13 +181,13 @@ def speed_checks(timings: dict) -> list[tuple]:
             ratio <= SPEED_GOALS["cold_ratio"],
         ),
         (
-            "edit loop (codebook edit)",
+            f"edit loop after a codebook edit (best of {ROUNDS})",
             f"{timings['edit']:.1f} s",
             f"<= {SPEED_GOALS['edit_s']:.0f} s (ran: {', '.join(EDIT_LOOP)})",
             timings["edit"] <= SPEED_GOALS["edit_s"],
         ),
         (
-            "no-op rebuild (median of 4)",
+            f"no-op rebuild (median of {3 + ROUNDS})",
             f"{timings['noop']:.2f} s",
             f"<= {SPEED_GOALS['noop_s']} s",
             timings["noop"] <= SPEED_GOALS["noop_s"],
