@@ -486,20 +486,23 @@ del _fresh_stage
 
 
 class WarmKernel:
-    """One Jupyter kernel for all the notebook stages of a run, started when the first one
-    needs it and shut down when the run ends (or fails), so every run starts a fresh one.
+    """One Jupyter kernel, and one client of it, for all the notebook stages of a run, started
+    when the first one needs it and shut down when the run ends (or fails), so every run
+    starts a fresh one.
 
     Why: a kernel per stage paid the kernel's start and the imports of pandas, pandera and
-    Altair once per stage, about half of a cold run. A stage that kills the kernel fails with
-    its one-line cause; the next stage of the same run (if any) gets a new kernel.
+    Altair once per stage, about half of a cold run; a client per stage paid its handshake
+    (0.4 s). A stage that kills the kernel fails with its one-line cause; the next stage of
+    the same run (if any) gets a new kernel.
     """
 
     def __init__(self, name: str) -> None:
         self.name = name
         self.km = None
+        self.kc = None
         self.upcoming: list[Stage] = []  # notebook stages this run may still run
+        self._ready = False
         self._log = None
-        self._preloader = None
 
     def manager(self):
         """The running kernel's manager, starting a kernel if none is alive; a new kernel
@@ -520,8 +523,21 @@ class WarmKernel:
             stderr=self._log,
             extra_arguments=["--HistoryManager.hist_file=:memory:"],
         )
+        self.kc = self.km.client()
+        self.kc.start_channels()  # requests wait in their sockets until the kernel binds
+        self.kc.allow_stdin = False
         self._preload(_third_party_imports(self.upcoming))
         return self.km
+
+    def client(self, timeout: float):
+        """The kernel's client, once the kernel answers (within ``timeout`` seconds)."""
+        from jupyter_core.utils import run_sync
+
+        self.manager()
+        if not self._ready:
+            run_sync(self.kc.wait_for_ready)(timeout=timeout)
+            self._ready = True
+        return self.kc
 
     def _preload(self, modules: list[str]) -> None:
         """Ask the booting kernel to import ``modules``, without waiting: it does so while this
@@ -532,29 +548,26 @@ class WarmKernel:
         imported first for its guard against a slow optional import (see its ``__init__``).
         A module that fails to import here fails again, with its message, in the stage.
         """
-        if not modules:
-            return
-        code = (
-            "def _preload(names):\n"
-            "    import importlib\n"
-            "    for name in names:\n"
-            "        try:\n"
-            "            importlib.import_module(name)\n"
-            "        except Exception:\n"
-            "            pass\n"
-            f"_preload({['helpers', *modules]!r})\n"
-            "del _preload\n"
-        )
-        self._preloader = self.km.client()
-        self._preloader.start_channels()  # the request waits in the socket until the kernel binds
-        self._preloader.execute(code, silent=True, store_history=False)
+        if modules:
+            code = (
+                "def _preload(names):\n"
+                "    import importlib\n"
+                "    for name in names:\n"
+                "        try:\n"
+                "            importlib.import_module(name)\n"
+                "        except Exception:\n"
+                "            pass\n"
+                f"_preload({['helpers', *modules]!r})\n"
+                "del _preload\n"
+            )
+            self.kc.execute(code, silent=True, store_history=False)
 
     def shutdown(self) -> None:
         from jupyter_core.utils import run_sync
 
-        if self._preloader is not None:
-            self._preloader.stop_channels()
-            self._preloader = None
+        if self.kc is not None:
+            self.kc.stop_channels()
+            self.kc, self._ready = None, False
         if self.km is not None:
             try:
                 run_sync(self.km.shutdown_kernel)(now=True)
@@ -567,8 +580,8 @@ class WarmKernel:
 
 
 def _warm_engine() -> str:
-    """Register (once) and name the papermill engine that runs a notebook in a given kernel."""
-    from jupyter_core.utils import run_sync
+    """Register (once) and name the papermill engine that runs a notebook in a given
+    :class:`WarmKernel`, which it first resets (``_FRESH_STAGE``)."""
     from papermill.clientwrap import PapermillNotebookClient
     from papermill.engines import NBClientEngine, papermill_engines
 
@@ -576,40 +589,29 @@ def _warm_engine() -> str:
     if name in papermill_engines._engines:
         return name
 
-    class Client(PapermillNotebookClient):
-        async def async_start_new_kernel_client(self):
-            kc = await super().async_start_new_kernel_client()
+    class Engine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(
+            cls, nb_man, kernel_name, *, kernel, execution_timeout=None, start_timeout=60, **_
+        ):
+            client = PapermillNotebookClient(
+                nb_man,
+                km=kernel.manager(),  # not owned: the client leaves kernel and channels open
+                kernel_name=kernel_name,
+                timeout=execution_timeout,
+                startup_timeout=start_timeout,
+                log_output=False,
+            )
+            client.kc = kernel.client(start_timeout)
             code = _FRESH_STAGE.format(cwd=str(paths.NOTEBOOKS))
-            reply = await self.async_wait_for_reply(kc.execute(code, store_history=False))
+            reply = client.wait_for_reply(client.kc.execute(code, store_history=False))
             content = (reply or {}).get("content", {})
             if content.get("status") != "ok":
                 raise RuntimeError(
                     f"could not reset the shared kernel: {content.get('ename')}: "
                     f"{_first_line(content.get('evalue'))}"
                 )
-            return kc
-
-        # nbclient binds its sync wrapper to its own coroutine: bind it to this one.
-        start_new_kernel_client = run_sync(async_start_new_kernel_client)
-
-    class Engine(NBClientEngine):
-        @classmethod
-        def execute_managed_notebook(
-            cls, nb_man, kernel_name, *, km, execution_timeout=None, start_timeout=60, **_
-        ):
-            client = Client(
-                nb_man,
-                km=km,
-                kernel_name=kernel_name,
-                timeout=execution_timeout,
-                startup_timeout=start_timeout,
-                log_output=False,
-            )
-            try:
-                return client.execute()
-            finally:  # the client does not own the kernel: only close its channels
-                if client.kc is not None:
-                    client.kc.stop_channels()
+            return client.execute()
 
     papermill_engines.register(name, Engine)
     return name
@@ -649,7 +651,7 @@ def _execute(stage: Stage, pipeline: Pipeline, injected: dict, kernel: WarmKerne
                 progress_bar=False,
                 log_output=False,
                 engine_name=_warm_engine(),
-                km=kernel.manager(),
+                kernel=kernel,
             )
     except PapermillExecutionError as exc:
         raise StageFailed(
