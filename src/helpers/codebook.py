@@ -100,6 +100,8 @@ class Technology:
 CUE_KINDS = (
     "priority",
     "achievement",
+    "past",
+    "future",
     "negation",
     "hypothetical",
     "event",
