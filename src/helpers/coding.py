@@ -304,7 +304,8 @@ class _Coder:
             caption = bool(self.cues.find("caption", text))
             parens = _parentheticals(text, matches)
             term_spans = [(m.start, m.end) for m in matches] + [(0, d_end)]
-            cue_text = self._cue_text(text, [(p.start, p.end) for p in parens] + term_spans)
+            cue_all = self._cue_text(text, term_spans)  # parentheticals kept, for R-PAREN
+            cue_text = _blank(cue_all, [(p.start, p.end) for p in parens])
             places = _sentence_places(matches, self.cb)
 
             if first_in_paragraph:
@@ -355,13 +356,13 @@ class _Coder:
                 anchors = [x for x in places if x.mention == p.anchor]
                 relation = (
                     "achievement"
-                    if not caption and self.cues.find("achievement", cue_text, p.start, p.end)
+                    if not caption and self.cues.find("achievement", cue_all, p.start, p.end)
                     else "context"
                 )
                 for m in matches:
                     if m.entity_type == "sector" and p.start <= m.start < p.end:
                         for anchor in anchors:
-                            mod = self._modality(cue_text, anchor, m, (p.start, p.end))
+                            mod = self._modality(cue_all, anchor, m, (p.start, p.end))
                             self.add(base, anchor, m, relation, mod, "R-PAREN")
 
             clause_places: list[_Place] = []
