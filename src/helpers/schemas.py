@@ -27,9 +27,16 @@ TRIANGULATION_CLASSES = [
 DIRECTIONS = ["actor_ahead", "comparator_ahead", "unclear"]
 
 
-def _col(dtype, description: str, *, nullable: bool = False, checks=None, unique=False):
+def _col(
+    dtype, description: str, *, nullable: bool = False, checks=None, unique=False, coerce=False
+):
     return pa.Column(
-        dtype, checks=checks, nullable=nullable, unique=unique, description=description
+        dtype,
+        checks=checks,
+        nullable=nullable,
+        unique=unique,
+        description=description,
+        coerce=coerce,
     )
 
 
@@ -227,12 +234,14 @@ CODINGS = _schema(
             "Gazetteer id of the city or named area the text names, when the province was "
             "reached through it (Shenzhen -> guangdong).",
             nullable=True,
+            coerce=True,  # an all-empty column reads as float
         ),
         "place_sentence_id": _col(
             str,
             "For a place carried from another sentence (rules R-SCOPE, R-REF, R-ANAPHORA), the "
             "sentence that named it; empty when the evidence sentence names the place itself.",
             nullable=True,
+            coerce=True,  # an all-empty column reads as float
         ),
         "status": _col(
             str,
