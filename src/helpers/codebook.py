@@ -114,20 +114,37 @@ CUE_KINDS = (
 _GAP = r"(?:\W+\w+){0,4}?\W+"
 
 
-def _cue_regex(cue: str) -> str:
-    """A cue of cues.yaml as a regex (see that file's header for the syntax)."""
+def _cue_body(cue: str) -> tuple[str, str]:
+    """A cue of cues.yaml as (form, regex): form is "re", "zh" or "en" (see cues.yaml)."""
     if cue.startswith("re:"):
         body = cue[3:]  # a leading (?i) becomes a scoped flag so cues can be joined
-        return f"(?i:{body[4:]})" if body.startswith("(?i)") else body
+        return "re", (f"(?i:{body[4:]})" if body.startswith("(?i)") else body)
     if _CJK.search(cue):
-        return re.escape(cue)
+        return "zh", re.escape(cue)
     parts = []
     for part in cue.split(" ... "):
         words = [
             re.escape(w.rstrip("*")) + (r"\w*" if w.endswith("*") else "") for w in part.split()
         ]
         parts.append(r"\s+".join(words))
-    return r"(?<![A-Za-z])(?i:" + _GAP.join(parts) + r")(?![A-Za-z])"
+    return "en", _GAP.join(parts)
+
+
+def _cue_regex(cues: list[str]) -> str:
+    """One alternation for many cues; English cues share one pair of word-boundary checks,
+    which keeps the search fast."""
+    forms: dict[str, list[str]] = {"en": [], "zh": [], "re": []}
+    for cue in cues:
+        form, body = _cue_body(cue)
+        forms[form].append(body)
+    alts = []
+    if forms["en"]:
+        english = "|".join(sorted(forms["en"], key=len, reverse=True))
+        alts.append(r"(?<![A-Za-z])(?i:" + english + r")(?![A-Za-z])")
+    if forms["zh"]:
+        alts.append("|".join(sorted(forms["zh"], key=len, reverse=True)))
+    alts += [f"(?:{body})" for body in forms["re"]]
+    return "|".join(alts) if alts else r"(?!x)x"
 
 
 @dataclass(frozen=True)
@@ -139,14 +156,61 @@ class Cue:
 
 
 class Cues:
-    """The relation-cue lexicon: one compiled alternation per kind, built once on load."""
+    """The relation-cue lexicon, compiled once on load.
+
+    ``index`` finds every cue of a sentence in one pass of one regex, longest cue first at each
+    position, so a not-cue such as "developed countries" or 发展势头 hides the shorter cue
+    inside it.
+    """
 
     def __init__(self, cues: list[Cue]):
         self.cues = tuple(cues)
         self._by_kind = {
-            kind: re.compile("|".join(f"(?:{c.pattern.pattern})" for c in cues if c.kind == kind))
+            kind: re.compile(_cue_regex([c.cue for c in cues if c.kind == kind]))
             for kind in CUE_KINDS
         }
+        # Two passes over a sentence find every cue but captions: one over the lower-cased text
+        # (English cues, grouped by first letter, case-insensitive regex cues, Chinese cues) and
+        # one over the text as written (case-sensitive regex cues such as "may", 未(?!来)).
+        # Lower-casing beats the regex engine's slow case-insensitive matching threefold.
+        english: dict[str, list[str]] = {}
+        folded, exact = [], []
+        for c in cues:
+            if c.kind == "caption":
+                continue  # whole-sentence shapes, sought on their own
+            form, body = _cue_body(c.cue.lower() if not c.cue.startswith("re:") else c.cue)
+            if form == "en":
+                english.setdefault(body[0], []).append(body[1:])
+            elif form == "zh":
+                folded.append(body)
+            elif body.startswith("(?i:"):
+                folded.append(body)
+            else:
+                exact.append(body)
+
+        def alternation(items):
+            return "|".join(sorted(set(items), key=lambda body: (-len(body), body)))
+
+        groups = "|".join(
+            re.escape(first) + "(?:" + alternation(rests) + ")"
+            for first, rests in sorted(english.items())
+        )
+        lower = [r"(?<![a-z])(?:" + groups + r")(?![a-z])"] if groups else []
+        lower += [f"(?:{b})" for b in sorted(set(folded), key=lambda b: (-len(b), b))]
+        self._lower = re.compile("|".join(lower) or r"(?!x)x")
+        self._exact = re.compile("|".join(f"(?:{b})" for b in sorted(set(exact))) or r"(?!x)x")
+        self._kinds_of: dict[str, frozenset[str]] = {}
+
+    def _kinds(self, matched: str) -> frozenset[str]:
+        kinds = self._kinds_of.get(matched)
+        if kinds is None:
+            kinds = frozenset(
+                kind
+                for kind in CUE_KINDS
+                if kind != "caption" and self._by_kind[kind].fullmatch(matched)
+            )
+            self._kinds_of[matched] = kinds
+        return kinds
 
     def find(self, kind: str, text: str, start: int = 0, end: int | None = None):
         """The first cue of ``kind`` in text[start:end], as a match, or None."""
@@ -154,6 +218,35 @@ class Cues:
 
     def finditer(self, kind: str, text: str):
         return self._by_kind[kind].finditer(text)
+
+    def index(self, text: str) -> CueIndex:
+        """Every cue of a text (but captions), found in one pass."""
+        lowered = text.lower()
+        if len(lowered) != len(text):  # a rare character that lower-cases to two
+            lowered = text
+        spans = []
+        for pattern, searched in ((self._lower, lowered), (self._exact, text)):
+            for m in pattern.finditer(searched):
+                kinds = self._kinds(text[m.start() : m.end()])
+                if kinds:
+                    spans.append((m.start(), m.end(), text[m.start() : m.end()], kinds))
+        spans.sort()
+        return CueIndex(text, spans)
+
+
+class CueIndex:
+    """The cues of one text, asked for by kind and span."""
+
+    def __init__(self, text: str, spans: list[tuple]):
+        self.text, self._spans = text, spans
+
+    def find(self, kind: str, start: int = 0, end: int | None = None) -> tuple | None:
+        """The first cue of ``kind`` lying within text[start:end]: (start, end, text) or None."""
+        end = len(self.text) if end is None else end
+        for s, e, t, kinds in self._spans:
+            if s >= start and e <= end and kind in kinds:
+                return s, e, t
+        return None
 
 
 class TermMatch(NamedTuple):
@@ -222,7 +315,9 @@ class Codebook:
     def find_terms(self, text: str) -> list[TermMatch]:
         """All codebook terms in ``text``, leftmost-longest and non-overlapping, in order."""
         found = []
-        for pattern in self._patterns:
+        # The Chinese pattern (the last) is skipped for texts without a Chinese character.
+        patterns = self._patterns if _CJK.search(text) else self._patterns[:2]
+        for pattern in patterns:
             for m in pattern.finditer(text):
                 hit = self._lookup(m.group())
                 if hit is not None:
@@ -391,7 +486,7 @@ def _load_cues(path: Path) -> Cues:
                 raise InputError(path, f"{where}: duplicate cue {cue!r}")
             seen.add((kind, cue))
             try:
-                pattern = re.compile(_cue_regex(cue))
+                pattern = re.compile(_cue_regex([cue]))
             except re.error as exc:
                 raise InputError(
                     path, f"{where} ({cue!r}): bad regular expression: {exc}"

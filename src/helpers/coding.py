@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.codebook import Codebook, TermMatch
+from helpers.codebook import Codebook, CueIndex, TermMatch
 from helpers.errors import InputError
 from helpers.schemas import CODINGS, MENTIONS, PRIORITY_MATRIX, RELATIONS
 
@@ -192,6 +192,18 @@ def _units(places: list[_Place]) -> int:
     return len({p.via_region or p.place_id for p in places})
 
 
+def _new_scope(places: list[_Place], scope: _Scope | None, sentence_id: str) -> _Scope:
+    """The scope a sentence naming ``places`` sets; the last region named is remembered."""
+    regions = [p for p in places if p.level == "region" or p.via_region]
+    if regions:
+        region, region_sentence = _carried(regions, None, sentence_id), sentence_id
+    elif scope is not None:
+        region, region_sentence = scope.region, scope.region_sentence
+    else:
+        region, region_sentence = None, None
+    return _Scope(_carried(places, None, sentence_id), sentence_id, True, region, region_sentence)
+
+
 class _Coder:
     """Codes one sentence at a time, in reading order, keeping the place scope of its source."""
 
@@ -202,26 +214,22 @@ class _Coder:
         self.mentions: list[dict] = []
 
     # -- relation and modality ------------------------------------------------------------
-    def _cue_text(self, text: str, spans) -> str:
-        """The text cues are sought in: parentheticals, codebook terms and not-cues blanked."""
-        blanked = _blank(text, spans)
-        return _blank(blanked, [m.span() for m in self.cues.finditer("not_cue", blanked)])
 
-    def _relation(self, cue_text: str, start: int, end: int, caption: bool) -> str:
-        if caption or self.cues.find("event", cue_text, start, end):
+    def _relation(self, cue_text: CueIndex, start: int, end: int, caption: bool) -> str:
+        if caption or cue_text.find("event", start, end):
             return "context"
-        achievement = self.cues.find("achievement", cue_text, start, end)
+        achievement = cue_text.find("achievement", start, end)
         if (
             achievement
-            and self.cues.find("past", cue_text, start, end)
-            and not self.cues.find("future", cue_text, start, end)
+            and cue_text.find("past", start, end)
+            and not cue_text.find("future", start, end)
         ):
             return "achievement"  # a past fact told with a policy verb ("去年…扎实推进")
-        if self.cues.find("priority", cue_text, start, end):
+        if cue_text.find("priority", start, end):
             return "priority"
         return "achievement" if achievement else "context"
 
-    def _modality(self, cue_text: str, place: _Place, term: TermMatch, clause) -> str:
+    def _modality(self, cue_text: CueIndex, place: _Place, term: TermMatch, clause) -> str:
         """negated / hypothetical when a cue stands between the place and the term, in the
         words before the first of them, or right after a place that follows its term
         ("chips, for which Jiangsu set no target")."""
@@ -233,7 +241,7 @@ class _Coder:
             hi = max(place.mention.start, term.start)
         first = min(lo, term.start if place.mention is None else place.mention.start)
         window = [(lo, hi)]
-        before = cue_text[c_start:first]
+        before = cue_text.text[c_start:first]
         if _CJK.search(before):
             window.append((max(c_start, first - 12), first))
         else:
@@ -241,11 +249,11 @@ class _Coder:
             if words:
                 window.append((c_start + words[0].start(), first))
         if place.mention is not None and place.mention.start > term.start:
-            after = _AFTER.match(cue_text, place.mention.end, c_end)
+            after = _AFTER.match(cue_text.text, place.mention.end, c_end)
             if after:
                 window.append(after.span())
         for kind, label in (("negation", "negated"), ("hypothetical", "hypothetical")):
-            if any(self.cues.find(kind, cue_text, a, b) for a, b in window if b > a):
+            if any(cue_text.find(kind, a, b) for a, b in window if b > a):
                 return label
         return "asserted"
 
@@ -290,23 +298,27 @@ class _Coder:
             per_paragraph[r[1]] = per_paragraph.get(r[1], 0) + 1
         first_paragraph = rows[0][1] if rows else None
         for source_id, paragraph_id, sentence_id, s_start, s_end, text in rows:
-            matches = self.cb.find_terms(text)
-            self._record_mentions(source_id, paragraph_id, sentence_id, s_start, matches, text)
+            found = self.cb.find_terms(text)
             first_in_paragraph = paragraph_id != paragraph
             paragraph = paragraph_id
             dateline = DATELINE.match(text)
             d_end = dateline.end() if dateline else 0
-            in_dateline = [m for m in matches if m.start < d_end]
-            matches = [m for m in matches if m.start >= d_end]
+            in_dateline = [m for m in found if m.start < d_end]
+            matches = [m for m in found if m.start >= d_end] if in_dateline else found
+            parens = _parentheticals(text, matches)
+            self._record_mentions(
+                source_id,
+                paragraph_id,
+                sentence_id,
+                s_start,
+                found,
+                _parentheticals(text, found) if in_dateline else parens,
+            )
             title = is_title(
                 text, paragraph_id == first_paragraph, per_paragraph[paragraph_id] == 1
             )
-            caption = bool(self.cues.find("caption", text))
-            parens = _parentheticals(text, matches)
-            term_spans = [(m.start, m.end) for m in matches] + [(0, d_end)]
-            cue_all = self._cue_text(text, term_spans)  # parentheticals kept, for R-PAREN
-            cue_text = _blank(cue_all, [(p.start, p.end) for p in parens])
             places = _sentence_places(matches, self.cb)
+            has_sector = any(m.entity_type == "sector" for m in matches)
 
             if first_in_paragraph:
                 sector_ids = {m.sector_id for m in matches if m.entity_type == "sector"}
@@ -319,22 +331,21 @@ class _Coder:
             if not places and in_dateline and scope is None:
                 dl = _sentence_places(in_dateline, self.cb)
                 scope = _Scope(_carried(dl, None, sentence_id), sentence_id, active=False)
-
-            inherited, rule = [], "R-SENT"
             if places:
-                regions = [p for p in places if p.level == "region" or p.via_region]
-                region, region_sentence = (
-                    (_carried(regions, None, sentence_id), sentence_id)
-                    if regions
-                    else (scope.region, scope.region_sentence)
-                    if scope is not None
-                    else (None, None)
-                )
-                scope = _Scope(
-                    _carried(places, None, sentence_id), sentence_id, True, region, region_sentence
-                )
-            elif scope is not None and not title:
-                inherited, rule = self._resolve(text, cue_text, matches, scope, sentence_id)
+                scope = _new_scope(places, scope, sentence_id)
+            if not has_sector:  # nothing to code; a national statement still ends the scope
+                if not places and scope is not None and self.cues.find("national", text):
+                    scope.active = False
+                continue
+
+            caption = bool(self.cues.find("caption", text))
+            term_spans = [(m.start, m.end) for m in matches] + [(0, d_end)]
+            blanked = _blank(text, term_spans)  # parentheticals kept, for R-PAREN
+            cue_all = self.cues.index(blanked)
+            cue_text = self.cues.index(_blank(blanked, [(p.start, p.end) for p in parens]))
+            inherited, rule = [], "R-SENT"
+            if not places and scope is not None and not title:
+                inherited, rule = self._resolve(cue_text, matches, scope, sentence_id)
 
             if title:
                 continue  # a headline or section title is not a tie; it only sets the place
@@ -356,7 +367,7 @@ class _Coder:
                 anchors = [x for x in places if x.mention == p.anchor]
                 relation = (
                     "achievement"
-                    if not caption and self.cues.find("achievement", cue_all, p.start, p.end)
+                    if not caption and cue_all.find("achievement", p.start, p.end)
                     else "context"
                 )
                 for m in matches:
@@ -395,31 +406,30 @@ class _Coder:
             if inherited:
                 scope.places = inherited
 
-    def _resolve(self, text, cue_text, matches, scope: _Scope, sentence_id):
+    def _resolve(self, cue_text: CueIndex, matches, scope: _Scope, sentence_id):
         """Places for a sentence that names none: a reference word or role noun (R-REF), a
         plural back-reference (R-ANAPHORA), or the place in scope (R-SCOPE)."""
-        plural = self.cues.find("plural", cue_text)
+        plural = cue_text.find("plural")
         if plural and _units(scope.places) > 1:
-            mention = TermMatch(plural.start(), plural.end(), plural.group(), "ref", "", None)
+            mention = TermMatch(plural[0], plural[1], plural[2], "ref", "", None)
             return _carried(scope.places, mention, sentence_id), "R-ANAPHORA"
-        ref = self.cues.find("reference", cue_text) or plural
+        ref = cue_text.find("reference") or plural
         if ref:
-            mention = TermMatch(ref.start(), ref.end(), ref.group(), "ref", "", None)
+            mention = TermMatch(ref[0], ref[1], ref[2], "ref", "", None)
             places = scope.places
-            if scope.region and ("region" in ref.group().lower() or plural):
+            if scope.region and ("region" in ref[2].lower() or plural):
                 places = scope.region
             return _carried(places, mention, sentence_id), "R-REF"
-        if self.cues.find("national", cue_text):
+        if cue_text.find("national"):
             scope.active = False
             return [], "R-SENT"
         has_sector = any(m.entity_type == "sector" for m in matches)
-        has_cue = self.cues.find("priority", cue_text) or self.cues.find("achievement", cue_text)
+        has_cue = cue_text.find("priority") or cue_text.find("achievement")
         if scope.active and has_sector and has_cue and _units(scope.places) == 1:
             return _carried(scope.places, None, sentence_id), "R-SCOPE"
         return [], "R-SENT"
 
-    def _record_mentions(self, source_id, paragraph_id, sentence_id, s_start, matches, text):
-        parens = _parentheticals(text, matches)
+    def _record_mentions(self, source_id, paragraph_id, sentence_id, s_start, matches, parens):
         for n, m in enumerate(matches, start=1):
             self.mentions.append(
                 {
