@@ -333,7 +333,10 @@ class _Coder:
                 scope = _Scope(_carried(dl, None, sentence_id), sentence_id, active=False)
             if places:
                 scope = _new_scope(places, scope, sentence_id)
-            if not has_sector:  # nothing to code; a national statement still ends the scope
+            topical = topic is not None and places and not first_in_paragraph  # R-TOPIC
+            if (
+                not has_sector and not topical
+            ):  # nothing to code; a national statement still ends the scope
                 if not places and scope is not None and self.cues.find("national", text):
                     scope.active = False
                 continue
