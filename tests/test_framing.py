@@ -261,8 +261,8 @@ def test_missing_field(tmp_path, good):
 
 
 def test_unknown_focal_actor(tmp_path, good):
-    good["focal_actor"] = "india"
-    with pytest.raises(InputError, match="focal_actor 'india'"):
+    good["focal_actor"] = "atlantis"
+    with pytest.raises(InputError, match="focal_actor 'atlantis'"):
         load_framing_codebook(_write(tmp_path, good))
 
 
