@@ -198,19 +198,34 @@ class Cues:
         lower = [r"(?<![a-z])(?:" + groups + r")(?![a-z])"] if groups else []
         lower += [f"(?:{b})" for b in sorted(set(folded), key=lambda b: (-len(b), b))]
         self._lower = re.compile("|".join(lower) or r"(?!x)x")
+        self._kinds_of: dict[tuple[str, str, str], frozenset[str]] = {}
         self._exact = re.compile("|".join(f"(?:{b})" for b in sorted(set(exact))) or r"(?!x)x")
-        self._kinds_of: dict[str, frozenset[str]] = {}
 
-    def _kinds(self, matched: str) -> frozenset[str]:
-        kinds = self._kinds_of.get(matched)
+    def _kinds(self, text: str, start: int, end: int) -> frozenset[str]:
+        """The kinds whose own pattern matches exactly text[start:end], in its context.
+
+        Remembered by the match with two characters before and six after it, the most any
+        cue's lookaround reads (keep new cues within that).
+        """
+        key = (text[max(0, start - 2) : start], text[start:end], text[end : end + 6])
+        kinds = self._kinds_of.get(key)
         if kinds is None:
-            kinds = frozenset(
-                kind
-                for kind in CUE_KINDS
-                if kind != "caption" and self._by_kind[kind].fullmatch(matched)
-            )
-            self._kinds_of[matched] = kinds
+            kinds = self._kinds_of[key] = self._match_kinds(text, start, end)
         return kinds
+
+    def _match_kinds(self, text: str, start: int, end: int) -> frozenset[str]:
+        out = []
+        for kind in CUE_KINDS:
+            if kind == "caption":
+                continue
+            m = self._by_kind[kind].match(text, start)
+            if m is not None and m.end() == end:
+                out.append(kind)
+            elif m is not None:
+                # an alternation may match shorter at this position first: look further
+                if any(x.end() == end for x in self._by_kind[kind].finditer(text, start, end)):
+                    out.append(kind)
+        return frozenset(out)
 
     def find(self, kind: str, text: str, start: int = 0, end: int | None = None):
         """The first cue of ``kind`` in text[start:end], as a match, or None."""
@@ -227,7 +242,7 @@ class Cues:
         spans = []
         for pattern, searched in ((self._lower, lowered), (self._exact, text)):
             for m in pattern.finditer(searched):
-                kinds = self._kinds(text[m.start() : m.end()])
+                kinds = self._kinds(text, m.start(), m.end())
                 if kinds:
                     spans.append((m.start(), m.end(), text[m.start() : m.end()], kinds))
         spans.sort()
