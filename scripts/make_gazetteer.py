@@ -81,7 +81,17 @@ NAMED_AREAS = [
     ),
     ("滨海新区", "Binhai New Area", ["Tianjin Binhai"], "tianjin", "state-level new area"),
     ("两江新区", "Liangjiang New Area", ["Liangjiang"], "chongqing", "state-level new area"),
-    ("前海", "Qianhai", ["前海合作区"], "guangdong", "Shenzhen cooperation zone"),
+    (
+        "前海",
+        "Qianhai",
+        [
+            "前海合作区",
+            "前海深港现代服务业合作区",
+            "Qianhai Shenzhen-Hong Kong Modern Service Industry Cooperation Zone",
+        ],
+        "guangdong",
+        "Shenzhen cooperation zone; its full name holds 深港, which is not a Hong Kong tie",
+    ),
     ("南沙", "Nansha", ["南沙区", "Nansha District"], "guangdong", "Guangzhou district, new area"),
     ("横琴", "Hengqin", ["横琴粤澳深度合作区"], "guangdong", "Zhuhai cooperation zone"),
     ("天府新区", "Tianfu New Area", [], "sichuan", "state-level new area"),
