@@ -304,6 +304,30 @@ def test_a_national_statement_ends_the_scope(cb):
     assert out["codings"].empty
 
 
+def test_speaker_tags_yield_to_a_national_statement_but_place_words_do_not(cb):
+    def sectors(*paragraphs):
+        out = code_sentences(make_sentences(list(paragraphs)), cb)
+        return set(zip(out["codings"]["place_id"], out["codings"]["sector_id"], strict=True))
+
+    first = "Jilin presented its plan on Monday."
+    assert sectors(first, "China will build 6G networks, he said.") == set()
+    assert sectors(first, "Robots will get funds, he said.") == {("jilin", "robotics")}
+    assert sectors(first, "The province's electric car output is the largest in China.") == {
+        ("jilin", "vehicles")
+    }
+    # a national word after the sector term does not end the scope
+    assert sectors(first, "Its electric car output will rise to the top in China.") == {
+        ("jilin", "vehicles")
+    }
+    zh = code_sentences(
+        make_sentences(
+            ["吉林省政府工作报告发布。", "新建3家国家级集成电路创新中心。"], language="zh"
+        ),
+        cb,
+    )
+    assert set(zh["codings"]["place_id"]) == {"jilin"}  # 国家级 is a designation, not the nation
+
+
 def test_chinese_report_names_its_province_only_in_the_title(cb):
     out = code_sentences(
         make_sentences(

@@ -109,6 +109,7 @@ CUE_KINDS = (
     "not_cue",
     "national",
     "reference",
+    "speaker",
     "plural",
 )
 _GAP = r"(?:\W+\w+){0,4}?\W+"

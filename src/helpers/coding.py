@@ -192,6 +192,13 @@ def _units(places: list[_Place]) -> int:
     return len({p.via_region or p.place_id for p in places})
 
 
+def _is_national(cue_text: CueIndex, matches: list[TermMatch]) -> bool:
+    """A statement about China as a whole: a national word before the first sector term."""
+    national = cue_text.find("national")
+    first_sector = next((m.start for m in matches if m.entity_type == "sector"), None)
+    return national is not None and (first_sector is None or national[0] < first_sector)
+
+
 def _new_scope(places: list[_Place], scope: _Scope | None, sentence_id: str) -> _Scope:
     """The scope a sentence naming ``places`` sets; the last region named is remembered."""
     regions = [p for p in places if p.level == "region" or p.via_region]
@@ -423,9 +430,13 @@ class _Coder:
             if scope.region and ("region" in ref[2].lower() or plural):
                 places = scope.region
             return _carried(places, mention, sentence_id), "R-REF"
-        if cue_text.find("national"):
+        if _is_national(cue_text, matches):
             scope.active = False
             return [], "R-SENT"
+        speaker = cue_text.find("speaker")
+        if speaker and scope.active:
+            mention = TermMatch(speaker[0], speaker[1], speaker[2], "ref", "", None)
+            return _carried(scope.places, mention, sentence_id), "R-REF"
         has_sector = any(m.entity_type == "sector" for m in matches)
         has_cue = cue_text.find("priority") or cue_text.find("achievement")
         if scope.active and has_sector and has_cue and _units(scope.places) == 1:
