@@ -28,7 +28,14 @@ DIRECTIONS = ["actor_ahead", "comparator_ahead", "unclear"]
 
 
 def _col(
-    dtype, description: str, *, nullable: bool = False, checks=None, unique=False, coerce=False
+    dtype,
+    description: str,
+    *,
+    nullable: bool = False,
+    checks=None,
+    unique=False,
+    coerce=False,
+    required=True,
 ):
     return pa.Column(
         dtype,
@@ -37,6 +44,7 @@ def _col(
         unique=unique,
         description=description,
         coerce=coerce,
+        required=required,
     )
 
 
@@ -235,6 +243,7 @@ CODINGS = _schema(
             "reached through it (Shenzhen -> guangdong).",
             nullable=True,
             coerce=True,  # an all-empty column reads as float
+            required=False,  # codings written before issue 11 lack it
         ),
         "place_sentence_id": _col(
             str,
@@ -242,6 +251,7 @@ CODINGS = _schema(
             "sentence that named it; empty when the evidence sentence names the place itself.",
             nullable=True,
             coerce=True,  # an all-empty column reads as float
+            required=False,  # codings written before issue 11 lack it
         ),
         "status": _col(
             str,
