@@ -52,6 +52,8 @@ COMMON_WORDS = {
     "朝阳": "also 朝阳产业 (sunrise industries) and Beijing's Chaoyang District",
     "海西": "also 海峡西岸 (the Fujian side of the strait)",
     "白山": "part of the phrase 白山黑水 (the whole northeast)",
+    "日照": "means sunshine (日照时数, 日照充足), frequent in solar-energy texts",
+    "德州": "also Texas (德克萨斯州) in Chinese news, as in Tesla's 德州工厂",
 }
 ENGLISH_COMMON = {"Ali": "a personal name", "Dali": "also the painter Dalí"}
 

@@ -349,6 +349,29 @@ def test_chinese_report_names_its_province_only_in_the_title(cb):
     assert "t:p01:s01" not in set(got["sentence_id"])  # the title itself is no tie
 
 
+def test_a_carried_place_holds_for_every_clause_of_a_list(cb):
+    out = code_sentences(
+        make_sentences(
+            [
+                "福建省政府工作报告发布。",
+                "我省将加快发展集成电路；培育壮大人工智能；前瞻布局氢能。",
+            ],
+            language="zh",
+        ),
+        cb,
+    )
+    got = codings_by_sector(out)
+    assert set(got["place_id"]) == {"fujian"} and set(got["rule_id"]) == {"R-REF"}
+    assert set(got.index) == {"semiconductors", "artificial-intelligence", "hydrogen"}
+
+
+def test_avoiding_an_investment_is_no_priority(cb):
+    text = "Jiangxi was told to avoid duplicating investment in AI."
+    assert ties(code_sentences(make_sentences([text]), cb)) == {
+        ("jiangxi", "artificial-intelligence"): "context"
+    }
+
+
 def test_a_headline_alone_is_not_a_tie(cb):
     out = code_sentences(make_sentences(["Yunnan bets on drones", "Officials met on Monday."]), cb)
     assert out["codings"].empty

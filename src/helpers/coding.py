@@ -386,7 +386,7 @@ class _Coder:
                             mod = self._modality(cue_all, anchor, m, (p.start, p.end))
                             self.add(base, anchor, m, relation, mod, "R-PAREN")
 
-            clause_places: list[_Place] = []
+            clause_places: tuple[list[_Place], str] | None = None
             for k, (c_start, c_end) in enumerate(_clauses(text, parens)):
                 inside = [m for m in matches if c_start <= m.start < c_end]
                 own = [
@@ -401,9 +401,9 @@ class _Coder:
                 if not c_places and inherited and k == 0:
                     c_places, c_rule = inherited, rule
                 elif not c_places and clause_places and relation != "context":
-                    c_places = clause_places  # "X will build A; it will also fund B"
+                    c_places, c_rule = clause_places  # "X will build A; it will also fund B"
                 if c_places:
-                    clause_places = c_places
+                    clause_places = (c_places, c_rule)
                 for place in c_places:
                     if own:
                         for m in own:
