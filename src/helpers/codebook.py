@@ -170,24 +170,29 @@ class Cues:
             kind: re.compile(_cue_regex([c.cue for c in cues if c.kind == kind]))
             for kind in CUE_KINDS
         }
-        # Two passes over a sentence find every cue but captions: one over the lower-cased text
-        # (English cues, grouped by first letter, case-insensitive regex cues, Chinese cues) and
-        # one over the text as written (case-sensitive regex cues such as "may", 未(?!来)).
+        # A few passes over a sentence find every cue but captions: one over the lower-cased
+        # text (English cues, grouped by first letter, and case-insensitive regex cues), one over
+        # the text as written (case-sensitive regex cues such as "may"), and, for a text with
+        # Chinese, one for Chinese cues (a trie, longest first, and regex cues such as 未(?!来)).
         # Lower-casing beats the regex engine's slow case-insensitive matching threefold.
         english: dict[str, list[str]] = {}
-        folded, exact = [], []
+        folded, chinese, chinese_re, exact = [], [], [], []
         for c in cues:
             if c.kind == "caption":
                 continue  # whole-sentence shapes, sought on their own
-            form, body = _cue_body(c.cue.lower() if not c.cue.startswith("re:") else c.cue)
-            if form == "en":
-                english.setdefault(body[0], []).append(body[1:])
-            elif form == "zh":
-                folded.append(body)
-            elif body.startswith("(?i:"):
-                folded.append(body)
+            if c.cue.startswith("re:"):
+                form, body = _cue_body(c.cue)
+                if body.startswith("(?i:"):
+                    folded.append(body)
+                elif _CJK.search(body):
+                    chinese_re.append(body)
+                else:
+                    exact.append(body)
+            elif _CJK.search(c.cue):
+                chinese.append(c.cue)
             else:
-                exact.append(body)
+                form, body = _cue_body(c.cue.lower())
+                english.setdefault(body[0], []).append(body[1:])
 
         def alternation(items):
             return "|".join(sorted(set(items), key=lambda body: (-len(body), body)))
@@ -198,9 +203,14 @@ class Cues:
         )
         lower = [r"(?<![a-z])(?:" + groups + r")(?![a-z])"] if groups else []
         lower += [f"(?:{b})" for b in sorted(set(folded), key=lambda b: (-len(b), b))]
-        self._lower = re.compile("|".join(lower) or r"(?!x)x")
+        zh = ([_trie_regex(sorted(set(chinese)))] if chinese else []) + [
+            f"(?:{b})" for b in sorted(set(chinese_re))
+        ]
+        never = r"(?!x)x"
+        self._lower = re.compile("|".join(lower) or never)  # on the lower-cased text
+        self._exact = re.compile("|".join(f"(?:{b})" for b in sorted(set(exact))) or never)
+        self._zh = re.compile("|".join(zh) or never)  # only for texts with Chinese
         self._kinds_of: dict[tuple[str, str, str], frozenset[str]] = {}
-        self._exact = re.compile("|".join(f"(?:{b})" for b in sorted(set(exact))) or r"(?!x)x")
 
     def _kinds(self, text: str, start: int, end: int) -> frozenset[str]:
         """The kinds whose own pattern matches exactly text[start:end], in its context.
@@ -241,7 +251,10 @@ class Cues:
         if len(lowered) != len(text):  # a rare character that lower-cases to two
             lowered = text
         spans = []
-        for pattern, searched in ((self._lower, lowered), (self._exact, text)):
+        passes = [(self._lower, lowered), (self._exact, text)]
+        if _CJK.search(text):
+            passes.append((self._zh, text))
+        for pattern, searched in passes:
             for m in pattern.finditer(searched):
                 kinds = self._kinds(text, m.start(), m.end())
                 if kinds:

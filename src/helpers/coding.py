@@ -350,8 +350,7 @@ class _Coder:
 
             caption = bool(self.cues.find("caption", text))
             term_spans = [(m.start, m.end) for m in matches] + [(0, d_end)]
-            blanked = _blank(text, term_spans)  # parentheticals kept, for R-PAREN
-            cue_all = self.cues.index(blanked)
+            blanked = _blank(text, term_spans)
             cue_text = self.cues.index(_blank(blanked, [(p.start, p.end) for p in parens]))
             inherited, rule = [], "R-SENT"
             if not places and scope is not None and not title:
@@ -373,6 +372,8 @@ class _Coder:
                 for p in parens
                 if p.anchor is not None and p.anchor.entity_type in ("place", "city", "region")
             ]
+            # cues inside parentheticals are read only for R-PAREN
+            cue_all = self.cues.index(blanked) if attached else cue_text
             for p in attached:  # R-PAREN
                 anchors = [x for x in places if x.mention == p.anchor]
                 relation = (
