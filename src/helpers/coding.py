@@ -515,20 +515,23 @@ def counted(codings: pd.DataFrame, fallback: frozenset[str] = frozenset()) -> pd
 def priority_matrix(codings: pd.DataFrame, fallback: frozenset[str] = frozenset()) -> pd.DataFrame:
     """Per (place, sector): the strongest relation among the codings that count."""
     live = counted(codings, fallback).sort_values(["source_id", "start"], kind="stable")
-    rows = []
-    for (place_id, sector_id), g in live.groupby(["place_id", "sector_id"], sort=True):
-        rows.append(
-            {
-                "place_id": place_id,
-                "place_level": g["place_level"].iloc[0],
-                "sector_id": sector_id,
-                "relation": max(g["relation"], key=STRENGTH.__getitem__),
-                "n_codings": len(g),
-                "n_sources": g["source_id"].nunique(),
-                "sentence_ids": ";".join(dict.fromkeys(g["sentence_id"])),
-            }
-        )
-    return pd.DataFrame(rows, columns=list(PRIORITY_MATRIX.columns))
+    columns = list(PRIORITY_MATRIX.columns)
+    if live.empty:
+        return pd.DataFrame([], columns=columns)
+    by_strength = {v: k for k, v in STRENGTH.items()}
+    groups = live.assign(_strength=live["relation"].map(STRENGTH)).groupby(
+        ["place_id", "sector_id"], sort=True
+    )
+    out = pd.DataFrame(
+        {
+            "place_level": groups["place_level"].first(),
+            "relation": groups["_strength"].max().map(by_strength),
+            "n_codings": groups.size().astype("int64"),
+            "n_sources": groups["source_id"].nunique().astype("int64"),
+            "sentence_ids": groups["sentence_id"].agg(lambda ids: ";".join(dict.fromkeys(ids))),
+        }
+    ).reset_index()
+    return out[columns]
 
 
 ADJUDICATION_COLUMNS = [
