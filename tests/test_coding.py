@@ -365,6 +365,20 @@ def test_a_carried_place_holds_for_every_clause_of_a_list(cb):
     assert set(got.index) == {"semiconductors", "artificial-intelligence", "hydrogen"}
 
 
+def test_list_items_without_final_punctuation_are_coded(cb):
+    out = code_sentences(
+        make_sentences(
+            [
+                "Provincial plans at a glance",
+                "Jiangsu: integrated circuits",
+                "Hubei will fund lasers.",
+            ]
+        ),
+        cb,
+    )
+    assert ("jiangsu", "semiconductors") in ties(out)
+
+
 def test_avoiding_an_investment_is_no_priority(cb):
     text = "Jiangxi was told to avoid duplicating investment in AI."
     assert ties(code_sentences(make_sentences([text]), cb)) == {

@@ -2,7 +2,10 @@
 
 The rules are deliberately few, general and transparent (documented with their ids in
 codebook/README.md), so a reader can check every coding against its evidence sentence, and a
-researcher can override any of them in the adjudications file instead of editing code.
+researcher can override any of them in the adjudications file instead of editing code. Words that
+decide a relation are data (codebook/cues.yaml). A source is read in order, keeping the place in
+scope, so a sentence that names no place ("The province will ...", 该市还将…) is tied to the place
+its text is about, and the coding records the sentence that named it.
 """
 
 from __future__ import annotations
@@ -321,8 +324,10 @@ class _Coder:
                 found,
                 _parentheticals(text, found) if in_dateline else parens,
             )
-            title = is_title(
-                text, paragraph_id == first_paragraph, per_paragraph[paragraph_id] == 1
+            # The headline is no tie, but its place sets the scope. A short line without final
+            # punctuation further down may be a list item ("Jiangsu: chips and AI"): coded.
+            title = paragraph_id == first_paragraph and is_title(
+                text, True, per_paragraph[paragraph_id] == 1
             )
             places = _sentence_places(matches, self.cb)
             has_sector = any(m.entity_type == "sector" for m in matches)
@@ -341,9 +346,8 @@ class _Coder:
             if places:
                 scope = _new_scope(places, scope, sentence_id)
             topical = topic is not None and places and not first_in_paragraph  # R-TOPIC
-            if (
-                not has_sector and not topical
-            ):  # nothing to code; a national statement still ends the scope
+            if not has_sector and not topical:
+                # nothing to code; a national statement still ends the scope
                 if not places and scope is not None and self.cues.find("national", text):
                     scope.active = False
                 continue
@@ -357,7 +361,7 @@ class _Coder:
                 inherited, rule = self._resolve(cue_text, matches, scope, sentence_id)
 
             if title:
-                continue  # a headline or section title is not a tie; it only sets the place
+                continue  # a headline is not a tie; it only sets the place
 
             base = dict(
                 source_id=source_id,
