@@ -419,6 +419,20 @@ def test_dateline_city_is_not_a_tie_but_resolves_the_city(cb):
     assert ties(out) == {("hubei", "semiconductors"): "priority"}
 
 
+@pytest.mark.parametrize(
+    "dateline",
+    ["WUHAN, March 3 -- ", "WUHAN, March 3 (Xinhua) -- ", "Wuhan (AFP) - ", "新华社武汉3月3日电 "],
+)
+def test_datelines_of_several_agencies(cb, dateline):
+    out = code_sentences(make_sentences([dateline + "Robots drew crowds at a fair."]), cb)
+    assert out["codings"].empty  # the dateline's city is where the story was filed
+
+
+def test_province_abbreviation_compounds_name_regions(cb):
+    out = code_sentences(make_sentences(["湘鄂赣将共建光伏产业链。"], language="zh"), cb)
+    assert {p for p, _ in ties(out)} == {"middle-yangtze", "hubei", "hunan", "jiangxi"}
+
+
 def test_a_caption_is_context(cb):
     out = code_sentences(
         make_sentences(["A worker checks chips at a workshop in Wuxi, Jiangsu province."]), cb

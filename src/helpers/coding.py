@@ -35,10 +35,12 @@ CONTRASTIVE = re.compile(
     r"|;|；|，而",
     re.IGNORECASE,
 )
-# A dateline opens a wire story: "BEIJING, Jan. 27 (Xinhua) --", "新华社杭州1月15日电".
+# A dateline opens a wire story: "BEIJING, Jan. 27 (Xinhua) --", "Shanghai (AFP) -",
+# "新华社杭州1月15日电".
 DATELINE = re.compile(
     r"^\s*[A-Z][A-Z .'-]{2,40},\s+(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}|\d{1,2}\s+[A-Z][a-z]{2,8})"
     r"(?:,\s*\d{4})?\s*(?:\([^)]{1,30}\))?\s*(?:--|—|–|-)\s*"
+    r"|^\s*[A-Z][A-Za-z .'-]{2,40}\s*\((?:Xinhua|Reuters|AFP|AP|Bloomberg|CNS)\)\s*(?:--|—|–|-)\s*"
     r"|^\s*(?:新华社|中新社|人民网)?[^\s，。,]{0,10}?\d{1,2}月\d{1,2}日(?:电|讯)\s*"
 )
 # A title: a short first paragraph without final punctuation, or "X省：..." / "Place: ...".
