@@ -441,7 +441,7 @@ class _Coder:
             scope.active = False
             return [], "R-SENT"
         speaker = cue_text.find("speaker")
-        if speaker and scope.active:
+        if speaker and scope.active and not cue_text.find("national"):
             mention = TermMatch(speaker[0], speaker[1], speaker[2], "ref", "", None)
             return _carried(scope.places, mention, sentence_id), "R-REF"
         has_sector = any(m.entity_type == "sector" for m in matches)
