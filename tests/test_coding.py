@@ -312,13 +312,14 @@ def test_speaker_tags_yield_to_a_national_statement_but_place_words_do_not(cb):
     first = "Jilin presented its plan on Monday."
     assert sectors(first, "China will build 6G networks, he said.") == set()
     assert sectors(first, "Robots will get funds, he said.") == {("jilin", "robotics")}
-    assert sectors(first, "AI output rose nationwide, according to the ministry.") == set()
     assert sectors(first, "The province's electric car output is the largest in China.") == {
         ("jilin", "vehicles")
     }
-    # a national word after the sector term does not end the scope
-    assert sectors(first, "Its electric car output will rise to the top in China.") == {
-        ("jilin", "vehicles")
+    # a national word after the sector term does not end the scope, but nothing is carried
+    # into that sentence without a place word
+    assert sectors(first, "AI output rose nationwide, according to the ministry.") == set()
+    assert sectors(first, "AI output rose nationwide.", "Robots will get funds, he said.") == {
+        ("jilin", "robotics")
     }
     zh = code_sentences(
         make_sentences(

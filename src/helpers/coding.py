@@ -441,12 +441,13 @@ class _Coder:
             scope.active = False
             return [], "R-SENT"
         speaker = cue_text.find("speaker")
-        if speaker and scope.active and not cue_text.find("national"):
+        if speaker and scope.active and not cue_text.find("national"):  # "…, he said"
             mention = TermMatch(speaker[0], speaker[1], speaker[2], "ref", "", None)
             return _carried(scope.places, mention, sentence_id), "R-REF"
         has_sector = any(m.entity_type == "sector" for m in matches)
         has_cue = cue_text.find("priority") or cue_text.find("achievement")
-        if scope.active and has_sector and has_cue and _units(scope.places) == 1:
+        national = cue_text.find("national")
+        if scope.active and has_sector and has_cue and not national and _units(scope.places) == 1:
             return _carried(scope.places, None, sentence_id), "R-SCOPE"
         return [], "R-SENT"
 
