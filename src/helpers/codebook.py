@@ -201,8 +201,20 @@ class Cues:
             re.escape(first) + "(?:" + alternation(rests) + ")"
             for first, rests in sorted(english.items())
         )
-        lower = [r"(?<![a-z])(?:" + groups + r")(?![a-z])"] if groups else []
-        lower += [f"(?:{b})" for b in sorted(set(folded), key=lambda b: (-len(b), b))]
+        # Case-insensitive regex cues run on the lower-cased text too; those that start at a word
+        # edge share the English cues' one edge check (a leading lookbehind per regex costs
+        # more than all the rest of the search).
+        edge = "(?<![A-Za-z])"
+        at_edge, elsewhere = [], []
+        for body in sorted(set(folded), key=lambda b: (-len(b), b)):
+            inner = body[4:-1]  # drop the (?i: ... ) wrapper
+            if inner.startswith(edge):
+                at_edge.append(f"(?:{inner[len(edge) :]})")
+            else:
+                elsewhere.append(f"(?:{inner})")
+        starts = ([f"(?:{groups})(?![a-z])"] if groups else []) + at_edge
+        lower = [r"(?<![a-z])(?:" + "|".join(starts) + ")"] if starts else []
+        lower += elsewhere
         zh = ([_trie_regex(sorted(set(chinese)))] if chinese else []) + [
             f"(?:{b})" for b in sorted(set(chinese_re))
         ]

@@ -85,7 +85,7 @@ def _parentheticals(text: str, matches: list[TermMatch]) -> list[_Paren]:
     """Bracketed spans and appositives, each with the mention it attaches to."""
     spans: list[tuple[int, int]] = []
     depth, open_at = 0, 0
-    for i, ch in enumerate(text):
+    for i, ch in enumerate(text) if "(" in text or "（" in text else ():
         if ch in "(（":
             if depth == 0:
                 open_at = i
@@ -411,11 +411,14 @@ class _Coder:
                     c_places, c_rule = clause_places  # "X will build A; it will also fund B"
                 if c_places:
                     clause_places = (c_places, c_rule)
+                modality: dict[tuple, str] = {}  # members of a region share their mention
                 for place in c_places:
                     if own:
                         for m in own:
-                            mod = self._modality(cue_text, place, m, (c_start, c_end))
-                            self.add(base, place, m, relation, mod, c_rule)
+                            key = (place.mention, m)
+                            if key not in modality:
+                                modality[key] = self._modality(cue_text, place, m, (c_start, c_end))
+                            self.add(base, place, m, relation, modality[key], c_rule)
                     elif topic is not None and not first_in_paragraph and c_rule == "R-SENT":
                         m = TermMatch(c_end, c_end, "", "sector", topic[1] or topic[0], topic[0])
                         mod = self._modality(cue_text, place, m, (c_start, c_end))
