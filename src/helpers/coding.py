@@ -354,7 +354,8 @@ class _Coder:
                     scope.active = False
                 continue
 
-            caption = bool(self.cues.find("caption", text))
+            # A photo caption stands as its own paragraph (with, at most, its credit line).
+            caption = per_paragraph[paragraph_id] <= 2 and bool(self.cues.find("caption", text))
             term_spans = [(m.start, m.end) for m in matches] + [(0, d_end)]
             blanked = _blank(text, term_spans)
             cue_text = self.cues.index(_blank(blanked, [(p.start, p.end) for p in parens]))
@@ -479,17 +480,8 @@ def code_sentences(
     """Code a SENTENCES table: returns mentions, codings (adjudicated) and priority_matrix."""
     order = sentences.sort_values(["source_id", "start"], kind="stable")
     coder = _Coder(codebook)
-    rows = list(
-        zip(
-            order["source_id"],
-            order["paragraph_id"],
-            order["sentence_id"],
-            order["start"],
-            order["end"],
-            order["text"],
-            strict=True,
-        )
-    )
+    columns = ["source_id", "paragraph_id", "sentence_id", "start", "end", "text"]
+    rows = list(zip(*(order[c].tolist() for c in columns), strict=True))
     by_source: dict[str, list] = {}
     for row in rows:
         by_source.setdefault(row[0], []).append(row)
