@@ -358,8 +358,11 @@ class Codebook:
         found = []
         # The Chinese pattern (the last) is skipped for texts without a Chinese character.
         patterns = self._patterns if _CJK.search(text) else self._patterns[:2]
-        for pattern in patterns:
-            for m in pattern.finditer(text):
+        lowered = text.lower()
+        if len(lowered) != len(text):  # a rare character that lower-cases to two
+            lowered = text
+        for n, pattern in enumerate(patterns):
+            for m in pattern.finditer(lowered if n == 2 else text):
                 hit = self._lookup(m.group())
                 if hit is not None:
                     found.append((m.start(), -(m.end() - m.start()), m.end(), hit))
@@ -732,7 +735,9 @@ def load_codebook(folder: Path | str) -> Codebook:
         re.compile(_EDGE_L + "(?:" + _trie_regex(sorted(exact)) + ")s?" + _EDGE_R),
     ]
     if chinese:
-        patterns.append(re.compile(_trie_regex(chinese), re.IGNORECASE))
+        # Keys are case-folded, and the text is lower-cased for this pattern (see find_terms):
+        # much faster than a case-insensitive regex.
+        patterns.append(re.compile(_trie_regex(chinese)))
     return Codebook(
         places,
         regions,
