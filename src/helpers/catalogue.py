@@ -30,6 +30,7 @@ FORMATS = {
     "csv": (".csv",),
     "yaml": (".yaml", ".yml"),
     "md": (".md",),
+    "text": (".txt",),
     "quarto": (".qmd",),
     "css": (".css",),
     "typst": (".typ",),
@@ -203,6 +204,10 @@ def path(name: str) -> Path:
     return paths.ROOT / datasets[name].path
 
 
-@cache
 def _project() -> dict[str, Dataset]:
-    return load()
+    return _load(paths.PIPELINE)
+
+
+@cache
+def _load(pipeline: Path) -> dict[str, Dataset]:
+    return load(pipeline)
