@@ -178,7 +178,8 @@ class Catalogue:
         if fmt == "parquet+csv":
             from helpers import schemas
 
-            return storage.write_table(data, schemas.BY_NAME[entry["schema"]], path)
+            storage.write_table(data, schemas.BY_NAME[entry["schema"]], path)
+            return path
         if fmt == "csv":
             return storage.write_text(path, data.to_csv(index=False, lineterminator="\n"))
         if fmt in ("folder", "pdf"):
