@@ -127,19 +127,20 @@ def for_stage(
 class Catalogue:
     """Datasets by name for a notebook or a helper: read, write (validated, atomic), paths."""
 
-    def __init__(self, entries: dict, stage: str | None = None):
-        self._entries, self._stage = entries, stage
+    def __init__(self, entries: dict, *, in_stage: bool):
+        self._entries, self._in_stage = entries, in_stage
 
     def _entry(self, name: str, mode: str) -> dict:
         entry = self._entries.get(name)
-        if entry is None and self._stage is None:
+        if entry is None and not self._in_stage:
             raise unknown(name, self._entries, paths.PIPELINE)
         if entry is None or (mode == "write" and entry["mode"] != "write"):
             side = "outputs" if mode == "write" else "inputs"
+            declared = sorted(n for n, e in self._entries.items() if e["mode"] == mode)
             raise InputError(
                 paths.PIPELINE,
-                f"this stage does not declare dataset {clip(name, 60)} among its "
-                f"{side}; declare it there or leave it alone",
+                f"this stage does not declare dataset {clip(name, 60)} among its {side} "
+                f"(it declares {', '.join(declared) or 'none'}); declare it there first",
             )
         return entry
 
@@ -193,8 +194,8 @@ def open_catalogue(injected: dict | None = None) -> Catalogue:
     """The catalogue a notebook works with: the runner's (``injected``) or, run by hand with
     the default ``None``, the whole project's, every dataset read and written in place."""
     if injected is not None:
-        return Catalogue(injected, stage="pipeline")
-    return Catalogue(for_stage(_project(), (), tuple(_project()), paths.ROOT))
+        return Catalogue(injected, in_stage=True)
+    return Catalogue(for_stage(_project(), (), tuple(_project()), paths.ROOT), in_stage=False)
 
 
 def path(name: str) -> Path:

@@ -156,7 +156,7 @@ def apply_overrides(pipeline: Pipeline, assignments: list[str]) -> Pipeline:
 
     A text value is a path relative to the project (every parameter of pipeline.yaml is one)
     and must stay inside it, so an override cannot make a stage read, and the report publish,
-    a file from elsewhere; ``root`` and ``output_root`` are the runner's own and refused.
+    a file from elsewhere; ``catalogue`` is the runner's own and refused.
     """
     stages = {s.name: s for s in pipeline.stages}
     for assignment in assignments:
