@@ -20,8 +20,8 @@ import textwrap
 import time
 from pathlib import Path
 
+from helpers import catalogue, coding, evaluation, synthetic, text
 from helpers import codebook as codebook_mod
-from helpers import coding, evaluation, paths, synthetic, text
 from helpers.pipeline import copy_project
 
 SIZES = (10, 100, 1000)
@@ -183,7 +183,7 @@ def coding_quality() -> None:
 
 
 def main() -> int:
-    cb = codebook_mod.load_codebook(paths.CODEBOOK)
+    cb = codebook_mod.load_codebook(catalogue.path("codebook"))
     rows = throughput(cb)
     timings = pipeline_timings()
     by_n = {r[0]: r for r in rows}

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers import paths, schemas
+from helpers import catalogue, schemas
 from helpers.codebook import load_codebook
 from helpers.coding import code_sentences
 from helpers.errors import InputError
@@ -19,7 +19,7 @@ GOLD = Path(__file__).parent / "gold" / "seed_codings.csv"
 
 @pytest.fixture(scope="module")
 def cb():
-    return load_codebook(paths.CODEBOOK)
+    return load_codebook(catalogue.path("codebook"))
 
 
 def make_sentences(paragraphs: list[str], source_id: str = "t", language: str = "en"):
@@ -531,7 +531,7 @@ def test_adjudication_bad_rows(adjudicate, body, problem):
 
 
 def test_committed_adjudications_file_is_header_only():
-    assert paths.ADJUDICATIONS.read_text(encoding="utf-8") == HEADER
+    assert catalogue.path("adjudications").read_text(encoding="utf-8") == HEADER
 
 
 # -- golden test ------------------------------------------------------------------------------
@@ -540,7 +540,9 @@ def test_committed_adjudications_file_is_header_only():
 def test_seed_against_hand_annotation(cb, metrics):
     from helpers import text
 
-    sentences = text.ingest(paths.MANIFEST, paths.CORRECTIONS, paths.RAW)["sentences"]
+    sentences = text.ingest(
+        catalogue.path("manifest"), catalogue.path("corrections"), catalogue.path("raw")
+    )["sentences"]
     seed = sentences[sentences["source_id"] == "morningexpress-2025-01"]
     matrix = code_sentences(seed, cb)["priority_matrix"]
     predicted = set(zip(matrix["place_id"], matrix["sector_id"], matrix["relation"], strict=True))

@@ -10,17 +10,17 @@ import pandas as pd
 import pytest
 import yaml
 
-from helpers import paths, schemas
+from helpers import catalogue, schemas
 from helpers.errors import InputError
 from helpers.framing import extract_claims, load_framing_codebook
 
-SEED = paths.RAW / "000_5df365ae44afb922.txt"
+SEED = catalogue.path("raw") / "000_5df365ae44afb922.txt"
 GOLD = Path(__file__).parent / "gold" / "seed_framing.csv"
 
 
 @pytest.fixture(scope="module")
 def cb():
-    return load_framing_codebook(paths.FRAMING)
+    return load_framing_codebook(catalogue.path("framing_codebook"))
 
 
 def sentences(*paragraphs: str, source_id: str = "t") -> pd.DataFrame:
@@ -60,7 +60,9 @@ def seed_sentences():
     """The seed as ingest segments it (corrections applied; the 8th paragraph is unchanged)."""
     from helpers import text
 
-    sents = text.ingest(paths.MANIFEST, paths.CORRECTIONS, paths.RAW)["sentences"]
+    sents = text.ingest(
+        catalogue.path("manifest"), catalogue.path("corrections"), catalogue.path("raw")
+    )["sentences"]
     return sents[sents["source_id"] == SEED_ID]
 
 
@@ -306,7 +308,7 @@ def _write(tmp_path, data) -> Path:
 
 @pytest.fixture
 def good():
-    return yaml.safe_load(paths.FRAMING.read_text(encoding="utf-8"))
+    return yaml.safe_load(catalogue.path("framing_codebook").read_text(encoding="utf-8"))
 
 
 def test_malformed_yaml(tmp_path):
