@@ -187,7 +187,7 @@ def test_coding_ids_are_stable_and_output_deterministic(cb):
 
 # -- the cue lexicon (codebook/cues.yaml) ------------------------------------------------------
 
-_CUES = load_codebook(paths.CODEBOOK).cues.cues
+_CUES = load_codebook(catalogue.path("codebook")).cues.cues
 
 
 @pytest.mark.parametrize("cue", _CUES, ids=[f"{c.kind}:{c.cue}" for c in _CUES])
