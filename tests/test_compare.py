@@ -10,24 +10,24 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers import paths, schemas
+from helpers import catalogue, schemas
 from helpers.codebook import load_codebook
 from helpers.compare import FACT_COLUMNS, compare_sources, reference_codings, triangulate
 from helpers.errors import InputError
 from helpers.framing import load_framing_codebook
 
-FACTS = paths.RAW / "xinhua-2025-01-27.facts.csv"
+FACTS = catalogue.path("raw") / "xinhua-2025-01-27.facts.csv"
 HEADER = FACT_COLUMNS
 
 
 @pytest.fixture(scope="module")
 def cb():
-    return load_codebook(paths.CODEBOOK)
+    return load_codebook(catalogue.path("codebook"))
 
 
 @pytest.fixture(scope="module")
 def fcb():
-    return load_framing_codebook(paths.FRAMING)
+    return load_framing_codebook(catalogue.path("framing_codebook"))
 
 
 def facts_file(tmp_path: Path, rows: list[list[str]], header=HEADER) -> Path:
@@ -375,7 +375,9 @@ GOLD_CODINGS = Path(__file__).parent / "gold" / "seed_codings.csv"
 def seed_sentences():
     from helpers import text
 
-    sents = text.ingest(paths.MANIFEST, paths.CORRECTIONS, paths.RAW)["sentences"]
+    sents = text.ingest(
+        catalogue.path("manifest"), catalogue.path("corrections"), catalogue.path("raw")
+    )["sentences"]
     return sents[sents["source_id"] == SEED_ID]
 
 
@@ -468,12 +470,14 @@ def test_compare_sources_only_compares_articles_that_retell_the_reference(
     from helpers.framing import extract_claims
     from helpers.sources import load_manifest
 
-    sources = load_manifest(paths.MANIFEST)
+    sources = load_manifest(catalogue.path("manifest"))
     other = seed_codings.assign(
         source_id="unrelated-story", coding_id=seed_codings["coding_id"] + "x"
     )
     codings = pd.concat([seed_codings, other], ignore_index=True)
-    out = compare_sources(sources, paths.RAW, codings, extract_claims(seed_sentences, fcb), cb, fcb)
+    out = compare_sources(
+        sources, catalogue.path("raw"), codings, extract_claims(seed_sentences, fcb), cb, fcb
+    )
     tri = out["triangulation"]
     assert set(tri["article_source_id"].dropna()) == {SEED_ID}
     assert set(out["reference_codings"]["source_id"]) == {"xinhua-2025-01-27"}
@@ -496,12 +500,12 @@ def test_two_retellings_of_one_reference_are_each_triangulated(
     from helpers.framing import extract_claims
     from helpers.sources import load_manifest
 
-    seed, reference = load_manifest(paths.MANIFEST)
+    seed, reference = load_manifest(catalogue.path("manifest"))
     twin = replace(seed, id="twin-retelling")
     other = seed_codings.assign(source_id=twin.id, coding_id=seed_codings["coding_id"] + "t")
     codings = pd.concat([seed_codings, other], ignore_index=True)
     claims = extract_claims(seed_sentences, fcb)
-    out = compare_sources([seed, twin, reference], paths.RAW, codings, claims, cb, fcb)
+    out = compare_sources([seed, twin, reference], catalogue.path("raw"), codings, claims, cb, fcb)
     tri = out["triangulation"]
     schemas.TRIANGULATION.validate(tri)
     assert set(tri["article_source_id"]) == {SEED_ID, twin.id}
@@ -567,7 +571,7 @@ def test_selection_by_period_and_ids():
     from helpers.compare import select_sources
     from helpers.sources import load_manifest
 
-    seed, reference = load_manifest(paths.MANIFEST)
+    seed, reference = load_manifest(catalogue.path("manifest"))
     plan = replace(seed, id="plan", period="2026-2030", retells=None)
     year = replace(seed, id="y2026", period="2026", retells=None)
     pool = [seed, reference, plan, year]

@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 import yaml
 
+from helpers import catalogue
 from helpers import evaluation as ev
-from helpers import paths
 from helpers.codebook import load_codebook
 from helpers.errors import InputError
 from helpers.framing import load_framing_codebook
@@ -57,7 +57,7 @@ def test_held_out_texts_are_apart_from_the_dev_texts_and_the_seed():
     dev_entries, dev_texts = ev.load_set(SETS["dev"])
     held_entries, held_texts = ev.load_set(SETS["heldout"])
     assert not {s.id for s in dev_entries} & {s.id for s in held_entries}
-    seed = (paths.RAW / "000_5df365ae44afb922.txt").read_text(encoding="utf-8")
+    seed = (catalogue.path("raw") / "000_5df365ae44afb922.txt").read_text(encoding="utf-8")
     sentences = {
         s.strip()
         for body in [*dev_texts.values(), *held_texts.values()]
@@ -73,11 +73,11 @@ def test_held_out_texts_are_apart_from_the_dev_texts_and_the_seed():
 def test_gold_uses_known_ids_and_covers_every_text(name):
     _, texts = ev.load_set(SETS[name])
     ties, claims = ev.load_gold(SETS[name], texts)  # relations, evidence, duplicates checked
-    codebook = load_codebook(paths.CODEBOOK)
+    codebook = load_codebook(catalogue.path("codebook"))
     assert set(ties["place_id"]) <= set(codebook.places) | set(codebook.regions)
     assert set(ties["sector_id"]) <= set(TAXONOMY["sectors"])
     assert set(texts) == set(ties["text_id"])  # every text states at least one tie
-    fcb = load_framing_codebook(paths.FRAMING)
+    fcb = load_framing_codebook(catalogue.path("framing_codebook"))
     actors = set(fcb.actors) | set(TAXONOMY["extra_framing_actors"])
     assert set(claims["actor"]) == {fcb.focal_actor}
     assert set(claims["comparator"]) <= actors - {fcb.focal_actor}
@@ -87,7 +87,7 @@ def test_gold_uses_known_ids_and_covers_every_text(name):
 def test_taxonomy_is_consistent():
     assert set(TAXONOMY["sectors"].values()) <= set(TAXONOMY["categories"])
     assert ev.CATCH_ALL in TAXONOMY["sectors"]
-    codebook = load_codebook(paths.CODEBOOK)
+    codebook = load_codebook(catalogue.path("codebook"))
     assert not set(TAXONOMY["extra_framing_actors"]) & set(codebook.places)
 
 

@@ -274,8 +274,8 @@ BAD_INPUTS = {
     ),
     "parameter of the wrong type": (
         lambda p: None,
-        ("--set", "code.codebook=3"),
-        "code",
+        ("--set", "compare.period=3"),
+        "compare",
         "must be str",
     ),
     "codebook duplicate alias": (

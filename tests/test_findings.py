@@ -7,8 +7,8 @@ import pandas as pd
 import pypandoc
 import pytest
 
+from helpers import catalogue, findings
 from helpers import codebook as codebook_mod
-from helpers import findings, paths
 from helpers.framing import load_framing_codebook
 
 HOSTILE = "<script>alert(1)</script> | {{< include /etc/passwd >}} @fig-x *bold* [link](x)"
@@ -16,7 +16,7 @@ HOSTILE = "<script>alert(1)</script> | {{< include /etc/passwd >}} @fig-x *bold*
 
 @pytest.fixture(scope="module")
 def codebook():
-    return codebook_mod.load_codebook(paths.CODEBOOK)
+    return codebook_mod.load_codebook(catalogue.path("codebook"))
 
 
 def test_escaped_text_renders_as_the_same_text_in_html_and_typst():
@@ -120,7 +120,7 @@ def _tables() -> dict[str, pd.DataFrame]:
 
 
 def test_key_numbers_come_from_the_tables(codebook):
-    book = load_framing_codebook(paths.FRAMING)
+    book = load_framing_codebook(catalogue.path("framing_codebook"))
     found = findings.key_numbers(_tables(), codebook, book)
     numbers, titles = found["numbers"], found["titles"]
     assert numbers["n_provinces_with_priority"] == 3
@@ -171,7 +171,7 @@ def test_key_numbers_come_from_the_tables(codebook):
 
 def test_one_text_reads_as_one_text(codebook):
     """With one text no sentence speaks of texts in the plural or of agreement between them."""
-    book = load_framing_codebook(paths.FRAMING)
+    book = load_framing_codebook(catalogue.path("framing_codebook"))
     tables = _tables()
     keep = {"a", "x"}
     tables["sources"] = tables["sources"][tables["sources"]["source_id"].isin(keep)]
@@ -216,7 +216,7 @@ def test_period_labels_and_breakable_ids():
 
 
 def test_the_retellings_sentence_reads_for_none_one_or_several(codebook):
-    book = load_framing_codebook(paths.FRAMING)
+    book = load_framing_codebook(catalogue.path("framing_codebook"))
     tables = _tables()
     one = findings.key_numbers(tables, codebook, book)["numbers"]["triangulation_sentence"]
     assert one.startswith("One retelling is checked against its reference.")

@@ -10,17 +10,17 @@ import pandas as pd
 import pytest
 import yaml
 
-from helpers import paths, schemas
+from helpers import catalogue, schemas
 from helpers.errors import InputError
 from helpers.framing import extract_claims, load_framing_codebook
 
-SEED = paths.RAW / "000_5df365ae44afb922.txt"
+SEED = catalogue.path("raw") / "000_5df365ae44afb922.txt"
 GOLD = Path(__file__).parent / "gold" / "seed_framing.csv"
 
 
 @pytest.fixture(scope="module")
 def cb():
-    return load_framing_codebook(paths.FRAMING)
+    return load_framing_codebook(catalogue.path("framing_codebook"))
 
 
 def sentences(*paragraphs: str, source_id: str = "t") -> pd.DataFrame:
@@ -60,7 +60,9 @@ def seed_sentences():
     """The seed as ingest segments it (corrections applied; the 8th paragraph is unchanged)."""
     from helpers import text
 
-    sents = text.ingest(paths.MANIFEST, paths.CORRECTIONS, paths.RAW)["sentences"]
+    sents = text.ingest(
+        catalogue.path("manifest"), catalogue.path("corrections"), catalogue.path("raw")
+    )["sentences"]
     return sents[sents["source_id"] == SEED_ID]
 
 
@@ -136,6 +138,11 @@ def test_output_is_sorted_and_deterministic(cb):
         ("Washington", "united-states"),
         ("the EU", "europe"),
         ("Brussels", "europe"),
+        ("Japan", "japan"),
+        ("Germany", "germany"),
+        ("the West", "the-west"),
+        ("Western countries", "the-west"),
+        ("South Korea", "south-korea"),
     ],
 )
 def test_aliases_name_comparators(cb, name, actor):
@@ -224,6 +231,74 @@ def test_gap_words_in_cues(cb):
     assert claims["dimension"].tolist() == ["resource-mobilisation"]
 
 
+def _zh(*paragraphs: str) -> pd.DataFrame:
+    """A sentences table for Chinese paragraphs of one sentence each."""
+    rows, offset = [], 0
+    for p_no, para in enumerate(paragraphs, 1):
+        rows.append(
+            {
+                "source_id": "t",
+                "paragraph_id": f"t:p{p_no:02d}",
+                "sentence_id": f"t:p{p_no:02d}:s01",
+                "sentence_no": 1,
+                "language": "zh",
+                "start": offset,
+                "end": offset + len(para),
+                "raw_start": offset,
+                "raw_end": offset + len(para),
+                "text": para,
+            }
+        )
+        offset += len(para) + 1
+    return pd.DataFrame(rows)
+
+
+def test_chinese_comparisons(cb):
+    claims = extract_claims(
+        _zh(
+            "与美国相比，我国在新能源等产业链的完整性方面具有明显优势，但在高端芯片领域仍存在差距。",
+            "欧盟的产业政策决策周期较长，推进速度慢于我国。",
+        ),
+        cb,
+    )
+    got = {(r.dimension, r.comparators, r.direction) for r in claims.itertuples(index=False)}
+    assert got == {
+        ("supply-chains", "united-states", "actor_ahead"),
+        ("technology-gap", "united-states", "comparator_ahead"),
+        ("policy-pace", "europe", "actor_ahead"),
+    }
+    assert set(claims["actor"]) == {"china"}
+
+
+def test_comparisons_outside_a_closing_paragraph_and_a_clause_without_an_actor(cb):
+    claims = extract_claims(
+        sentences(
+            "Provinces met in March.",
+            "China mobilises capital at a scale that neither Washington nor Brussels matches, "
+            "and it has built complete supply chains faster than either.",
+            "Jilin will build robots.",
+        ),
+        cb,
+    )
+    supply = claims[claims["dimension"] == "supply-chains"].iloc[0]
+    assert supply["comparators"] == "united-states;europe"
+    assert supply["direction"] == "actor_ahead"  # "it" is China, not Brussels
+    assert "resource-mobilisation" in set(claims["dimension"])
+
+
+def test_headlines_and_section_titles_are_not_claims(cb):
+    claims = extract_claims(
+        sentences(
+            "China outpaces the United States on investment",
+            "Provinces unveiled their plans. China invests faster than the United States.",
+            "Talent versus the EU",
+            "China trains more talent than the EU.",
+        ),
+        cb,
+    )
+    assert set(claims["sentence_id"]) == {"t:p02:s02", "t:p04:s01"}
+
+
 # -- codebook validation -------------------------------------------------------------------------
 def _write(tmp_path, data) -> Path:
     path = tmp_path / "framing.yaml"
@@ -233,7 +308,7 @@ def _write(tmp_path, data) -> Path:
 
 @pytest.fixture
 def good():
-    return yaml.safe_load(paths.FRAMING.read_text(encoding="utf-8"))
+    return yaml.safe_load(catalogue.path("framing_codebook").read_text(encoding="utf-8"))
 
 
 def test_malformed_yaml(tmp_path):
@@ -261,8 +336,8 @@ def test_missing_field(tmp_path, good):
 
 
 def test_unknown_focal_actor(tmp_path, good):
-    good["focal_actor"] = "india"
-    with pytest.raises(InputError, match="focal_actor 'india'"):
+    good["focal_actor"] = "atlantis"
+    with pytest.raises(InputError, match="focal_actor 'atlantis'"):
         load_framing_codebook(_write(tmp_path, good))
 
 

@@ -1,5 +1,6 @@
 """Notebook hygiene: committed without outputs, a generic kernel, a `parameters` cell of literals
-that declares exactly the parameters pipeline.yaml gives (plus root and output_root)."""
+that declares exactly the parameters pipeline.yaml gives (plus the injected catalogue), and no
+data path: notebooks ask the catalogue for datasets by name."""
 
 from __future__ import annotations
 
@@ -34,7 +35,8 @@ def test_notebook_is_clean_and_parameterised(stage):
     for node in tree.body:
         assert isinstance(node, ast.Assign), "the parameters cell holds assignments only"
         names[node.targets[0].id] = ast.literal_eval(node.value)  # literals only
-    assert set(names) == set(stage.parameters) | {"root", "output_root"}
+    assert set(names) == set(stage.parameters) | set(pipeline.INJECTED)
+    assert names["catalogue"] is None, "default None: run by hand, the project's catalogue"
     for name, value in stage.parameters.items():
         assert type(value) is type(names[name]), f"{stage.name}.{name}: type differs"
 
@@ -48,3 +50,13 @@ def test_notebook_is_thin(stage):
             tree = ast.parse("".join(cell["source"]))
             defs = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.ClassDef)]
             assert not defs, f"{stage.notebook}: move {defs[0].name} into src/helpers"
+
+
+@pytest.mark.parametrize("stage", STAGES, ids=lambda s: s.name)
+def test_notebook_holds_no_data_path(stage):
+    """Paths live in pipeline.yaml's catalogue; a notebook names datasets (issue 13)."""
+    nb = _cells(stage)
+    for cell in nb["cells"]:
+        source = "".join(cell["source"])
+        for needle in ("data/", ".parquet", ".csv", "report/", "codebook/"):
+            assert needle not in source, f"{stage.notebook}: {needle!r} in {source[:80]!r}"

@@ -14,7 +14,7 @@ import nbformat
 import pytest
 import yaml
 
-from helpers import paths, pipeline
+from helpers import catalogue, paths, pipeline
 from helpers.errors import InputError
 
 
@@ -29,6 +29,9 @@ def _notebook(path: Path, parameters: str, body: str) -> None:
     params.metadata["tags"] = ["parameters"]
     nb.cells = [params, nbformat.v4.new_code_cell(textwrap.dedent(body))]
     nbformat.write(nb, path)
+
+
+UPPER_PARAMETERS = 'catalogue = None\nsuffix = ".txt"\nrepeat = 1\n'
 
 
 @pytest.fixture
@@ -46,44 +49,48 @@ def project(tmp_path, monkeypatch):
     (tmp_path / "requirements.lock").write_text("pandas==0\n")
     _notebook(
         tmp_path / "notebooks" / "01_upper.ipynb",
-        'root = ".."\noutput_root = ".."\nsource = "data"\nrepeat = 1\n',
+        UPPER_PARAMETERS,
         """
-        from pathlib import Path
-        files = sorted((Path(root) / source).glob("*.txt"))
+        from helpers.catalogue import open_catalogue
+        cat = open_catalogue(catalogue)
+        files = sorted(cat.path("texts").glob("*" + suffix))
         text = "".join(f.read_text().upper() for f in files if "SKIP" not in f.read_text())
         if "BOOM" in text:
             raise ValueError("a source says BOOM")
-        out = Path(output_root) / "out"
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "upper.txt").write_text(text * repeat)
+        cat.write("upper", text * repeat)
         """,
     )
     _notebook(
         tmp_path / "notebooks" / "02_count.ipynb",
-        'root = ".."\noutput_root = ".."\n',
+        "catalogue = None\n",
         """
-        from pathlib import Path
-        text = (Path(root) / "out" / "upper.txt").read_text()
-        (Path(output_root) / "out").mkdir(parents=True, exist_ok=True)
-        (Path(output_root) / "out" / "count.txt").write_text(str(len(text.split())))
+        from helpers.catalogue import open_catalogue
+        cat = open_catalogue(catalogue)
+        cat.write("count", str(len(cat.read("upper").split())))
         """,
     )
     spec = {
         "kernel": "python3",
         "timeout_seconds": 120,
+        "catalogue": {
+            "texts": {"path": "data", "format": "folder"},
+            "upper": {"path": "out/upper.txt", "format": "text"},
+            "count": {"path": "out/count.txt", "format": "text"},
+            "never": {"path": "out/never.txt", "format": "text"},
+        },
         "stages": [
             {
                 "name": "upper",
                 "notebook": "notebooks/01_upper.ipynb",
-                "parameters": {"source": "data", "repeat": 1},
-                "inputs": ["data"],
-                "outputs": ["out/upper.txt"],
+                "parameters": {"suffix": ".txt", "repeat": 1},
+                "inputs": ["texts"],
+                "outputs": ["upper"],
             },
             {
                 "name": "count",
                 "notebook": "notebooks/02_count.ipynb",
-                "inputs": ["out/upper.txt"],
-                "outputs": ["out/count.txt"],
+                "inputs": ["upper"],
+                "outputs": ["count"],
             },
         ],
     }
@@ -147,7 +154,7 @@ def test_parameter_change_and_hand_edited_output_trigger_a_rerun(project):
     [
         ("upper.colour=1", "unknown parameter 'colour'"),
         ("upper.repeat=two", "parameter 'repeat' must be int"),
-        ("upper.source=3", "parameter 'source' must be str"),
+        ("upper.suffix=3", "parameter 'suffix' must be str"),
     ],
 )
 def test_bad_parameters_stop_before_any_cell_runs(project, override, message):
@@ -178,29 +185,59 @@ def test_failing_notebook_leaves_previous_outputs_untouched(project):
 
 def test_a_stage_that_does_not_write_its_outputs_fails(project):
     spec = yaml.safe_load((project / "pipeline.yaml").read_text())
-    spec["stages"][0]["outputs"].append("out/never.txt")
+    spec["stages"][0]["outputs"].append("never")
     (project / "pipeline.yaml").write_text(yaml.safe_dump(spec))
     with pytest.raises(pipeline.StageFailed, match="did not write out/never.txt"):
         _run()
     assert not (project / "out" / "upper.txt").exists()
 
 
+CATALOGUE = "catalogue:\n  x: {path: x.md, format: md}\n  y: {path: y.md, format: md}\n"
+
+
 @pytest.mark.parametrize(
     "text, message",
     [
         ("stages: [", "malformed YAML"),
-        ("stages:\n  - name: a\n    outputs: [x]\n", "exactly one of `notebook`, `render`"),
+        (CATALOGUE + "stages:\n  - name: a\n    outputs: [x]\n", "exactly one of `notebook`"),
         (
-            "stages:\n  - {name: a, notebook: n, outputs: [x]}\n  - {name: a, notebook: n, "
-            "outputs: [x]}\n",
+            CATALOGUE + "stages:\n  - {name: a, notebook: n, outputs: [x]}\n"
+            "  - {name: a, notebook: n, outputs: [y]}\n",
             "duplicate stage name 'a'",
         ),
-        ("stages:\n  - {name: a, notebook: n, outputs: [x], colour: red}\n", "unknown field"),
+        (CATALOGUE + "stages:\n  - {name: a, notebook: n, outputs: [x], colour: red}\n", "unknown"),
+        ("stages:\n  - {name: a, notebook: n, outputs: [x]}\n", "expected a `catalogue` mapping"),
+        (
+            CATALOGUE + "stages:\n  - {name: a, notebook: n, outputs: [z]}\n",
+            "stage 'a': `outputs`: unknown dataset 'z'; the catalogue declares ['x', 'y']",
+        ),
+        (
+            CATALOGUE + "stages:\n  - {name: a, notebook: n, inputs: [x], outputs: [x]}\n",
+            "reads its own output(s) ['x']",
+        ),
+        (
+            CATALOGUE + "stages:\n  - {name: a, notebook: n, outputs: [x]}\n"
+            "  - {name: b, notebook: n, outputs: [x, y]}\n",
+            "stage 'b': 'x' is written by 'a'",
+        ),
+        (
+            "catalogue:\n  x: {path: x.md, format: md, colour: red}\nstages: []\n",
+            "dataset 'x': unknown field(s) ['colour']",
+        ),
+        (
+            "catalogue:\n  x: {path: x.md, format: csv}\nstages: []\n",
+            "dataset 'x': a csv dataset's path ends in .csv",
+        ),
+        (
+            "catalogue:\n  x: {path: x.parquet, format: parquet+csv}\nstages: []\n",
+            "a parquet+csv dataset, and only one, names a schema",
+        ),
+        ("catalogue:\n  x: {path: ., format: folder}\nstages: []\n", "the project itself"),
     ],
 )
 def test_bad_pipeline_declarations_name_the_file(project, text, message):
     (project / "pipeline.yaml").write_text(text)
-    with pytest.raises(InputError, match=message) as failure:
+    with pytest.raises(InputError, match=re.escape(message)) as failure:
         pipeline.load_pipeline()
     assert str(project / "pipeline.yaml") in str(failure.value)
 
@@ -234,13 +271,12 @@ def test_the_real_pipeline_declaration_is_consistent():
 @pytest.mark.parametrize(
     "override, message",
     [
-        ("upper.source=/etc", "leads outside the project"),
-        ("upper.source=../../etc", "leads outside the project"),
-        ("upper.source=link/passwd", "leads outside the project"),
-        ("upper.output_root=elsewhere", "`output_root` is set by the runner"),
-        ("upper.root=/", "`root` is set by the runner"),
-        ("upper.source=[unclosed", "malformed YAML"),
-        ("upper.source=&a [*a]", "anchors and aliases"),
+        ("upper.suffix=/etc", "leads outside the project"),
+        ("upper.suffix=../../etc", "leads outside the project"),
+        ("upper.suffix=link/passwd", "leads outside the project"),
+        ("upper.catalogue=elsewhere", "`catalogue` is set by the runner"),
+        ("upper.suffix=[unclosed", "malformed YAML"),
+        ("upper.suffix=&a [*a]", "anchors and aliases"),
     ],
 )
 def test_overrides_stay_inside_the_project_and_fail_in_one_line(project, override, message):
@@ -253,7 +289,7 @@ def test_overrides_stay_inside_the_project_and_fail_in_one_line(project, overrid
 
 def test_declared_paths_must_stay_inside_the_project(project):
     spec = yaml.safe_load((project / "pipeline.yaml").read_text())
-    spec["stages"][0]["outputs"] = ["../outside.txt"]
+    spec["catalogue"]["upper"]["path"] = "../outside.txt"
     (project / "pipeline.yaml").write_text(yaml.safe_dump(spec))
     with pytest.raises(InputError, match="leads outside the project"):
         pipeline.load_pipeline()
@@ -323,7 +359,7 @@ def test_a_failure_says_which_stages_completed(project):
     (project / "notebooks" / "02_count.ipynb").unlink()
     _notebook(
         project / "notebooks" / "02_count.ipynb",
-        'root = ".."\noutput_root = ".."\n',
+        "catalogue = None\n",
         "raise RuntimeError('count broke')",
     )
     with pytest.raises(pipeline.StageFailed) as failure:
@@ -340,7 +376,7 @@ def test_a_notebook_error_prints_its_first_line_and_the_failing_cell(project):
     (project / "notebooks" / "01_upper.ipynb").unlink()
     _notebook(
         project / "notebooks" / "01_upper.ipynb",
-        'root = ".."\noutput_root = ".."\nsource = "data"\nrepeat = 1\n',
+        UPPER_PARAMETERS,
         """
         # check the table
         rows = ["a", "a"]
@@ -373,14 +409,95 @@ def test_an_os_error_outside_a_stage_is_one_line(project, capsys):
     assert len(err) == 1 and err[0].startswith("error: ") and "build" in err[0], err
 
 
+# -- the data catalogue (issue 13) ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body, side",
+    [
+        ('cat.write("upper", "X")', "outputs"),  # another stage's output
+        ('cat.read("never")', "inputs"),  # a dataset it did not declare reading
+    ],
+)
+def test_a_stage_that_touches_a_dataset_it_did_not_declare_fails(project, body, side):
+    _run()
+    (project / "notebooks" / "02_count.ipynb").unlink()
+    _notebook(
+        project / "notebooks" / "02_count.ipynb",
+        "catalogue = None\n",
+        f"from helpers.catalogue import open_catalogue\ncat = open_catalogue(catalogue)\n{body}\n",
+    )
+    with pytest.raises(pipeline.StageFailed) as failure:
+        _run()
+    message = str(failure.value)
+    assert "stage count failed: InputError" in message and "\n" not in message
+    assert f"does not declare dataset {body.split(chr(34))[1]!r} among its {side}" in message
+    assert (project / "out" / "upper.txt").read_text() == "ALPHA\nBETA\n"  # untouched
+
+
+def test_an_unknown_dataset_name_is_one_line_naming_pipeline_yaml(project):
+    from helpers.catalogue import open_catalogue
+
+    cat = open_catalogue()  # as a notebook run by hand: the project's catalogue, in place
+    assert cat.path("texts") == project / "data"
+    with pytest.raises(InputError) as failure:
+        cat.read("sentense")
+    message = str(failure.value)
+    assert message.startswith(f"{project / 'pipeline.yaml'}: unknown dataset 'sentense'")
+    assert "'texts'" in message and "\n" not in message
+
+
+def test_a_notebook_run_by_hand_reads_and_writes_in_place(project):
+    from helpers.catalogue import open_catalogue
+
+    cat = open_catalogue()
+    cat.write("upper", "ONE TWO\n")
+    assert (project / "out" / "upper.txt").read_text() == "ONE TWO\n"
+    assert cat.read("upper") == "ONE TWO\n"
+
+
+def test_stages_run_with_only_their_datasets_injected(project):
+    declared = pipeline.load_pipeline()
+    count = declared.stages[1]
+    assert (count.reads, count.writes) == (("upper",), ("count",))
+    assert (count.inputs, count.outputs) == (("out/upper.txt",), ("out/count.txt",))
+    staging = project / "build" / "staging" / "count"
+    injected = catalogue.for_stage(declared.catalogue, count.reads, count.writes, staging)
+    assert injected == {
+        "upper": {"path": str(project / "out/upper.txt"), "format": "text", "mode": "read"},
+        "count": {"path": str(staging / "out/count.txt"), "format": "text", "mode": "write"},
+    }
+
+
+def test_the_real_catalogue_covers_every_table_contract_once():
+    from helpers import schemas
+
+    datasets = pipeline.load_pipeline(paths.PIPELINE).catalogue
+    tables = {d.schema: d for d in datasets.values() if d.format == "parquet+csv"}
+    assert set(tables) == set(schemas.BY_NAME)
+    for name, dataset in tables.items():
+        assert dataset.path == f"data/processed/{name}.parquet"
+        assert dataset.files()[1] == f"data/processed/{name}.csv"
+
+
+def test_no_stage_reads_what_it_writes_in_the_real_pipeline():
+    """The charts stage once listed all of data/processed, its own data dictionary included."""
+    for stage in pipeline.load_pipeline(paths.PIPELINE).stages:
+        for rel in stage.inputs:
+            assert not any(
+                rel == out or rel.startswith(out + "/") or out.startswith(rel + "/")
+                for out in stage.outputs
+            ), f"{stage.name} reads {rel}, which it writes"
+
+
 # -- the run's shared kernel and the stat cache ----------------------------------------------------
 def _two_stages(project: Path, first: str, second: str) -> None:
-    """Replace the project's notebooks' bodies (parameters kept), each writing out/<stage>.txt."""
-    for name, body in (("01_upper", first), ("02_count", second)):
+    """Replace the bodies of the project's two notebooks (their parameters kept)."""
+    for name, params, body in (
+        ("01_upper", UPPER_PARAMETERS, first),
+        ("02_count", "catalogue = None\n", second),
+    ):
         (project / "notebooks" / f"{name}.ipynb").unlink()
-        params = 'root = ".."\noutput_root = ".."\n'
-        if name == "01_upper":
-            params += 'source = "data"\nrepeat = 1\n'
         _notebook(project / "notebooks" / f"{name}.ipynb", params, body)
 
 
@@ -397,23 +514,20 @@ def test_stages_share_one_kernel_but_not_its_namespace_nor_helpers_state(project
         project,
         """
         import os
-        from pathlib import Path
         import helpers.errors
+        from helpers.catalogue import open_catalogue
         leaked = "from the first stage"
         helpers.errors.LEAKED = True  # module-level state a stage could leave behind
-        out = Path(output_root) / "out"
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "upper.txt").write_text(str(os.getpid()))
+        open_catalogue(catalogue).write("upper", str(os.getpid()))
         """,
         """
         import os
-        from pathlib import Path
         import helpers.errors
-        seen = sorted(n for n in ("leaked", "out") if n in globals())
+        from helpers.catalogue import open_catalogue
+        seen = sorted(n for n in ("leaked", "open_catalogue") if n in globals())
         state = hasattr(helpers.errors, "LEAKED")
-        out = Path(output_root) / "out"
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "count.txt").write_text(f"{os.getpid()}|{seen}|{state}|{os.getcwd()}")
+        cat = open_catalogue(catalogue)
+        cat.write("count", f"{os.getpid()}|{seen}|{state}|{os.getcwd()}")
         """,
     )
     ran, _ = _run()
@@ -421,15 +535,14 @@ def test_stages_share_one_kernel_but_not_its_namespace_nor_helpers_state(project
     first_pid = int((project / "out" / "upper.txt").read_text())
     pid, seen, state, cwd = (project / "out" / "count.txt").read_text().split("|")
     assert int(pid) == first_pid  # one kernel for the run ...
-    assert (seen, state) == ("[]", "False")  # ... that each stage finds as if it were new
+    assert (seen, state) == ("['open_catalogue']", "False")  # ... each stage finds it as new
     assert Path(cwd) == project / "notebooks"
     executed = json.loads((project / "build" / "notebooks" / "02_count.ipynb").read_text())
     counts = [c["execution_count"] for c in executed["cells"] if c["cell_type"] == "code"]
     assert counts == list(range(1, len(counts) + 1))  # numbered as in a kernel of its own
     assert not _alive(first_pid)  # the run shut its kernel down
 
-    (project / "data" / "a.txt").write_text("alpha again\n")
-    _run(force={"upper"})
+    ran, _ = _run(force={"upper"})
     assert int((project / "out" / "upper.txt").read_text()) != first_pid  # a new run, a new one
 
 
@@ -439,7 +552,7 @@ def test_a_stage_that_kills_the_kernel_fails_in_one_line_and_the_next_run_starts
     (project / "notebooks" / "01_upper.ipynb").rename(project / "upper.ipynb.good")
     _notebook(
         project / "notebooks" / "01_upper.ipynb",
-        'root = ".."\noutput_root = ".."\nsource = "data"\nrepeat = 1\n',
+        UPPER_PARAMETERS,
         "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)",
     )
     with pytest.raises(pipeline.StageFailed) as failure:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from helpers import paths, text
+from helpers import catalogue, paths, text
 from helpers.codebook import load_codebook
 from helpers.coding import code_sentences
 from helpers.errors import InputError, clip
@@ -173,7 +173,7 @@ def test_an_alias_bomb_in_the_manifest_stops_at_once(tmp_path):
 @pytest.mark.parametrize("name", ["places.yaml", "sectors.yaml", "framing.yaml"])
 def test_an_alias_bomb_in_a_codebook_stops_at_once(tmp_path, name):
     for own in ("places.yaml", "sectors.yaml", "framing.yaml"):
-        source = paths.CODEBOOK / own
+        source = catalogue.path("codebook") / own
         (tmp_path / own).write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
     (tmp_path / name).write_text(BOMB + (tmp_path / name).read_text(encoding="utf-8"))
     with pytest.raises(InputError) as info:
@@ -281,7 +281,9 @@ def test_hidden_or_full_width_characters_do_not_lose_the_coding(tmp_path, place)
     assert sentence.text == "Shanghai will prioritise integrated circuits in 2025."
     raw_span = raw_text.removeprefix("\ufeff")[sentence.raw_start : sentence.raw_end]
     assert text.normalise(raw_span).text == sentence.text
-    codings = code_sentences(tables["sentences"], load_codebook(paths.CODEBOOK))["codings"]
+    codings = code_sentences(tables["sentences"], load_codebook(catalogue.path("codebook")))[
+        "codings"
+    ]
     assert "shanghai" in set(codings["place_id"].str.lower()), codings
 
 

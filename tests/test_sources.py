@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from helpers import paths, schemas
+from helpers import catalogue, schemas
 from helpers.errors import InputError
 from helpers.sources import Source, load_manifest, period_years, read_text, sources_table
 
@@ -52,7 +52,7 @@ def _fails(path: Path, *needles: str) -> str:
 
 
 def test_seed_manifest_loads_with_its_files():
-    sources = load_manifest(paths.MANIFEST)
+    sources = load_manifest(catalogue.path("manifest"))
     assert [s.id for s in sources] == ["morningexpress-2025-01", "xinhua-2025-01-27"]
     seed, reference = sources
     assert (seed.kind, seed.retells, seed.fmt, seed.is_text) == (
@@ -64,11 +64,11 @@ def test_seed_manifest_loads_with_its_files():
     assert not reference.is_text
     with pytest.raises(dataclasses.FrozenInstanceError):
         seed.id = "other"  # type: ignore[misc]
-    assert read_text(seed, paths.RAW).count("\n") == 8
+    assert read_text(seed, catalogue.path("raw")).count("\n") == 8
 
 
 def test_sources_table_lists_reference_with_zero_sizes():
-    sources = load_manifest(paths.MANIFEST)
+    sources = load_manifest(catalogue.path("manifest"))
     empty_p = pd.DataFrame({"source_id": pd.Series([], dtype=str)})
     table = sources_table(sources, {"morningexpress-2025-01": 10}, empty_p, empty_p)
     schemas.SOURCES.validate(table)

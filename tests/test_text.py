@@ -11,7 +11,7 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from helpers import paths, schemas, storage
+from helpers import catalogue, schemas, storage
 from helpers.errors import InputError
 from helpers.sources import load_manifest, read_text
 from helpers.text import (
@@ -28,7 +28,7 @@ SEED = "morningexpress-2025-01"
 
 @pytest.fixture(scope="module")
 def seed_tables():
-    return ingest(paths.MANIFEST, paths.CORRECTIONS, paths.RAW)
+    return ingest(catalogue.path("manifest"), catalogue.path("corrections"), catalogue.path("raw"))
 
 
 @pytest.fixture(scope="module")
@@ -60,18 +60,20 @@ def test_seed_tables_meet_their_contracts(seed_tables):
 def test_seed_has_nine_paragraphs_matching_its_lines(seed_tables):
     paragraphs = seed_tables["paragraphs"]
     assert paragraphs["paragraph_id"].tolist() == [f"{SEED}:p{i:02d}" for i in range(1, 10)]
-    raw = read_text(load_manifest(paths.MANIFEST)[0], paths.RAW)
+    raw = read_text(load_manifest(catalogue.path("manifest"))[0], catalogue.path("raw"))
     lines = raw.split("\n")
     for row in paragraphs.itertuples():
         assert raw[row.raw_start : row.raw_end] == lines[row.paragraph_no - 1]
 
 
 def test_seed_corrections_audit_lists_every_entry(seed_tables):
-    entries = yaml.safe_load(paths.CORRECTIONS.read_text(encoding="utf-8"))["corrections"]
+    entries = yaml.safe_load(catalogue.path("corrections").read_text(encoding="utf-8"))[
+        "corrections"
+    ]
     audit = seed_tables["corrections_applied"].set_index("correction_id")
     assert sorted(audit.index) == sorted(e["id"] for e in entries)
     assert all(len(e["reason"].split()) >= 5 for e in entries)  # every entry says why
-    raw = read_text(load_manifest(paths.MANIFEST)[0], paths.RAW)
+    raw = read_text(load_manifest(catalogue.path("manifest"))[0], catalogue.path("raw"))
     normalised = " ".join(seed_tables["paragraphs"]["text"])  # enough to find each span
     full = _seed_normalised(seed_tables)
     for cid, row in audit.iterrows():
@@ -117,10 +119,10 @@ def test_seed_sentences_are_repaired(seed_tables):
 
 
 def test_ingest_is_deterministic(tmp_path, seed_tables):
-    again = ingest(paths.MANIFEST, paths.CORRECTIONS, paths.RAW)
+    again = ingest(catalogue.path("manifest"), catalogue.path("corrections"), catalogue.path("raw"))
     for i, tables in enumerate([seed_tables, again]):
         for name, schema in [("sentences", schemas.SENTENCES), ("sources", schemas.SOURCES)]:
-            storage.write_table(tables[name], schema, tmp_path / str(i))
+            storage.write_table(tables[name], schema, tmp_path / str(i) / f"{name}.parquet")
     for name in ["sentences.parquet", "sentences.csv", "sources.parquet", "sources.csv"]:
         assert (tmp_path / "0" / name).read_bytes() == (tmp_path / "1" / name).read_bytes()
 
@@ -469,5 +471,9 @@ def test_ingest_with_an_empty_corrections_list(tmp_path):
     corrections.write_text("corrections: []\n", encoding="utf-8")
     tables = ingest(FIXTURES / "manifest.yaml", corrections, FIXTURES)
     assert tables["corrections_applied"].empty
-    storage.write_table(tables["corrections_applied"], schemas.CORRECTIONS_APPLIED, tmp_path)
+    storage.write_table(
+        tables["corrections_applied"],
+        schemas.CORRECTIONS_APPLIED,
+        tmp_path / "corrections_applied.parquet",
+    )
     assert len(tables["sentences"]) > 0

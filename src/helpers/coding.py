@@ -2,7 +2,10 @@
 
 The rules are deliberately few, general and transparent (documented with their ids in
 codebook/README.md), so a reader can check every coding against its evidence sentence, and a
-researcher can override any of them in the adjudications file instead of editing code.
+researcher can override any of them in the adjudications file instead of editing code. Words that
+decide a relation are data (codebook/cues.yaml). A source is read in order, keeping the place in
+scope, so a sentence that names no place ("The province will ...", 该市还将…) is tied to the place
+its text is about, and the coding records the sentence that named it.
 """
 
 from __future__ import annotations
@@ -15,47 +18,39 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.codebook import Codebook, TermMatch
+from helpers.codebook import Codebook, CueIndex, TermMatch
 from helpers.errors import InputError
 from helpers.schemas import CODINGS, MENTIONS, PRIORITY_MATRIX, RELATIONS
 
 STRENGTH = {"priority": 3, "achievement": 2, "context": 1}
 
-_W = r"(?<![A-Za-z])"  # English cue words start at a word start (stems may take endings)
-PRIORITY_CUES = re.compile(
-    _W + r"(?:plan|aim|focus|promot|invest|build(?!t)|construct|accelerat|strengthen|explor"
-    r"|develop|creat|consolidat|priorit|forefront|stands? out|support)"
-    r"|重点|加快|推进|建设|打造|布局|发展|培育",
-    re.IGNORECASE,
-)
-COMPLETION_CUES = re.compile(
-    _W + r"(?:inaugurated|opened|launched|completed|unveiled|built|commissioned)(?![A-Za-z])"
-    r"|建成|投用|启用|落成|揭牌",
-    re.IGNORECASE,
-)
-NEGATION = re.compile(
-    _W + r"(?:not|no|never|neither|nor)(?![A-Za-z])|n't(?![A-Za-z])|没有|未|不(?!断|仅|少|同)",
-    re.IGNORECASE,
-)
-HYPOTHETICAL = re.compile(_W + r"(?:would|could|might|may|if)(?![A-Za-z])|如果|可能", re.IGNORECASE)
-CONTRASTIVE = re.compile(
-    r",\s*(?:while|whereas)(?![A-Za-z])|(?<![,\w])\s*whereas(?![A-Za-z])"
-    r"|;|；|，而",
-    re.IGNORECASE,
-)
-ANAPHORA = re.compile(
-    r"^\W*(?:(?:and|but|moreover|meanwhile),?\s+)?(?:these\s+(?:areas|provinces|regions|cities"
-    r"|places|localities|municipalities)|they|both(?:\s+of\s+them)?)(?![A-Za-z])"
-    r"|^\W*(?:这些地区|这些省份|这些省市|两地|两省)",
-    re.IGNORECASE,
-)
 PLACE_APPOSITIVE = re.compile(
     r",\s*(?:the|a|an|home\s+to|which|where|one\s+of|known\s+as"
     r"|capital\s+of)(?![A-Za-z])",
     re.IGNORECASE,
 )
 SECTOR_APPOSITIVE = re.compile(r",\s*(?:a|an|which|one\s+of)(?![A-Za-z])", re.IGNORECASE)
+CONTRASTIVE = re.compile(
+    r",\s*(?:while|whereas)(?![A-Za-z])|(?<![,\w])\s*whereas(?![A-Za-z])"
+    r"|;|；|，而",
+    re.IGNORECASE,
+)
+# A dateline opens a wire story: "BEIJING, Jan. 27 (Xinhua) --", "Shanghai (AFP) -",
+# "新华社杭州1月15日电".
+DATELINE = re.compile(
+    r"^\s*[A-Z][A-Z .'-]{2,40},\s+(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}|\d{1,2}\s+[A-Z][a-z]{2,8})"
+    r"(?:,\s*\d{4})?\s*(?:\([^)]{1,30}\))?\s*(?:--|—|–|-)\s*"
+    r"|^\s*[A-Z][A-Za-z .'-]{2,40}\s*\((?:Xinhua|Reuters|AFP|AP|Bloomberg|CNS)\)\s*(?:--|—|–|-)\s*"
+    r"|^\s*(?:新华社|中新社|人民网)?[^\s，。,]{0,10}?\d{1,2}月\d{1,2}日(?:电|讯)\s*"
+)
+# A title: a short first paragraph without final punctuation, or "X省：..." / "Place: ...".
+_END_PUNCT = re.compile(r"[.!?。！？…\"”’)）]\s*$")
+_TITLE_COLON = re.compile(r"^[^，。,.]{1,12}[：:]")
+_TITLE_MAX_WORDS, _TITLE_MAX_CHARS = 20, 40
 _BEFORE_WORDS = 3
+# Up to four words after a place (in Chinese: up to the next comma).
+_AFTER = re.compile(r"\s*(?:[^\s，,。;；]+\s+){0,4}[^\s，,。;；]*")
+_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 @dataclass(frozen=True)
@@ -70,14 +65,27 @@ class _Place:
     place_id: str
     level: str  # province | region
     via_region: str | None
-    mention: TermMatch | None  # None when inherited by R-ANAPHORA
+    mention: TermMatch | None  # where the place (or the reference to it) stands in the sentence
+    city_id: str | None = None
+    set_by: str | None = None  # sentence that named the place, when carried from elsewhere
+
+
+@dataclass
+class _Scope:
+    """What a place-less sentence can stand for (see the rules R-SCOPE, R-REF, R-ANAPHORA)."""
+
+    places: list[_Place]  # the places of the last sentence that named or resolved any
+    sentence_id: str
+    active: bool  # False after a statement about China as a whole, or for a dateline
+    region: list[_Place] | None = None  # the last region named, with its members
+    region_sentence: str | None = None
 
 
 def _parentheticals(text: str, matches: list[TermMatch]) -> list[_Paren]:
     """Bracketed spans and appositives, each with the mention it attaches to."""
     spans: list[tuple[int, int]] = []
     depth, open_at = 0, 0
-    for i, ch in enumerate(text):
+    for i, ch in enumerate(text) if "(" in text or "（" in text else ():
         if ch in "(（":
             if depth == 0:
                 open_at = i
@@ -124,31 +132,27 @@ def _clauses(text: str, parens: list[_Paren]) -> list[tuple[int, int]]:
     return [(a, b) for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
 
 
-def _mask(text: str, parens: list[_Paren]) -> str:
-    """The text with parentheticals blanked (same length, so offsets still hold)."""
+def _blank(text: str, spans) -> str:
+    """The text with spans blanked (same length, so offsets still hold)."""
     chars = list(text)
-    for p in parens:
-        chars[p.start : p.end] = " " * (p.end - p.start)
+    for start, end in spans:
+        chars[start:end] = " " * (end - start)
     return "".join(chars)
 
 
-def _clause_relation(masked: str) -> str:
-    if PRIORITY_CUES.search(masked):
-        return "priority"
-    if COMPLETION_CUES.search(masked):
-        return "achievement"
-    return "context"
-
-
-def _modality(masked: str, lo: int, hi: int, clause_start: int) -> str:
-    """negated / hypothetical when a cue links the two mentions (text between them)."""
-    between = masked[lo:hi]
-    before = " ".join(masked[clause_start:lo].split()[-_BEFORE_WORDS:])
-    if NEGATION.search(between) or NEGATION.search(before):
-        return "negated"
-    if HYPOTHETICAL.search(between):
-        return "hypothetical"
-    return "asserted"
+def is_title(text: str, first_paragraph: bool, one_sentence: bool) -> bool:
+    """A headline or section title: one short sentence without final punctuation, or a
+    "Place: ..." / "X省：..." line opening the text. Titles are not ties (they set the place)."""
+    if not one_sentence:
+        return False
+    if first_paragraph and _TITLE_COLON.match(text):
+        return True
+    short = (
+        len(text) <= _TITLE_MAX_CHARS
+        if _CJK.search(text)
+        else len(text.split()) <= _TITLE_MAX_WORDS
+    )
+    return short and not _END_PUNCT.search(text)
 
 
 def coding_id(source_id, sentence_id, place_id, sector_id, technology_id, rule_id) -> str:
@@ -158,42 +162,302 @@ def coding_id(source_id, sentence_id, place_id, sector_id, technology_id, rule_i
 
 
 def _sentence_places(matches: list[TermMatch], codebook: Codebook) -> list[_Place]:
+    """Places named in a sentence: provinces, cities (as their province) and regions, each
+    region followed by its members (R-REGION) unless the sentence names the member itself."""
     regions = [m.entity_id for m in matches if m.entity_type == "region"]
+    named = set()
     out = []
     for m in matches:
-        if m.entity_type == "region":
+        if m.entity_type in ("place", "city"):
+            pid = m.entity_id if m.entity_type == "place" else m.sector_id
+            named.add(pid)
+            via = next((r for r in regions if pid in codebook.regions[r].members), None)
+            city = m.entity_id if m.entity_type == "city" else None
+            out.append(_Place(pid, "province", via, m, city))
+        elif m.entity_type == "region":
             out.append(_Place(m.entity_id, "region", None, m))
-        elif m.entity_type == "place":
-            via = next((r for r in regions if m.entity_id in codebook.regions[r].members), None)
-            out.append(_Place(m.entity_id, "province", via, m))
+    for m in matches:
+        if m.entity_type == "region":
+            for member in codebook.regions[m.entity_id].members:
+                if member not in named:
+                    out.append(_Place(member, "province", m.entity_id, m))
     return out
 
 
-def code_sentences(
-    sentences: pd.DataFrame, codebook: Codebook, adjudications_path: Path | str | None = None
-) -> dict[str, pd.DataFrame]:
-    """Code a SENTENCES table: returns mentions, codings (adjudicated) and priority_matrix."""
-    order = sentences.sort_values(["source_id", "start"], kind="stable")
-    mentions, codings = [], {}
-    topic: tuple[str, str | None] | None = None
-    prev_places: list[_Place] = []
-    paragraph = None
-    for row in zip(
-        order["source_id"],
-        order["paragraph_id"],
-        order["sentence_id"],
-        order["start"],
-        order["end"],
-        order["text"],
-        strict=True,
-    ):
-        source_id, paragraph_id, sentence_id, s_start, s_end, text = row
-        matches = codebook.find_terms(text)
-        parens = _parentheticals(text, matches)
-        first_in_paragraph = paragraph_id != paragraph
-        paragraph = paragraph_id
+def _carried(places: list[_Place], mention: TermMatch | None, sentence_id: str) -> list[_Place]:
+    """Places of another sentence, standing at ``mention`` (a reference word) in this one."""
+    return [
+        _Place(p.place_id, p.level, p.via_region, mention, p.city_id, p.set_by or sentence_id)
+        for p in places
+    ]
+
+
+def _units(places: list[_Place]) -> int:
+    """How many distinct places a scope holds (a region with its members counts once)."""
+    return len({p.via_region or p.place_id for p in places})
+
+
+def _is_national(cue_text: CueIndex, matches: list[TermMatch]) -> bool:
+    """A statement about China as a whole: a national word before the first sector term."""
+    national = cue_text.find("national")
+    first_sector = next((m.start for m in matches if m.entity_type == "sector"), None)
+    return national is not None and (first_sector is None or national[0] < first_sector)
+
+
+def _new_scope(places: list[_Place], scope: _Scope | None, sentence_id: str) -> _Scope:
+    """The scope a sentence naming ``places`` sets; the last region named is remembered."""
+    regions = [p for p in places if p.level == "region" or p.via_region]
+    if regions:
+        region, region_sentence = _carried(regions, None, sentence_id), sentence_id
+    elif scope is not None:
+        region, region_sentence = scope.region, scope.region_sentence
+    else:
+        region, region_sentence = None, None
+    return _Scope(_carried(places, None, sentence_id), sentence_id, True, region, region_sentence)
+
+
+class _Coder:
+    """Codes one sentence at a time, in reading order, keeping the place scope of its source."""
+
+    def __init__(self, codebook: Codebook):
+        self.cb = codebook
+        self.cues = codebook.cues
+        self.codings: dict[str, dict] = {}
+        self.mentions: list[dict] = []
+
+    # -- relation and modality ------------------------------------------------------------
+
+    def _relation(self, cue_text: CueIndex, start: int, end: int, caption: bool) -> str:
+        if caption or cue_text.find("event", start, end):
+            return "context"
+        achievement = cue_text.find("achievement", start, end)
+        if (
+            achievement
+            and cue_text.find("past", start, end)
+            and not cue_text.find("future", start, end)
+        ):
+            return "achievement"  # a past fact told with a policy verb ("去年…扎实推进")
+        if cue_text.find("priority", start, end):
+            return "priority"
+        return "achievement" if achievement else "context"
+
+    def _modality(self, cue_text: CueIndex, place: _Place, term: TermMatch, clause) -> str:
+        """negated / hypothetical when a cue stands between the place and the term, in the
+        words before the first of them, or right after a place that follows its term
+        ("chips, for which Jiangsu set no target")."""
+        c_start, c_end = clause
+        if place.mention is None:
+            lo, hi = c_start, term.start
+        else:
+            lo = min(place.mention.end, term.end)
+            hi = max(place.mention.start, term.start)
+        first = min(lo, term.start if place.mention is None else place.mention.start)
+        window = [(lo, hi)]
+        before = cue_text.text[c_start:first]
+        if _CJK.search(before):
+            window.append((max(c_start, first - 12), first))
+        else:
+            words = list(re.finditer(r"\S+", before))[-_BEFORE_WORDS:]
+            if words:
+                window.append((c_start + words[0].start(), first))
+        if place.mention is not None and place.mention.start > term.start:
+            after = _AFTER.match(cue_text.text, place.mention.end, c_end)
+            if after:
+                window.append(after.span())
+        for kind, label in (("negation", "negated"), ("hypothetical", "hypothetical")):
+            if any(cue_text.find(kind, a, b) for a, b in window if b > a):
+                return label
+        return "asserted"
+
+    # -- output ---------------------------------------------------------------------------
+    def add(self, base, place: _Place, term: TermMatch, relation, modality, rule):
+        if modality != "asserted":
+            relation = "context"
+        if rule == "R-SENT" and place.via_region and place.mention.entity_type == "region":
+            rule = "R-REGION"  # a member of a region the sentence names, not named itself
+        sector_id = term.sector_id
+        tech = None if term.entity_id == term.sector_id else term.entity_id
+        cid = coding_id(
+            base["source_id"], base["sentence_id"], place.place_id, sector_id, tech, rule
+        )
+        old = self.codings.get(cid)
+        if old and STRENGTH[old["relation"]] >= STRENGTH[relation]:
+            return
+        self.codings[cid] = {
+            "coding_id": cid,
+            **base,
+            "place_id": place.place_id,
+            "place_level": place.level,
+            "sector_id": sector_id,
+            "technology_id": tech,
+            "relation": relation,
+            "modality": modality,
+            "rule_id": rule,
+            "via_region": place.via_region,
+            "city_id": place.city_id,
+            "place_sentence_id": place.set_by,
+            "status": "auto",
+            "adjudication_reason": None,
+        }
+
+    # -- one source -----------------------------------------------------------------------
+    def code_source(self, rows) -> None:
+        scope: _Scope | None = None
+        topic: tuple[str, str | None] | None = None
+        paragraph = None
+        per_paragraph: dict[str, int] = {}
+        for r in rows:
+            per_paragraph[r[1]] = per_paragraph.get(r[1], 0) + 1
+        first_paragraph = rows[0][1] if rows else None
+        for source_id, paragraph_id, sentence_id, s_start, s_end, text in rows:
+            found = self.cb.find_terms(text)
+            first_in_paragraph = paragraph_id != paragraph
+            paragraph = paragraph_id
+            dateline = DATELINE.match(text)
+            d_end = dateline.end() if dateline else 0
+            in_dateline = [m for m in found if m.start < d_end]
+            matches = [m for m in found if m.start >= d_end] if in_dateline else found
+            parens = _parentheticals(text, matches)
+            self._record_mentions(
+                source_id,
+                paragraph_id,
+                sentence_id,
+                s_start,
+                found,
+                _parentheticals(text, found) if in_dateline else parens,
+            )
+            # The headline is no tie, but its place sets the scope. A short line without final
+            # punctuation further down may be a list item ("Jiangsu: chips and AI"): coded.
+            title = paragraph_id == first_paragraph and is_title(
+                text, True, per_paragraph[paragraph_id] == 1
+            )
+            places = _sentence_places(matches, self.cb)
+            has_sector = any(m.entity_type == "sector" for m in matches)
+
+            if first_in_paragraph:
+                sector_ids = {m.sector_id for m in matches if m.entity_type == "sector"}
+                techs = {m.entity_id for m in matches if m.entity_type == "sector"}
+                topic = None
+                if len(sector_ids) == 1 and not places:
+                    tech = next(iter(techs)) if len(techs) == 1 else None
+                    topic = (next(iter(sector_ids)), None if tech in self.cb.sectors else tech)
+
+            if not places and in_dateline and scope is None:
+                dl = _sentence_places(in_dateline, self.cb)
+                scope = _Scope(_carried(dl, None, sentence_id), sentence_id, active=False)
+            if places:
+                scope = _new_scope(places, scope, sentence_id)
+            topical = topic is not None and places and not first_in_paragraph  # R-TOPIC
+            if not has_sector and not topical:
+                # nothing to code; a national statement still ends the scope
+                if not places and scope is not None and self.cues.find("national", text):
+                    scope.active = False
+                continue
+
+            # A photo caption stands as its own paragraph (with, at most, its credit line).
+            caption = per_paragraph[paragraph_id] <= 2 and bool(self.cues.find("caption", text))
+            term_spans = [(m.start, m.end) for m in matches] + [(0, d_end)]
+            blanked = _blank(text, term_spans)
+            cue_text = self.cues.index(_blank(blanked, [(p.start, p.end) for p in parens]))
+            inherited, rule = [], "R-SENT"
+            if not places and scope is not None and not title:
+                inherited, rule = self._resolve(cue_text, matches, scope, sentence_id)
+
+            if title:
+                continue  # a headline is not a tie; it only sets the place
+
+            base = dict(
+                source_id=source_id,
+                paragraph_id=paragraph_id,
+                sentence_id=sentence_id,
+                start=int(s_start),
+                end=int(s_end),
+                evidence=text,
+            )
+            attached = [
+                p
+                for p in parens
+                if p.anchor is not None and p.anchor.entity_type in ("place", "city", "region")
+            ]
+            # cues inside parentheticals are read only for R-PAREN
+            cue_all = self.cues.index(blanked) if attached else cue_text
+            for p in attached:  # R-PAREN
+                anchors = [x for x in places if x.mention == p.anchor]
+                relation = (
+                    "achievement"
+                    if not caption and cue_all.find("achievement", p.start, p.end)
+                    else "context"
+                )
+                for m in matches:
+                    if m.entity_type == "sector" and p.start <= m.start < p.end:
+                        for anchor in anchors:
+                            mod = self._modality(cue_all, anchor, m, (p.start, p.end))
+                            self.add(base, anchor, m, relation, mod, "R-PAREN")
+
+            clause_places: tuple[list[_Place], str] | None = None
+            for k, (c_start, c_end) in enumerate(_clauses(text, parens)):
+                inside = [m for m in matches if c_start <= m.start < c_end]
+                own = [
+                    m
+                    for m in inside
+                    if m.entity_type == "sector"
+                    and not any(p.start <= m.start < p.end for p in attached)
+                ]
+                c_places = [x for x in places if c_start <= x.mention.start < c_end]
+                c_rule = "R-SENT"
+                relation = self._relation(cue_text, c_start, c_end, caption)
+                if not c_places and inherited and k == 0:
+                    c_places, c_rule = inherited, rule
+                elif not c_places and clause_places and relation != "context":
+                    c_places, c_rule = clause_places  # "X will build A; it will also fund B"
+                if c_places:
+                    clause_places = (c_places, c_rule)
+                modality: dict[tuple, str] = {}  # members of a region share their mention
+                for place in c_places:
+                    if own:
+                        for m in own:
+                            key = (place.mention, m)
+                            if key not in modality:
+                                modality[key] = self._modality(cue_text, place, m, (c_start, c_end))
+                            self.add(base, place, m, relation, modality[key], c_rule)
+                    elif topic is not None and not first_in_paragraph and c_rule == "R-SENT":
+                        m = TermMatch(c_end, c_end, "", "sector", topic[1] or topic[0], topic[0])
+                        mod = self._modality(cue_text, place, m, (c_start, c_end))
+                        self.add(base, place, m, relation, mod, "R-TOPIC")
+            if inherited:
+                scope.places = inherited
+
+    def _resolve(self, cue_text: CueIndex, matches, scope: _Scope, sentence_id):
+        """Places for a sentence that names none: a reference word or role noun (R-REF), a
+        plural back-reference (R-ANAPHORA), or the place in scope (R-SCOPE)."""
+        plural = cue_text.find("plural")
+        if plural and _units(scope.places) > 1:
+            mention = TermMatch(plural[0], plural[1], plural[2], "ref", "", None)
+            return _carried(scope.places, mention, sentence_id), "R-ANAPHORA"
+        ref = cue_text.find("reference") or plural
+        if ref:
+            mention = TermMatch(ref[0], ref[1], ref[2], "ref", "", None)
+            places = scope.places
+            if scope.region and ("region" in ref[2].lower() or plural):
+                places = scope.region
+            return _carried(places, mention, sentence_id), "R-REF"
+        if _is_national(cue_text, matches):
+            scope.active = False
+            return [], "R-SENT"
+        speaker = cue_text.find("speaker")
+        if speaker and scope.active and not cue_text.find("national"):  # "…, he said"
+            mention = TermMatch(speaker[0], speaker[1], speaker[2], "ref", "", None)
+            return _carried(scope.places, mention, sentence_id), "R-REF"
+        has_sector = any(m.entity_type == "sector" for m in matches)
+        has_cue = cue_text.find("priority") or cue_text.find("achievement")
+        national = cue_text.find("national")
+        if scope.active and has_sector and has_cue and not national and _units(scope.places) == 1:
+            return _carried(scope.places, None, sentence_id), "R-SCOPE"
+        return [], "R-SENT"
+
+    def _record_mentions(self, source_id, paragraph_id, sentence_id, s_start, matches, parens):
         for n, m in enumerate(matches, start=1):
-            mentions.append(
+            self.mentions.append(
                 {
                     "mention_id": f"{sentence_id}:m{n:02d}",
                     "source_id": source_id,
@@ -208,141 +472,68 @@ def code_sentences(
                     "in_parenthetical": any(p.start <= m.start < p.end for p in parens),
                 }
             )
-        places = _sentence_places(matches, codebook)
-        if first_in_paragraph:
-            sector_ids = {m.sector_id for m in matches if m.entity_type == "sector"}
-            techs = {m.entity_id for m in matches if m.entity_type == "sector"}
-            topic = None
-            if len(sector_ids) == 1 and not places:
-                tech = next(iter(techs)) if len(techs) == 1 else None
-                topic = (next(iter(sector_ids)), None if tech in codebook.sectors else tech)
-            prev_places = []
-        inherited = prev_places if not places and ANAPHORA.match(text) else []
-        prev_places = places or inherited
 
-        masked = _mask(text, parens)
-        base = dict(
-            source_id=source_id,
-            paragraph_id=paragraph_id,
-            sentence_id=sentence_id,
-            start=int(s_start),
-            end=int(s_end),
-            evidence=text,
-        )
 
-        def add(
-            place: _Place,
-            sector_id,
-            technology_id,
-            relation,
-            modality,
-            rule,
-            base=base,
-            source_id=source_id,
-            sentence_id=sentence_id,
-        ):
-            if modality != "asserted":
-                relation = "context"
-            cid = coding_id(source_id, sentence_id, place.place_id, sector_id, technology_id, rule)
-            old = codings.get(cid)
-            if old and STRENGTH[old["relation"]] >= STRENGTH[relation]:
-                return
-            codings[cid] = {
-                "coding_id": cid,
-                **base,
-                "place_id": place.place_id,
-                "place_level": place.level,
-                "sector_id": sector_id,
-                "technology_id": technology_id,
-                "relation": relation,
-                "modality": modality,
-                "rule_id": rule,
-                "via_region": place.via_region,
-                "status": "auto",
-                "adjudication_reason": None,
-            }
-
-        def tech_of(m: TermMatch):
-            return None if m.entity_id == m.sector_id else m.entity_id
-
-        attached = {
-            id(p): p
-            for p in parens
-            if p.anchor is not None and p.anchor.entity_type in ("place", "region")
-        }
-        for p in attached.values():  # R-PAREN
-            anchor = next(x for x in places if x.mention == p.anchor)
-            relation = "achievement" if COMPLETION_CUES.search(text, p.start, p.end) else "context"
-            for m in matches:
-                if m.entity_type == "sector" and p.start <= m.start < p.end:
-                    mod = _modality(text, p.start, m.start, p.start)
-                    add(anchor, m.sector_id, tech_of(m), relation, mod, "R-PAREN")
-
-        for k, (c_start, c_end) in enumerate(_clauses(text, parens)):
-            inside = [m for m in matches if c_start <= m.start < c_end]
-            own = [
-                m
-                for m in inside
-                if m.entity_type == "sector"
-                and not any(p.start <= m.start < p.end for p in attached.values())
-            ]
-            c_places = [x for x in places if c_start <= x.mention.start < c_end]
-            rule = "R-SENT"
-            if not c_places and k == 0 and inherited:
-                c_places, rule = inherited, "R-ANAPHORA"
-            relation = _clause_relation(masked[c_start:c_end])
-            for place in c_places:
-                if own:
-                    for m in own:
-                        if place.mention is None:
-                            lo, hi = c_start, m.start
-                        else:
-                            lo = min(place.mention.end, m.end)
-                            hi = max(place.mention.start, m.start)
-                        mod = _modality(masked, lo, hi, c_start)
-                        add(place, m.sector_id, tech_of(m), relation, mod, rule)
-                elif topic is not None and not first_in_paragraph:
-                    lo = place.mention.end if place.mention else c_start
-                    mod = _modality(masked, lo, c_end, c_start)
-                    add(
-                        place,
-                        topic[0],
-                        topic[1],
-                        relation,
-                        mod,
-                        "R-TOPIC" if rule == "R-SENT" else rule,
-                    )
-
-    mentions_df = pd.DataFrame(mentions, columns=list(MENTIONS.columns))
-    codings_df = pd.DataFrame(list(codings.values()), columns=list(CODINGS.columns))
+def code_sentences(
+    sentences: pd.DataFrame, codebook: Codebook, adjudications_path: Path | str | None = None
+) -> dict[str, pd.DataFrame]:
+    """Code a SENTENCES table: returns mentions, codings (adjudicated) and priority_matrix."""
+    order = sentences.sort_values(["source_id", "start"], kind="stable")
+    coder = _Coder(codebook)
+    columns = ["source_id", "paragraph_id", "sentence_id", "start", "end", "text"]
+    rows = list(zip(*(order[c].tolist() for c in columns), strict=True))
+    by_source: dict[str, list] = {}
+    for row in rows:
+        by_source.setdefault(row[0], []).append(row)
+    for source_rows in by_source.values():
+        coder.code_source(source_rows)
+    mentions_df = pd.DataFrame(coder.mentions, columns=list(MENTIONS.columns))
+    codings_df = pd.DataFrame(list(coder.codings.values()), columns=list(CODINGS.columns))
     if adjudications_path is not None:
         codings_df = apply_adjudications(codings_df, Path(adjudications_path), sentences, codebook)
     return {
         "mentions": mentions_df,
         "codings": codings_df,
-        "priority_matrix": priority_matrix(codings_df),
+        "priority_matrix": priority_matrix(codings_df, codebook.fallback_sectors()),
     }
 
 
-def priority_matrix(codings: pd.DataFrame) -> pd.DataFrame:
-    """Per (place, sector): the strongest relation among codings that were not rejected."""
-    live = codings[codings["status"] != "rejected"].sort_values(
-        ["source_id", "start"], kind="stable"
+def counted(codings: pd.DataFrame, fallback: frozenset[str] = frozenset()) -> pd.DataFrame:
+    """Codings that count: not rejected, and a catch-all sector (``priority_fallback`` in
+    sectors.yaml) only where its source names nothing more specific for that place."""
+    live = codings[codings["status"] != "rejected"]
+    if fallback and len(live):
+        is_fallback = live["sector_id"].isin(fallback)
+        others = live[~is_fallback]
+        specific = set(zip(others["source_id"], others["place_id"], strict=True))
+        keep = [
+            not fb or (src, pid) not in specific
+            for fb, src, pid in zip(is_fallback, live["source_id"], live["place_id"], strict=True)
+        ]
+        live = live[keep]
+    return live
+
+
+def priority_matrix(codings: pd.DataFrame, fallback: frozenset[str] = frozenset()) -> pd.DataFrame:
+    """Per (place, sector): the strongest relation among the codings that count."""
+    live = counted(codings, fallback).sort_values(["source_id", "start"], kind="stable")
+    columns = list(PRIORITY_MATRIX.columns)
+    if live.empty:
+        return pd.DataFrame([], columns=columns)
+    by_strength = {v: k for k, v in STRENGTH.items()}
+    groups = live.assign(_strength=live["relation"].map(STRENGTH)).groupby(
+        ["place_id", "sector_id"], sort=True
     )
-    rows = []
-    for (place_id, sector_id), g in live.groupby(["place_id", "sector_id"], sort=True):
-        rows.append(
-            {
-                "place_id": place_id,
-                "place_level": g["place_level"].iloc[0],
-                "sector_id": sector_id,
-                "relation": max(g["relation"], key=STRENGTH.__getitem__),
-                "n_codings": len(g),
-                "n_sources": g["source_id"].nunique(),
-                "sentence_ids": ";".join(dict.fromkeys(g["sentence_id"])),
-            }
-        )
-    return pd.DataFrame(rows, columns=list(PRIORITY_MATRIX.columns))
+    out = pd.DataFrame(
+        {
+            "place_level": groups["place_level"].first(),
+            "relation": groups["_strength"].max().map(by_strength),
+            "n_codings": groups.size().astype("int64"),
+            "n_sources": groups["source_id"].nunique().astype("int64"),
+            "sentence_ids": groups["sentence_id"].agg(lambda ids: ";".join(dict.fromkeys(ids))),
+        }
+    ).reset_index()
+    return out[columns]
 
 
 ADJUDICATION_COLUMNS = [
@@ -438,6 +629,8 @@ def apply_adjudications(
                     "modality": "asserted",
                     "rule_id": "ADJ-ADD",
                     "via_region": None,
+                    "city_id": None,
+                    "place_sentence_id": None,
                     "status": "added",
                     "adjudication_reason": r["reason"],
                 }

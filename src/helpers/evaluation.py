@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from helpers import catalogue, coding, framing, paths, schemas, sources, text
 from helpers import codebook as codebook_mod
-from helpers import coding, framing, paths, schemas, sources, text
 from helpers.errors import InputError
 
 # Strength of a relation: a tie keeps the strongest one its text gives it.
@@ -163,12 +163,14 @@ def load_gold(folder: Path | str, texts: Mapping[str, str]) -> tuple[pd.DataFram
 
 def predict(
     folder: Path | str,
-    codebook_dir: Path | str = paths.CODEBOOK,
-    framing_path: Path | str = paths.FRAMING,
+    codebook_dir: Path | str | None = None,
+    framing_path: Path | str | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Ingest and code a set in memory: its codings and its framing claims, as the build would."""
     folder = Path(folder)
     tables = text.ingest(folder / "manifest.yaml", folder / "corrections.yaml", folder)
+    codebook_dir = codebook_dir or catalogue.path("codebook")
+    framing_path = framing_path or catalogue.path("framing_codebook")
     coded = coding.code_sentences(tables["sentences"], codebook_mod.load_codebook(codebook_dir))
     claims = framing.extract_claims(
         tables["sentences"], framing.load_framing_codebook(framing_path)
@@ -277,13 +279,14 @@ def score(comparison: pd.DataFrame, label: str) -> Score:
 
 def evaluate(
     folder: Path | str,
-    codebook_dir: Path | str = paths.CODEBOOK,
-    framing_path: Path | str = paths.FRAMING,
+    codebook_dir: Path | str | None = None,
+    framing_path: Path | str | None = None,
 ) -> Evaluation:
     """Run a set through ingest and coding and score it against its gold."""
     folder = Path(folder)
     entries, texts = load_set(folder)
     gold_ties, gold_claims = load_gold(folder, texts)
+    codebook_dir = codebook_dir or catalogue.path("codebook")
     codings, claims = predict(folder, codebook_dir, framing_path)
     regions = codebook_mod.load_codebook(codebook_dir).regions
     members = {rid: region.members for rid, region in regions.items()}

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from helpers import schemas
+from helpers.coding import is_title
 from helpers.errors import InputError
 from helpers.yamlio import read_yaml
 
@@ -32,7 +33,12 @@ class Hit:
     label: str
 
 
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
 def _term_pattern(term: str) -> str:
+    if _CJK.search(term):  # Chinese has no spaces: a term matches anywhere, "..." up to 12 chars
+        return ".{0,12}?".join(re.escape(p.strip()) for p in term.split("..."))
     parts = [re.escape(p.strip()) for p in term.split("...")]
     body = rf"(?:\W+\w+){{0,{_GAP_WORDS}}}?\W+".join(parts)
     body = body.replace(r"\ ", r"\s+")
@@ -178,9 +184,12 @@ def load_framing_codebook(path: Path | str) -> FramingCodebook:
     behind = _terms(path, "direction.behind", _require(path, direction, "behind", "direction"))
     markers = _terms(path, "object_markers", _require(path, data, "object_markers", "the codebook"))
 
-    marker_alt = "|".join(
-        re.escape(m).replace(r"\ ", r"\s+") for m in sorted(markers, key=len, reverse=True)
-    )
+    english = sorted((m for m in markers if not _CJK.search(m)), key=len, reverse=True)
+    chinese = sorted((m for m in markers if _CJK.search(m)), key=len, reverse=True)
+    marker_alt = "|".join(re.escape(m).replace(r"\ ", r"\s+") for m in english)
+    object_pattern = rf"(?i)(?<!\w)(?:{marker_alt})\s+(?:the\s+)?$"
+    if chinese:
+        object_pattern += "|(?:" + "|".join(re.escape(m) for m in chinese) + ")$"
     return FramingCodebook(
         focal_actor=focal,
         actors=actors,
@@ -202,12 +211,14 @@ def load_framing_codebook(path: Path | str) -> FramingCodebook:
                 [(a, "ahead") for a in ahead] + [(b, "behind") for b in behind],
             )
         ),
-        object_pattern=re.compile(rf"(?i)(?<!\w)(?:{marker_alt})\s+(?:the\s+)?$"),
+        object_pattern=re.compile(object_pattern),
     )
 
 
 # -- extraction --------------------------------------------------------------------------------
-_CLAUSE_BREAK = re.compile(r"[,;:]|(?i:(?<!\w)(?:while|whereas|but|although)(?!\w))")
+_CLAUSE_BREAK = re.compile(
+    r"[,;:，；：]|(?i:(?<!\w)(?:while|whereas|but|although)(?!\w))|但|而|然而|虽然"
+)
 
 
 def _clauses(text: str) -> list[tuple[int, int]]:
@@ -263,6 +274,11 @@ def _holder(mentions: list[_Mention], pos: int, lo: int) -> list[str] | None:
     return before[-1].actors if before else None
 
 
+def _subject(mentions: list[_Mention], pos: int) -> list[str] | None:
+    first = [m for m in mentions if m.end <= pos and not m.is_object]
+    return first[0].actors if first else None
+
+
 def _direction(text, mentions, clause_spans, dim_hits, cue_hits, actor, comparators) -> str:
     spans = [c for c in clause_spans if any(c[0] <= h.start < c[1] for h in dim_hits)]
     verdicts = set()
@@ -270,7 +286,9 @@ def _direction(text, mentions, clause_spans, dim_hits, cue_hits, actor, comparat
         clause = next((c for c in spans if c[0] <= cue.start < c[1]), None)
         if clause is None:
             continue
-        holder = _holder(mentions, cue.start, clause[0]) or _holder(mentions, cue.start, 0)
+        # A clause that names no actor before its cue speaks about the sentence's subject
+        # ("China mobilises ..., and it has built ... faster"): its first non-object mention.
+        holder = _holder(mentions, cue.start, clause[0]) or _subject(mentions, cue.start)
         if holder is None:
             continue
         if actor in holder:
@@ -294,8 +312,9 @@ _CLAIM_COLUMNS = list(schemas.FRAMING_CLAIMS.columns)
 def extract_claims(sentences: pd.DataFrame, codebook: FramingCodebook) -> pd.DataFrame:
     """One row per (sentence, dimension) where a sentence names an actor and a dimension cue.
 
-    Back-references resolve against earlier sentences of the same paragraph, so sentences are
-    read in order within each paragraph.
+    Headlines and section titles (``coding.is_title``) are not claims. Back-references resolve
+    against earlier sentences of the same paragraph, so sentences are read in order within each
+    paragraph.
     """
     missing = {
         "source_id",
@@ -311,10 +330,15 @@ def extract_claims(sentences: pd.DataFrame, codebook: FramingCodebook) -> pd.Dat
     dim_order = {d: i for i, d in enumerate(codebook.dimensions)}
     rows = []
     ordered = sentences.sort_values(["source_id", "paragraph_id", "sentence_no"], kind="stable")
-    for _, para in ordered.groupby(["source_id", "paragraph_id"], sort=True):
+    first_paragraph = ordered.groupby("source_id", sort=False)["paragraph_id"].first().to_dict()
+    for (source_id, paragraph_id), para in ordered.groupby(
+        ["source_id", "paragraph_id"], sort=True
+    ):
         previous: list[str] = []  # what a back-reference stands for (see _mentions)
         for sent in para.itertuples(index=False):
             text = str(sent.text)
+            if is_title(text, paragraph_id == first_paragraph[source_id], len(para) == 1):
+                continue  # a headline or section title is not a claim
             mentions, actor = _mentions(text, codebook, previous)
             if actor is None:
                 continue

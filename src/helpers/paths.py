@@ -1,4 +1,8 @@
-"""Every path of the project, in one place, so no notebook or helper hard-codes one."""
+"""The project's own places: its root, the pipeline declaration, the build folder.
+
+Where a dataset lives (sources, codebook, tables, the report's inputs and outputs) is the data
+catalogue's business (``helpers.catalogue``, declared in pipeline.yaml), not this module's.
+"""
 
 from __future__ import annotations
 
@@ -6,27 +10,9 @@ import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-
-DATA = ROOT / "data"
-RAW = DATA / "raw"
-MANIFEST = RAW / "manifest.yaml"
-ANNOTATIONS = DATA / "annotations"
-CORRECTIONS = ANNOTATIONS / "corrections.yaml"
-ADJUDICATIONS = ANNOTATIONS / "adjudications.csv"
-PROCESSED = DATA / "processed"
-
-CODEBOOK = ROOT / "codebook"
-PLACES = CODEBOOK / "places.yaml"
-SECTORS = CODEBOOK / "sectors.yaml"
-FRAMING = CODEBOOK / "framing.yaml"
-
 NOTEBOOKS = ROOT / "notebooks"
-PIPELINE = ROOT / "pipeline.yaml"
+PIPELINE = ROOT / "pipeline.yaml"  # declares the stages and the data catalogue
 BUILD = ROOT / "build"
-
-REPORT = ROOT / "report"
-REPORT_GENERATED = REPORT / "_generated"
-REPORT_OUTPUT = REPORT / "_output"
 
 
 def inside(path: Path | str, folder: Path | str, what: str = "file") -> Path:

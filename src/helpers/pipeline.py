@@ -42,12 +42,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from helpers import paths
+from helpers import catalogue, paths
 from helpers.errors import InputError, clip
 from helpers.yamlio import loads, read_yaml
 
 LOCK = "requirements.lock"
-INJECTED = ("root", "output_root")  # parameters the runner gives every notebook
+INJECTED = ("catalogue",)  # the parameter the runner gives every notebook
 _IGNORED_PARTS = {"__pycache__", ".ipynb_checkpoints", ".quarto", ".DS_Store"}
 
 
@@ -57,12 +57,16 @@ class StageFailed(Exception):
 
 @dataclass(frozen=True)
 class Stage:
+    """A stage; ``inputs``/``outputs`` are the paths its datasets (``reads``/``writes``) occupy."""
+
     name: str
     inputs: tuple[str, ...]
     outputs: tuple[str, ...]
     notebook: str | None = None
     render: str | None = None
     parameters: dict = field(default_factory=dict)
+    reads: tuple[str, ...] = ()
+    writes: tuple[str, ...] = ()
 
     @property
     def executed_notebook(self) -> Path:
@@ -74,6 +78,7 @@ class Pipeline:
     stages: tuple[Stage, ...]
     kernel: str
     timeout_seconds: int
+    catalogue: dict[str, catalogue.Dataset] = field(default_factory=dict)
 
 
 # -- declaration --------------------------------------------------------------------------------
@@ -83,7 +88,11 @@ def load_pipeline(path: Path | None = None) -> Pipeline:
     spec = read_yaml(path, "pipeline declaration")
     if not isinstance(spec, dict) or not isinstance(spec.get("stages"), list):
         raise InputError(path, "expected a mapping with a `stages` list")
-    stages, seen = [], set()
+    unknown_top = set(spec) - {"kernel", "timeout_seconds", "catalogue", "stages"}
+    if unknown_top:
+        raise InputError(path, f"unknown field(s) {sorted(map(str, unknown_top))}")
+    datasets = catalogue.parse(spec.get("catalogue"), path)
+    stages, seen, written = [], set(), {}
     for i, entry in enumerate(spec["stages"], start=1):
         if not isinstance(entry, dict) or "name" not in entry:
             raise InputError(path, f"stage #{i} has no name")
@@ -105,25 +114,49 @@ def load_pipeline(path: Path | None = None) -> Pipeline:
             _check_inside_project(entry.get(key), f"stage {name!r}: `{key}`", path)
         for key, value in parameters.items():
             _check_inside_project(value, f"stage {name!r}: parameter `{key}`", path)
-        for rel in [*(entry.get("inputs") or ()), *entry["outputs"]]:
-            _check_inside_project(rel, f"stage {name!r}: input or output", path)
-            if not isinstance(rel, str) or (paths.ROOT / rel).resolve() == paths.ROOT.resolve():
-                raise InputError(path, f"stage {name!r}: {clip(rel)} is not a path in the project")
+        reads, writes = (
+            _names(entry.get(k), datasets, name, k, path) for k in ("inputs", "outputs")
+        )
+        if set(reads) & set(writes):
+            raise InputError(
+                path, f"stage {name!r}: reads its own output(s) {sorted(set(reads) & set(writes))}"
+            )
+        for out in writes:
+            if out in written:
+                raise InputError(path, f"stage {name!r}: {out!r} is written by {written[out]!r}")
+            written[out] = name
         stages.append(
             Stage(
                 name=name,
                 notebook=entry.get("notebook"),
                 render=entry.get("render"),
                 parameters=parameters,
-                inputs=tuple(entry.get("inputs") or ()),
-                outputs=tuple(entry["outputs"]),
+                # what a stage reads of a table is its Parquet file; it writes both
+                inputs=tuple(dict.fromkeys(datasets[n].path for n in reads)),
+                outputs=tuple(f for n in writes for f in datasets[n].files()),
+                reads=reads,
+                writes=writes,
             )
         )
     return Pipeline(
         stages=tuple(stages),
         kernel=str(spec.get("kernel", "python3")),
         timeout_seconds=int(spec.get("timeout_seconds", 900)),
+        catalogue=datasets,
     )
+
+
+def _names(value, datasets: dict, stage: str, key: str, path: Path) -> tuple[str, ...]:
+    """A stage's ``inputs`` or ``outputs``: dataset names of the catalogue, checked."""
+    if value is None:
+        value = []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise InputError(path, f"stage {stage!r}: `{key}` must be a list of dataset names")
+    for name in value:
+        if name not in datasets:
+            problem = catalogue.unknown(name, datasets, path).problem
+            raise InputError(path, f"stage {stage!r}: `{key}`: {problem}")
+    return tuple(dict.fromkeys(value))
 
 
 def apply_overrides(pipeline: Pipeline, assignments: list[str]) -> Pipeline:
@@ -131,7 +164,7 @@ def apply_overrides(pipeline: Pipeline, assignments: list[str]) -> Pipeline:
 
     A text value is a path relative to the project (every parameter of pipeline.yaml is one)
     and must stay inside it, so an override cannot make a stage read, and the report publish,
-    a file from elsewhere; ``root`` and ``output_root`` are the runner's own and refused.
+    a file from elsewhere; ``catalogue`` is the runner's own and refused.
     """
     stages = {s.name: s for s in pipeline.stages}
     for assignment in assignments:
@@ -155,7 +188,10 @@ def apply_overrides(pipeline: Pipeline, assignments: list[str]) -> Pipeline:
             **{**stage.__dict__, "parameters": {**stage.parameters, param: parsed}}
         )
     return Pipeline(
-        tuple(stages[s.name] for s in pipeline.stages), pipeline.kernel, pipeline.timeout_seconds
+        tuple(stages[s.name] for s in pipeline.stages),
+        pipeline.kernel,
+        pipeline.timeout_seconds,
+        pipeline.catalogue,
     )
 
 
@@ -620,7 +656,8 @@ def _warm_engine() -> str:
 def _run_notebook(
     stage: Stage, pipeline: Pipeline, staging: Path, kernel: WarmKernel | None = None
 ) -> None:
-    injected = {**stage.parameters, "root": str(paths.ROOT), "output_root": str(staging)}
+    datasets = catalogue.for_stage(pipeline.catalogue, stage.reads, stage.writes, staging)
+    injected = {**stage.parameters, "catalogue": datasets}
     own = kernel is None
     kernel = kernel or WarmKernel(pipeline.kernel)
     try:

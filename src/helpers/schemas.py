@@ -30,9 +30,24 @@ DIRECTIONS = ["actor_ahead", "comparator_ahead", "unclear"]
 AGREEMENTS = ["contradicted", "misattributed", "corroborated", "single_source"]
 
 
-def _col(dtype, description: str, *, nullable: bool = False, checks=None, unique=False):
+def _col(
+    dtype,
+    description: str,
+    *,
+    nullable: bool = False,
+    checks=None,
+    unique=False,
+    coerce=False,
+    required=True,
+):
     return pa.Column(
-        dtype, checks=checks, nullable=nullable, unique=unique, description=description
+        dtype,
+        checks=checks,
+        nullable=nullable,
+        unique=unique,
+        description=description,
+        coerce=coerce,
+        required=required,
     )
 
 
@@ -174,11 +189,16 @@ MENTIONS = _schema(
         "text": _col(str, "The matched text as it stands in the sentence."),
         "entity_type": _col(
             str,
-            "place (a provincial-level division), region (a named group of divisions) or sector.",
-            checks=pa.Check.isin(["place", "region", "sector"]),
+            "place (a provincial-level division), city (a city or named area of the gazetteer, "
+            "codebook/cities.yaml), region (a named group of divisions) or sector.",
+            checks=pa.Check.isin(["place", "city", "region", "sector"]),
         ),
-        "entity_id": _col(str, "Codebook id of the place, region or technology matched."),
-        "sector_id": _col(str, "For a sector term, its level-1 sector id.", nullable=True),
+        "entity_id": _col(str, "Codebook id of the place, city, region or technology matched."),
+        "sector_id": _col(
+            str,
+            "For a sector term, its sector id; for a city, the id of its province.",
+            nullable=True,
+        ),
         "in_parenthetical": _col(
             bool, "True when the mention sits inside a parenthesis or an appositive clause."
         ),
@@ -221,8 +241,25 @@ CODINGS = _schema(
         "rule_id": _col(str, "Id of the coding rule that made the tie (see the codebook)."),
         "via_region": _col(
             str,
-            "Region whose member this province is, when the province is named next to its region.",
+            "Region whose member this province is, when the province is named next to its region "
+            "or coded as a member of a region the text names (rule R-REGION).",
             nullable=True,
+        ),
+        "city_id": _col(
+            str,
+            "Gazetteer id of the city or named area the text names, when the province was "
+            "reached through it (Shenzhen -> guangdong).",
+            nullable=True,
+            coerce=True,  # an all-empty column reads as float
+            required=False,  # codings written before issue 11 lack it
+        ),
+        "place_sentence_id": _col(
+            str,
+            "For a place carried from another sentence (rules R-SCOPE, R-REF, R-ANAPHORA), the "
+            "sentence that named it; empty when the evidence sentence names the place itself.",
+            nullable=True,
+            coerce=True,  # an all-empty column reads as float
+            required=False,  # codings written before issue 11 lack it
         ),
         "status": _col(
             str,

@@ -54,28 +54,28 @@ def write_json(path: Path | str, obj) -> Path:
 
 
 def write_table(
-    df: pd.DataFrame, schema: pa.DataFrameSchema, folder: Path | str, *, csv: bool = True
+    df: pd.DataFrame, schema: pa.DataFrameSchema, path: Path | str, *, csv: bool = True
 ) -> pd.DataFrame:
-    """Validate ``df`` against ``schema`` and write ``<folder>/<schema.name>.parquet`` (+ .csv).
+    """Validate ``df`` against ``schema`` and write it to ``path`` (Parquet), a CSV beside it.
 
     Validation happens before anything is written, so a table that breaks its contract never
-    reaches disk.
+    reaches disk. Where a table lives is the catalogue's business (``helpers.catalogue``).
     """
     validated = schema.validate(df.reset_index(drop=True), lazy=True)
-    folder = Path(folder)
-    with atomic_path(folder / f"{schema.name}.parquet") as tmp:
+    path = Path(path)
+    with atomic_path(path) as tmp:
         validated.to_parquet(tmp, index=False)
     if csv:
-        with atomic_path(folder / f"{schema.name}.csv") as tmp:
+        with atomic_path(path.with_suffix(".csv")) as tmp:
             validated.to_csv(tmp, index=False, lineterminator="\n")
     return validated
 
 
-def read_table(schema: pa.DataFrameSchema, folder: Path | str) -> pd.DataFrame:
-    """Read ``<folder>/<schema.name>.parquet`` and check it still meets its contract."""
+def read_table(schema: pa.DataFrameSchema, path: Path | str) -> pd.DataFrame:
+    """Read the Parquet table at ``path`` and check it still meets its contract."""
     import pandas as pd
 
-    path = Path(folder) / f"{schema.name}.parquet"
+    path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: table not found; run the stage that writes it first")
     return schema.validate(pd.read_parquet(path))

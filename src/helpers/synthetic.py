@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from helpers import paths, text
+from helpers import catalogue, text
 from helpers.codebook import Codebook, load_codebook
 
 _FILLER = (
@@ -43,7 +43,7 @@ def synthetic_articles(
     n_articles: int, seed: int = 0, words: int = 400, codebook: Codebook | None = None
 ) -> list[tuple[str, str]]:
     """``n_articles`` (source_id, text) pairs of about ``words`` words, one paragraph a line."""
-    cb = codebook or load_codebook(paths.CODEBOOK)
+    cb = codebook or load_codebook(catalogue.path("codebook"))
     rng = random.Random(seed)
     places = sorted(p.name_en for p in cb.places.values())
     places += sorted(r.name_en for r in cb.regions.values())
