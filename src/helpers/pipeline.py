@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import functools
 import hashlib
 import importlib
 import json
@@ -615,6 +616,7 @@ class WarmKernel:
             self._log = None
 
 
+@functools.cache
 def _warm_engine() -> str:
     """Register (once) and name the papermill engine that runs a notebook in a given
     :class:`WarmKernel`, which it first resets (``_FRESH_STAGE``)."""
@@ -622,8 +624,6 @@ def _warm_engine() -> str:
     from papermill.engines import NBClientEngine, papermill_engines
 
     name = "helpers-warm-kernel"
-    if name in papermill_engines._engines:
-        return name
 
     class Engine(NBClientEngine):
         @classmethod
