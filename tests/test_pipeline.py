@@ -614,3 +614,14 @@ def test_an_unreadable_stat_cache_is_ignored(project):
     (project / "data" / "a.txt").write_text("alpha gamma\n")
     ran, _ = _run()
     assert ran == ["upper", "count"]
+
+
+def test_a_number_typed_for_a_text_parameter_stays_text():
+    """`--set compare.period=2025` means the period "2025", as the notebook's text default."""
+    real = pipeline.load_pipeline(paths.ROOT / "pipeline.yaml")
+    edited = pipeline.apply_overrides(real, ["compare.period=2025"])
+    (compare,) = [s for s in edited.stages if s.name == "compare"]
+    assert compare.parameters["period"] == "2025"
+    edited = pipeline.apply_overrides(real, ["compare.sources=[a-1, b-2]"])
+    (compare,) = [s for s in edited.stages if s.name == "compare"]
+    assert compare.parameters["sources"] == ["a-1", "b-2"]

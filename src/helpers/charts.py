@@ -12,22 +12,16 @@ the chart offline with vegaEmbed (a PNG only when asked).
 from __future__ import annotations
 
 import json
-import sys
 import textwrap
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-# jsonschema (imported by Altair) loads an optional IRI format checker whose import builds a
-# grammar for 3 s; Altair never checks IRIs, so the import is refused (None in sys.modules makes
-# it raise ImportError, which jsonschema expects) unless something imported it already.
-sys.modules.setdefault("rfc3987_syntax", None)
+import altair as alt  # importing helpers first keeps jsonschema's slow IRI grammar out
+import pandas as pd
+import vl_convert as vlc
 
-import altair as alt  # noqa: E402
-import pandas as pd  # noqa: E402
-import vl_convert as vlc  # noqa: E402
-
-from helpers import compare, escape, paths, schemas, storage  # noqa: E402
-from helpers.findings import join_names  # noqa: E402
+from helpers import compare, escape, paths, schemas, storage
+from helpers.findings import join_names
 
 # -- theme -----------------------------------------------------------------------------------
 

@@ -163,9 +163,10 @@ def _names(value, datasets: dict, stage: str, key: str, path: Path) -> tuple[str
 def apply_overrides(pipeline: Pipeline, assignments: list[str]) -> Pipeline:
     """Apply ``stage.parameter=value`` overrides (value parsed as YAML) for one run.
 
-    A text value is a path relative to the project (every parameter of pipeline.yaml is one)
-    and must stay inside it, so an override cannot make a stage read, and the report publish,
-    a file from elsewhere; ``catalogue`` is the runner's own and refused.
+    Where pipeline.yaml gives the parameter as text, the value stays the text typed
+    (``compare.period=2025`` is the text "2025", not a number). A text value read as a path
+    under the project must stay inside it, so an override cannot make a stage read, and the
+    report publish, a file from elsewhere; ``catalogue`` is the runner's own and refused.
     """
     stages = {s.name: s for s in pipeline.stages}
     for assignment in assignments:
@@ -183,8 +184,10 @@ def apply_overrides(pipeline: Pipeline, assignments: list[str]) -> Pipeline:
                 f"--set {clip(key, 60)}: `{param}` is set by the runner itself, not by hand",
             )
         parsed = loads(value, f"command line --set {clip(key, 60)}")
-        _check_inside_project(parsed, f"--set {clip(key, 60)}")
         stage = stages[stage_name]
+        if isinstance(stage.parameters.get(param), str) and isinstance(parsed, int | float):
+            parsed = value.strip()  # a year or a number typed where text is declared
+        _check_inside_project(parsed, f"--set {clip(key, 60)}")
         stages[stage_name] = Stage(
             **{**stage.__dict__, "parameters": {**stage.parameters, param: parsed}}
         )
