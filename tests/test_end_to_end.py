@@ -274,7 +274,7 @@ BAD_INPUTS = {
     ),
     "parameter of the wrong type": (
         lambda p: None,
-        ("--set", "compare.period=3"),
+        ("--set", "compare.period=[3]"),
         "compare",
         "must be str",
     ),

@@ -154,7 +154,7 @@ def test_parameter_change_and_hand_edited_output_trigger_a_rerun(project):
     [
         ("upper.colour=1", "unknown parameter 'colour'"),
         ("upper.repeat=two", "parameter 'repeat' must be int"),
-        ("upper.suffix=3", "parameter 'suffix' must be str"),
+        ("upper.suffix=[3]", "parameter 'suffix' must be str"),
     ],
 )
 def test_bad_parameters_stop_before_any_cell_runs(project, override, message):
