@@ -193,9 +193,10 @@ _CUES = load_codebook(paths.CODEBOOK).cues.cues
 @pytest.mark.parametrize("cue", _CUES, ids=[f"{c.kind}:{c.cue}" for c in _CUES])
 def test_every_cue_is_found_in_its_example(cb, cue):
     """Each cue of the lexicon is found in its own example sentence by the one-pass search the
-    coder uses (or, for captions, by the sentence-level search)."""
-    if cue.kind == "caption":
-        assert cb.cues.find("caption", cue.example)
+    coder uses (or, for captions and place names that are no place, by the search in the
+    sentence as written)."""
+    if cue.kind in ("caption", "not_a_place"):
+        assert cb.cues.find(cue.kind, cue.example)
         return
     index = cb.cues.index(cue.example)
     assert index.find(cue.kind), f"{cue.kind} cue {cue.cue!r} not found in {cue.example!r}"
@@ -224,6 +225,73 @@ def test_relation_cues_in_context(cb, sentence, relation):
     language = "zh" if re.search(r"[\u4e00-\u9fff]", sentence) else "en"
     out = code_sentences(make_sentences([sentence], language=language), cb)
     assert set(ties(out).values()) == {relation}, ties(out)
+
+
+@pytest.mark.parametrize(
+    "paragraphs",
+    [
+        ["Hunan will build computing centres.", "Chips are scarce, said a Beijing-based analyst."],
+        [
+            "Hunan will build computing centres.",
+            "Robots sell well, a fund manager in Shanghai said.",
+        ],
+        ["Solar makers shut plants as Beijing steps up a campaign against price wars."],
+        ["Policymakers in Beijing want fewer new solar factories."],
+        ["Beijing has told provinces to stop building solar plants."],
+        ["Provinces race to plan what Beijing calls future industries, such as quantum computing."],
+        ["Beijing has imposed export controls on drones."],
+    ],
+)
+def test_a_place_that_stands_for_no_policy_of_its_own_is_no_tie(cb, paragraphs):
+    """A person's or firm's base and Beijing as the central government are not places that plan."""
+    out = ties(code_sentences(make_sentences(paragraphs), cb))
+    assert not [t for t in out if t[0] in ("beijing", "shanghai")], out
+
+
+def test_a_place_named_as_a_base_does_not_take_over_the_scope(cb):
+    """A Beijing-based speaker leaves the scope with the province the text is about."""
+    text = [
+        "Hunan plans new computing centres.",
+        "Demand is strong, said a researcher at a Beijing-based think tank.",
+        "Last year the province's output of chips grew.",
+    ]
+    assert ties(code_sentences(make_sentences(text), cb)) == {
+        ("hunan", "data-and-computing"): "priority",
+        ("hunan", "semiconductors"): "achievement",
+    }
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Hubei said it would build optical chip plants.",
+        "Hubei and Hunan said they would build optical chip plants.",
+        "Hubei said in its 2025 work report that it would build optical chip plants.",
+    ],
+)
+def test_would_after_a_reporting_verb_is_a_reported_plan(cb, sentence):
+    """ "said it would" is the reported "will", not a hypothetical."""
+    assert set(ties(code_sentences(make_sentences([sentence]), cb)).values()) == {"priority"}
+
+
+def test_would_without_a_reporting_verb_stays_hypothetical(cb):
+    out = code_sentences(make_sentences(["A chip fund would help Jiangxi build chip plants."]), cb)
+    assert set(out["codings"]["modality"]) == {"hypothetical"}
+
+
+@pytest.mark.parametrize(
+    "second",
+    [
+        "If twenty provinces all build robot parks, most of them will fail.",
+        "Not every province will build robot parks.",
+        "各地纷纷布局人形机器人产业。",
+    ],
+)
+def test_a_statement_about_provinces_in_general_takes_no_place_in_scope(cb, second):
+    language = "zh" if re.search(r"[\u4e00-\u9fff]", second) else "en"
+    first = "湖南将建设算力中心。" if language == "zh" else "Hunan will build computing centres."
+    out = ties(code_sentences(make_sentences([first, second], language=language), cb))
+    assert ("hunan", "robotics") not in out, out
 
 
 def test_negation_after_a_place_that_follows_its_term(cb):

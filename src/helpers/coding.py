@@ -317,6 +317,7 @@ class _Coder:
             d_end = dateline.end() if dateline else 0
             in_dateline = [m for m in found if m.start < d_end]
             matches = [m for m in found if m.start >= d_end] if in_dateline else found
+            matches = self._own_places(text, matches)
             parens = _parentheticals(text, matches)
             self._record_mentions(
                 source_id,
@@ -426,6 +427,21 @@ class _Coder:
                         self.add(base, place, m, relation, mod, "R-TOPIC")
             if inherited:
                 scope.places = inherited
+
+    def _own_places(self, text: str, matches: list[TermMatch]) -> list[TermMatch]:
+        """The matches less place names that stand for no policy of that place (`not_a_place`
+        cues: "a Beijing-based analyst", "policymakers in Beijing"); they stay mentions."""
+        if not any(m.entity_type in ("place", "city") for m in matches):
+            return matches
+        spans = [h.span() for h in self.cues.finditer("not_a_place", text)]
+        if not spans:
+            return matches
+        return [
+            m
+            for m in matches
+            if m.entity_type not in ("place", "city")
+            or not any(a <= m.start and m.end <= b for a, b in spans)
+        ]
 
     def _resolve(self, cue_text: CueIndex, matches, scope: _Scope, sentence_id):
         """Places for a sentence that names none: a reference word or role noun (R-REF), a
