@@ -294,6 +294,92 @@ def test_a_statement_about_provinces_in_general_takes_no_place_in_scope(cb, seco
     assert ("hunan", "robotics") not in out, out
 
 
+@pytest.mark.parametrize(
+    ("sentence", "language", "expected"),
+    [
+        (
+            "浙江宁波已建成新材料产业集群，安徽、湖北等地正加快发展量子科技。",
+            "zh",
+            {
+                ("zhejiang", "new-materials"): "achievement",
+                ("anhui", "quantum"): "priority",
+                ("hubei", "quantum"): "priority",
+            },
+        ),
+        (
+            "Hunan will build computing centres, Hubei's optical chip maker has expanded "
+            "production, and Anhui has become a base for quantum computing, officials said.",
+            "en",
+            {
+                ("hunan", "data-and-computing"): "priority",
+                ("hubei", "semiconductors"): "achievement",
+                ("anhui", "quantum"): "achievement",
+            },
+        ),
+        (  # a list item without a verb of its own shares the verb before it
+            "Jiangsu will build chip plants, Zhejiang drone bases.",
+            "en",
+            {
+                ("jiangsu", "semiconductors"): "priority",
+                ("zhejiang", "low-altitude-economy"): "priority",
+            },
+        ),
+        (  # a list of places is no list of items
+            "Solar makers in Inner Mongolia, Xinjiang and Sichuan plan new factories.",
+            "en",
+            {
+                ("inner-mongolia", "new-energy"): "priority",
+                ("xinjiang", "new-energy"): "priority",
+                ("sichuan", "new-energy"): "priority",
+            },
+        ),
+    ],
+)
+def test_list_items_with_their_own_places_and_sectors(cb, sentence, language, expected):
+    """Each comma-separated item that names its own places and sectors is its own clause."""
+    out = code_sentences(make_sentences([sentence], language=language), cb)
+    assert ties(out) == expected
+
+
+def test_a_negation_does_not_reach_into_the_contrasting_clause(cb):
+    """甘肃未提及X，而是侧重发展Y: Y is the place's priority, X is negated."""
+    text = "青海在相关表态中未提及人工智能，而是侧重发展氢能产业。"
+    out = ties(code_sentences(make_sentences([text], language="zh"), cb))
+    assert out == {
+        ("qinghai", "artificial-intelligence"): "context",
+        ("qinghai", "hydrogen"): "priority",
+    }
+
+
+def test_achievements_told_in_the_perfect_and_with_already(cb):
+    sentences = [
+        ("Shaanxi has expanded its solar output.", "achievement"),
+        ("Shaanxi will expand its solar output.", "priority"),
+        ("陕西已聚集一批光伏企业。", "achievement"),
+        ("陕西一款创新药获批上市。", "achievement"),
+    ]
+    for sentence, relation in sentences:
+        language = "zh" if re.search(r"[\u4e00-\u9fff]", sentence) else "en"
+        out = ties(code_sentences(make_sentences([sentence], language=language), cb))
+        assert set(out.values()) == {relation}, (sentence, out)
+
+
+@pytest.mark.parametrize(
+    ("term", "sector"),
+    [
+        ("DRAM", "semiconductors"),
+        ("memory chips", "semiconductors"),
+        ("存储芯片", "semiconductors"),
+        ("氢燃料电池汽车", "vehicles"),
+        ("fuel cell vehicles", "vehicles"),
+        ("光纤光缆", "next-generation-communications"),
+        ("激光设备", "high-end-equipment"),
+    ],
+)
+def test_added_terms_name_their_sector(cb, term, sector):
+    assert [m.sector_id for m in cb.find_terms(term)] == [sector]
+
+
 def test_negation_after_a_place_that_follows_its_term(cb):
     text = "Chips, for which Jiangsu set no target this year, were discussed."
     out = code_sentences(make_sentences([text]), cb)
