@@ -302,6 +302,22 @@ def _direction(text, mentions, clause_spans, dim_hits, cue_hits, actor, comparat
     return verdicts.pop() if len(verdicts) == 1 else "unclear"
 
 
+_SEGMENT_BREAK = re.compile(r"[;；]")
+
+
+def _comparators_of(text: str, hits: list[Hit], mentions: list[_Mention], actor: str):
+    """The comparators named in the parts of a sentence (between semicolons) that hold the
+    dimension's cues: "与美国相比，我国产业链更加完整；欧盟…而我国速度更快" sets China against the
+    US on supply chains and against the EU on pace. Empty when those parts name none."""
+    cuts = [0, *(m.end() for m in _SEGMENT_BREAK.finditer(text)), len(text) + 1]
+    if len(cuts) == 2:
+        return []
+    parts = [(a, b) for a, b in zip(cuts, cuts[1:], strict=False)]
+    held = [p for p in parts if any(p[0] <= h.start < p[1] for h in hits)]
+    named = [a for m in mentions if any(p[0] <= m.start < p[1] for p in held) for a in m.actors]
+    return [a for a in _ordered_unique(named) if a != actor]
+
+
 def _join(items: list[str]):
     return ";".join(items) if items else None
 
@@ -354,9 +370,10 @@ def extract_claims(sentences: pd.DataFrame, codebook: FramingCodebook) -> pd.Dat
             clause_spans = _clauses(text)
             for dim in _ordered_unique(h.label for h in dim_hits):
                 hits = [h for h in dim_hits if h.label == dim]
+                against = _comparators_of(text, hits, mentions, actor) or comparators
                 direction = (
-                    _direction(text, mentions, clause_spans, hits, cues, actor, comparators)
-                    if comparators
+                    _direction(text, mentions, clause_spans, hits, cues, actor, against)
+                    if against
                     else "unclear"
                 )
                 rows.append(
@@ -369,8 +386,8 @@ def extract_claims(sentences: pd.DataFrame, codebook: FramingCodebook) -> pd.Dat
                         "end": int(sent.end),
                         "evidence": text,
                         "actor": actor,
-                        "comparators": _join(comparators),
-                        "comparative": bool(comparators),
+                        "comparators": _join(against),
+                        "comparative": bool(against),
                         "dimension": dim,
                         "direction": direction,
                         "hedged": bool(hedges),
