@@ -461,8 +461,9 @@ class _Coder:
                 scope.places = inherited
 
     def _own_places(self, text: str, matches: list[TermMatch]) -> list[TermMatch]:
-        """The matches less place names that stand for no policy of that place (`not_a_place`
-        cues: "a Beijing-based analyst", "policymakers in Beijing"); they stay mentions."""
+        """The matches less place names that stand for no policy of that place: inside or
+        touching a `not_a_place` cue ("a Beijing-based analyst", "policymakers in Beijing");
+        they stay mentions."""
         if not any(m.entity_type in ("place", "city") for m in matches):
             return matches
         spans = [h.span() for h in self.cues.finditer("not_a_place", text)]
@@ -472,7 +473,7 @@ class _Coder:
             m
             for m in matches
             if m.entity_type not in ("place", "city")
-            or not any(a <= m.start and m.end <= b for a, b in spans)
+            or not any(a <= m.end and m.start <= b for a, b in spans)
         ]
 
     def _resolve(self, cue_text: CueIndex, matches, scope: _Scope, sentence_id):
