@@ -248,6 +248,20 @@ def test_a_place_that_stands_for_no_policy_of_its_own_is_no_tie(cb, paragraphs):
     assert not [t for t in out if t[0] in ("beijing", "shanghai")], out
 
 
+def test_the_verb_of_the_central_government_is_no_relation_of_a_province(cb):
+    """ "as Beijing steps up a campaign" is Beijing's act, not the provinces' plan."""
+    text = "Solar makers in Yunnan cut output as Beijing steps up a campaign against price wars."
+    assert ties(code_sentences(make_sentences([text]), cb)) == {("yunnan", "new-energy"): "context"}
+
+
+def test_talk_without_a_decision_is_no_priority(cb):
+    text = [
+        "Hainan will build rockets.",
+        "Local officials have talked of a role in quantum computing.",
+    ]
+    assert ties(code_sentences(make_sentences(text), cb))[("hainan", "quantum")] == "context"
+
+
 def test_a_place_named_as_a_base_does_not_take_over_the_scope(cb):
     """A Beijing-based speaker leaves the scope with the province the text is about."""
     text = [
@@ -374,6 +388,10 @@ def test_achievements_told_in_the_perfect_and_with_already(cb):
         ("fuel cell vehicles", "vehicles"),
         ("光纤光缆", "next-generation-communications"),
         ("激光设备", "high-end-equipment"),
+        ("construction machinery", "high-end-equipment"),
+        ("工程机械", "high-end-equipment"),
+        ("new-energy buses", "vehicles"),
+        ("新能源重卡", "vehicles"),
     ],
 )
 def test_added_terms_name_their_sector(cb, term, sector):

@@ -345,7 +345,7 @@ class _Coder:
             d_end = dateline.end() if dateline else 0
             in_dateline = [m for m in found if m.start < d_end]
             matches = [m for m in found if m.start >= d_end] if in_dateline else found
-            matches = self._own_places(text, matches)
+            matches, elsewhere = self._own_places(text, matches)
             parens = _parentheticals(text, matches)
             self._record_mentions(
                 source_id,
@@ -385,7 +385,8 @@ class _Coder:
 
             # A photo caption stands as its own paragraph (with, at most, its credit line).
             caption = per_paragraph[paragraph_id] <= 2 and bool(self.cues.find("caption", text))
-            term_spans = [(m.start, m.end) for m in matches] + [(0, d_end)]
+            # a verb of the central government or of a speaker's base is no relation here
+            term_spans = [(m.start, m.end) for m in matches] + [(0, d_end)] + elsewhere
             blanked = _blank(text, term_spans)
             cue_text = self.cues.index(_blank(blanked, [(p.start, p.end) for p in parens]))
             inherited, rule = [], "R-SENT"
@@ -460,21 +461,23 @@ class _Coder:
             if inherited:
                 scope.places = inherited
 
-    def _own_places(self, text: str, matches: list[TermMatch]) -> list[TermMatch]:
+    def _own_places(self, text: str, matches: list[TermMatch]):
         """The matches less place names that stand for no policy of that place: inside or
         touching a `not_a_place` cue ("a Beijing-based analyst", "policymakers in Beijing");
-        they stay mentions."""
+        they stay mentions. Also returns the cues' spans, whose words are no relation cues
+        ("as Beijing steps up a campaign")."""
         if not any(m.entity_type in ("place", "city") for m in matches):
-            return matches
+            return matches, []
         spans = [h.span() for h in self.cues.finditer("not_a_place", text)]
         if not spans:
-            return matches
-        return [
+            return matches, []
+        kept = [
             m
             for m in matches
             if m.entity_type not in ("place", "city")
             or not any(a <= m.end and m.start <= b for a, b in spans)
         ]
+        return kept, spans
 
     def _resolve(self, cue_text: CueIndex, matches, scope: _Scope, sentence_id):
         """Places for a sentence that names none: a reference word or role noun (R-REF), a
