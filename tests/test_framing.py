@@ -336,6 +336,24 @@ def test_each_part_of_a_sentence_keeps_its_own_comparator(cb):
     }
 
 
+def test_an_actor_named_only_in_a_condition_is_no_comparator(cb):
+    text = "If Japan keeps its tariffs, China may shift more investment to Southeast Asia."
+    claims = extract_claims(sentences(text), cb)
+    assert claims["comparators"].isna().all() and not claims["comparative"].any()
+
+
+def test_a_comparison_inside_a_condition_keeps_its_comparator(cb):
+    text = "If Japan keeps its lead in robots, China may buy more of them."
+    claims = extract_claims(sentences(text), cb)
+    assert claims["comparators"].tolist() == ["japan"]
+
+
+def test_latin_america_is_not_america(cb):
+    text = "China shifts investment to Latin America."
+    claims = extract_claims(sentences(text), cb)
+    assert not claims["comparative"].any()
+
+
 def test_headlines_and_section_titles_are_not_claims(cb):
     claims = extract_claims(
         sentences(

@@ -124,6 +124,9 @@ def _unique(path, where: str, pairs: list[tuple[str, str]]) -> dict[str, str]:
     return out
 
 
+_NOT_ACTOR = "@none"
+
+
 def _require(path, mapping, key: str, where: str):
     if not isinstance(mapping, dict) or key not in mapping or mapping[key] in (None, "", []):
         raise InputError(path, f"missing field {key!r} in {where}")
@@ -160,8 +163,14 @@ def load_framing_codebook(path: Path | str) -> FramingCodebook:
     backrefs = _terms(
         path, "back_references", _require(path, data, "back_references", "the codebook")
     )
+    # Names that contain an alias but name no actor ("Latin America"): found, then dropped.
+    not_actors = _terms(path, "not_actors", data["not_actors"]) if "not_actors" in data else []
     # An alias and a back-reference share one namespace: the same words cannot mean both.
-    actor_map = _unique(path, "alias", alias_pairs + [(b, "@back") for b in backrefs])
+    actor_map = _unique(
+        path,
+        "alias",
+        alias_pairs + [(b, "@back") for b in backrefs] + [(n, _NOT_ACTOR) for n in not_actors],
+    )
 
     dimensions: dict[str, dict] = {}
     cue_pairs = []
@@ -242,7 +251,7 @@ def _mentions(text: str, cb: FramingCodebook, previous: list[str]):
     stands for ``previous`` (the comparators of the paragraph's last sentence naming an actor,
     or its actor when it had none) less the claim's actor.
     """
-    hits = cb.actor_terms.find(text)
+    hits = [h for h in cb.actor_terms.find(text) if h.label != _NOT_ACTOR]
     direct = _ordered_unique(h.label for h in hits if h.label != "@back")
     if cb.focal_actor in direct:
         actor = cb.focal_actor
@@ -318,6 +327,28 @@ def _comparators_of(text: str, hits: list[Hit], mentions: list[_Mention], actor:
     return [a for a in _ordered_unique(named) if a != actor]
 
 
+_CONDITION = re.compile(
+    r"(?i:(?<!\w)(?:if|unless)(?!\w))[^,;:，；：。]*|(?:如果|假如|若|一旦)[^,;:，；：。]*"
+)
+
+
+def _outside_conditions(text: str, hits: list[Hit], mentions: list[_Mention], against):
+    """Comparators less those named only in a condition that does not hold the dimension:
+    in "If the West keeps closing its markets, Chinese firms may invest more elsewhere" the West
+    sets a condition, it is not compared on investment."""
+    spans = [m.span() for m in _CONDITION.finditer(text)]
+    if not spans:
+        return against
+    conditions = [(a, b) for a, b in spans if not any(a <= h.start < b for h in hits)]
+    elsewhere = {
+        a
+        for m in mentions
+        if not any(lo <= m.start < hi for lo, hi in conditions)
+        for a in m.actors
+    }
+    return [a for a in against if a in elsewhere]
+
+
 def _join(items: list[str]):
     return ";".join(items) if items else None
 
@@ -371,6 +402,7 @@ def extract_claims(sentences: pd.DataFrame, codebook: FramingCodebook) -> pd.Dat
             for dim in _ordered_unique(h.label for h in dim_hits):
                 hits = [h for h in dim_hits if h.label == dim]
                 against = _comparators_of(text, hits, mentions, actor) or comparators
+                against = _outside_conditions(text, hits, mentions, against)
                 direction = (
                     _direction(text, mentions, clause_spans, hits, cues, actor, against)
                     if against
