@@ -398,6 +398,15 @@ def test_added_terms_name_their_sector(cb, term, sector):
     assert [m.sector_id for m in cb.find_terms(term)] == [sector]
 
 
+def test_both_provinces_is_a_back_reference_not_provinces_in_general(cb):
+    text = ["Jiangsu and Zhejiang signed a pact.", "Both provinces will build drone bases."]
+    out = ties(code_sentences(make_sentences(text), cb))
+    assert out == {
+        ("jiangsu", "low-altitude-economy"): "priority",
+        ("zhejiang", "low-altitude-economy"): "priority",
+    }
+
+
 def test_negation_after_a_place_that_follows_its_term(cb):
     text = "Chips, for which Jiangsu set no target this year, were discussed."
     out = code_sentences(make_sentences([text]), cb)
