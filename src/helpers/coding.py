@@ -134,15 +134,15 @@ def _clauses(
         )
 
     cuts = {m.start(): False for m in CONTRASTIVE.finditer(text) if not hidden(m.start())}
-    if len(matches) > 2:
-        placed = [m for m in matches if m.entity_type in ("place", "city", "region")]
+    placed = [m for m in matches if m.entity_type in ("place", "city", "region")]
+    if len(placed) > 1:  # a list item needs a place before its comma and one after
+        starts, ends = {m.start for m in placed}, {m.end for m in placed}
         sectors = [m.start for m in matches if m.entity_type == "sector" and not hidden(m.start)]
         for comma in _LIST_COMMA.finditer(text):
             at = comma.start()
-            if hidden(at) or not any(m.start == comma.end() for m in placed):
+            # a comma right after a place is a list of places ("Inner Mongolia, Xinjiang and …")
+            if comma.end() not in starts or at in ends or hidden(at):
                 continue
-            if any(m.end == at for m in placed):
-                continue  # a list of places ("Inner Mongolia, Xinjiang and Sichuan")
             last = max((c for c in cuts if c < at), default=0)
             nxt = min((c for c in cuts if c > at), default=len(text))
             if (
