@@ -134,14 +134,22 @@ def _clauses(
         )
 
     cuts = {m.start(): False for m in CONTRASTIVE.finditer(text) if not hidden(m.start())}
-    placed = [m for m in matches if m.entity_type in ("place", "city", "region")]
-    if len(placed) > 1:  # a list item needs a place before its comma and one after
-        starts, ends = {m.start for m in placed}, {m.end for m in placed}
+    commas: list[int] = []
+    if len(matches) > 2 and ("," in text or "，" in text):
+        # A list item needs a place before its comma and one right after; a comma right after a
+        # place is a list of places ("Inner Mongolia, Xinjiang and Sichuan").
+        placed = [m for m in matches if m.entity_type in ("place", "city", "region")]
+        if len(placed) > 1:
+            starts, ends = {m.start for m in placed}, {m.end for m in placed}
+            commas = [
+                c.start()
+                for c in _LIST_COMMA.finditer(text, placed[0].end)
+                if c.end() in starts and c.start() not in ends
+            ]
+    if commas:
         sectors = [m.start for m in matches if m.entity_type == "sector" and not hidden(m.start)]
-        for comma in _LIST_COMMA.finditer(text):
-            at = comma.start()
-            # a comma right after a place is a list of places ("Inner Mongolia, Xinjiang and …")
-            if comma.end() not in starts or at in ends or hidden(at):
+        for at in commas:
+            if hidden(at):
                 continue
             last = max((c for c in cuts if c < at), default=0)
             nxt = min((c for c in cuts if c > at), default=len(text))
