@@ -336,6 +336,19 @@ def test_each_part_of_a_sentence_keeps_its_own_comparator(cb):
     }
 
 
+def test_a_comparative_needs_what_it_compares_with(cb):
+    both = extract_claims(sentences("Both China and Japan invest more in robots."), cb)
+    than = extract_claims(sentences("China invests more in robots than Japan."), cb)
+    assert both["direction"].tolist() == ["unclear"]
+    assert than["direction"].tolist() == ["actor_ahead"]
+
+
+def test_a_comparative_that_is_no_direction_cue_is_refused(tmp_path, good):
+    good["direction"]["comparatives"] = ["sooner"]
+    with pytest.raises(InputError, match="comparatives"):
+        load_framing_codebook(_write(tmp_path, good))
+
+
 def test_an_actor_named_only_in_a_condition_is_no_comparator(cb):
     text = "If Japan keeps its tariffs, China may shift more investment to Southeast Asia."
     claims = extract_claims(sentences(text), cb)

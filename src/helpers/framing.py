@@ -80,6 +80,7 @@ class FramingCodebook:
     evaluative: list[str]
     ahead: list[str]
     behind: list[str]
+    comparatives: frozenset[str] = frozenset()  # direction cues that need a compared object
     actor_terms: TermSet = field(repr=False, default=None)
     backref_terms: TermSet = field(repr=False, default=None)
     dimension_terms: TermSet = field(repr=False, default=None)
@@ -192,6 +193,11 @@ def load_framing_codebook(path: Path | str) -> FramingCodebook:
     ahead = _terms(path, "direction.ahead", _require(path, direction, "ahead", "direction"))
     behind = _terms(path, "direction.behind", _require(path, direction, "behind", "direction"))
     markers = _terms(path, "object_markers", _require(path, data, "object_markers", "the codebook"))
+    comparatives = direction.get("comparatives") or []
+    comparatives = _terms(path, "direction.comparatives", comparatives) if comparatives else []
+    unknown = [c for c in comparatives if c not in ahead + behind]
+    if unknown:
+        raise InputError(path, f"direction.comparatives {unknown} are not direction cues")
 
     english = sorted((m for m in markers if not _CJK.search(m)), key=len, reverse=True)
     chinese = sorted((m for m in markers if _CJK.search(m)), key=len, reverse=True)
@@ -208,6 +214,7 @@ def load_framing_codebook(path: Path | str) -> FramingCodebook:
         hedges=hedges,
         evaluative=evaluative,
         ahead=ahead,
+        comparatives=frozenset(c.casefold() for c in comparatives),
         behind=behind,
         actor_terms=TermSet(actor_map),
         dimension_terms=TermSet(cue_map),
@@ -288,10 +295,15 @@ def _subject(mentions: list[_Mention], pos: int) -> list[str] | None:
     return first[0].actors if first else None
 
 
-def _direction(text, mentions, clause_spans, dim_hits, cue_hits, actor, comparators) -> str:
+def _direction(
+    text, mentions, clause_spans, dim_hits, cue_hits, actor, comparators, comparatives=frozenset()
+) -> str:
     spans = [c for c in clause_spans if any(c[0] <= h.start < c[1] for h in dim_hits)]
     verdicts = set()
+    compared = any(m.is_object for m in mentions)  # "than the West", 与美国相比
     for cue in cue_hits:
+        if cue.text.casefold() in comparatives and not compared:
+            continue  # "both invest more" compares with nobody
         clause = next((c for c in spans if c[0] <= cue.start < c[1]), None)
         if clause is None:
             continue
@@ -404,7 +416,16 @@ def extract_claims(sentences: pd.DataFrame, codebook: FramingCodebook) -> pd.Dat
                 against = _comparators_of(text, hits, mentions, actor) or comparators
                 against = _outside_conditions(text, hits, mentions, against)
                 direction = (
-                    _direction(text, mentions, clause_spans, hits, cues, actor, against)
+                    _direction(
+                        text,
+                        mentions,
+                        clause_spans,
+                        hits,
+                        cues,
+                        actor,
+                        against,
+                        codebook.comparatives,
+                    )
                     if against
                     else "unclear"
                 )
