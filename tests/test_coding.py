@@ -193,9 +193,10 @@ _CUES = load_codebook(catalogue.path("codebook")).cues.cues
 @pytest.mark.parametrize("cue", _CUES, ids=[f"{c.kind}:{c.cue}" for c in _CUES])
 def test_every_cue_is_found_in_its_example(cb, cue):
     """Each cue of the lexicon is found in its own example sentence by the one-pass search the
-    coder uses (or, for captions, by the sentence-level search)."""
-    if cue.kind == "caption":
-        assert cb.cues.find("caption", cue.example)
+    coder uses (or, for captions and place names that are no place, by the search in the
+    sentence as written)."""
+    if cue.kind in ("caption", "not_a_place"):
+        assert cb.cues.find(cue.kind, cue.example)
         return
     index = cb.cues.index(cue.example)
     assert index.find(cue.kind), f"{cue.kind} cue {cue.cue!r} not found in {cue.example!r}"
@@ -224,6 +225,186 @@ def test_relation_cues_in_context(cb, sentence, relation):
     language = "zh" if re.search(r"[\u4e00-\u9fff]", sentence) else "en"
     out = code_sentences(make_sentences([sentence], language=language), cb)
     assert set(ties(out).values()) == {relation}, ties(out)
+
+
+@pytest.mark.parametrize(
+    "paragraphs",
+    [
+        ["Hunan will build computing centres.", "Chips are scarce, said a Beijing-based analyst."],
+        [
+            "Hunan will build computing centres.",
+            "Robots sell well, a fund manager in Shanghai said.",
+        ],
+        ["Solar makers shut plants as Beijing steps up a campaign against price wars."],
+        ["Policymakers in Beijing want fewer new solar factories."],
+        ["Beijing has told provinces to stop building solar plants."],
+        ["Provinces race to plan what Beijing calls future industries, such as quantum computing."],
+        ["Beijing has imposed export controls on drones."],
+    ],
+)
+def test_a_place_that_stands_for_no_policy_of_its_own_is_no_tie(cb, paragraphs):
+    """A person's or firm's base and Beijing as the central government are not places that plan."""
+    out = ties(code_sentences(make_sentences(paragraphs), cb))
+    assert not [t for t in out if t[0] in ("beijing", "shanghai")], out
+
+
+def test_the_verb_of_the_central_government_is_no_relation_of_a_province(cb):
+    """ "as Beijing steps up a campaign" is Beijing's act, not the provinces' plan."""
+    text = "Solar makers in Yunnan cut output as Beijing steps up a campaign against price wars."
+    assert ties(code_sentences(make_sentences([text]), cb)) == {("yunnan", "new-energy"): "context"}
+
+
+def test_talk_without_a_decision_is_no_priority(cb):
+    text = [
+        "Hainan will build rockets.",
+        "Local officials have talked of a role in quantum computing.",
+    ]
+    assert ties(code_sentences(make_sentences(text), cb))[("hainan", "quantum")] == "context"
+
+
+def test_a_place_named_as_a_base_does_not_take_over_the_scope(cb):
+    """A Beijing-based speaker leaves the scope with the province the text is about."""
+    text = [
+        "Hunan plans new computing centres.",
+        "Demand is strong, said a researcher at a Beijing-based think tank.",
+        "Last year the province's output of chips grew.",
+    ]
+    assert ties(code_sentences(make_sentences(text), cb)) == {
+        ("hunan", "data-and-computing"): "priority",
+        ("hunan", "semiconductors"): "achievement",
+    }
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Hubei said it would build optical chip plants.",
+        "Hubei and Hunan said they would build optical chip plants.",
+        "Hubei said in its 2025 work report that it would build optical chip plants.",
+    ],
+)
+def test_would_after_a_reporting_verb_is_a_reported_plan(cb, sentence):
+    """ "said it would" is the reported "will", not a hypothetical."""
+    assert set(ties(code_sentences(make_sentences([sentence]), cb)).values()) == {"priority"}
+
+
+def test_would_without_a_reporting_verb_stays_hypothetical(cb):
+    out = code_sentences(make_sentences(["A chip fund would help Jiangxi build chip plants."]), cb)
+    assert set(out["codings"]["modality"]) == {"hypothetical"}
+
+
+@pytest.mark.parametrize(
+    "second",
+    [
+        "If twenty provinces all build robot parks, most of them will fail.",
+        "Not every province will build robot parks.",
+        "各地纷纷布局人形机器人产业。",
+    ],
+)
+def test_a_statement_about_provinces_in_general_takes_no_place_in_scope(cb, second):
+    language = "zh" if re.search(r"[\u4e00-\u9fff]", second) else "en"
+    first = "湖南将建设算力中心。" if language == "zh" else "Hunan will build computing centres."
+    out = ties(code_sentences(make_sentences([first, second], language=language), cb))
+    assert ("hunan", "robotics") not in out, out
+
+
+@pytest.mark.parametrize(
+    ("sentence", "language", "expected"),
+    [
+        (
+            "浙江宁波已建成新材料产业集群，安徽、湖北等地正加快发展量子科技。",
+            "zh",
+            {
+                ("zhejiang", "new-materials"): "achievement",
+                ("anhui", "quantum"): "priority",
+                ("hubei", "quantum"): "priority",
+            },
+        ),
+        (
+            "Hunan will build computing centres, Hubei's optical chip maker has expanded "
+            "production, and Anhui has become a base for quantum computing, officials said.",
+            "en",
+            {
+                ("hunan", "data-and-computing"): "priority",
+                ("hubei", "semiconductors"): "achievement",
+                ("anhui", "quantum"): "achievement",
+            },
+        ),
+        (  # a list item without a verb of its own shares the verb before it
+            "Jiangsu will build chip plants, Zhejiang drone bases.",
+            "en",
+            {
+                ("jiangsu", "semiconductors"): "priority",
+                ("zhejiang", "low-altitude-economy"): "priority",
+            },
+        ),
+        (  # a list of places is no list of items
+            "Solar makers in Inner Mongolia, Xinjiang and Sichuan plan new factories.",
+            "en",
+            {
+                ("inner-mongolia", "new-energy"): "priority",
+                ("xinjiang", "new-energy"): "priority",
+                ("sichuan", "new-energy"): "priority",
+            },
+        ),
+    ],
+)
+def test_list_items_with_their_own_places_and_sectors(cb, sentence, language, expected):
+    """Each comma-separated item that names its own places and sectors is its own clause."""
+    out = code_sentences(make_sentences([sentence], language=language), cb)
+    assert ties(out) == expected
+
+
+def test_a_negation_does_not_reach_into_the_contrasting_clause(cb):
+    """甘肃未提及X，而是侧重发展Y: Y is the place's priority, X is negated."""
+    text = "青海在相关表态中未提及人工智能，而是侧重发展氢能产业。"
+    out = ties(code_sentences(make_sentences([text], language="zh"), cb))
+    assert out == {
+        ("qinghai", "artificial-intelligence"): "context",
+        ("qinghai", "hydrogen"): "priority",
+    }
+
+
+def test_achievements_told_in_the_perfect_and_with_already(cb):
+    sentences = [
+        ("Shaanxi has expanded its solar output.", "achievement"),
+        ("Shaanxi will expand its solar output.", "priority"),
+        ("陕西已聚集一批光伏企业。", "achievement"),
+        ("陕西一款创新药获批上市。", "achievement"),
+    ]
+    for sentence, relation in sentences:
+        language = "zh" if re.search(r"[\u4e00-\u9fff]", sentence) else "en"
+        out = ties(code_sentences(make_sentences([sentence], language=language), cb))
+        assert set(out.values()) == {relation}, (sentence, out)
+
+
+@pytest.mark.parametrize(
+    ("term", "sector"),
+    [
+        ("DRAM", "semiconductors"),
+        ("memory chips", "semiconductors"),
+        ("存储芯片", "semiconductors"),
+        ("氢燃料电池汽车", "vehicles"),
+        ("fuel cell vehicles", "vehicles"),
+        ("光纤光缆", "next-generation-communications"),
+        ("激光设备", "high-end-equipment"),
+        ("construction machinery", "high-end-equipment"),
+        ("工程机械", "high-end-equipment"),
+        ("new-energy buses", "vehicles"),
+        ("新能源重卡", "vehicles"),
+    ],
+)
+def test_added_terms_name_their_sector(cb, term, sector):
+    assert [m.sector_id for m in cb.find_terms(term)] == [sector]
+
+
+def test_both_provinces_is_a_back_reference_not_provinces_in_general(cb):
+    text = ["Jiangsu and Zhejiang signed a pact.", "Both provinces will build drone bases."]
+    out = ties(code_sentences(make_sentences(text), cb))
+    assert out == {
+        ("jiangsu", "low-altitude-economy"): "priority",
+        ("zhejiang", "low-altitude-economy"): "priority",
+    }
 
 
 def test_negation_after_a_place_that_follows_its_term(cb):

@@ -286,6 +286,89 @@ def test_comparisons_outside_a_closing_paragraph_and_a_clause_without_an_actor(c
     assert "resource-mobilisation" in set(claims["dimension"])
 
 
+@pytest.mark.parametrize(
+    ("text", "dimension", "direction"),
+    [
+        ("China has more engineers than the United States.", "education-talent", "actor_ahead"),
+        ("Europe has stronger supply chains than China.", "supply-chains", "comparator_ahead"),
+        ("China trains fewer chip engineers than Japan.", "education-talent", "comparator_ahead"),
+        (
+            "The US still has an edge in chip design over China.",
+            "technology-gap",
+            "comparator_ahead",
+        ),
+        (
+            "China invests at a scale that neither Berlin nor Tokyo matches.",
+            "resource-mobilisation",
+            "actor_ahead",
+        ),
+    ],
+)
+def test_comparatives_and_matching_give_a_direction(cb, text, dimension, direction):
+    claims = extract_claims(sentences(text), cb)
+    got = dict(zip(claims["dimension"], claims["direction"], strict=True))
+    assert got[dimension] == direction, got
+
+
+def test_chinese_comparatives_and_talent(cb):
+    claims = extract_claims(
+        _zh(
+            "与日本相比，我国动力电池产业链更加完整。",
+            "我国每年培养的工程师数量远超美国。",
+            "我国的人才培养不如德国。",
+        ),
+        cb,
+    )
+    got = {(r.dimension, r.comparators, r.direction) for r in claims.itertuples(index=False)}
+    assert ("supply-chains", "japan", "actor_ahead") in got
+    assert ("education-talent", "united-states", "actor_ahead") in got
+    assert ("education-talent", "germany", "comparator_ahead") in got
+
+
+def test_each_part_of_a_sentence_keeps_its_own_comparator(cb):
+    """Parts between semicolons are compared each with the actor they name."""
+    claims = extract_claims(
+        _zh("与日本相比，我国产业链更加完整；德国决策往往需要数年，而我国推进速度明显更快。"),
+        cb,
+    )
+    got = {(r.dimension, r.comparators, r.direction) for r in claims.itertuples(index=False)}
+    assert got == {
+        ("supply-chains", "japan", "actor_ahead"),
+        ("policy-pace", "germany", "actor_ahead"),
+    }
+
+
+def test_a_comparative_needs_what_it_compares_with(cb):
+    both = extract_claims(sentences("Both China and Japan invest more in robots."), cb)
+    than = extract_claims(sentences("China invests more in robots than Japan."), cb)
+    assert both["direction"].tolist() == ["unclear"]
+    assert than["direction"].tolist() == ["actor_ahead"]
+
+
+def test_a_comparative_that_is_no_direction_cue_is_refused(tmp_path, good):
+    good["direction"]["comparatives"] = ["sooner"]
+    with pytest.raises(InputError, match="comparatives"):
+        load_framing_codebook(_write(tmp_path, good))
+
+
+def test_an_actor_named_only_in_a_condition_is_no_comparator(cb):
+    text = "If Japan keeps its tariffs, China may shift more investment to Southeast Asia."
+    claims = extract_claims(sentences(text), cb)
+    assert claims["comparators"].isna().all() and not claims["comparative"].any()
+
+
+def test_a_comparison_inside_a_condition_keeps_its_comparator(cb):
+    text = "If Japan keeps its lead in robots, China may buy more of them."
+    claims = extract_claims(sentences(text), cb)
+    assert claims["comparators"].tolist() == ["japan"]
+
+
+def test_latin_america_is_not_america(cb):
+    text = "China shifts investment to Latin America."
+    claims = extract_claims(sentences(text), cb)
+    assert not claims["comparative"].any()
+
+
 def test_headlines_and_section_titles_are_not_claims(cb):
     claims = extract_claims(
         sentences(

@@ -106,6 +106,7 @@ CUE_KINDS = (
     "hypothetical",
     "event",
     "caption",
+    "not_a_place",
     "not_cue",
     "national",
     "reference",
@@ -113,6 +114,8 @@ CUE_KINDS = (
     "plural",
 )
 _GAP = r"(?:\W+\w+){0,4}?\W+"
+# Kinds sought in the sentence as written (place names not blanked), not in the cue index.
+_OWN_SEARCH = frozenset({"caption", "not_a_place"})
 
 
 def _cue_body(cue: str) -> tuple[str, str]:
@@ -178,8 +181,8 @@ class Cues:
         english: dict[str, list[str]] = {}
         folded, chinese, chinese_re, exact = [], [], [], []
         for c in cues:
-            if c.kind == "caption":
-                continue  # whole-sentence shapes, sought on their own
+            if c.kind in _OWN_SEARCH:
+                continue  # shapes sought on their own, in the text as written
             if c.cue.startswith("re:"):
                 form, body = _cue_body(c.cue)
                 if body.startswith("(?i:"):
@@ -239,7 +242,7 @@ class Cues:
     def _match_kinds(self, text: str, start: int, end: int) -> frozenset[str]:
         out = []
         for kind in CUE_KINDS:
-            if kind == "caption":
+            if kind in _OWN_SEARCH:
                 continue
             m = self._by_kind[kind].match(text, start)
             if m is not None and m.end() == end:

@@ -51,6 +51,8 @@ _BEFORE_WORDS = 3
 # Up to four words after a place (in Chinese: up to the next comma).
 _AFTER = re.compile(r"\s*(?:[^\s，,。;；]+\s+){0,4}[^\s，,。;；]*")
 _CJK = re.compile(r"[\u3400-\u9fff]")
+# A comma that may open a list item naming its own place: "…, Wuhan …", "…, and Hefei …", "，上海…".
+_LIST_COMMA = re.compile(r"(?:,\s*(?:and\s+)?|，)")
 
 
 @dataclass(frozen=True)
@@ -118,18 +120,49 @@ def _anchor(text: str, matches: list[TermMatch], start: int) -> TermMatch | None
     return before[-1] if before else None
 
 
-def _clauses(text: str, parens: list[_Paren]) -> list[tuple[int, int]]:
-    cuts = [
-        m.start()
-        for m in CONTRASTIVE.finditer(text)
-        if not any(
-            p.start <= m.start() < p.end
-            for p in parens
-            if p.anchor is None or text[p.start] in "(（"
+def _clauses(
+    text: str, parens: list[_Paren], matches: list[TermMatch]
+) -> list[tuple[int, int, bool]]:
+    """Clause spans (start, end, listed): cut at contrastive joints, and at a comma that opens
+    a list item with places of its own after one that named its own places and sectors
+    ("江苏…已形成动力电池产业集群，上海、湖北…正加快集成电路攻关"; "Shanghai pledged chips,
+    Wuhan expanded memory, and Hefei became a DRAM base"). ``listed`` marks a list item."""
+
+    def hidden(pos: int) -> bool:
+        return any(
+            p.start <= pos < p.end for p in parens if p.anchor is None or text[p.start] in "(（"
         )
-    ]
-    bounds = [0, *cuts, len(text)]
-    return [(a, b) for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
+
+    cuts = {m.start(): False for m in CONTRASTIVE.finditer(text) if not hidden(m.start())}
+    commas: list[int] = []
+    if len(matches) > 2 and ("," in text or "，" in text):
+        # A list item needs a place before its comma and one right after; a comma right after a
+        # place is a list of places ("Inner Mongolia, Xinjiang and Sichuan").
+        placed = [m for m in matches if m.entity_type in ("place", "city", "region")]
+        if len(placed) > 1:
+            starts, ends = {m.start for m in placed}, {m.end for m in placed}
+            commas = [
+                c.start()
+                for c in _LIST_COMMA.finditer(text, placed[0].end)
+                if c.end() in starts and c.start() not in ends
+            ]
+    if commas:
+        sectors = [m.start for m in matches if m.entity_type == "sector" and not hidden(m.start)]
+        for at in commas:
+            if hidden(at):
+                continue
+            last = max((c for c in cuts if c < at), default=0)
+            nxt = min((c for c in cuts if c > at), default=len(text))
+            if (
+                any(last <= m.start < at for m in placed)
+                and any(last <= s < at for s in sectors)
+                and any(at < s < nxt for s in sectors)
+            ):
+                cuts.setdefault(at, True)
+    bounds = sorted(cuts)
+    ends = [*bounds, len(text)]
+    starts = [0, *bounds]
+    return [(a, b, cuts.get(a, False)) for a, b in zip(starts, ends, strict=True) if b > a]
 
 
 def _blank(text: str, spans) -> str:
@@ -246,12 +279,15 @@ class _Coder:
         words before the first of them, or right after a place that follows its term
         ("chips, for which Jiangsu set no target")."""
         c_start, c_end = clause
-        if place.mention is None:
-            lo, hi = c_start, term.start
+        # A place carried from an earlier clause: a negation there does not reach this one
+        # ("甘肃未提及6G，而是侧重发展新能源").
+        outside = place.mention is None or place.mention.start < c_start
+        if outside:
+            lo, hi, first = c_start, term.start, c_start
         else:
             lo = min(place.mention.end, term.end)
             hi = max(place.mention.start, term.start)
-        first = min(lo, term.start if place.mention is None else place.mention.start)
+            first = min(lo, place.mention.start)
         window = [(lo, hi)]
         before = cue_text.text[c_start:first]
         if _CJK.search(before):
@@ -260,7 +296,7 @@ class _Coder:
             words = list(re.finditer(r"\S+", before))[-_BEFORE_WORDS:]
             if words:
                 window.append((c_start + words[0].start(), first))
-        if place.mention is not None and place.mention.start > term.start:
+        if not outside and place.mention.start > term.start:
             after = _AFTER.match(cue_text.text, place.mention.end, c_end)
             if after:
                 window.append(after.span())
@@ -317,6 +353,7 @@ class _Coder:
             d_end = dateline.end() if dateline else 0
             in_dateline = [m for m in found if m.start < d_end]
             matches = [m for m in found if m.start >= d_end] if in_dateline else found
+            matches, elsewhere = self._own_places(text, matches)
             parens = _parentheticals(text, matches)
             self._record_mentions(
                 source_id,
@@ -356,7 +393,8 @@ class _Coder:
 
             # A photo caption stands as its own paragraph (with, at most, its credit line).
             caption = per_paragraph[paragraph_id] <= 2 and bool(self.cues.find("caption", text))
-            term_spans = [(m.start, m.end) for m in matches] + [(0, d_end)]
+            # a verb of the central government or of a speaker's base is no relation here
+            term_spans = [(m.start, m.end) for m in matches] + [(0, d_end)] + elsewhere
             blanked = _blank(text, term_spans)
             cue_text = self.cues.index(_blank(blanked, [(p.start, p.end) for p in parens]))
             inherited, rule = [], "R-SENT"
@@ -395,7 +433,8 @@ class _Coder:
                             self.add(base, anchor, m, relation, mod, "R-PAREN")
 
             clause_places: tuple[list[_Place], str] | None = None
-            for k, (c_start, c_end) in enumerate(_clauses(text, parens)):
+            previous = None  # the relation of the clause before, for a list item without a verb
+            for k, (c_start, c_end, listed) in enumerate(_clauses(text, parens, matches)):
                 inside = [m for m in matches if c_start <= m.start < c_end]
                 own = [
                     m
@@ -406,6 +445,9 @@ class _Coder:
                 c_places = [x for x in places if c_start <= x.mention.start < c_end]
                 c_rule = "R-SENT"
                 relation = self._relation(cue_text, c_start, c_end, caption)
+                if listed and relation == "context" and not cue_text.find("event", c_start, c_end):
+                    relation = previous or relation  # "Jiangsu will build chips, Zhejiang AI"
+                previous = relation
                 if not c_places and inherited and k == 0:
                     c_places, c_rule = inherited, rule
                 elif not c_places and clause_places and relation != "context":
@@ -426,6 +468,24 @@ class _Coder:
                         self.add(base, place, m, relation, mod, "R-TOPIC")
             if inherited:
                 scope.places = inherited
+
+    def _own_places(self, text: str, matches: list[TermMatch]):
+        """The matches less place names that stand for no policy of that place: inside or
+        touching a `not_a_place` cue ("a Beijing-based analyst", "policymakers in Beijing");
+        they stay mentions. Also returns the cues' spans, whose words are no relation cues
+        ("as Beijing steps up a campaign")."""
+        if not any(m.entity_type in ("place", "city") for m in matches):
+            return matches, []
+        spans = [h.span() for h in self.cues.finditer("not_a_place", text)]
+        if not spans:
+            return matches, []
+        kept = [
+            m
+            for m in matches
+            if m.entity_type not in ("place", "city")
+            or not any(a <= m.end and m.start <= b for a, b in spans)
+        ]
+        return kept, spans
 
     def _resolve(self, cue_text: CueIndex, matches, scope: _Scope, sentence_id):
         """Places for a sentence that names none: a reference word or role noun (R-REF), a

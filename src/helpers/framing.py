@@ -80,6 +80,7 @@ class FramingCodebook:
     evaluative: list[str]
     ahead: list[str]
     behind: list[str]
+    comparatives: frozenset[str] = frozenset()  # direction cues that need a compared object
     actor_terms: TermSet = field(repr=False, default=None)
     backref_terms: TermSet = field(repr=False, default=None)
     dimension_terms: TermSet = field(repr=False, default=None)
@@ -124,6 +125,9 @@ def _unique(path, where: str, pairs: list[tuple[str, str]]) -> dict[str, str]:
     return out
 
 
+_NOT_ACTOR = "@none"
+
+
 def _require(path, mapping, key: str, where: str):
     if not isinstance(mapping, dict) or key not in mapping or mapping[key] in (None, "", []):
         raise InputError(path, f"missing field {key!r} in {where}")
@@ -160,8 +164,14 @@ def load_framing_codebook(path: Path | str) -> FramingCodebook:
     backrefs = _terms(
         path, "back_references", _require(path, data, "back_references", "the codebook")
     )
+    # Names that contain an alias but name no actor ("Latin America"): found, then dropped.
+    not_actors = _terms(path, "not_actors", data["not_actors"]) if "not_actors" in data else []
     # An alias and a back-reference share one namespace: the same words cannot mean both.
-    actor_map = _unique(path, "alias", alias_pairs + [(b, "@back") for b in backrefs])
+    actor_map = _unique(
+        path,
+        "alias",
+        alias_pairs + [(b, "@back") for b in backrefs] + [(n, _NOT_ACTOR) for n in not_actors],
+    )
 
     dimensions: dict[str, dict] = {}
     cue_pairs = []
@@ -183,6 +193,11 @@ def load_framing_codebook(path: Path | str) -> FramingCodebook:
     ahead = _terms(path, "direction.ahead", _require(path, direction, "ahead", "direction"))
     behind = _terms(path, "direction.behind", _require(path, direction, "behind", "direction"))
     markers = _terms(path, "object_markers", _require(path, data, "object_markers", "the codebook"))
+    comparatives = direction.get("comparatives") or []
+    comparatives = _terms(path, "direction.comparatives", comparatives) if comparatives else []
+    unknown = [c for c in comparatives if c not in ahead + behind]
+    if unknown:
+        raise InputError(path, f"direction.comparatives {unknown} are not direction cues")
 
     english = sorted((m for m in markers if not _CJK.search(m)), key=len, reverse=True)
     chinese = sorted((m for m in markers if _CJK.search(m)), key=len, reverse=True)
@@ -199,6 +214,7 @@ def load_framing_codebook(path: Path | str) -> FramingCodebook:
         hedges=hedges,
         evaluative=evaluative,
         ahead=ahead,
+        comparatives=frozenset(c.casefold() for c in comparatives),
         behind=behind,
         actor_terms=TermSet(actor_map),
         dimension_terms=TermSet(cue_map),
@@ -242,7 +258,7 @@ def _mentions(text: str, cb: FramingCodebook, previous: list[str]):
     stands for ``previous`` (the comparators of the paragraph's last sentence naming an actor,
     or its actor when it had none) less the claim's actor.
     """
-    hits = cb.actor_terms.find(text)
+    hits = [h for h in cb.actor_terms.find(text) if h.label != _NOT_ACTOR]
     direct = _ordered_unique(h.label for h in hits if h.label != "@back")
     if cb.focal_actor in direct:
         actor = cb.focal_actor
@@ -279,10 +295,15 @@ def _subject(mentions: list[_Mention], pos: int) -> list[str] | None:
     return first[0].actors if first else None
 
 
-def _direction(text, mentions, clause_spans, dim_hits, cue_hits, actor, comparators) -> str:
+def _direction(
+    text, mentions, clause_spans, dim_hits, cue_hits, actor, comparators, comparatives=frozenset()
+) -> str:
     spans = [c for c in clause_spans if any(c[0] <= h.start < c[1] for h in dim_hits)]
     verdicts = set()
+    compared = any(m.is_object for m in mentions)  # "than the West", 与美国相比
     for cue in cue_hits:
+        if cue.text.casefold() in comparatives and not compared:
+            continue  # "both invest more" compares with nobody
         clause = next((c for c in spans if c[0] <= cue.start < c[1]), None)
         if clause is None:
             continue
@@ -300,6 +321,44 @@ def _direction(text, mentions, clause_spans, dim_hits, cue_hits, actor, comparat
         ahead = (cue.label == "ahead") == holder_is_actor
         verdicts.add("actor_ahead" if ahead else "comparator_ahead")
     return verdicts.pop() if len(verdicts) == 1 else "unclear"
+
+
+_SEGMENT_BREAK = re.compile(r"[;；]")
+
+
+def _comparators_of(text: str, hits: list[Hit], mentions: list[_Mention], actor: str):
+    """The comparators named in the parts of a sentence (between semicolons) that hold the
+    dimension's cues: "与美国相比，我国产业链更加完整；欧盟…而我国速度更快" sets China against the
+    US on supply chains and against the EU on pace. Empty when those parts name none."""
+    cuts = [0, *(m.end() for m in _SEGMENT_BREAK.finditer(text)), len(text) + 1]
+    if len(cuts) == 2:
+        return []
+    parts = [(a, b) for a, b in zip(cuts, cuts[1:], strict=False)]
+    held = [p for p in parts if any(p[0] <= h.start < p[1] for h in hits)]
+    named = [a for m in mentions if any(p[0] <= m.start < p[1] for p in held) for a in m.actors]
+    return [a for a in _ordered_unique(named) if a != actor]
+
+
+_CONDITION = re.compile(
+    r"(?i:(?<!\w)(?:if|unless)(?!\w))[^,;:，；：。]*|(?:如果|假如|若|一旦)[^,;:，；：。]*"
+)
+
+
+def _outside_conditions(text: str, hits: list[Hit], mentions: list[_Mention], against):
+    """Comparators less those named only in a condition that does not hold the dimension:
+    in "If the West keeps closing its markets, Chinese firms may invest more elsewhere" the West
+    sets a condition, it is not compared on investment."""
+    spans = [m.span() for m in _CONDITION.finditer(text)]
+    if not spans:
+        return against
+    conditions = [(a, b) for a, b in spans if not any(a <= h.start < b for h in hits)]
+    elsewhere = {
+        a
+        for m in mentions
+        if not any(lo <= m.start < hi for lo, hi in conditions)
+        for a in m.actors
+    }
+    return [a for a in against if a in elsewhere]
 
 
 def _join(items: list[str]):
@@ -354,9 +413,20 @@ def extract_claims(sentences: pd.DataFrame, codebook: FramingCodebook) -> pd.Dat
             clause_spans = _clauses(text)
             for dim in _ordered_unique(h.label for h in dim_hits):
                 hits = [h for h in dim_hits if h.label == dim]
+                against = _comparators_of(text, hits, mentions, actor) or comparators
+                against = _outside_conditions(text, hits, mentions, against)
                 direction = (
-                    _direction(text, mentions, clause_spans, hits, cues, actor, comparators)
-                    if comparators
+                    _direction(
+                        text,
+                        mentions,
+                        clause_spans,
+                        hits,
+                        cues,
+                        actor,
+                        against,
+                        codebook.comparatives,
+                    )
+                    if against
                     else "unclear"
                 )
                 rows.append(
@@ -369,8 +439,8 @@ def extract_claims(sentences: pd.DataFrame, codebook: FramingCodebook) -> pd.Dat
                         "end": int(sent.end),
                         "evidence": text,
                         "actor": actor,
-                        "comparators": _join(comparators),
-                        "comparative": bool(comparators),
+                        "comparators": _join(against),
+                        "comparative": bool(against),
                         "dimension": dim,
                         "direction": direction,
                         "hedged": bool(hedges),
