@@ -228,3 +228,27 @@ def test_the_retellings_sentence_reads_for_none_one_or_several(codebook):
     tables["triangulation"] = tables["triangulation"].iloc[0:0]
     none = findings.key_numbers(tables, codebook, book)["numbers"]["triangulation_sentence"]
     assert none == "No text in this corpus retells a reference source, so none is checked."
+
+
+@pytest.mark.parametrize(
+    "n, expected",
+    [
+        (1, "the one source of the manifest"),
+        (2, "both sources of the manifest"),
+        (3, "all 3 sources of the manifest"),
+    ],
+)
+def test_coverage_counts_the_sources_in_words_a_reader_expects(n, expected):
+    sources = pd.DataFrame(
+        {
+            "source_id": ["a", "b", "c"][:n],
+            "outlet": ["O"] * n,
+            "date": ["2025-01"] * n,
+            "period": ["2025"] * n,
+            "language": ["en"] * n,
+            "kind": ["secondary"] * n,
+            "n_paragraphs": [1] * n,
+        }
+    )
+    corpus = findings._corpus(sources, sources[["source_id", "period"]].assign(selected=True))
+    assert corpus["coverage"] == f"{expected}, period 2025"

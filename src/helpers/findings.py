@@ -142,9 +142,9 @@ def _corpus(sources: pd.DataFrame, selection: pd.DataFrame) -> dict:
     n, n_all = len(sources), len(selection)
     period_list = join_names(period_label(p) for p in periods)
     if n == n_all:
+        whole = {1: "the one source", 2: "both sources"}.get(n, f"all {n} sources")
         coverage = (
-            f"all {_plural(n, 'source')} of the manifest, "
-            f"{'period' if len(periods) == 1 else 'periods'} {period_list}"
+            f"{whole} of the manifest, {'period' if len(periods) == 1 else 'periods'} {period_list}"
         )
     else:
         coverage = (
@@ -304,6 +304,9 @@ def key_numbers(tables: Mapping[str, pd.DataFrame], codebook, framing_book) -> d
         "codebook_mainland": sum(p.type != "sar" for p in codebook.places.values()),
         "codebook_sars": sum(p.type == "sar" for p in codebook.places.values()),
         "codebook_regions": len(codebook.regions),
+        "codebook_cities": len(codebook.cities),
+        "codebook_categories": len(codebook.categories),
+        "codebook_cues": len(codebook.cues.cues),
         "codebook_sectors": len(codebook.sectors),
         "codebook_technologies": len(codebook.technologies),
         "n_mentions": len(tables["mentions"]),
