@@ -29,6 +29,7 @@ from helpers import codebook as codebook_mod
 from helpers.pipeline import copy_project, load_pipeline
 
 SIZES = (10, 100, 1000)
+CODING_1000_S = 3.5  # issue 11: coding 1,000 articles, with the gazetteer and cue lexicon
 # Issue 13's goals for the edit loop.
 SPEED_GOALS = {"cold_ratio": 1.3, "edit_s": 6.0, "noop_s": 0.3}
 # The codebook edit of the edit loop: a researcher narrows a sector's terms, which changes the
@@ -52,9 +53,11 @@ def throughput(cb) -> list[tuple]:
             started = time.perf_counter()
             tables = text.ingest(manifest, corrections, folder)
             ingest_s = time.perf_counter() - started
-            started = time.perf_counter()
-            coded = coding.code_sentences(tables["sentences"], cb)
-            coding_s = time.perf_counter() - started
+            coding_s = float("inf")
+            for _ in range(2):  # best of two: a shared machine's noise only adds time
+                started = time.perf_counter()
+                coded = coding.code_sentences(tables["sentences"], cb)
+                coding_s = min(coding_s, time.perf_counter() - started)
             rows.append(
                 (n, len(tables["sentences"]), len(coded["codings"]), ingest_s, coding_s, peak_mib())
             )
@@ -317,8 +320,8 @@ def main() -> int:
             (
                 f"coding {n:>5} articles",
                 f"{coding_s:.2f} s",
-                "< 10 s" if n == 1000 else f"{n_cod} codings",
-                coding_s < 10 or n != 1000,
+                f"< {CODING_1000_S} s (best of 2)" if n == 1000 else f"{n_cod} codings",
+                coding_s < CODING_1000_S or n != 1000,
             )
         )
     checks.append(
