@@ -363,7 +363,7 @@ def test_triangulation_is_deterministic(tmp_path, cb, fcb):
     a = triangulate(codings, no_claims(), reference, fcb)
     b = triangulate(codings.iloc[::-1], no_claims(), reference.iloc[::-1], fcb)
     pd.testing.assert_frame_equal(a, b)
-    assert a["row_id"].is_unique
+    assert len(a) >= 3 and a["row_id"].is_unique
 
 
 # -- the seed against the primary source -------------------------------------------------------

@@ -189,6 +189,10 @@ def test_second_run_runs_nothing(built):
 
 def test_forced_rebuild_is_byte_identical(built):
     before = digest(built, "data/processed", "report/_generated/figures", "report/_output")
+    # not vacuous: every table (Parquet and CSV), figure and both report files are compared
+    assert {"report/_output/report.html", "report/_output/report.pdf"} <= before.keys()
+    assert sum(k.endswith(".parquet") for k in before) >= 13
+    assert sum(k.endswith(".svg") for k in before) >= 5
     result = pipeline(built, "--force")
     assert result.returncode == 0, result.stderr
     assert ran_stages(result) == STAGES

@@ -125,6 +125,7 @@ def test_output_is_sorted_and_deterministic(cb):
     sents = sentences(seed_paragraph(8), source_id="seed")
     a = extract_claims(sents, cb)
     b = extract_claims(sents.sample(frac=1, random_state=1), cb)
+    assert len(a) >= 2  # the seed paragraph holds claims: equal empty frames would prove nothing
     pd.testing.assert_frame_equal(a, b)
 
 
