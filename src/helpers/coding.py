@@ -20,9 +20,7 @@ import pandas as pd
 
 from helpers.codebook import Codebook, CueIndex, TermMatch
 from helpers.errors import InputError
-from helpers.schemas import CODINGS, MENTIONS, PRIORITY_MATRIX, RELATIONS
-
-STRENGTH = {"priority": 3, "achievement": 2, "context": 1}
+from helpers.schemas import CODINGS, MENTIONS, PRIORITY_MATRIX, RELATION_RANK, RELATIONS
 
 PLACE_APPOSITIVE = re.compile(
     r",\s*(?:the|a|an|home\s+to|which|where|one\s+of|known\s+as"
@@ -317,7 +315,7 @@ class _Coder:
             base["source_id"], base["sentence_id"], place.place_id, sector_id, tech, rule
         )
         old = self.codings.get(cid)
-        if old and STRENGTH[old["relation"]] >= STRENGTH[relation]:
+        if old and RELATION_RANK[old["relation"]] <= RELATION_RANK[relation]:
             return
         self.codings[cid] = {
             "coding_id": cid,
@@ -580,14 +578,13 @@ def priority_matrix(codings: pd.DataFrame, fallback: frozenset[str] = frozenset(
     columns = list(PRIORITY_MATRIX.columns)
     if live.empty:
         return pd.DataFrame([], columns=columns)
-    by_strength = {v: k for k, v in STRENGTH.items()}
-    groups = live.assign(_strength=live["relation"].map(STRENGTH)).groupby(
+    groups = live.assign(_rank=live["relation"].map(RELATION_RANK)).groupby(
         ["place_id", "sector_id"], sort=True
     )
     out = pd.DataFrame(
         {
             "place_level": groups["place_level"].first(),
-            "relation": groups["_strength"].max().map(by_strength),
+            "relation": groups["_rank"].min().map(dict(enumerate(RELATIONS))),
             "n_codings": groups.size().astype("int64"),
             "n_sources": groups["source_id"].nunique().astype("int64"),
             "sentence_ids": groups["sentence_id"].agg(lambda ids: ";".join(dict.fromkeys(ids))),

@@ -23,7 +23,6 @@ from helpers import codebook as codebook_mod
 from helpers.errors import InputError
 
 # Strength of a relation: a tie keeps the strongest one its text gives it.
-RELATION_RANK = {"context": 0, "achievement": 1, "priority": 2}
 # The broad "technology-intensive industries" sector: a tie only where nothing more specific is
 # named for the same (text, place), on both sides of the comparison.
 CATCH_ALL = "tech-industries"
@@ -141,7 +140,7 @@ def load_gold(folder: Path | str, texts: Mapping[str, str]) -> tuple[pd.DataFram
     folder = Path(folder)
     path = folder / "gold_codings.csv"
     rows = _read_csv(path, GOLD_CODINGS_COLUMNS)
-    _check_rows(path, rows, TIE_KEY, texts, {"relation": RELATION_RANK})
+    _check_rows(path, rows, TIE_KEY, texts, {"relation": schemas.RELATION_RANK})
     ties = pd.DataFrame(rows, columns=GOLD_CODINGS_COLUMNS)
 
     path = folder / "gold_framing.csv"
@@ -231,9 +230,9 @@ def reduce_ties(rows: pd.DataFrame, members: Mapping[str, Iterable[str]]) -> pd.
         for place in members.get(row.place_id, (row.place_id,)):
             expanded.append((row.text_id, place, row.sector_id, row.relation, row.evidence))
     out = pd.DataFrame(expanded, columns=TIE_COLUMNS)
-    out["_rank"] = out["relation"].map(RELATION_RANK)
+    out["_rank"] = out["relation"].map(schemas.RELATION_RANK)
     out["_order"] = range(len(out))
-    out = out.sort_values(["_rank", "_order"], ascending=[False, True], kind="stable")
+    out = out.sort_values(["_rank", "_order"], kind="stable")  # strongest first
     out = out.drop_duplicates(TIE_KEY, keep="first")
     specific = out["sector_id"] != CATCH_ALL
     has_specific = specific.groupby([out["text_id"], out["place_id"]]).transform("any")
@@ -333,7 +332,7 @@ def summary_lines(result: Evaluation) -> list[str]:
 def relation_lines(result: Evaluation) -> list[str]:
     """Gold relation (rows) against coded relation (columns), all languages; "none" is a miss."""
     ties = result.comparison
-    names = [*RELATION_RANK][::-1]
+    names = list(schemas.RELATIONS)
     table = pd.crosstab(
         ties["relation_gold"].fillna("none"), ties["relation_predicted"].fillna("none")
     ).reindex(index=[*names, "none"], columns=[*names, "none"], fill_value=0)
