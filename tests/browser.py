@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from helpers.charts import html_snippet, vega_bundle_html
+from helpers.chart_export import html_snippet, vega_bundle_html
 from helpers.findings import markdown_table, md_escape
 
 FIXTURE_PROJECT = Path(__file__).parent / "fixtures" / "report_project"

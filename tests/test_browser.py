@@ -18,7 +18,7 @@ from browser import (
     prepare_fixture_project,
 )
 
-from helpers.charts import html_snippet
+from helpers.chart_export import html_snippet
 from helpers.render import render_report
 
 pytestmark = pytest.mark.slow

@@ -9,7 +9,16 @@ import altair as alt
 import pandas as pd
 import pytest
 
-from helpers import catalogue, charts, compare, schemas
+from helpers import (
+    catalogue,
+    chart_data,
+    chart_export,
+    chart_text,
+    chart_theme,
+    charts,
+    compare,
+    schemas,
+)
 from helpers.framing import load_framing_codebook
 
 SRC = "000_5df365ae44afb922"
@@ -310,41 +319,41 @@ def figures(ties, codings, tie_sources, claims, tri, places=PLACES, sectors=SECT
             charts.priority_matrix(
                 ties, codings, places, sectors, title=title("matrix"), source="1 source, 2025"
             ),
-            charts.describe_priority_matrix(ties, codings, places, sectors),
+            chart_text.describe_priority_matrix(ties, codings, places, sectors),
         ),
         "consensus": (
             charts.consensus(ties, places, sectors, title=title("consensus"), source="s"),
-            charts.describe_consensus(ties),
+            chart_text.describe_consensus(ties),
         ),
         "coverage": (
             charts.coverage(tie_sources, places, title=title("coverage"), source="s"),
-            charts.describe_coverage(tie_sources),
+            chart_text.describe_coverage(tie_sources),
         ),
         "sector_breadth": (
             charts.sector_breadth(ties, sectors, title=title("breadth"), source="s"),
-            charts.describe_sector_breadth(ties, sectors),
+            chart_text.describe_sector_breadth(ties, sectors),
         ),
         "tile_map": (
             charts.tile_map(ties, places, sectors, title=title("map"), source="s"),
-            charts.describe_tile_map(ties, places, sectors),
+            chart_text.describe_tile_map(ties, places, sectors),
         ),
         "periods": (
             charts.periods(tie_sources, SOURCES, sectors, title=title("periods"), source="s"),
-            charts.describe_periods(tie_sources, SOURCES, sectors),
+            chart_text.describe_periods(tie_sources, SOURCES, sectors),
         ),
         "framing_outlets": (
             charts.framing_outlets(
                 claims, SOURCES, FRAMING_BOOK, title=title("outlets"), source="s"
             ),
-            charts.describe_framing_outlets(claims, SOURCES, FRAMING_BOOK),
+            chart_text.describe_framing_outlets(claims, SOURCES, FRAMING_BOOK),
         ),
         "framing": (
             charts.framing(claims, FRAMING_BOOK, title=title("framing"), source="s"),
-            charts.describe_framing(claims, FRAMING_BOOK),
+            chart_text.describe_framing(claims, FRAMING_BOOK),
         ),
         "triangulation": (
             charts.triangulation(tri, sectors, title=title("triangulation"), source="s"),
-            charts.describe_triangulation(tri, sectors),
+            chart_text.describe_triangulation(tri, sectors),
         ),
     }
 
@@ -376,7 +385,7 @@ def inline_rows(spec: dict) -> list[dict]:
 
 def test_theme_is_registered_and_active():
     assert alt.theme.active == "report"
-    config = charts.report_theme()["config"]
+    config = chart_theme.report_theme()["config"]
     assert "Noto Sans CJK SC" in config["font"]
     assert config["range"]["category"][:2] == ["#E69F00", "#56B4E9"]
 
@@ -396,7 +405,7 @@ def test_theme_is_registered_and_active():
     ],
 )
 def test_specs_validate_and_carry_the_theme(built, name):
-    spec = charts.chart_spec(built[name][0])
+    spec = chart_export.chart_spec(built[name][0])
     assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/v6")
     assert "Noto Sans CJK SC" in spec["config"]["font"]
     assert spec["title"]["subtitle"][0].startswith("Source:")
@@ -404,7 +413,7 @@ def test_specs_validate_and_carry_the_theme(built, name):
 
 
 def test_priority_matrix_encodings_order_and_tooltips(built):
-    spec = charts.chart_spec(built["priority_matrix"][0])
+    spec = chart_export.chart_spec(built["priority_matrix"][0])
     enc = fields(spec)
     assert enc["x"] == "sector" and enc["y"] == "place"
     assert enc["color"] == enc["shape"] == "relation"
@@ -423,18 +432,18 @@ def test_descriptions_follow_the_data():
     """Drop Shanghai's ties and the description counts fewer: nothing is typed in."""
     ties = [t for t in TIES if t[0] != "shanghai"]
     codings, matrix = make_codings(ties), make_matrix(ties)
-    text = charts.describe_priority_matrix(matrix, codings, PLACES, SECTORS)
+    text = chart_text.describe_priority_matrix(matrix, codings, PLACES, SECTORS)
     assert text.startswith(f"Dot matrix of {len(ties)} place-sector ties between 7 places")
 
 
 def test_long_titles_and_labels_wrap_and_are_never_cut():
     long = "Guangdong-Hong Kong-Macao Greater Bay Area"
-    assert charts.wrap(long) == "Guangdong-Hong Kong-Macao\nGreater Bay Area"
-    assert charts.wrap("Shanghai") == "Shanghai"
+    assert chart_data.wrap(long) == "Guangdong-Hong Kong-Macao\nGreater Bay Area"
+    assert chart_data.wrap("Shanghai") == "Shanghai"
     title = "A finding " * 20
     chart = charts.sector_breadth(make_matrix(), SECTORS, title=title)
     lines = chart.to_dict()["title"]["text"]
-    assert len(lines) > 1 and all(len(line) <= charts.TITLE_WIDTH for line in lines)
+    assert len(lines) > 1 and all(len(line) <= chart_theme.TITLE_WIDTH for line in lines)
     axis = chart.to_dict()["encoding"]["y"]["axis"]
     assert axis["labelLimit"] == 0 and "split" in axis["labelExpr"]
 
@@ -454,7 +463,7 @@ def test_unknown_sector_fails_loudly():
 
 
 def test_sector_breadth_counts_provinces_only():
-    table = charts.breadth_table(make_matrix(), SECTORS).set_index("sector_id")
+    table = chart_data.breadth_table(make_matrix(), SECTORS).set_index("sector_id")
     assert table.loc["semiconductors", ["any_relation", "priority"]].tolist() == [5, 5]
     # Guangdong and Shanghai, not the Pearl River Delta region
     assert table.loc["vehicles", ["any_relation", "priority"]].tolist() == [2, 0]
@@ -462,12 +471,12 @@ def test_sector_breadth_counts_provinces_only():
     assert table.index[0] == "semiconductors"
     assert (
         "No source in this corpus ties these to a province: Quantum."
-        in charts.describe_sector_breadth(make_matrix(), SECTORS)
+        in chart_text.describe_sector_breadth(make_matrix(), SECTORS)
     )
 
 
 def test_tile_map_positions_colours_and_grey(built):
-    spec = charts.chart_spec(built["tile_map"][0])
+    spec = chart_export.chart_spec(built["tile_map"][0])
     enc = fields(spec)
     assert enc["x"] == "col" and enc["y"] == "row" and enc["color"] == "n_priorities"
     assert "priority_sectors" in enc["tooltip"]
@@ -480,11 +489,11 @@ def test_tile_map_positions_colours_and_grey(built):
     assert rows["anhui"]["priority_sectors"] == "Brain-computer interfaces, Nuclear fusion, Space"
     assert rows["jiangsu"]["n_priorities"] == 0
     assert (rows["hainan"]["col"], rows["hainan"]["row"]) == (4, 7)
-    assert spec["layer"][0]["encoding"]["color"]["value"] == charts.NO_DATA
+    assert spec["layer"][0]["encoding"]["color"]["value"] == chart_theme.NO_DATA
 
 
 def test_framing_standings_and_hedges(built):
-    spec = charts.chart_spec(built["framing"][0])
+    spec = chart_export.chart_spec(built["framing"][0])
     enc = fields(spec)
     assert enc["x"] == "actor" and enc["y"] == "dimension"
     assert enc["color"] == "standing" and enc["fillOpacity"] == "hedging"
@@ -507,43 +516,43 @@ def test_framing_standings_and_hedges(built):
 def test_framing_comparator_ahead_flips_standing():
     claims = make_claims()
     claims.loc[claims["dimension"] == "policy-pace", "direction"] = "comparator_ahead"
-    table = charts.framing_table(claims, FRAMING_BOOK)
+    table = chart_data.framing_table(claims, FRAMING_BOOK)
     pace_label = FRAMING_BOOK.dimension_label("policy-pace")
     pace = table[table["dimension"] == pace_label].set_index("actor")["standing"]
     assert pace.to_dict() == {"China": "behind", "United States": "ahead", "Europe": "ahead"}
 
 
 def test_triangulation_counts(built):
-    spec = charts.chart_spec(built["triangulation"][0])
+    spec = chart_export.chart_spec(built["triangulation"][0])
     enc = fields(spec)
     assert enc["y"] == "row" and enc["x"] == "n" and enc["color"] == "class_label"
     rows = {(r["row"], r["class"]): r["n"] for r in inline_rows(spec)}
     assert rows[("Semiconductors", "agrees")] == 5
     assert rows[("Aviation", "misattributed")] == 1
-    assert spec["encoding"]["y"]["sort"][-1] == charts.NO_SECTOR
+    assert spec["encoding"]["y"]["sort"][-1] == chart_data.NO_SECTOR
     assert "agrees 6" in built["triangulation"][1]
 
 
 def test_svg_has_english_and_chinese_labels(built, tmp_path):
-    paths = charts.export_chart(
+    paths = chart_export.export_chart(
         built["tile_map"][0], "tile_map", tmp_path, built["tile_map"][1], png=True
     )
     svg = paths["svg"].read_text(encoding="utf-8")
     for label in ["Shanghai", "上海", "Hainan", "海南", "Title of map"]:
         assert label in svg
-    matrix = charts.export_chart(built["priority_matrix"][0], "m", tmp_path, "x")
+    matrix = chart_export.export_chart(built["priority_matrix"][0], "m", tmp_path, "x")
     assert "Semiconductors" in matrix["svg"].read_text(encoding="utf-8")
     assert paths["png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_exports_are_byte_identical(built, tmp_path):
     chart, text = built["framing"]
-    first = charts.export_chart(chart, "framing", tmp_path / "a", text)
-    second = charts.export_chart(
+    first = chart_export.export_chart(chart, "framing", tmp_path / "a", text)
+    second = chart_export.export_chart(
         charts.framing(make_claims(), FRAMING_BOOK, title="Title of framing", source="s"),
         "framing",
         tmp_path / "b",
-        charts.describe_framing(make_claims(), FRAMING_BOOK),
+        chart_text.describe_framing(make_claims(), FRAMING_BOOK),
     )
     assert sorted(p.name for p in first.values()) == [
         "framing.html",
@@ -561,7 +570,7 @@ def test_html_snippet_escapes_hostile_evidence(tmp_path):
     matrix, codings = make_matrix(), make_codings(evidence=evidence)
     chart = charts.priority_matrix(matrix, codings, PLACES, SECTORS, title="T")
     description = 'Matrix "quoted" <b>bold</b> & ' + hostile
-    html = charts.export_chart(chart, "matrix", tmp_path, description)["html"].read_text()
+    html = chart_export.export_chart(chart, "matrix", tmp_path, description)["html"].read_text()
     assert html.startswith("```{=html}\n") and html.endswith("\n```\n")
     body = html[len("```{=html}\n") : -len("```\n")]
     # exactly one script element: the evidence cannot close it or open another
@@ -583,15 +592,15 @@ def test_html_snippet_escapes_hostile_evidence(tmp_path):
 
 def test_export_needs_a_description(built, tmp_path):
     with pytest.raises(ValueError, match="description"):
-        charts.export_chart(built["framing"][0], "framing", tmp_path, "  ")
+        chart_export.export_chart(built["framing"][0], "framing", tmp_path, "  ")
     assert not list(tmp_path.iterdir())
 
 
 def test_vega_bundle_is_inline_and_cached_by_version(tmp_path):
-    bundle = charts.vega_bundle_html(cache=tmp_path)
+    bundle = chart_export.vega_bundle_html(cache=tmp_path)
     (cached,) = tmp_path.iterdir()
-    assert charts.VL_VERSION in cached.name and cached.read_text(encoding="utf-8") == bundle
-    assert charts.vega_bundle_html(cache=tmp_path) == bundle  # read back, not rebuilt
+    assert chart_export.VL_VERSION in cached.name and cached.read_text(encoding="utf-8") == bundle
+    assert chart_export.vega_bundle_html(cache=tmp_path) == bundle  # read back, not rebuilt
     assert bundle.startswith("<script>") and bundle.rstrip().endswith("</script>")
     assert bundle.count("</script") == 1
     assert "window.vegaEmbed" in bundle
@@ -599,9 +608,9 @@ def test_vega_bundle_is_inline_and_cached_by_version(tmp_path):
 
 def test_missing_cjk_font_fails_loudly(tmp_path):
     with pytest.raises(RuntimeError, match="no CJK font"):
-        charts.cjk_font_dir([tmp_path])
+        chart_theme.cjk_font_dir([tmp_path])
     (tmp_path / "NotoSansCJK-Regular.ttc").write_bytes(b"")
-    assert charts.cjk_font_dir([tmp_path / "missing", tmp_path]) == tmp_path
+    assert chart_theme.cjk_font_dir([tmp_path / "missing", tmp_path]) == tmp_path
 
 
 def test_places_with_regions_from_the_codebook():
@@ -618,11 +627,11 @@ def test_places_with_regions_from_the_codebook():
         places_table=lambda: PLACES[PLACES["type"] != "region"].copy(),
         regions={"pearl-river-delta": region},
     )
-    table = charts.places_with_regions(book)
+    table = chart_data.places_with_regions(book)
     assert table["id"].is_unique and "pearl-river-delta" in set(table["id"])
     delta = table.set_index("id").loc["pearl-river-delta"]
     assert delta["type"] == "region" and pd.isna(delta["grid_row"])
-    tiles = charts.tile_table(make_matrix(), table, SECTORS)
+    tiles = chart_data.tile_table(make_matrix(), table, SECTORS)
     assert "pearl-river-delta" not in set(tiles["id"])
 
 
@@ -633,7 +642,7 @@ def test_exported_specs_validate_against_the_vega_lite_json_schema(built, tmp_pa
 
     validator = jsonschema.Draft7Validator(load_schema())
     for name, (chart, description) in built.items():
-        path = charts.export_chart(chart, name, tmp_path, description)["spec"]
+        path = chart_export.export_chart(chart, name, tmp_path, description)["spec"]
         errors = list(validator.iter_errors(json.loads(path.read_text(encoding="utf-8"))))
         assert not errors, f"{name}: {errors[0].message}"
     broken = {"mark": "no-such-mark", "data": {"values": []}}
@@ -648,7 +657,7 @@ def synthetic_figures(n_sources: int) -> dict:
     from helpers.codebook import load_codebook
 
     book = load_codebook(catalogue.path("codebook"))
-    places, sectors = charts.places_with_regions(book), book.sectors_table()
+    places, sectors = chart_data.places_with_regions(book), book.sectors_table()
     rng = random.Random(n_sources)
     place_ids, sector_ids = sorted(places["id"]), sorted(sectors["sector_id"])
     level = dict(zip(places["id"], places["type"], strict=True))
@@ -723,12 +732,12 @@ def test_every_figure_fits_the_a4_text_width(n_sources):
     axis label cut where it could wrap."""
     import vl_convert as vlc
 
-    charts.register_cjk_font()
+    chart_theme.register_cjk_font()
     for name, (chart, description) in synthetic_figures(n_sources).items():
-        spec = charts.chart_spec(chart)
-        svg = vlc.vegalite_to_svg(spec, vl_version=charts.VL_VERSION)
+        spec = chart_export.chart_spec(chart)
+        svg = vlc.vegalite_to_svg(spec, vl_version=chart_export.VL_VERSION)
         width = float(re.search(r'<svg[^>]*\swidth="([\d.]+)"', svg).group(1))
-        assert width <= charts.MAX_WIDTH, f"{name} with {n_sources} sources: {width} px"
+        assert width <= chart_theme.MAX_WIDTH, f"{name} with {n_sources} sources: {width} px"
         assert "…" not in svg, f"{name}: a label is cut"
         assert description.strip()
 
@@ -745,7 +754,7 @@ def test_a_selection_without_retellings_or_claims_still_has_its_figures():
             "comparator",
         ),
     ]:
-        spec = charts.chart_spec(chart)
+        spec = chart_export.chart_spec(chart)
         assert text in inline_rows(spec)[0]["message"]
-    assert "no text" in charts.describe_triangulation(no_tri, SECTORS)
+    assert "no text" in chart_text.describe_triangulation(no_tri, SECTORS)
     assert compare.ties(no_tri).empty

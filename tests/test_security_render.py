@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from helpers import escape
-from helpers.charts import html_snippet
+from helpers.chart_export import html_snippet
 from helpers.errors import InputError
 from helpers.render import check_include, expand_includes, render_report
 

@@ -1,0 +1,101 @@
+"""The figures as files: Vega-Lite spec, SVG (the PDF's) and an offline HTML snippet.
+
+``export_chart`` writes the spec, an SVG for the PDF and an HTML snippet that draws the chart
+offline with vegaEmbed (a PNG only when asked); ``vega_bundle_html`` is the JavaScript the
+snippets need, inlined once per page and cached by version.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import altair as alt
+import vl_convert as vlc
+
+from helpers import escape, paths, storage
+from helpers.chart_theme import register_cjk_font
+
+VL_VERSION = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
+
+
+def _safe_id(name: str) -> str:
+    return escape.html_id(name, prefix="chart-")
+
+
+def _script_json(spec: dict) -> str:
+    """The spec as JSON that cannot end the surrounding <script> element nor break its line
+    (see ``escape.script_json``); it parses back to the same strings."""
+    return escape.script_json(spec)
+
+
+def html_snippet(spec: dict, name: str, description: str) -> str:
+    """A Pandoc raw HTML block: an accessible div and the vegaEmbed call on the inline spec.
+
+    Every value is escaped onto one line, so no description or data can close the raw block.
+    The div is focusable: on a narrow screen it is a region that scrolls (report/styles.css).
+    """
+    element = _safe_id(name)
+    options = '{"actions":false,"renderer":"svg"}'
+    body = (
+        f'<div id="{element}" class="vega-chart" role="img" tabindex="0" '
+        f'aria-label="{escape.html_attr(description)}"></div>\n'
+        f"<script>\n"
+        f'vegaEmbed("#{element}", {_script_json(spec)}, {options})'
+        f".catch(function (error) {{ console.error(error); }});\n"
+        f"</script>\n"
+    )
+    return "```{=html}\n" + body + "```\n"
+
+
+def vega_bundle_html(cache: Path | None = paths.BUILD / "cache") -> str:
+    """The vega, vega-lite and vega-embed JavaScript as one inline <script>, no CDN.
+
+    The bundle depends only on the vl-convert and Vega-Lite versions, so it is kept under
+    ``cache`` by those versions (building it takes a second); ``None``: no cache.
+    """
+    cached = None
+    if cache is not None:
+        cached = Path(cache) / f"vega-bundle-vlc{vlc.__version__}-vl{VL_VERSION}.html"
+        if cached.is_file():
+            return cached.read_text(encoding="utf-8")
+    bundle = vlc.javascript_bundle(vl_version=VL_VERSION)
+    if "</script" in bundle.lower():
+        raise RuntimeError("the vega bundle contains '</script' and cannot be inlined safely")
+    html_text = f"<script>\n{bundle}\n</script>\n"
+    if cached is not None:
+        storage.write_text(cached, html_text)
+    return html_text
+
+
+def chart_spec(chart: alt.TopLevelMixin) -> dict:
+    """The validated Vega-Lite spec, data inline, as plain JSON-ready objects."""
+    return json.loads(json.dumps(chart.to_dict(validate=True), sort_keys=True))
+
+
+def export_chart(
+    chart: alt.TopLevelMixin,
+    name: str,
+    folder: Path | str,
+    description: str,
+    *,
+    png: bool = False,
+) -> dict[str, Path]:
+    """Write <name>.vl.json, .svg (the PDF's) and .html (the web page's) atomically, and a .png
+    (scale 2) only when asked (the report uses none; it costs half a second a chart); return
+    their paths."""
+    if not description.strip():
+        raise ValueError(f"{name}: a chart needs a description (alt text and caption)")
+    register_cjk_font()
+    folder = Path(folder)
+    spec = chart_spec(chart)
+    svg = vlc.vegalite_to_svg(spec, vl_version=VL_VERSION)
+    written = {
+        "spec": storage.write_json(folder / f"{name}.vl.json", spec),
+        "svg": storage.write_text(folder / f"{name}.svg", svg),
+        "html": storage.write_text(folder / f"{name}.html", html_snippet(spec, name, description)),
+    }
+    if png:
+        image = vlc.vegalite_to_png(spec, vl_version=VL_VERSION, scale=2)
+        written["png"] = storage.write_bytes(folder / f"{name}.png", image)
+    return written
