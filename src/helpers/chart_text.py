@@ -20,11 +20,7 @@ from helpers.chart_data import (
     triangulation_table,
 )
 from helpers.chart_theme import RELATION_ORDER
-from helpers.findings import join_names
-
-
-def plural(n: int, word: str, plural: str | None = None) -> str:
-    return f"{n} {word if n == 1 else (plural or word + 's')}"
+from helpers.findings import join_names, plural
 
 
 def describe_priority_matrix(

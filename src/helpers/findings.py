@@ -79,7 +79,8 @@ def _leaders(names: list[str], singular: str, plural: str, top: int) -> str:
     return f"{join_names(names)} {plural} ({top} each)"
 
 
-def _plural(n: int, word: str, plural: str | None = None) -> str:
+def plural(n: int, word: str, plural: str | None = None) -> str:
+    """ "1 source", "3 sources" (``plural`` for irregular forms)."""
     return f"{n} {word if n == 1 else (plural or word + 's')}"
 
 
@@ -148,7 +149,7 @@ def _corpus(sources: pd.DataFrame, selection: pd.DataFrame) -> dict:
         )
     else:
         coverage = (
-            f"{n} of the manifest's {_plural(n_all, 'source')}, "
+            f"{n} of the manifest's {plural(n_all, 'source')}, "
             f"{'period' if len(periods) == 1 else 'periods'} {period_list} "
             f"(of {join_names(period_label(p) for p in all_periods)})"
         )
@@ -156,7 +157,7 @@ def _corpus(sources: pd.DataFrame, selection: pd.DataFrame) -> dict:
         f"{_LANGUAGE_NAMES.get(code, code)} ({count})" for code, count in languages.items()
     )
     kind_phrase = join_names(
-        _plural(int(kinds[k]), f"{k} source")
+        plural(int(kinds[k]), f"{k} source")
         for k in ("primary", "secondary", "reference")
         if k in kinds
     )
@@ -177,7 +178,7 @@ def _corpus(sources: pd.DataFrame, selection: pd.DataFrame) -> dict:
         "periods": period_list,
         "period_span": span,
         "coverage": coverage,
-        "source_line": f"{_plural(n, 'source')}, {span}; listed in the appendix",
+        "source_line": f"{plural(n, 'source')}, {span}; listed in the appendix",
         "several_sources": len(texts) > 1,
     }
 
@@ -187,7 +188,7 @@ def _sentences(c: dict, numbers: dict) -> dict:
     n_texts = c["n_text_sources"]
     corpus = (
         f"The report covers {c['coverage']}: {c['kinds']}, from "
-        f"{_plural(c['n_outlets'], 'outlet')}, published between {c['date_first']} and "
+        f"{plural(c['n_outlets'], 'outlet')}, published between {c['date_first']} and "
         f"{c['date_last']}. "
         + (
             f"The text is in {c['languages'].split(' (')[0]}."
@@ -225,7 +226,7 @@ def _sentences(c: dict, numbers: dict) -> dict:
         )
     if c["n_primary_sources"]:
         limit_primary = (
-            f"{_plural(c['n_primary_sources'], 'primary text is', 'primary texts are')} "
+            f"{plural(c['n_primary_sources'], 'primary text is', 'primary texts are')} "
             f"present; the other texts retell or comment on others."
         )
     else:
@@ -352,7 +353,7 @@ def key_numbers(tables: Mapping[str, pd.DataFrame], codebook, framing_book) -> d
             else "none"
         ),
         "agreement_sentence": (
-            f"{_plural(int(agreement.get('corroborated', 0)), 'tie is', 'ties are')} attested "
+            f"{plural(int(agreement.get('corroborated', 0)), 'tie is', 'ties are')} attested "
             f"by two or more sources (at most {int(best['n_sources'])}, for "
             f"{place(best['place_id'])} and {labels.sector(best['sector_id'])}), "
             f"{int(agreement.get('contradicted', 0))} contradicted (a priority in one source, "
@@ -393,8 +394,8 @@ def key_numbers(tables: Mapping[str, pd.DataFrame], codebook, framing_book) -> d
     numbers["triangulation_sentence"] = _triangulation_sentence(numbers)
     n_refs = int(tri["reference_source_id"].nunique())
     numbers["triangulation_source_line"] = (
-        f"{_plural(len(retellings), 'retelling')} checked against "
-        f"{_plural(n_refs, 'reference')}; listed in the appendix"
+        f"{plural(len(retellings), 'retelling')} checked against "
+        f"{plural(n_refs, 'reference')}; listed in the appendix"
     )
     numbers["periods_phrase"] = _period_leaders(tables["tie_sources"], sources, labels)
     return {"numbers": numbers, "titles": chart_titles(numbers, tables, framing_book)}
@@ -450,7 +451,7 @@ def _framing_outlets(claims: pd.DataFrame, sources: pd.DataFrame, book) -> str:
     if not against:
         return "No outlet compares China with another power"
     parts = [
-        f"{_plural(len(against[a]), 'outlet')} with {book.actor_in_text(a)}"
+        f"{plural(len(against[a]), 'outlet')} with {book.actor_in_text(a)}"
         for a in book.actors
         if a in against
     ]
@@ -472,7 +473,7 @@ def chart_titles(numbers: Mapping, tables: Mapping[str, pd.DataFrame], framing_b
     return {
         "priority_matrix": (
             f"{numbers['top_places_phrase']}; "
-            + _plural(
+            + plural(
                 numbers["n_priority_ties"],
                 "province-sector priority",
                 "province-sector priorities",
@@ -481,23 +482,23 @@ def chart_titles(numbers: Mapping, tables: Mapping[str, pd.DataFrame], framing_b
         "sector_breadth": numbers["top_sectors_phrase"],
         "tile_map": numbers["top_places_phrase"],
         "consensus": (
-            f"{_plural(numbers['n_corroborated_ties'], 'tie is', 'ties are')} attested by two or "
+            f"{plural(numbers['n_corroborated_ties'], 'tie is', 'ties are')} attested by two or "
             f"more sources"
         ),
         "coverage": (
-            f"{_plural(numbers['n_text_sources'], 'text')} name "
-            f"{_plural(int(tables['ties']['place_id'].nunique()), 'place')}"
+            f"{plural(numbers['n_text_sources'], 'text')} name "
+            f"{plural(int(tables['ties']['place_id'].nunique()), 'place')}"
         ),
         "framing": (
             f"{who} {framing_book.actor_in_text(framing_book.focal_actor)} ahead in "
             f"{int((focal['direction'] == 'actor_ahead').sum())} of "
-            f"{_plural(len(focal), 'claim')} about it; {int(claims['hedged'].sum())} hedged"
+            f"{plural(len(focal), 'claim')} about it; {int(claims['hedged'].sum())} hedged"
         ),
         "framing_outlets": numbers["framing_outlets_phrase"],
         "periods": numbers["periods_phrase"],
         "triangulation": (
             f"Retellings agree with their reference on {numbers['tri_agrees']} of "
-            f"{_plural(n_tri, 'tie')}"
+            f"{plural(n_tri, 'tie')}"
         ),
     }
 
@@ -548,7 +549,7 @@ def report_tables(tables: Mapping[str, pd.DataFrame], codebook, framing_book) ->
     def item(row) -> str:
         notes = [] if row.relation == "priority" else [row.relation]
         if several:
-            notes.append(_plural(row.n_sources, "source"))
+            notes.append(plural(row.n_sources, "source"))
         if row.agreement in ("contradicted", "misattributed"):
             notes.append(row.agreement)
         name = labels.sector(row.sector_id)
