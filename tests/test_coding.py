@@ -443,6 +443,26 @@ def codings_by_sector(out):
     return out["codings"].set_index("sector_id")
 
 
+def test_a_reference_before_a_place_of_its_own_sentence_points_back(cb):
+    """The first clause's "The province" is the place in scope, not the city named after it."""
+    out = code_sentences(
+        make_sentences(
+            [
+                "Anhui province will pour money into quantum information this year.",
+                "The province also pledged to nurture a hydrogen industry, while its capital "
+                "Hefei is set to expand a nuclear fusion research facility.",
+            ]
+        ),
+        cb,
+    )
+    got = codings_by_sector(out)
+    assert got.loc["hydrogen", "place_id"] == "anhui"
+    assert got.loc["hydrogen", "rule_id"] == "R-REF"
+    assert got.loc["hydrogen", "place_sentence_id"] == "t:p01:s01"
+    assert got.loc["nuclear-fusion", "city_id"] == "hefei"
+    assert got.loc["nuclear-fusion", "rule_id"] == "R-SENT"
+
+
 def test_singular_references_take_the_place_in_scope(cb):
     out = code_sentences(
         make_sentences(

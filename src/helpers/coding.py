@@ -235,6 +235,16 @@ def _is_national(cue_text: CueIndex, matches: list[TermMatch]) -> bool:
     return national is not None and (first_sector is None or national[0] < first_sector)
 
 
+def _referred(cue_text, scope: _Scope, sentence_id: str, start: int, end: int):
+    """The places a singular reference word in text[start:end] stands for (R-REF), if any."""
+    ref = cue_text.find("reference", start, end)
+    if not ref:
+        return [], "R-SENT"
+    mention = TermMatch(ref[0], ref[1], ref[2], "ref", "", None)
+    places = scope.region if scope.region and "region" in ref[2].lower() else scope.places
+    return _carried(places, mention, sentence_id), "R-REF"
+
+
 def _new_scope(places: list[_Place], scope: _Scope | None, sentence_id: str) -> _Scope:
     """The scope a sentence naming ``places`` sets; the last region named is remembered."""
     regions = [p for p in places if p.level == "region" or p.via_region]
@@ -380,6 +390,7 @@ class _Coder:
             if not places and in_dateline and scope is None:
                 dl = _sentence_places(in_dateline, self.cb)
                 scope = _Scope(_carried(dl, None, sentence_id), sentence_id, active=False)
+            before = scope  # what a reference word before this sentence's own places points to
             if places:
                 scope = _new_scope(places, scope, sentence_id)
             topical = topic is not None and places and not first_in_paragraph  # R-TOPIC
@@ -448,7 +459,11 @@ class _Coder:
                 previous = relation
                 if not c_places and inherited and k == 0:
                     c_places, c_rule = inherited, rule
-                elif not c_places and clause_places and relation != "context":
+                elif not c_places and k == 0 and places and before is not None:
+                    # "The province pledged A, while its capital Hefei ...": the reference word of
+                    # a first clause points back, though a later clause names a place of its own
+                    c_places, c_rule = _referred(cue_text, before, sentence_id, c_start, c_end)
+                if not c_places and clause_places and relation != "context":
                     c_places, c_rule = clause_places  # "X will build A; it will also fund B"
                 if c_places:
                     clause_places = (c_places, c_rule)
