@@ -235,13 +235,17 @@ def _is_national(cue_text: CueIndex, matches: list[TermMatch]) -> bool:
     return national is not None and (first_sector is None or national[0] < first_sector)
 
 
-def _referred(cue_text, scope: _Scope, sentence_id: str, start: int, end: int):
-    """The places a singular reference word in text[start:end] stands for (R-REF), if any."""
-    ref = cue_text.find("reference", start, end)
+def _referred(cue_text, scope: _Scope, sentence_id: str, start: int = 0, end: int | None = None):
+    """The places a reference word in text[start:end] stands for (R-REF), if it holds one:
+    the place in scope, or the last region named for "the region" or a plural word."""
+    plural = cue_text.find("plural", start, end)
+    ref = cue_text.find("reference", start, end) or plural
     if not ref:
         return [], "R-SENT"
     mention = TermMatch(ref[0], ref[1], ref[2], "ref", "", None)
-    places = scope.region if scope.region and "region" in ref[2].lower() else scope.places
+    places = scope.places
+    if scope.region and ("region" in ref[2].lower() or plural):
+        places = scope.region
     return _carried(places, mention, sentence_id), "R-REF"
 
 
@@ -507,13 +511,8 @@ class _Coder:
         if plural and _units(scope.places) > 1:
             mention = TermMatch(plural[0], plural[1], plural[2], "ref", "", None)
             return _carried(scope.places, mention, sentence_id), "R-ANAPHORA"
-        ref = cue_text.find("reference") or plural
-        if ref:
-            mention = TermMatch(ref[0], ref[1], ref[2], "ref", "", None)
-            places = scope.places
-            if scope.region and ("region" in ref[2].lower() or plural):
-                places = scope.region
-            return _carried(places, mention, sentence_id), "R-REF"
+        if plural or cue_text.find("reference"):
+            return _referred(cue_text, scope, sentence_id)
         if _is_national(cue_text, matches):
             scope.active = False
             return [], "R-SENT"
