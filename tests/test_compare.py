@@ -495,13 +495,11 @@ def test_two_retellings_of_one_reference_are_each_triangulated(
 ):
     """Two sources retelling one reference both omit the same facts: each gets its own rows
     (the row ids once collided and the stage crashed)."""
-    from dataclasses import replace
-
     from helpers.framing import extract_claims
     from helpers.sources import load_manifest
 
     seed, reference = load_manifest(catalogue.path("manifest"))
-    twin = replace(seed, id="twin-retelling")
+    twin = seed.model_copy(update=dict(id="twin-retelling"))
     other = seed_codings.assign(source_id=twin.id, coding_id=seed_codings["coding_id"] + "t")
     codings = pd.concat([seed_codings, other], ignore_index=True)
     claims = extract_claims(seed_sentences, fcb)
@@ -566,14 +564,12 @@ def test_ties_count_sources_and_classify_agreement():
 
 
 def test_selection_by_period_and_ids():
-    from dataclasses import replace
-
     from helpers.compare import select_sources
     from helpers.sources import load_manifest
 
     seed, reference = load_manifest(catalogue.path("manifest"))
-    plan = replace(seed, id="plan", period="2026-2030", retells=None)
-    year = replace(seed, id="y2026", period="2026", retells=None)
+    plan = seed.model_copy(update=dict(id="plan", period="2026-2030", retells=None))
+    year = seed.model_copy(update=dict(id="y2026", period="2026", retells=None))
     pool = [seed, reference, plan, year]
 
     def chosen(**kw):

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 from pathlib import Path
 
 import pandas as pd
+import pydantic
 import pytest
 import yaml
 
@@ -62,7 +62,7 @@ def test_seed_manifest_loads_with_its_files():
         True,
     )
     assert not reference.is_text
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(pydantic.ValidationError, match="frozen"):
         seed.id = "other"  # type: ignore[misc]
     assert read_text(seed, catalogue.path("raw")).count("\n") == 8
 
@@ -181,7 +181,18 @@ def test_read_text_rechecks_the_file(tmp_path):
 
 
 def test_source_is_plain_data():
-    s = Source("a", "t", "o", "u", "2025-01", "2025", "zh", "primary", "x.md", "0" * 64)
+    s = Source(
+        id="a",
+        title="t",
+        outlet="o",
+        url="u",
+        date="2025-01",
+        period="2025",
+        language="zh",
+        kind="primary",
+        file="x.md",
+        sha256="0" * 64,
+    )
     assert (s.fmt, s.retells, s.note) == ("md", None, None)
 
 

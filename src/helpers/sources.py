@@ -12,29 +12,18 @@ import datetime as dt
 import hashlib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
+from pydantic import field_validator, model_validator
 
 from helpers import schemas
 from helpers.errors import InputError, clip
+from helpers.models import Model, Text, parse
 from helpers.paths import inside
 from helpers.yamlio import read_yaml
 
-REQUIRED = (
-    "id",
-    "title",
-    "outlet",
-    "url",
-    "date",
-    "period",
-    "language",
-    "kind",
-    "file",
-    "sha256",
-)
-OPTIONAL = ("retells", "note")
 TEXT_FORMATS = {".txt": "txt", ".md": "md"}
 BOM = "\ufeff"
 MAX_SOURCE_BYTES = 2_000_000  # ~1,000 pages of English; a larger file is a dump, not an article
@@ -52,22 +41,90 @@ _SHA = re.compile(r"[0-9a-f]{64}")
 _PERIOD = re.compile(r"(\d{4})(?:-(\d{4}))?")
 
 
-@dataclass(frozen=True)
-class Source:
-    """One manifest entry, validated; ``file`` is a name inside the raw folder."""
+class Source(Model):
+    """One manifest entry, validated; ``file`` is a name inside the raw folder.
 
-    id: str
-    title: str
-    outlet: str
-    url: str
-    date: str
-    period: str
-    language: str
-    kind: str
-    file: str
-    sha256: str
-    retells: str | None = None
-    note: str | None = None
+    Required: everything but ``retells`` and ``note``. Text fields are stripped and must not
+    hold invisible or control characters (they would pass ingest's normalisation).
+    """
+
+    id: Text
+    title: Text
+    outlet: Text
+    url: Text
+    date: Text
+    period: Text
+    language: Literal[tuple(schemas.LANGUAGES)]
+    kind: Literal[tuple(schemas.SOURCE_KINDS)]
+    file: Text
+    sha256: Text
+    retells: Text | None = None
+    note: Text | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _as_written(cls, entry: object) -> object:
+        """Unquoted YAML dates and years are text here; hidden characters are refused."""
+        if not isinstance(entry, dict):
+            return entry
+        entry = dict(entry)
+        if isinstance(entry.get("date"), dt.date):
+            entry["date"] = entry["date"].isoformat()
+        if isinstance(entry.get("period"), int) and not isinstance(entry["period"], bool):
+            entry["period"] = str(entry["period"])
+        for name, value in entry.items():
+            hidden = HIDDEN.search(value) if isinstance(value, str) else None
+            if hidden:
+                raise ValueError(
+                    f"field `{name}` holds the invisible or control character "
+                    f"U+{ord(hidden.group()):04X} at position {hidden.start()}; remove it"
+                )
+        return entry
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        if not _ID.fullmatch(value):
+            raise ValueError("id must use letters, digits, '.', '_' or '-' only")
+        return value
+
+    @field_validator("date")
+    @classmethod
+    def _date(cls, value: str) -> str:
+        if not _valid_date(value):
+            raise ValueError(f"date {clip(value)} is not YYYY-MM-DD or YYYY-MM")
+        return value
+
+    @field_validator("period")
+    @classmethod
+    def _period(cls, value: str) -> str:
+        if not valid_period(value):
+            raise ValueError(
+                f"period {clip(value)} is not a year (2025) or a range of years (2026-2030)"
+            )
+        return value
+
+    @field_validator("sha256")
+    @classmethod
+    def _sha256(cls, value: str) -> str:
+        if not _SHA.fullmatch(value):
+            raise ValueError("sha256 must be 64 lowercase hex digits")
+        return value
+
+    @field_validator("file")
+    @classmethod
+    def _file(cls, value: str) -> str:
+        if Path(value).is_absolute() or ".." in Path(value).parts:
+            raise ValueError(f"file {clip(value)} must be a path inside the raw folder")
+        return value
+
+    @model_validator(mode="after")
+    def _text_format(self) -> Source:
+        if self.is_text and not self.fmt:
+            raise ValueError(
+                f"a {self.kind} source must be a .txt or .md file, got {clip(self.file)}"
+            )
+        return self
 
     @property
     def is_text(self) -> bool:
@@ -80,6 +137,12 @@ class Source:
         return TEXT_FORMATS.get(Path(self.file).suffix.lower(), "")
 
 
+class Manifest(Model):
+    """The manifest file: its one top-level key."""
+
+    sources: list[Source]
+
+
 def load_manifest(path: Path | str, raw_dir: Path | str | None = None) -> list[Source]:
     """Read and validate the manifest and the files it lists (``raw_dir`` defaults to its folder).
 
@@ -90,8 +153,7 @@ def load_manifest(path: Path | str, raw_dir: Path | str | None = None) -> list[S
     data = read_yaml(path, "manifest")
     if not isinstance(data, dict) or not isinstance(data.get("sources"), list):
         raise InputError(path, "expected a top-level key `sources` holding a list of entries")
-
-    sources = [_parse_entry(path, i, entry) for i, entry in enumerate(data["sources"], 1)]
+    sources = parse(Manifest, data, path, nouns={"sources": "entry"}).sources
     seen: set[str] = set()
     for source in sources:
         if source.id in seen:
@@ -155,76 +217,6 @@ def sources_table(
 
 
 # -- internals ------------------------------------------------------------------------------
-
-
-def _parse_entry(path: Path, position: int, entry) -> Source:
-    if not isinstance(entry, dict):
-        raise InputError(path, f"entry #{position} is not a mapping of fields")
-    label = f"entry {clip(entry['id'], 60)}" if entry.get("id") else f"entry #{position}"
-    missing = [f for f in REQUIRED if entry.get(f) in (None, "")]
-    if missing:
-        raise InputError(path, f"{label}: missing required field(s): {', '.join(missing)}")
-    unknown = sorted(set(map(str, entry)) - set(REQUIRED) - set(OPTIONAL))
-    if unknown:
-        raise InputError(
-            path,
-            f"{label}: unknown field(s): {clip(', '.join(unknown))} (allowed: "
-            f"{', '.join(REQUIRED + OPTIONAL)})",
-        )
-    fields = {}
-    for name in REQUIRED + OPTIONAL:
-        value = entry.get(name)
-        if isinstance(value, dt.date) and name == "date":
-            value = value.isoformat()  # an unquoted YAML date
-        if isinstance(value, int) and not isinstance(value, bool) and name == "period":
-            value = str(value)  # an unquoted YAML year
-        if value is not None and not isinstance(value, str):
-            raise InputError(path, f"{label}: field `{name}` must be text, got {clip(value)}")
-        hidden = HIDDEN.search(value) if isinstance(value, str) else None
-        if hidden:
-            raise InputError(
-                path,
-                f"{label}: field `{name}` holds the invisible or control character "
-                f"U+{ord(hidden.group()):04X} at position {hidden.start()}; remove it",
-            )
-        fields[name] = value.strip() if isinstance(value, str) else value
-
-    if not _ID.fullmatch(fields["id"]):
-        raise InputError(path, f"{label}: id must use letters, digits, '.', '_' or '-' only")
-    if not _valid_date(fields["date"]):
-        raise InputError(path, f"{label}: date {clip(fields['date'])} is not YYYY-MM-DD or YYYY-MM")
-    if not valid_period(fields["period"]):
-        raise InputError(
-            path,
-            f"{label}: period {clip(fields['period'])} is not a year (2025) or a range of years "
-            "(2026-2030)",
-        )
-    if fields["language"] not in schemas.LANGUAGES:
-        raise InputError(
-            path,
-            f"{label}: unknown language {clip(fields['language'])} (expected one "
-            f"of {', '.join(schemas.LANGUAGES)})",
-        )
-    if fields["kind"] not in schemas.SOURCE_KINDS:
-        raise InputError(
-            path,
-            f"{label}: unknown kind {clip(fields['kind'])} (expected one of "
-            f"{', '.join(schemas.SOURCE_KINDS)})",
-        )
-    if not _SHA.fullmatch(fields["sha256"]):
-        raise InputError(path, f"{label}: sha256 must be 64 lowercase hex digits")
-    file = Path(fields["file"])
-    if file.is_absolute() or ".." in file.parts:
-        raise InputError(
-            path, f"{label}: file {clip(str(file))} must be a path inside the raw folder"
-        )
-    source = Source(**fields)
-    if source.is_text and not source.fmt:
-        raise InputError(
-            path,
-            f"{label}: a {source.kind} source must be a .txt or .md file, got {clip(str(file))}",
-        )
-    return source
 
 
 def valid_period(value: str) -> bool:
