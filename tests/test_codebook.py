@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 import shutil
 from pathlib import Path
@@ -205,66 +206,193 @@ def _broken(tmp_path, filename, edit):
     path = folder / filename
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     edit(data)
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    # A deep copy: an entry copied by an edit would otherwise be written as a YAML alias.
+    path.write_text(yaml.safe_dump(copy.deepcopy(data), allow_unicode=True), encoding="utf-8")
     return folder, path
+
+
+def _copy(entry: dict, **changes) -> dict:
+    return copy.deepcopy({**entry, **changes})
 
 
 @pytest.mark.parametrize(
     "filename, edit, problem",
     [
-        ("places.yaml", lambda d: d["places"][1]["aliases"].append("Beijing"), "duplicate alias"),
+        # names claimed twice, across entries and files
+        (
+            "places.yaml",
+            lambda d: d["places"][1]["aliases"].append("Beijing"),
+            "place 'tianjin': duplicate alias 'Beijing' (already used by place 'beijing')",
+        ),
         (
             "sectors.yaml",
             lambda d: d["technologies"][0]["terms"].append("Shanghai"),
-            "duplicate alias",
+            "duplicate alias 'Shanghai'",
         ),
-        ("places.yaml", lambda d: d["regions"][0]["members"].append("atlantis"), "unknown member"),
+        ("cities.yaml", lambda d: d["cities"][0]["aliases"].append("Shanghai"), "duplicate alias"),
+        # references between entries
+        (
+            "places.yaml",
+            lambda d: d["regions"][0]["members"].append("atlantis"),
+            "region 'pearl-river-delta': unknown member 'atlantis'",
+        ),
         (
             "sectors.yaml",
             lambda d: d["technologies"][0].update(sector_id="chips"),
-            "unknown parent",
+            "unknown parent sector_id 'chips'",
         ),
-        ("sectors.yaml", lambda d: d["sectors"][0]["terms"].append("  "), "empty term"),
+        ("sectors.yaml", lambda d: d["sectors"][0].update(category="sei-x"), "unknown category"),
+        ("cities.yaml", lambda d: d["cities"][0].update(province="atlantis"), "unknown province"),
+        # ids
         (
             "sectors.yaml",
-            lambda d: d["sectors"].append(dict(d["sectors"][0], terms=["x-ray"])),
-            "duplicate id",
+            lambda d: d["sectors"].append(_copy(d["sectors"][0], terms=["x-ray"])),
+            "sector 'semiconductors': duplicate id",
         ),
-        ("places.yaml", lambda d: d["places"][0].pop("name_zh"), "missing field 'name_zh'"),
+        (
+            "sectors.yaml",
+            lambda d: d["technologies"].append(_copy(d["technologies"][0], id="semiconductors")),
+            "technology 'semiconductors': duplicate id (a sector)",
+        ),
+        (
+            "places.yaml",
+            lambda d: d["regions"].append(_copy(d["regions"][0], id="beijing")),
+            "region 'beijing': duplicate id (a place)",
+        ),
+        ("cities.yaml", lambda d: d["cities"].append(_copy(d["cities"][0])), "duplicate id"),
+        (
+            "places.yaml",
+            lambda d: d["places"][0].update(id="Bei Jing"),
+            "id 'Bei Jing' must be a lowercase slug",
+        ),
         (
             "places.yaml",
             lambda d: d["places"][0].update(
                 grid_row=d["places"][1]["grid_row"], grid_col=d["places"][1]["grid_col"]
             ),
-            "grid tile",
+            "place 'tianjin': grid tile (2, 6) already used by 'beijing'",
         ),
-        ("sectors.yaml", lambda d: d["sectors"][0].update(category="sei-x"), "unknown category"),
-        ("sectors.yaml", lambda d: d["sectors"][0].pop("definition"), "missing field 'definition'"),
+        # fields: missing, unknown, of the wrong type or value
+        (
+            "places.yaml",
+            lambda d: d["places"][0].pop("name_zh"),
+            "place 'beijing': missing required field(s): name_zh",
+        ),
+        (
+            "sectors.yaml",
+            lambda d: d["sectors"][0].pop("definition"),
+            "missing required field(s): definition",
+        ),
+        (
+            "sectors.yaml",
+            lambda d: d["sectors"][0]["terms"].append("  "),
+            "sector 'semiconductors': field `terms #11` must be non-empty text, got '  '",
+        ),
         (
             "sectors.yaml",
             lambda d: d["sectors"][0].update(priority_fallback="yes"),
-            "must be true or false",
+            "field `priority_fallback` must be true or false, got 'yes'",
         ),
-        ("cities.yaml", lambda d: d["cities"][0].update(province="atlantis"), "unknown province"),
-        ("cities.yaml", lambda d: d["cities"][0]["aliases"].append("Shanghai"), "duplicate alias"),
+        (
+            "places.yaml",
+            lambda d: d["places"][0].update(type="county"),
+            "place 'beijing': unknown type 'county' (expected one of province, municipality,",
+        ),
+        (
+            "places.yaml",
+            lambda d: d["places"][0].update(macro_region="central"),
+            "unknown macro_region 'central' (expected one of north, northeast,",
+        ),
+        (
+            "places.yaml",
+            lambda d: d["places"][0].update(grid_row="1"),
+            "field `grid_row` must be a whole number, got '1'",
+        ),
+        (
+            "places.yaml",
+            lambda d: d["places"][0].update(aliases="Peking"),
+            "field `aliases` must be a list, got 'Peking'",
+        ),
+        ("places.yaml", lambda d: d.update(regions=[]), "field `regions` must be a non-empty list"),
+        ("places.yaml", lambda d: d.update(colour="red"), "unknown field(s): 'colour'"),
+        (
+            "cities.yaml",
+            lambda d: d["cities"][0].update(population=5),
+            "city 'shijiazhuang': unknown field(s): 'population' (allowed: id, name_zh,",
+        ),
+        (
+            "cities.yaml",
+            lambda d: d["cities"][0].update(level="county"),
+            "unknown level 'county' (expected one of prefecture, named-area)",
+        ),
+        (
+            "cities.yaml",
+            lambda d: d["source"].update(licence="CC-BY"),
+            "unknown field(s): 'source.licence' (allowed: datasets, script)",
+        ),
+        (
+            "cities.yaml",
+            lambda d: d["dropped"][0].update(why="x"),
+            "dropped name #1: unknown field(s): 'why'",
+        ),
+        # cues
         (
             "cues.yaml",
             lambda d: d["priority"].append({"cue": "blueprint", "example": "Jilin's plan."}),
-            "not found in its own example",
+            "cue 'blueprint': not found in its own example",
         ),
         (
             "cues.yaml",
             lambda d: d["negation"].append({"cue": "re:(unclosed", "example": "x"}),
-            "bad regular expression",
+            "cue 're:(unclosed': bad regular expression",
         ),
-        ("cues.yaml", lambda d: d.update(sarcasm=[{"cue": "sure", "example": "sure"}]), "unknown"),
+        (
+            "cues.yaml",
+            lambda d: d.update(sarcasm=[{"cue": "sure", "example": "sure"}]),
+            "unknown field(s): 'sarcasm' (allowed: priority, achievement,",
+        ),
+        (
+            "cues.yaml",
+            lambda d: d["priority"][0].update(colour="red"),
+            "priority cue #1: unknown field(s): 'colour' (allowed: cue, example)",
+        ),
+        (
+            "cues.yaml",
+            lambda d: d["priority"][0].pop("example"),
+            "priority cue #1: missing required field(s): example",
+        ),
+        ("cues.yaml", lambda d: d["priority"][0].update(cue=" "), "field `cue` is empty"),
+        (
+            "cues.yaml",
+            lambda d: d["priority"].append(dict(d["priority"][0])),
+            "duplicate priority cue 'plan'",
+        ),
+        ("cues.yaml", lambda d: d.pop("past"), "missing required field(s): past"),
+        (
+            "cues.yaml",
+            lambda d: d["past"].append("last year"),
+            "past cue #15: the value must be a mapping of fields",
+        ),
     ],
 )
 def test_validation_errors_name_file_and_problem(tmp_path, filename, edit, problem):
     folder, path = _broken(tmp_path, filename, edit)
     with pytest.raises(InputError) as err:
         load_codebook(folder)
-    assert str(path) in str(err.value) and problem in str(err.value)
+    assert str(err.value).startswith(f"{path}: ") and problem in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_an_unquoted_adcode_is_its_text(tmp_path):
+    folder, _ = _broken(tmp_path, "cities.yaml", lambda d: d["cities"][0].update(adcode=130100))
+    assert load_codebook(folder).cities["shijiazhuang"].adcode == "130100"
+
+
+def test_loaded_entries_are_immutable(cb):
+    with pytest.raises(ValueError):
+        cb.places["beijing"].name_en = "Peking"
+    assert isinstance(cb.places["beijing"].aliases, tuple)
+    assert isinstance(cb.regions["greater-bay-area"].members, tuple)
 
 
 def test_malformed_yaml(tmp_path):

@@ -12,89 +12,121 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import Annotated, Literal, NamedTuple
 
 import pandas as pd
+from pydantic import (
+    AfterValidator,
+    PrivateAttr,
+    ValidationInfo,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
-from helpers.errors import InputError
+from helpers.errors import InputError, clip
+from helpers.models import Items, M, Model, NonEmpty, Text, parse
 from helpers.yamlio import read_yaml
 
 PLACE_TYPES = ("province", "municipality", "autonomous-region", "sar")
 MACRO_REGIONS = ("north", "northeast", "east", "south-central", "southwest", "northwest")
-_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+CITY_LEVELS = ("prefecture", "named-area")
+_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+def _slug(value: str) -> str:
+    if not _ID.fullmatch(value):
+        raise ValueError(f"id {clip(value)} must be a lowercase slug (a-z, 0-9, single hyphens)")
+    return value
+
+
+# An entry's id: stable, lowercase, hyphenated (it lands in table rows and other files).
+Slug = Annotated[Text, AfterValidator(_slug)]
+# Names, aliases, terms or ids, in a YAML list (may be empty).
+Names = Items[Text]
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _SEP = re.compile(r"[\s\-]+")
 _EDGE_L = r"(?<![A-Za-z0-9])"
 _EDGE_R = r"(?![A-Za-z0-9])"
 
 
-@dataclass(frozen=True)
-class Place:
-    id: str
-    name_en: str
-    name_zh: str
-    pinyin: str
-    type: str
-    macro_region: str
-    aliases: tuple[str, ...]
-    grid_row: int
+class Place(Model):
+    """A provincial-level division (``places`` of places.yaml)."""
+
+    id: Slug
+    name_en: Text
+    name_zh: Text
+    pinyin: Text
+    type: Literal[PLACE_TYPES]
+    macro_region: Literal[MACRO_REGIONS]
+    aliases: Names
+    grid_row: int  # the tile map's row (0 = north) and column (0 = west)
     grid_col: int
 
 
-@dataclass(frozen=True)
-class Region:
-    id: str
-    name_en: str
-    name_zh: str
-    aliases: tuple[str, ...]
-    members: tuple[str, ...]
+class Region(Model):
+    """A named group of places (``regions`` of places.yaml)."""
+
+    id: Slug
+    name_en: Text
+    name_zh: Text
+    aliases: Names
+    members: Names  # place ids
 
 
-@dataclass(frozen=True)
-class City:
+class City(Model):
     """A prefecture-level city or named area; a mention of it codes as its province."""
 
-    id: str
-    name_zh: str
-    name_en: str
-    province: str
-    level: str
-    adcode: str | None
-    aliases: tuple[str, ...]
-    match_zh: bool
-    match_en: bool
-    note: str | None = None
+    id: Slug
+    name_zh: Text
+    name_en: Text
+    province: Text  # a place id
+    level: Literal[CITY_LEVELS]
+    adcode: Text | None = None
+    aliases: Names
+    match_zh: bool = True  # whether name_zh / name_en are searched (aliases always are)
+    match_en: bool = True
+    note: Text | None = None
+
+    @field_validator("adcode", mode="before")
+    @classmethod
+    def _unquoted(cls, value: object) -> object:
+        """An unquoted YAML adcode (130100) is a number; it is the code's text."""
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
-@dataclass(frozen=True)
-class Category:
-    id: str
-    name_en: str
-    name_zh: str
+class Category(Model):
+    """An official category of sectors (``categories`` of sectors.yaml)."""
+
+    id: Slug
+    name_en: Text
+    name_zh: Text
 
 
-@dataclass(frozen=True)
-class Sector:
-    id: str
-    name_en: str
-    name_zh: str
-    terms: tuple[str, ...]
-    category: str = "cross-cutting"
-    definition: str = ""
-    example: str = ""
-    counter_example: str = ""
-    formerly: tuple[str, ...] = ()
+class Sector(Model):
+    """The coding unit, defined as a codebook entry a second coder could apply by hand."""
+
+    id: Slug
+    name_en: Text
+    name_zh: Text
+    category: Text  # a category id
+    definition: Text
+    example: Text
+    counter_example: Text
+    terms: Names
+    formerly: Names = ()  # ids it had before, so older adjudications still resolve
     priority_fallback: bool = False
 
 
-@dataclass(frozen=True)
-class Technology:
-    id: str
-    sector_id: str
-    name_en: str
-    name_zh: str
-    terms: tuple[str, ...]
-    formerly: tuple[str, ...] = ()
+class Technology(Model):
+    """A group of terms under a sector (``technologies`` of sectors.yaml)."""
+
+    id: Slug
+    sector_id: Text
+    name_en: Text
+    name_zh: Text
+    terms: Names
+    formerly: Names = ()
 
 
 CUE_KINDS = (
@@ -151,8 +183,39 @@ def _cue_regex(cues: list[str]) -> str:
     return "|".join(alts) if alts else r"(?!x)x"
 
 
+class CueEntry(Model):
+    """One entry of cues.yaml: the cue as written (a regex's spaces count) and a sentence it
+    must be found in."""
+
+    cue: str
+    example: str
+    _pattern: re.Pattern = PrivateAttr()
+
+    @field_validator("cue", "example")
+    @classmethod
+    def _not_blank(cls, value: str, info: ValidationInfo) -> str:
+        if not value.strip():
+            raise ValueError(f"field `{info.field_name}` is empty")
+        return value
+
+    @model_validator(mode="after")
+    def _found_in_example(self) -> CueEntry:
+        try:
+            self._pattern = re.compile(_cue_regex([self.cue]))
+        except re.error as exc:
+            raise ValueError(f"cue {clip(self.cue)}: bad regular expression: {exc}") from None
+        if not self._pattern.search(self.example):
+            raise ValueError(f"cue {clip(self.cue)}: not found in its own example")
+        return self
+
+    def of_kind(self, kind: str) -> Cue:
+        return Cue(kind, self.cue, self.example, self._pattern)
+
+
 @dataclass(frozen=True)
 class Cue:
+    """A cue of the lexicon: its kind (the list of cues.yaml it is in) and compiled pattern."""
+
     kind: str
     cue: str
     example: str
@@ -444,233 +507,154 @@ class Codebook:
 # -- loading and validation -----------------------------------------------------------------
 
 
-def _read_yaml(path: Path, keys: tuple[str, ...]) -> dict:
-    data = read_yaml(path, "codebook file")
-    if not isinstance(data, dict):
-        raise InputError(path, f"expected a mapping with keys {', '.join(keys)}")
-    for key in keys:
-        if not isinstance(data.get(key), list) or not data[key]:
-            raise InputError(path, f"'{key}' must be a non-empty list")
-    return data
+def _unique_ids(noun: str, entries: list) -> set[str]:
+    """The ids of a file's entries; an id given twice is refused."""
+    ids: set[str] = set()
+    for entry in entries:
+        if entry.id in ids:
+            raise ValueError(f"{noun} {clip(entry.id)}: duplicate id")
+        ids.add(entry.id)
+    return ids
 
 
-def _entries(
-    path: Path, data: dict, key: str, required: dict[str, type], optional: dict | None = None
-) -> list[dict]:
-    """Check each entry has its fields with the right types; return them."""
-    optional = optional or {}
-    out, seen = [], set()
-    for n, entry in enumerate(data[key], start=1):
-        where = f"{key} entry {n}"
-        if not isinstance(entry, dict):
-            raise InputError(path, f"{where}: expected a mapping")
-        where = f"{key} entry {n} ({entry.get('id', '?')!r})"
-        for name, kind in required.items():
-            if name not in entry or entry[name] is None:
-                raise InputError(path, f"{where}: missing field '{name}'")
-            value = entry[name]
-            if kind is list:
-                if not isinstance(value, list):
-                    raise InputError(path, f"{where}: '{name}' must be a list")
-                for item in value:
-                    if not isinstance(item, str) or not item.strip():
-                        raise InputError(path, f"{where}: empty term in '{name}'")
-            elif kind is int:
-                if not isinstance(value, int) or isinstance(value, bool):
-                    raise InputError(path, f"{where}: '{name}' must be an integer")
-            elif not isinstance(value, (str, int)) or not str(value).strip():
-                raise InputError(path, f"{where}: '{name}' must be a non-empty string")
-        for name, kind in optional.items():
-            value = entry.get(name)
-            if value is None:
-                continue
-            if kind is list and not (
-                isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)
-            ):
-                raise InputError(path, f"{where}: '{name}' must be a list of names")
-            if kind is bool and not isinstance(value, bool):
-                raise InputError(path, f"{where}: '{name}' must be true or false")
-            if kind is str and (not isinstance(value, (str, int)) or not str(value).strip()):
-                raise InputError(path, f"{where}: '{name}' must be a non-empty string")
-        unknown = set(entry) - set(required) - set(optional)
-        if unknown:
-            raise InputError(path, f"{where}: unknown field(s) {sorted(unknown)}")
-        eid = str(entry["id"])
-        if not _ID.match(eid):
-            raise InputError(path, f"{where}: id must be a lowercase slug")
-        if eid in seen:
-            raise InputError(path, f"{where}: duplicate id '{eid}'")
-        seen.add(eid)
-        kinds = {**optional, **required}
-        out.append(
-            {k: (str(v) if kinds[k] is str and v is not None else v) for k, v in entry.items()}
-        )
-    return out
+class PlacesFile(Model):
+    """places.yaml."""
+
+    places: NonEmpty[list[Place]]
+    regions: NonEmpty[list[Region]]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> PlacesFile:
+        places = _unique_ids("place", self.places)
+        _unique_ids("region", self.regions)
+        tiles: dict[tuple[int, int], str] = {}
+        for p in self.places:
+            tile = (p.grid_row, p.grid_col)
+            if tile in tiles:
+                raise ValueError(
+                    f"place {clip(p.id)}: grid tile {tile} already used by {tiles[tile]!r}"
+                )
+            tiles[tile] = p.id
+        for g in self.regions:
+            if g.id in places:
+                raise ValueError(f"region {clip(g.id)}: duplicate id (a place)")
+            for member in g.members:
+                if member not in places:
+                    raise ValueError(f"region {clip(g.id)}: unknown member {clip(member)}")
+        return self
 
 
-def _load_cues(path: Path) -> Cues:
-    data = _read_yaml(path, CUE_KINDS)
-    unknown = set(data) - set(CUE_KINDS)
-    if unknown:
-        raise InputError(path, f"unknown cue kind(s) {sorted(unknown)}; kinds are {CUE_KINDS}")
-    cues, seen = [], set()
-    for kind in CUE_KINDS:
-        for n, entry in enumerate(data[kind], start=1):
-            where = f"{kind} entry {n}"
-            if not isinstance(entry, dict) or set(entry) != {"cue", "example"}:
-                raise InputError(path, f"{where}: expected exactly the fields cue and example")
-            cue, example = entry["cue"], entry["example"]
-            if not isinstance(cue, str) or not cue.strip():
-                raise InputError(path, f"{where}: empty cue")
-            if not isinstance(example, str) or not example.strip():
-                raise InputError(path, f"{where} ({cue!r}): empty example")
-            if (kind, cue) in seen:
-                raise InputError(path, f"{where}: duplicate cue {cue!r}")
-            seen.add((kind, cue))
-            try:
-                pattern = re.compile(_cue_regex([cue]))
-            except re.error as exc:
-                raise InputError(
-                    path, f"{where} ({cue!r}): bad regular expression: {exc}"
-                ) from None
-            if not pattern.search(example):
-                raise InputError(path, f"{where} ({cue!r}): not found in its own example")
-            cues.append(Cue(kind, cue, example, pattern))
-    return Cues(cues)
+class SectorsFile(Model):
+    """sectors.yaml."""
+
+    categories: NonEmpty[list[Category]]
+    sectors: NonEmpty[list[Sector]]
+    technologies: NonEmpty[list[Technology]]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SectorsFile:
+        categories = _unique_ids("category", self.categories)
+        sectors = _unique_ids("sector", self.sectors)
+        _unique_ids("technology", self.technologies)
+        for s in self.sectors:
+            if s.category not in categories:
+                raise ValueError(f"sector {clip(s.id)}: unknown category {clip(s.category)}")
+        for t in self.technologies:
+            if t.id in sectors:
+                raise ValueError(f"technology {clip(t.id)}: duplicate id (a sector)")
+            if t.sector_id not in sectors:
+                raise ValueError(
+                    f"technology {clip(t.id)}: unknown parent sector_id {clip(t.sector_id)}"
+                )
+        return self
 
 
-def _load_cities(path: Path, places: dict[str, Place]) -> tuple[dict[str, City], dict]:
-    data = _read_yaml(path, ("cities",))
-    rows = _entries(
-        path,
-        data,
-        "cities",
-        {
-            "id": str,
-            "name_zh": str,
-            "name_en": str,
-            "province": str,
-            "level": str,
-            "aliases": list,
-        },
-        {"adcode": str, "match_zh": bool, "match_en": bool, "note": str},
-    )
-    cities = {}
-    for r in rows:
-        if r["province"] not in places:
-            raise InputError(path, f"cities entry {r['id']!r}: unknown province {r['province']!r}")
-        if r["level"] not in ("prefecture", "named-area"):
-            raise InputError(
-                path, f"cities entry {r['id']!r}: level must be prefecture or named-area"
-            )
-        cities[r["id"]] = City(
-            **{
-                **r,
-                "aliases": tuple(r["aliases"]),
-                "adcode": r.get("adcode"),
-                "match_zh": r.get("match_zh", True),
-                "match_en": r.get("match_en", True),
-                "note": r.get("note"),
-            }
-        )
-    return cities, data.get("source") or {}
+class Gazetteer(Model):
+    """Where cities.yaml came from: the datasets and their versions, and the script."""
+
+    datasets: dict[Text, Text]
+    script: Text
+
+
+class Dropped(Model):
+    """A city name the gazetteer script left out, and why."""
+
+    name: Text
+    city: Text
+    province: Text
+    reason: Text
+
+
+class CitiesFile(Model):
+    """cities.yaml (generated by scripts/make_gazetteer.py)."""
+
+    source: Gazetteer | None = None
+    cities: NonEmpty[list[City]]
+    dropped: list[Dropped] = []
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CitiesFile:
+        _unique_ids("city", self.cities)
+        return self
+
+
+class _CueLists(Model):
+    @model_validator(mode="after")
+    def _no_duplicates(self) -> _CueLists:
+        for kind in CUE_KINDS:
+            seen: set[str] = set()
+            for entry in getattr(self, kind):
+                if entry.cue in seen:
+                    raise ValueError(f"duplicate {kind} cue {clip(entry.cue)}")
+                seen.add(entry.cue)
+        return self
+
+
+# cues.yaml: one non-empty list of cues for each kind, in CUE_KINDS order.
+CuesFile = create_model(
+    "CuesFile",
+    __base__=_CueLists,
+    __doc__="cues.yaml.",
+    **{kind: (NonEmpty[list[CueEntry]], ...) for kind in CUE_KINDS},
+)
+
+# How messages name an entry of each list ("place 'beijing': ...").
+_NOUNS = {
+    "places": "place",
+    "regions": "region",
+    "cities": "city",
+    "dropped": "dropped name",
+    "categories": "category",
+    "sectors": "sector",
+    "technologies": "technology",
+    **{kind: f"{kind} cue" for kind in CUE_KINDS},
+}
+
+
+def _read(path: Path, model: type[M]) -> M:
+    return parse(model, read_yaml(path, "codebook file"), path, nouns=_NOUNS)
 
 
 def load_codebook(folder: Path | str) -> Codebook:
     """Load and validate the codebook files of ``folder`` (see codebook/README.md)."""
     folder = Path(folder)
     places_path, sectors_path = folder / "places.yaml", folder / "sectors.yaml"
-    pdata = _read_yaml(places_path, ("places", "regions"))
-    sdata = _read_yaml(sectors_path, ("categories", "sectors", "technologies"))
-    text_f = {"id": str, "name_en": str, "name_zh": str}
-    place_rows = _entries(
-        places_path,
-        pdata,
-        "places",
-        {
-            **text_f,
-            "pinyin": str,
-            "type": str,
-            "macro_region": str,
-            "aliases": list,
-            "grid_row": int,
-            "grid_col": int,
-        },
-    )
-    region_rows = _entries(
-        places_path, pdata, "regions", {**text_f, "aliases": list, "members": list}
-    )
-    category_rows = _entries(sectors_path, sdata, "categories", text_f)
-    sector_rows = _entries(
-        sectors_path,
-        sdata,
-        "sectors",
-        {
-            **text_f,
-            "category": str,
-            "definition": str,
-            "example": str,
-            "counter_example": str,
-            "terms": list,
-        },
-        {"formerly": list, "priority_fallback": bool},
-    )
-    tech_rows = _entries(
-        sectors_path,
-        sdata,
-        "technologies",
-        {**text_f, "sector_id": str, "terms": list},
-        {"formerly": list},
-    )
-    places, tiles = {}, {}
-    for r in place_rows:
-        where = f"places entry {r['id']!r}"
-        if r["type"] not in PLACE_TYPES:
-            raise InputError(places_path, f"{where}: type must be one of {PLACE_TYPES}")
-        if r["macro_region"] not in MACRO_REGIONS:
-            raise InputError(places_path, f"{where}: macro_region must be one of {MACRO_REGIONS}")
-        tile = (r["grid_row"], r["grid_col"])
-        if tile in tiles:
-            raise InputError(
-                places_path, f"{where}: grid tile {tile} already used by {tiles[tile]!r}"
-            )
-        tiles[tile] = r["id"]
-        places[r["id"]] = Place(**{**r, "aliases": tuple(r["aliases"])})
-    regions = {}
-    for r in region_rows:
-        if r["id"] in places:
-            raise InputError(places_path, f"regions entry {r['id']!r}: duplicate id (a place)")
-        for member in r["members"]:
-            if member not in places:
-                raise InputError(
-                    places_path, f"regions entry {r['id']!r}: unknown member {member!r}"
-                )
-        regions[r["id"]] = Region(
-            **{**r, "aliases": tuple(r["aliases"]), "members": tuple(r["members"])}
-        )
-    categories = {r["id"]: Category(**r) for r in category_rows}
-    sectors = {}
-    for r in sector_rows:
-        if r["category"] not in categories:
-            raise InputError(
-                sectors_path, f"sectors entry {r['id']!r}: unknown category {r['category']!r}"
-            )
-        sectors[r["id"]] = Sector(
-            **{**r, "terms": tuple(r["terms"]), "formerly": tuple(r.get("formerly") or ())}
-        )
-    technologies = {}
-    for r in tech_rows:
-        where = f"technologies entry {r['id']!r}"
-        if r["id"] in sectors:
-            raise InputError(sectors_path, f"{where}: duplicate id (a sector)")
-        if r["sector_id"] not in sectors:
-            raise InputError(sectors_path, f"{where}: unknown parent sector_id {r['sector_id']!r}")
-        technologies[r["id"]] = Technology(
-            **{**r, "terms": tuple(r["terms"]), "formerly": tuple(r.get("formerly") or ())}
-        )
     cities_path = folder / "cities.yaml"
-    cities, gazetteer_source = _load_cities(cities_path, places)
-    cues = _load_cues(folder / "cues.yaml")
+    placebook = _read(places_path, PlacesFile)
+    sectorbook = _read(sectors_path, SectorsFile)
+    gazetteer = _read(cities_path, CitiesFile)
+    cuebook = _read(folder / "cues.yaml", CuesFile)
+    places = {p.id: p for p in placebook.places}
+    regions = {g.id: g for g in placebook.regions}
+    categories = {c.id: c for c in sectorbook.categories}
+    sectors = {s.id: s for s in sectorbook.sectors}
+    technologies = {t.id: t for t in sectorbook.technologies}
+    for c in gazetteer.cities:
+        if c.province not in places:
+            raise InputError(cities_path, f"city {clip(c.id)}: unknown province {clip(c.province)}")
+    cities = {c.id: c for c in gazetteer.cities}
+    gazetteer_source = gazetteer.source.model_dump() if gazetteer.source else {}
+    cues = Cues([e.of_kind(kind) for kind in CUE_KINDS for e in getattr(cuebook, kind)])
 
     names: dict[str, tuple[str, str]] = {}
     owner: dict[str, str] = {}

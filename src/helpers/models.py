@@ -19,12 +19,31 @@ from typing import Annotated, TypeVar
 
 import pandas as pd
 import pandera.pandas as pa
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+)
 
 from helpers.errors import InputError, clip
 
 # Text a researcher must fill in: surrounding white space is dropped, and then it is not empty.
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+T = TypeVar("T")
+
+
+def _tupled(value: object) -> object:
+    return tuple(value) if isinstance(value, list) else value
+
+
+# A YAML list of T, kept as an immutable tuple (a strict model takes no list for a tuple).
+Items = Annotated[tuple[T, ...], BeforeValidator(_tupled)]
+# A list (or Items) that must hold at least one item: NonEmpty[list[Entry]].
+NonEmpty = Annotated[T, Field(min_length=1)]
 
 
 class Model(BaseModel):
@@ -65,8 +84,8 @@ def describe(
     """
     errors = exc.errors(include_url=False)
     first = errors[0]
-    where, field_at = _where(first["loc"], data, nouns)
-    same_entry = [e for e in errors if _where(e["loc"], data, nouns)[0] == where]
+    where, field_at = _where(first["loc"], data, nouns, model)
+    same_entry = [e for e in errors if _where(e["loc"], data, nouns, model)[0] == where]
     for kind, wording in (("missing", "missing required field(s)"), ("extra_forbidden", None)):
         names = [
             _dotted(e["loc"][field_at:]) for e in same_entry if e["type"] == kind
@@ -76,7 +95,8 @@ def describe(
         if kind == "missing":
             problem = f"{wording}: {', '.join(names)}"
         else:
-            allowed = _allowed(model, first["loc"][:field_at])
+            extra = next(e for e in same_entry if e["type"] == kind)
+            allowed = _allowed(model, extra["loc"][:-1])  # the fields of the mapping holding it
             problem = f"unknown field(s): {clip(', '.join(names))}" + (
                 f" (allowed: {allowed})" if allowed else ""
             )
@@ -99,11 +119,22 @@ def check_table(schema: pa.DataFrameSchema, frame: pd.DataFrame, path: Path | st
 # -- internals ------------------------------------------------------------------------------
 
 
-def _where(loc: Sequence, data: object, nouns: Mapping[str, str]) -> tuple[str, int]:
-    """The label of the innermost list entry on ``loc`` and where the field path starts."""
+def _where(
+    loc: Sequence, data: object, nouns: Mapping[str, str], model: type[BaseModel]
+) -> tuple[str, int]:
+    """The label of the innermost list entry on ``loc`` and where the field path starts.
+
+    An entry is an item of a list of models; an item of a list of names (``aliases``) is part
+    of the field path instead, so the message still names the entry that holds it.
+    """
     label, field_at, node, key = "", 0, data, None
     for depth, step in enumerate(loc):
-        if isinstance(step, int) and isinstance(node, list) and key is not None:
+        if (
+            isinstance(step, int)
+            and isinstance(node, list)
+            and key is not None
+            and _is_model(_declared(model, loc[: depth + 1]))
+        ):
             item = node[step] if step < len(node) else None
             noun = nouns.get(key, f"{key} entry")
             ident = item.get("id") if isinstance(item, dict) else None
@@ -124,22 +155,36 @@ def _child(node: object, step) -> object:
 
 
 def _dotted(loc: Sequence) -> str:
-    return ".".join(str(step) for step in loc)
+    """A field path as a researcher reads it: list positions count from 1 (``terms #3``)."""
+    return "".join(
+        f" #{step + 1}" if isinstance(step, int) else f"{'.' if n else ''}{step}"
+        for n, step in enumerate(loc)
+    )
 
 
-def _allowed(model: type[BaseModel], loc: Sequence) -> str:
-    """The fields the model declares where ``loc`` (up to the entry) points, comma-separated."""
+def _is_model(node: object) -> bool:
+    return isinstance(node, type) and issubclass(node, BaseModel)
+
+
+def _declared(model: type[BaseModel], loc: Sequence) -> object:
+    """The type the model declares where ``loc`` points (None when it declares none)."""
     node: object = model
     for step in loc:
-        if isinstance(node, type) and issubclass(node, BaseModel) and isinstance(step, str):
+        if _is_model(node) and isinstance(step, str):
             info = node.model_fields.get(step)
             node = info.annotation if info else None
         else:  # a list (or tuple, or mapping) of entries: its item type
             args = [a for a in typing.get_args(node) if a is not type(None)]
-            node = args[-1] if args else None
+            node = args[0] if args[-1:] == [Ellipsis] else args[-1] if args else None
         while typing.get_origin(node) in (typing.Union, types.UnionType, typing.Annotated):
             node = next(a for a in typing.get_args(node) if a is not type(None))
-    if isinstance(node, type) and issubclass(node, BaseModel):
+    return node
+
+
+def _allowed(model: type[BaseModel], loc: Sequence) -> str:
+    """The fields the model declares where ``loc`` (up to the entry) points, comma-separated."""
+    node = _declared(model, loc)
+    if _is_model(node):
         return ", ".join(f.alias or name for name, f in node.model_fields.items())
     return ""
 
@@ -159,6 +204,7 @@ def _problem(error: dict, field: str) -> str:
         "bool_type": "true or false",
         "list_type": "a list",
         "tuple_type": "a list",
+        "too_short": "a non-empty list",
         "dict_type": "a mapping of fields",
         "model_type": "a mapping of fields",
         "model_attributes_type": "a mapping of fields",
