@@ -206,12 +206,12 @@ def _broken(tmp_path, filename, edit):
     path = folder / filename
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     edit(data)
-    # A deep copy: an entry copied by an edit would otherwise be written as a YAML alias.
-    path.write_text(yaml.safe_dump(copy.deepcopy(data), allow_unicode=True), encoding="utf-8")
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return folder, path
 
 
 def _copy(entry: dict, **changes) -> dict:
+    """A copy of an entry that shares no list with it (a shared one is dumped as a YAML alias)."""
     return copy.deepcopy({**entry, **changes})
 
 

@@ -3,6 +3,7 @@ aliases, hedges, direction and the non-comparative cases."""
 
 from __future__ import annotations
 
+import copy
 import re
 from pathlib import Path
 
@@ -409,14 +410,59 @@ def test_duplicate_alias(tmp_path, good):
 
 def test_empty_term(tmp_path, good):
     good["dimensions"][0]["cues"].append("  ")
-    with pytest.raises(InputError, match="empty or non-text term"):
+    with pytest.raises(
+        InputError, match="dimension 'policy-pace': field `cues #15` must be non-empty"
+    ):
         load_framing_codebook(_write(tmp_path, good))
 
 
 def test_missing_field(tmp_path, good):
     del good["dimensions"][2]["cues"]
-    with pytest.raises(InputError, match="missing field 'cues' in dimension investment"):
+    with pytest.raises(
+        InputError, match=re.escape("dimension 'investment': missing required field(s): cues")
+    ):
         load_framing_codebook(_write(tmp_path, good))
+
+
+@pytest.mark.parametrize(
+    "edit, problem",
+    [
+        (
+            lambda d: d["actors"][0].update(colour="red"),
+            "actor 'china': unknown field(s): 'colour' (allowed: id, label, in_text, aliases)",
+        ),
+        (lambda d: d.update(tone=["bold"]), "unknown field(s): 'tone' (allowed: version,"),
+        (
+            lambda d: d["direction"].update(sideways=["x"]),
+            "unknown field(s): 'direction.sideways' (allowed: ahead, behind, comparatives)",
+        ),
+        (lambda d: d["actors"][0].update(label=5), "actor 'china': field `label` must be text"),
+        (lambda d: d.update(hedges="can"), "field `hedges` must be a list, got 'can'"),
+        (
+            lambda d: d["dimensions"][2].update(cues=[]),
+            "dimension 'investment': field `cues` must be a non-empty list, got []",
+        ),
+        (lambda d: d["direction"].pop("behind"), "missing required field(s): direction.behind"),
+        (lambda d: d["actors"][0].update(id="China"), "id 'China' must be a lowercase slug"),
+        (lambda d: d["actors"].append(copy.deepcopy(d["actors"][0])), "duplicate actor id 'china'"),
+        (lambda d: d.update(version=2), "unknown version 2 (expected one of 1)"),
+        (lambda d: d.update(hedges=["can", "Can"]), "duplicate hedge 'Can'"),
+    ],
+)
+def test_the_model_refuses(tmp_path, good, edit, problem):
+    edit(good)
+    path = _write(tmp_path, good)
+    with pytest.raises(InputError) as err:
+        load_framing_codebook(path)
+    assert str(err.value).startswith(f"{path}: ") and problem in str(err.value)
+
+
+def test_optional_lists_may_be_left_out(tmp_path, good):
+    del good["not_actors"], good["direction"]["comparatives"]
+    book = load_framing_codebook(_write(tmp_path, good))
+    assert book.comparatives == frozenset()
+    assert book.actor_in_text("china") == "China"
+    assert book.actor_in_text("united-states") == "the United States"
 
 
 def test_unknown_focal_actor(tmp_path, good):

@@ -11,12 +11,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
+from pydantic import model_validator
 
 from helpers import schemas
+from helpers.codebook import Slug
 from helpers.coding import is_title
-from helpers.errors import InputError
+from helpers.errors import InputError, clip
+from helpers.models import Items, Model, NonEmpty, Text, parse
 from helpers.yamlio import read_yaml
 
 _GAP_WORDS = 6  # words allowed where a term says " ... "
@@ -67,19 +71,80 @@ class TermSet:
 
 
 # -- codebook ----------------------------------------------------------------------------------
+Terms = NonEmpty[Items[Text]]  # a non-empty list of terms (see framing.yaml's header)
+
+
+class Actor(Model):
+    """Who a claim is about or compared with."""
+
+    id: Slug
+    label: Text  # for charts and tables ("United States")
+    in_text: Text | None = None  # as it reads in running prose ("the United States")
+    aliases: Terms
+
+
+class Dimension(Model):
+    """What a claim compares on; a sentence naming one of its cues is a claim on it."""
+
+    id: Slug
+    label: Text
+    cues: Terms
+
+
+class Direction(Model):
+    """Cues that put the one they speak about ahead or behind."""
+
+    ahead: Terms
+    behind: Terms
+    comparatives: Items[Text] = ()  # cues that count only where a compared object is named
+
+    @model_validator(mode="after")
+    def _comparatives_are_cues(self) -> Direction:
+        unknown = [c for c in self.comparatives if c not in self.ahead + self.behind]
+        if unknown:
+            raise ValueError(f"direction.comparatives {clip(unknown)} are not direction cues")
+        return self
+
+
+class FramingFile(Model):
+    """framing.yaml."""
+
+    version: Literal[1] = 1  # the layout this loader reads
+    focal_actor: Text
+    actors: NonEmpty[list[Actor]]
+    not_actors: Items[Text] = ()  # names that contain an alias but name no actor
+    back_references: Terms
+    object_markers: Terms
+    dimensions: NonEmpty[list[Dimension]]
+    hedges: Terms
+    evaluative: Terms
+    direction: Direction
+
+    @model_validator(mode="after")
+    def _consistent(self) -> FramingFile:
+        for noun, entries in (("actor", self.actors), ("dimension", self.dimensions)):
+            ids = [e.id for e in entries]
+            twice = next((i for n, i in enumerate(ids) if i in ids[:n]), None)
+            if twice is not None:
+                raise ValueError(f"duplicate {noun} id {clip(twice)}")
+        if self.focal_actor not in {a.id for a in self.actors}:
+            raise ValueError(f"focal_actor {clip(self.focal_actor)} is not an actor id")
+        return self
+
+
 @dataclass
 class FramingCodebook:
     """The validated framing codebook; term sets are built once on load."""
 
     focal_actor: str
-    actors: dict[str, dict]
-    dimensions: dict[str, dict]  # in codebook order
-    back_references: list[str]
-    object_markers: list[str]
-    hedges: list[str]
-    evaluative: list[str]
-    ahead: list[str]
-    behind: list[str]
+    actors: dict[str, Actor]
+    dimensions: dict[str, Dimension]  # in codebook order
+    back_references: tuple[str, ...]
+    object_markers: tuple[str, ...]
+    hedges: tuple[str, ...]
+    evaluative: tuple[str, ...]
+    ahead: tuple[str, ...]
+    behind: tuple[str, ...]
     comparatives: frozenset[str] = frozenset()  # direction cues that need a compared object
     actor_terms: TermSet = field(repr=False, default=None)
     backref_terms: TermSet = field(repr=False, default=None)
@@ -91,25 +156,15 @@ class FramingCodebook:
 
     def actor_label(self, actor_id: str) -> str:
         """The actor's label for charts and tables ("United States")."""
-        return self.actors[actor_id]["label"]
+        return self.actors[actor_id].label
 
     def actor_in_text(self, actor_id: str) -> str:
         """The actor's name as it reads in running prose ("the United States")."""
-        return self.actors[actor_id]["in_text"]
+        actor = self.actors[actor_id]
+        return actor.in_text or actor.label
 
     def dimension_label(self, dimension_id: str) -> str:
-        return self.dimensions[dimension_id]["label"]
-
-
-def _terms(path, where: str, value) -> list[str]:
-    if not isinstance(value, list) or not value:
-        raise InputError(path, f"{where} must be a non-empty list of terms")
-    out = []
-    for term in value:
-        if not isinstance(term, str) or not term.strip():
-            raise InputError(path, f"{where} has an empty or non-text term: {term!r}")
-        out.append(term.strip())
-    return out
+        return self.dimensions[dimension_id].label
 
 
 def _unique(path, where: str, pairs: list[tuple[str, str]]) -> dict[str, str]:
@@ -128,77 +183,29 @@ def _unique(path, where: str, pairs: list[tuple[str, str]]) -> dict[str, str]:
 _NOT_ACTOR = "@none"
 
 
-def _require(path, mapping, key: str, where: str):
-    if not isinstance(mapping, dict) or key not in mapping or mapping[key] in (None, "", []):
-        raise InputError(path, f"missing field {key!r} in {where}")
-    return mapping[key]
-
-
 def load_framing_codebook(path: Path | str) -> FramingCodebook:
     """Read and validate framing.yaml; any defect stops with an InputError naming the file."""
     path = Path(path)
-    data = read_yaml(path, "framing codebook")
-    if not isinstance(data, dict):
-        raise InputError(path, "expected a mapping at the top level")
-
-    actors: dict[str, dict] = {}
-    alias_pairs = []
-    for i, actor in enumerate(_require(path, data, "actors", "the codebook")):
-        aid = _require(path, actor, "id", f"actors[{i}]")
-        if aid in actors:
-            raise InputError(path, f"duplicate actor id {aid!r}")
-        _require(path, actor, "label", f"actor {aid}")
-        aliases = _terms(
-            path, f"aliases of actor {aid}", _require(path, actor, "aliases", f"actor {aid}")
-        )
-        actors[aid] = {
-            "id": aid,
-            "label": actor["label"],
-            "in_text": actor.get("in_text", actor["label"]),
-            "aliases": aliases,
-        }
-        alias_pairs += [(a, aid) for a in aliases]
-    focal = _require(path, data, "focal_actor", "the codebook")
-    if focal not in actors:
-        raise InputError(path, f"focal_actor {focal!r} is not an actor id")
-    backrefs = _terms(
-        path, "back_references", _require(path, data, "back_references", "the codebook")
+    book = parse(
+        FramingFile,
+        read_yaml(path, "framing codebook"),
+        path,
+        nouns={"actors": "actor", "dimensions": "dimension"},
     )
-    # Names that contain an alias but name no actor ("Latin America"): found, then dropped.
-    not_actors = _terms(path, "not_actors", data["not_actors"]) if "not_actors" in data else []
-    # An alias and a back-reference share one namespace: the same words cannot mean both.
+    # An alias and a back-reference share one namespace: the same words cannot mean both;
+    # names that contain an alias but name no actor ("Latin America") are found, then dropped.
     actor_map = _unique(
         path,
         "alias",
-        alias_pairs + [(b, "@back") for b in backrefs] + [(n, _NOT_ACTOR) for n in not_actors],
+        [(a, actor.id) for actor in book.actors for a in actor.aliases]
+        + [(b, "@back") for b in book.back_references]
+        + [(n, _NOT_ACTOR) for n in book.not_actors],
     )
-
-    dimensions: dict[str, dict] = {}
-    cue_pairs = []
-    for i, dim in enumerate(_require(path, data, "dimensions", "the codebook")):
-        did = _require(path, dim, "id", f"dimensions[{i}]")
-        if did in dimensions:
-            raise InputError(path, f"duplicate dimension id {did!r}")
-        _require(path, dim, "label", f"dimension {did}")
-        cues = _terms(
-            path, f"cues of dimension {did}", _require(path, dim, "cues", f"dimension {did}")
-        )
-        dimensions[did] = {"id": did, "label": dim["label"], "cues": cues}
-        cue_pairs += [(c, did) for c in cues]
-    cue_map = _unique(path, "dimension cue", cue_pairs)
-
-    hedges = _terms(path, "hedges", _require(path, data, "hedges", "the codebook"))
-    evaluative = _terms(path, "evaluative", _require(path, data, "evaluative", "the codebook"))
-    direction = _require(path, data, "direction", "the codebook")
-    ahead = _terms(path, "direction.ahead", _require(path, direction, "ahead", "direction"))
-    behind = _terms(path, "direction.behind", _require(path, direction, "behind", "direction"))
-    markers = _terms(path, "object_markers", _require(path, data, "object_markers", "the codebook"))
-    comparatives = direction.get("comparatives") or []
-    comparatives = _terms(path, "direction.comparatives", comparatives) if comparatives else []
-    unknown = [c for c in comparatives if c not in ahead + behind]
-    if unknown:
-        raise InputError(path, f"direction.comparatives {unknown} are not direction cues")
-
+    cue_map = _unique(
+        path, "dimension cue", [(c, dim.id) for dim in book.dimensions for c in dim.cues]
+    )
+    direction = book.direction
+    markers = book.object_markers
     english = sorted((m for m in markers if not _CJK.search(m)), key=len, reverse=True)
     chinese = sorted((m for m in markers if _CJK.search(m)), key=len, reverse=True)
     marker_alt = "|".join(re.escape(m).replace(r"\ ", r"\s+") for m in english)
@@ -206,25 +213,27 @@ def load_framing_codebook(path: Path | str) -> FramingCodebook:
     if chinese:
         object_pattern += "|(?:" + "|".join(re.escape(m) for m in chinese) + ")$"
     return FramingCodebook(
-        focal_actor=focal,
-        actors=actors,
-        dimensions=dimensions,
-        back_references=backrefs,
+        focal_actor=book.focal_actor,
+        actors={a.id: a for a in book.actors},
+        dimensions={d.id: d for d in book.dimensions},
+        back_references=book.back_references,
         object_markers=markers,
-        hedges=hedges,
-        evaluative=evaluative,
-        ahead=ahead,
-        comparatives=frozenset(c.casefold() for c in comparatives),
-        behind=behind,
+        hedges=book.hedges,
+        evaluative=book.evaluative,
+        ahead=direction.ahead,
+        comparatives=frozenset(c.casefold() for c in direction.comparatives),
+        behind=direction.behind,
         actor_terms=TermSet(actor_map),
         dimension_terms=TermSet(cue_map),
-        hedge_terms=TermSet(_unique(path, "hedge", [(h, h) for h in hedges])),
-        evaluative_terms=TermSet(_unique(path, "evaluative term", [(e, e) for e in evaluative])),
+        hedge_terms=TermSet(_unique(path, "hedge", [(h, h) for h in book.hedges])),
+        evaluative_terms=TermSet(
+            _unique(path, "evaluative term", [(e, e) for e in book.evaluative])
+        ),
         direction_terms=TermSet(
             _unique(
                 path,
                 "direction cue",
-                [(a, "ahead") for a in ahead] + [(b, "behind") for b in behind],
+                [(a, "ahead") for a in direction.ahead] + [(b, "behind") for b in direction.behind],
             )
         ),
         object_pattern=re.compile(object_pattern),
