@@ -32,6 +32,10 @@ PLACE_TYPES = ("province", "municipality", "autonomous-region", "sar")
 MACRO_REGIONS = ("north", "northeast", "east", "south-central", "southwest", "northwest")
 CITY_LEVELS = ("prefecture", "named-area")
 _ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_SEP = re.compile(r"[\s\-]+")
+_EDGE_L = r"(?<![A-Za-z0-9])"
+_EDGE_R = r"(?![A-Za-z0-9])"
 
 
 def _slug(value: str) -> str:
@@ -44,10 +48,6 @@ def _slug(value: str) -> str:
 Slug = Annotated[Text, AfterValidator(_slug)]
 # Names, aliases, terms or ids, in a YAML list (may be empty).
 Names = Items[Text]
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-_SEP = re.compile(r"[\s\-]+")
-_EDGE_L = r"(?<![A-Za-z0-9])"
-_EDGE_R = r"(?![A-Za-z0-9])"
 
 
 class Place(Model):
@@ -532,7 +532,7 @@ class PlacesFile(Model):
             tile = (p.grid_row, p.grid_col)
             if tile in tiles:
                 raise ValueError(
-                    f"place {clip(p.id)}: grid tile {tile} already used by {tiles[tile]!r}"
+                    f"place {clip(p.id)}: grid tile {tile} already used by {clip(tiles[tile])}"
                 )
             tiles[tile] = p.id
         for g in self.regions:
@@ -599,6 +599,8 @@ class CitiesFile(Model):
 
 
 class _CueLists(Model):
+    """The base of CuesFile: a cue listed twice under one kind is refused."""
+
     @model_validator(mode="after")
     def _no_duplicates(self) -> _CueLists:
         for kind in CUE_KINDS:
@@ -632,6 +634,7 @@ _NOUNS = {
 
 
 def _read(path: Path, model: type[M]) -> M:
+    """A codebook file read and validated as ``model``; any problem is one InputError."""
     return parse(model, read_yaml(path, "codebook file"), path, nouns=_NOUNS)
 
 
