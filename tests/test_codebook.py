@@ -286,7 +286,7 @@ def _copy(entry: dict, **changes) -> dict:
         (
             "sectors.yaml",
             lambda d: d["sectors"][0]["terms"].append("  "),
-            "sector 'semiconductors': field `terms #11` must be non-empty text, got '  '",
+            "sector 'semiconductors': term #11: the value must be non-empty text, got '  '",
         ),
         (
             "sectors.yaml",
@@ -333,7 +333,7 @@ def _copy(entry: dict, **changes) -> dict:
         (
             "cities.yaml",
             lambda d: d["dropped"][0].update(why="x"),
-            "dropped name #1: unknown field(s): 'why'",
+            "unknown field(s): 'why' (allowed: name, city, province, reason)",
         ),
         # cues
         (

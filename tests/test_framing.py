@@ -411,7 +411,7 @@ def test_duplicate_alias(tmp_path, good):
 def test_empty_term(tmp_path, good):
     good["dimensions"][0]["cues"].append("  ")
     with pytest.raises(
-        InputError, match="dimension 'policy-pace': field `cues #15` must be non-empty"
+        InputError, match="dimension 'policy-pace': cue #15: the value must be non-empty text"
     ):
         load_framing_codebook(_write(tmp_path, good))
 

@@ -620,7 +620,7 @@ CuesFile = create_model(
     **{kind: (NonEmpty[list[CueEntry]], ...) for kind in CUE_KINDS},
 )
 
-# How messages name an entry of each list ("place 'beijing': ...").
+# How messages name an item of each list ("place 'beijing': term #3: ...").
 _NOUNS = {
     "places": "place",
     "regions": "region",
@@ -630,6 +630,10 @@ _NOUNS = {
     "sectors": "sector",
     "technologies": "technology",
     **{kind: f"{kind} cue" for kind in CUE_KINDS},
+    "aliases": "alias",
+    "members": "member",
+    "terms": "term",
+    "formerly": "former id",
 }
 
 

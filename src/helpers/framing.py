@@ -181,6 +181,21 @@ def _unique(path, where: str, pairs: list[tuple[str, str]]) -> dict[str, str]:
 
 
 _NOT_ACTOR = "@none"
+# How messages name an item of each list ("dimension 'investment': cue #3: ...").
+_NOUNS = {
+    "actors": "actor",
+    "dimensions": "dimension",
+    "aliases": "alias",
+    "cues": "cue",
+    "not_actors": "not-actor name",
+    "back_references": "back-reference",
+    "object_markers": "object marker",
+    "hedges": "hedge",
+    "evaluative": "evaluative term",
+    "ahead": "ahead cue",
+    "behind": "behind cue",
+    "comparatives": "comparative",
+}
 
 
 def load_framing_codebook(path: Path | str) -> FramingCodebook:
@@ -190,7 +205,7 @@ def load_framing_codebook(path: Path | str) -> FramingCodebook:
         FramingFile,
         read_yaml(path, "framing codebook"),
         path,
-        nouns={"actors": "actor", "dimensions": "dimension"},
+        nouns=_NOUNS,
     )
     # An alias and a back-reference share one namespace: the same words cannot mean both;
     # names that contain an alias but name no actor ("Latin America") are found, then dropped.

@@ -84,8 +84,8 @@ def describe(
     """
     errors = exc.errors(include_url=False)
     first = errors[0]
-    where, field_at = _where(first["loc"], data, nouns, model)
-    same_entry = [e for e in errors if _where(e["loc"], data, nouns, model)[0] == where]
+    where, field_at = _where(first["loc"], data, nouns)
+    same_entry = [e for e in errors if _where(e["loc"], data, nouns)[0] == where]
     for kind, wording in (("missing", "missing required field(s)"), ("extra_forbidden", None)):
         names = [
             _dotted(e["loc"][field_at:]) for e in same_entry if e["type"] == kind
@@ -119,27 +119,18 @@ def check_table(schema: pa.DataFrameSchema, frame: pd.DataFrame, path: Path | st
 # -- internals ------------------------------------------------------------------------------
 
 
-def _where(
-    loc: Sequence, data: object, nouns: Mapping[str, str], model: type[BaseModel]
-) -> tuple[str, int]:
-    """The label of the innermost list entry on ``loc`` and where the field path starts.
-
-    An entry is an item of a list of models; an item of a list of names (``aliases``) is part
-    of the field path instead, so the message still names the entry that holds it.
-    """
+def _where(loc: Sequence, data: object, nouns: Mapping[str, str]) -> tuple[str, int]:
+    """The label of the innermost list entry on ``loc`` and where the field path starts."""
     label, field_at, node, key = "", 0, data, None
     for depth, step in enumerate(loc):
-        if (
-            isinstance(step, int)
-            and isinstance(node, list)
-            and key is not None
-            and _is_model(_declared(model, loc[: depth + 1]))
-        ):
+        if isinstance(step, int) and isinstance(node, list) and key is not None:
             item = node[step] if step < len(node) else None
             noun = nouns.get(key, f"{key} entry")
             ident = item.get("id") if isinstance(item, dict) else None
             named = isinstance(ident, str) and ident.strip()
-            label = f"{noun} {clip(ident.strip(), 60)}" if named else f"{noun} #{step + 1}"
+            entry = f"{noun} {clip(ident.strip(), 60)}" if named else f"{noun} #{step + 1}"
+            # a plain value (a name in a list of names) is named inside the entry holding it
+            label = f"{label}: {entry}" if label and not isinstance(item, dict) else entry
             field_at = depth + 1
         key = step if isinstance(step, str) else key
         node = _child(node, step)
@@ -155,36 +146,22 @@ def _child(node: object, step) -> object:
 
 
 def _dotted(loc: Sequence) -> str:
-    """A field path as a researcher reads it: list positions count from 1 (``terms #3``)."""
-    return "".join(
-        f" #{step + 1}" if isinstance(step, int) else f"{'.' if n else ''}{step}"
-        for n, step in enumerate(loc)
-    )
-
-
-def _is_model(node: object) -> bool:
-    return isinstance(node, type) and issubclass(node, BaseModel)
-
-
-def _declared(model: type[BaseModel], loc: Sequence) -> object:
-    """The type the model declares where ``loc`` points (None when it declares none)."""
-    node: object = model
-    for step in loc:
-        if _is_model(node) and isinstance(step, str):
-            info = node.model_fields.get(step)
-            node = info.annotation if info else None
-        else:  # a list (or tuple, or mapping) of entries: its item type
-            args = [a for a in typing.get_args(node) if a is not type(None)]
-            node = args[0] if args[-1:] == [Ellipsis] else args[-1] if args else None
-        while typing.get_origin(node) in (typing.Union, types.UnionType, typing.Annotated):
-            node = next(a for a in typing.get_args(node) if a is not type(None))
-    return node
+    return ".".join(str(step) for step in loc)
 
 
 def _allowed(model: type[BaseModel], loc: Sequence) -> str:
     """The fields the model declares where ``loc`` (up to the entry) points, comma-separated."""
-    node = _declared(model, loc)
-    if _is_model(node):
+    node: object = model
+    for step in loc:
+        if isinstance(node, type) and issubclass(node, BaseModel) and isinstance(step, str):
+            info = node.model_fields.get(step)
+            node = info.annotation if info else None
+        else:  # a list (or tuple, or mapping) of entries: its item type
+            args = [a for a in typing.get_args(node) if a is not type(None)]
+            node = args[-1] if args else None
+        while typing.get_origin(node) in (typing.Union, types.UnionType, typing.Annotated):
+            node = next(a for a in typing.get_args(node) if a is not type(None))
+    if isinstance(node, type) and issubclass(node, BaseModel):
         return ", ".join(f.alias or name for name, f in node.model_fields.items())
     return ""
 
