@@ -261,6 +261,16 @@ def _new_scope(places: list[_Place], scope: _Scope | None, sentence_id: str) -> 
     return _Scope(_carried(places, None, sentence_id), sentence_id, True, region, region_sentence)
 
 
+def _lead_in(text: str, lo: int, pos: int) -> tuple[int, int]:
+    """The few words (or Chinese characters) of text[lo:pos] right before ``pos``, where a
+    negation or a hypothetical reaches what follows it."""
+    before = text[lo:pos]
+    if _CJK.search(before):
+        return max(lo, pos - 12), pos
+    words = list(re.finditer(r"\S+", before))[-_BEFORE_WORDS:]
+    return (lo + words[0].start(), pos) if words else (pos, pos)
+
+
 class _Coder:
     """Codes one sentence at a time, in reading order, keeping the place scope of its source."""
 
@@ -300,14 +310,12 @@ class _Coder:
             lo = min(place.mention.end, term.end)
             hi = max(place.mention.start, term.start)
             first = min(lo, place.mention.start)
-        window = [(lo, hi)]
-        before = cue_text.text[c_start:first]
-        if _CJK.search(before):
-            window.append((max(c_start, first - 12), first))
-        else:
-            words = list(re.finditer(r"\S+", before))[-_BEFORE_WORDS:]
-            if words:
-                window.append((c_start + words[0].start(), first))
+        window = [(lo, hi), _lead_in(cue_text.text, c_start, first)]
+        # A negated predicate after the term: "the quantum lab was not on the agenda".
+        at = max(hi, term.end)
+        while cue := cue_text.find("priority", at, c_end):
+            window.append(_lead_in(cue_text.text, at, cue[0]))
+            at = cue[1]
         if not outside and place.mention.start > term.start:
             after = _AFTER.match(cue_text.text, place.mention.end, c_end)
             if after:
