@@ -89,6 +89,11 @@ class FramingCodebook:
     direction_terms: TermSet = field(repr=False, default=None)
     object_pattern: re.Pattern = field(repr=False, default=None)
 
+    @property
+    def direction_words(self) -> frozenset[str]:
+        """Every direction cue, case-folded (some are dimension cues too: 差距, "the gap")."""
+        return frozenset(c.casefold() for c in [*self.ahead, *self.behind])
+
     def actor_label(self, actor_id: str) -> str:
         """The actor's label for charts and tables ("United States")."""
         return self.actors[actor_id]["label"]
@@ -295,10 +300,43 @@ def _subject(mentions: list[_Mention], pos: int) -> list[str] | None:
     return first[0].actors if first else None
 
 
+def _topic_clauses(clause_spans, mentions, dim_hits) -> list[tuple[int, int]]:
+    """The clauses a dimension's cues speak in. A clause that names no actor is a topic phrase
+    ("在光纤光缆产业链上，中国已超过美国", "On supply chains, China is ahead"): it reaches into
+    the clause after it, where the actor and the direction stand."""
+    spans = []
+    for i, (a, b) in enumerate(clause_spans):
+        if not any(a <= h.start < b for h in dim_hits):
+            continue
+        spans.append((a, b))
+        named = any(a <= m.start < b for m in mentions)
+        if not named and i + 1 < len(clause_spans):
+            spans.append(clause_spans[i + 1])
+    return spans
+
+
+def _own_dimension_hits(dim_hits: list[Hit], clause_spans, direction_words) -> list[Hit]:
+    """Dimension cues less a direction word ("差距", "the gap") in a clause that names another
+    dimension: "我国在算力投资方面仍有差距" is behind on investment, not a second claim about a
+    technology gap."""
+
+    def clause_of(hit):
+        return next((c for c in clause_spans if c[0] <= hit.start < c[1]), None)
+
+    kept = []
+    for hit in dim_hits:
+        clause = clause_of(hit)
+        other = any(h.label != hit.label and clause_of(h) == clause for h in dim_hits)
+        if hit.text.casefold() in direction_words and other:
+            continue
+        kept.append(hit)
+    return kept
+
+
 def _direction(
     text, mentions, clause_spans, dim_hits, cue_hits, actor, comparators, comparatives=frozenset()
 ) -> str:
-    spans = [c for c in clause_spans if any(c[0] <= h.start < c[1] for h in dim_hits)]
+    spans = _topic_clauses(clause_spans, mentions, dim_hits)
     verdicts = set()
     compared = any(m.is_object for m in mentions)  # "than the West", 与美国相比
     for cue in cue_hits:
@@ -404,13 +442,15 @@ def extract_claims(sentences: pd.DataFrame, codebook: FramingCodebook) -> pd.Dat
             named = _ordered_unique([actor] + [a for m in mentions for a in m.actors])
             comparators = [a for a in named if a != actor]
             previous = comparators or [actor]
-            dim_hits = codebook.dimension_terms.find(text)
+            clause_spans = _clauses(text)
+            dim_hits = _own_dimension_hits(
+                codebook.dimension_terms.find(text), clause_spans, codebook.direction_words
+            )
             if not dim_hits:
                 continue
             hedges = codebook.hedge_terms.find(text)
             evaluative = codebook.evaluative_terms.find(text)
             cues = codebook.direction_terms.find(text)
-            clause_spans = _clauses(text)
             for dim in _ordered_unique(h.label for h in dim_hits):
                 hits = [h for h in dim_hits if h.label == dim]
                 against = _comparators_of(text, hits, mentions, actor) or comparators
