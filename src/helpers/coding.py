@@ -479,18 +479,32 @@ class _Coder:
                     c_places, c_rule = clause_places  # "X will build A; it will also fund B"
                 if c_places:
                     clause_places = (c_places, c_rule)
+                placed = [(c_places, c_rule)]
+                if k == 0 and c_rule == "R-SENT" and c_places and before is not None:
+                    # "The municipality will build a hydrogen corridor with neighbouring
+                    # Sichuan", 该市将与成都共建…: a reference word before the clause's first
+                    # place is its subject, the place in scope, beside the places it names
+                    first = min(x.mention.start for x in c_places)
+                    subject, ref_rule = _referred(cue_text, before, sentence_id, c_start, first)
+                    named = {x.place_id for x in c_places}
+                    placed.append(([x for x in subject if x.place_id not in named], ref_rule))
                 modality: dict[tuple, str] = {}  # members of a region share their mention
-                for place in c_places:
-                    if own:
-                        for m in own:
-                            key = (place.mention, m)
-                            if key not in modality:
-                                modality[key] = self._modality(cue_text, place, m, (c_start, c_end))
-                            self.add(base, place, m, relation, modality[key], c_rule)
-                    elif topic is not None and not first_in_paragraph and c_rule == "R-SENT":
-                        m = TermMatch(c_end, c_end, "", "sector", topic[1] or topic[0], topic[0])
-                        mod = self._modality(cue_text, place, m, (c_start, c_end))
-                        self.add(base, place, m, relation, mod, "R-TOPIC")
+                for places_of, rule_of in placed:
+                    for place in places_of:
+                        if own:
+                            for m in own:
+                                key = (place.mention, m)
+                                if key not in modality:
+                                    modality[key] = self._modality(
+                                        cue_text, place, m, (c_start, c_end)
+                                    )
+                                self.add(base, place, m, relation, modality[key], rule_of)
+                        elif topic is not None and not first_in_paragraph and rule_of == "R-SENT":
+                            m = TermMatch(
+                                c_end, c_end, "", "sector", topic[1] or topic[0], topic[0]
+                            )
+                            mod = self._modality(cue_text, place, m, (c_start, c_end))
+                            self.add(base, place, m, relation, mod, "R-TOPIC")
             if inherited:
                 scope.places = inherited
 
