@@ -333,10 +333,46 @@ def _own_dimension_hits(dim_hits: list[Hit], clause_spans, direction_words) -> l
     return kept
 
 
-def _direction(
-    text, mentions, clause_spans, dim_hits, cue_hits, actor, comparators, comparatives=frozenset()
-) -> str:
+def _clause_comparators(clause_spans, mentions, dim_hits, free, actor) -> list[str]:
+    """The comparators named in the clauses that hold a dimension's cues (with their topic
+    phrase) or that carry on the comparison with a direction word and no dimension of their
+    own (``free``): in "我国产业链领先日本，但在核心技术上与欧洲相比仍有差距" Japan is compared
+    on supply chains, Europe on technology. Empty when those clauses name none."""
+    spans = _topic_clauses(clause_spans, mentions, dim_hits) + free
+    named = [a for m in mentions if any(lo <= m.start < hi for lo, hi in spans) for a in m.actors]
+    return [a for a in _ordered_unique(named) if a != actor]
+
+
+def _free_clauses(clause_spans, dim_hits, cue_hits) -> list[tuple[int, int]]:
+    """Clauses with a direction word but no dimension cue ("欧洲在高端装备方面也保有一定优势")."""
+    return [
+        (a, b)
+        for a, b in clause_spans
+        if any(a <= h.start < b for h in cue_hits) and not any(a <= h.start < b for h in dim_hits)
+    ]
+
+
+def _directions(text, mentions, clause_spans, dim_hits, cue_hits, actor, against, comparatives):
+    """The direction of the claim against each comparator, read first in the dimension's
+    clauses that name that comparator, then in all of them: "China is ahead of Europe in
+    robots, but behind the United States in AI models" is two claims."""
     spans = _topic_clauses(clause_spans, mentions, dim_hits)
+    out = {}
+    for comparator in against:
+        own = [
+            (a, b)
+            for a, b in spans
+            if any(a <= m.start < b and comparator in m.actors for m in mentions)
+        ]
+        verdicts = _verdicts(mentions, own, cue_hits, actor, against, comparatives)
+        if not verdicts:
+            verdicts = _verdicts(mentions, spans, cue_hits, actor, against, comparatives)
+        out[comparator] = verdicts.pop() if len(verdicts) == 1 else "unclear"
+    return out
+
+
+def _verdicts(mentions, spans, cue_hits, actor, comparators, comparatives) -> set[str]:
+    """What the direction cues inside ``spans`` say: actor_ahead and/or comparator_ahead."""
     verdicts = set()
     compared = any(m.is_object for m in mentions)  # "than the West", 与美国相比
     for cue in cue_hits:
@@ -358,7 +394,7 @@ def _direction(
             continue
         ahead = (cue.label == "ahead") == holder_is_actor
         verdicts.add("actor_ahead" if ahead else "comparator_ahead")
-    return verdicts.pop() if len(verdicts) == 1 else "unclear"
+    return verdicts
 
 
 _SEGMENT_BREAK = re.compile(r"[;；]")
@@ -451,51 +487,51 @@ def extract_claims(sentences: pd.DataFrame, codebook: FramingCodebook) -> pd.Dat
             hedges = codebook.hedge_terms.find(text)
             evaluative = codebook.evaluative_terms.find(text)
             cues = codebook.direction_terms.find(text)
+            free = _free_clauses(clause_spans, dim_hits, cues)
             for dim in _ordered_unique(h.label for h in dim_hits):
                 hits = [h for h in dim_hits if h.label == dim]
-                against = _comparators_of(text, hits, mentions, actor) or comparators
+                against = (
+                    _comparators_of(text, hits, mentions, actor)
+                    or _clause_comparators(clause_spans, mentions, hits, free, actor)
+                    or comparators
+                )
                 against = _outside_conditions(text, hits, mentions, against)
-                direction = (
-                    _direction(
-                        text,
-                        mentions,
-                        clause_spans,
-                        hits,
-                        cues,
-                        actor,
-                        against,
-                        codebook.comparatives,
+                directions = _directions(
+                    text, mentions, clause_spans, hits, cues, actor, against, codebook.comparatives
+                )
+                groups: dict[str, list[str]] = {}  # direction -> its comparators, in order
+                for comparator, direction in directions.items():
+                    groups.setdefault(direction, []).append(comparator)
+                for direction, group in groups.items() or {"unclear": []}.items():
+                    suffix = f":{group[0]}" if len(groups) > 1 else ""
+                    rows.append(
+                        {
+                            "claim_id": f"{sent.sentence_id}:{dim}{suffix}",
+                            "source_id": sent.source_id,
+                            "paragraph_id": sent.paragraph_id,
+                            "sentence_id": sent.sentence_id,
+                            "start": int(sent.start),
+                            "end": int(sent.end),
+                            "evidence": text,
+                            "actor": actor,
+                            "comparators": _join(group),
+                            "comparative": bool(group),
+                            "dimension": dim,
+                            "direction": direction,
+                            "hedged": bool(hedges),
+                            "hedge_terms": _join(_ordered_unique(h.text.lower() for h in hedges)),
+                            "evaluative_terms": _join(
+                                _ordered_unique(h.text.lower() for h in evaluative)
+                            ),
+                            "_order": (
+                                sent.source_id,
+                                sent.paragraph_id,
+                                int(sent.sentence_no),
+                                dim_order[dim],
+                                against.index(group[0]) if group else 0,
+                            ),
+                        }
                     )
-                    if against
-                    else "unclear"
-                )
-                rows.append(
-                    {
-                        "claim_id": f"{sent.sentence_id}:{dim}",
-                        "source_id": sent.source_id,
-                        "paragraph_id": sent.paragraph_id,
-                        "sentence_id": sent.sentence_id,
-                        "start": int(sent.start),
-                        "end": int(sent.end),
-                        "evidence": text,
-                        "actor": actor,
-                        "comparators": _join(against),
-                        "comparative": bool(against),
-                        "dimension": dim,
-                        "direction": direction,
-                        "hedged": bool(hedges),
-                        "hedge_terms": _join(_ordered_unique(h.text.lower() for h in hedges)),
-                        "evaluative_terms": _join(
-                            _ordered_unique(h.text.lower() for h in evaluative)
-                        ),
-                        "_order": (
-                            sent.source_id,
-                            sent.paragraph_id,
-                            int(sent.sentence_no),
-                            dim_order[dim],
-                        ),
-                    }
-                )
     if not rows:
         return schemas.FRAMING_CLAIMS.validate(
             pd.DataFrame({c: pd.Series(dtype=_empty_dtype(c)) for c in _CLAIM_COLUMNS})
