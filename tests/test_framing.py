@@ -211,7 +211,7 @@ def test_back_reference_does_not_cross_paragraphs(cb):
         ),
         cb,
     )
-    row = claims.iloc[0]
+    row = claims.set_index("paragraph_id").loc["t:p02"]
     assert not row["comparative"] and pd.isna(row["comparators"])
 
 
@@ -390,6 +390,39 @@ def test_two_directions_on_one_dimension_are_two_claims(cb):
         ("t:p01:s01:technology-gap:europe", "europe", "actor_ahead"),
         ("t:p01:s01:technology-gap:united-states", "united-states", "comparator_ahead"),
     }
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "China still trails the United States in deep-diving research vessels.",
+            {("technology-gap", "united-states", "comparator_ahead")},
+        ),
+        (
+            "China is ahead of Europe in putting industrial robots to work, he argues, but "
+            "behind the United States in frontier AI models.",
+            {
+                ("technology-gap", "europe", "actor_ahead"),
+                ("technology-gap", "united-states", "comparator_ahead"),
+            },
+        ),
+        # no focal actor: no claim on the default dimension
+        ("Japan still leads Germany in machine tools.", set()),
+        # a comparative without what it compares with says nothing
+        ("China and the United States both build more data centres.", set()),
+    ],
+)
+def test_a_comparison_naming_no_dimension_takes_the_default_one(cb, text, expected):
+    claims = extract_claims(sentences(text), cb)
+    got = {(r.dimension, r.comparators, r.direction) for r in claims.itertuples(index=False)}
+    assert got == expected
+
+
+def test_default_dimension_must_be_a_dimension(tmp_path, good):
+    good["default_dimension"] = "speed"
+    with pytest.raises(InputError, match="default_dimension 'speed'"):
+        load_framing_codebook(_write(tmp_path, good))
 
 
 def test_a_comparative_needs_what_it_compares_with(cb):

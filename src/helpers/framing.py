@@ -81,6 +81,7 @@ class FramingCodebook:
     ahead: list[str]
     behind: list[str]
     comparatives: frozenset[str] = frozenset()  # direction cues that need a compared object
+    default_dimension: str | None = None  # of a comparison that names no dimension cue
     actor_terms: TermSet = field(repr=False, default=None)
     backref_terms: TermSet = field(repr=False, default=None)
     dimension_terms: TermSet = field(repr=False, default=None)
@@ -192,6 +193,9 @@ def load_framing_codebook(path: Path | str) -> FramingCodebook:
         cue_pairs += [(c, did) for c in cues]
     cue_map = _unique(path, "dimension cue", cue_pairs)
 
+    default_dimension = data.get("default_dimension")
+    if default_dimension is not None and default_dimension not in dimensions:
+        raise InputError(path, f"default_dimension {default_dimension!r} is not a dimension id")
     hedges = _terms(path, "hedges", _require(path, data, "hedges", "the codebook"))
     evaluative = _terms(path, "evaluative", _require(path, data, "evaluative", "the codebook"))
     direction = _require(path, data, "direction", "the codebook")
@@ -220,6 +224,7 @@ def load_framing_codebook(path: Path | str) -> FramingCodebook:
         evaluative=evaluative,
         ahead=ahead,
         comparatives=frozenset(c.casefold() for c in comparatives),
+        default_dimension=default_dimension,
         behind=behind,
         actor_terms=TermSet(actor_map),
         dimension_terms=TermSet(cue_map),
@@ -341,6 +346,23 @@ def _clause_comparators(clause_spans, mentions, dim_hits, free, actor) -> list[s
     spans = _topic_clauses(clause_spans, mentions, dim_hits) + free
     named = [a for m in mentions if any(lo <= m.start < hi for lo, hi in spans) for a in m.actors]
     return [a for a in _ordered_unique(named) if a != actor]
+
+
+def _default_hits(clause_spans, mentions, cue_hits, codebook) -> list[Hit]:
+    """A comparison of the focal actor that names no dimension ("China still trails the United
+    States in research vessels"): each direction word in a clause that names a compared actor
+    (after "than", "of", 与, 于 ...), or a non-comparative one beside another actor, stands for
+    the codebook's default dimension."""
+    hits = []
+    for cue in cue_hits:
+        clause = next(((a, b) for a, b in clause_spans if a <= cue.start < b), None)
+        if clause is None:
+            continue
+        inside = [m for m in mentions if clause[0] <= m.start < clause[1]]
+        comparative = cue.text.casefold() in codebook.comparatives
+        if any(m.is_object for m in inside) or (not comparative and len(inside) > 1):
+            hits.append(Hit(cue.start, cue.end, cue.text, codebook.default_dimension))
+    return hits
 
 
 def _free_clauses(clause_spans, dim_hits, cue_hits) -> list[tuple[int, int]]:
@@ -482,11 +504,13 @@ def extract_claims(sentences: pd.DataFrame, codebook: FramingCodebook) -> pd.Dat
             dim_hits = _own_dimension_hits(
                 codebook.dimension_terms.find(text), clause_spans, codebook.direction_words
             )
+            cues = codebook.direction_terms.find(text)
+            if not dim_hits and codebook.default_dimension and actor == codebook.focal_actor:
+                dim_hits = _default_hits(clause_spans, mentions, cues, codebook)
             if not dim_hits:
                 continue
             hedges = codebook.hedge_terms.find(text)
             evaluative = codebook.evaluative_terms.find(text)
-            cues = codebook.direction_terms.find(text)
             free = _free_clauses(clause_spans, dim_hits, cues)
             for dim in _ordered_unique(h.label for h in dim_hits):
                 hits = [h for h in dim_hits if h.label == dim]
