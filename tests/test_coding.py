@@ -393,6 +393,9 @@ def test_achievements_told_in_the_perfect_and_with_already(cb):
         ("工程机械", "high-end-equipment"),
         ("new-energy buses", "vehicles"),
         ("新能源重卡", "vehicles"),
+        ("batteries", "new-energy"),  # -y -> -ies
+        ("lithium batteries", "new-energy"),
+        ("quantum technologies", "quantum"),
     ],
 )
 def test_added_terms_name_their_sector(cb, term, sector):
