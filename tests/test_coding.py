@@ -393,6 +393,9 @@ def test_achievements_told_in_the_perfect_and_with_already(cb):
         ("工程机械", "high-end-equipment"),
         ("new-energy buses", "vehicles"),
         ("新能源重卡", "vehicles"),
+        ("batteries", "new-energy"),  # -y -> -ies
+        ("lithium batteries", "new-energy"),
+        ("quantum technologies", "quantum"),
     ],
 )
 def test_added_terms_name_their_sector(cb, term, sector):
@@ -461,6 +464,48 @@ def test_a_reference_before_a_place_of_its_own_sentence_points_back(cb):
     assert got.loc["hydrogen", "place_sentence_id"] == "t:p01:s01"
     assert got.loc["nuclear-fusion", "city_id"] == "hefei"
     assert got.loc["nuclear-fusion", "rule_id"] == "R-SENT"
+
+
+@pytest.mark.parametrize(
+    ("paragraphs", "language"),
+    [
+        (
+            [
+                "Chongqing",
+                "The municipality aims to build a hydrogen corridor with neighbouring Sichuan.",
+            ],
+            "en",
+        ),
+        (["重庆", "该市将与四川共建氢能走廊。"], "zh"),
+    ],
+)
+def test_a_reference_word_before_a_named_partner_is_the_subject(cb, paragraphs, language):
+    """The reference word is the clause's subject; the place after it is a partner: both."""
+    out = code_sentences(make_sentences(paragraphs, language=language), cb)
+    got = {(r.place_id, r.rule_id) for r in out["codings"].itertuples()}
+    assert got == {("chongqing", "R-REF"), ("sichuan", "R-SENT")}
+
+
+@pytest.mark.parametrize(
+    "second",
+    [
+        "A joint quantum laboratory, floated last year, was not on the agenda.",
+        "Hubei's report says little about quantum technology.",
+        "报告没有对量子科技提出具体目标。",
+    ],
+)
+def test_a_negated_predicate_after_the_term_is_context(cb, second):
+    language = "zh" if re.search(r"[\u4e00-\u9fff]", second) else "en"
+    first = "湖北省发布了政府工作报告。" if language == "zh" else "Hubei published its plan."
+    out = code_sentences(make_sentences([first, second], language=language), cb)
+    assert ties(out) == {("hubei", "quantum"): "context"}
+
+
+def test_a_sector_listed_among_the_tasks_is_a_priority(cb):
+    out = code_sentences(
+        make_sentences(["Guangdong listed offshore wind among the year's tasks."]), cb
+    )
+    assert ties(out) == {("guangdong", "marine-energy"): "priority"}
 
 
 def test_singular_references_take_the_place_in_scope(cb):

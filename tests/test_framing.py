@@ -212,7 +212,7 @@ def test_back_reference_does_not_cross_paragraphs(cb):
         ),
         cb,
     )
-    row = claims.iloc[0]
+    row = claims.set_index("paragraph_id").loc["t:p02"]
     assert not row["comparative"] and pd.isna(row["comparators"])
 
 
@@ -338,6 +338,92 @@ def test_each_part_of_a_sentence_keeps_its_own_comparator(cb):
         ("supply-chains", "japan", "actor_ahead"),
         ("policy-pace", "germany", "actor_ahead"),
     }
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a topic phrase naming no actor reaches into the clause that says who is ahead
+        (
+            "在光纤光缆产业链上，中国已超过美国和欧洲。",
+            {("supply-chains", "united-states;europe", "actor_ahead")},
+        ),
+        # each clause's comparators, each with its own direction
+        (
+            "我国海工装备产业链已领先日本和韩国，但在核心部件技术上与欧洲相比仍有差距。",
+            {
+                ("supply-chains", "japan;south-korea", "actor_ahead"),
+                ("technology-gap", "europe", "comparator_ahead"),
+            },
+        ),
+        # a clause with a direction word and no dimension of its own carries the comparison on
+        (
+            "在高端芯片领域，我国与美国相比仍有差距，欧洲在高端装备方面也保有一定优势。",
+            {("technology-gap", "united-states;europe", "comparator_ahead")},
+        ),
+        # 差距 beside another dimension is the direction of that one, not a claim of its own
+        (
+            "与美国相比，我国在智能算力投资方面仍有差距，但建设速度更快。",
+            {
+                ("investment", "united-states", "comparator_ahead"),
+                ("policy-pace", "united-states", "actor_ahead"),
+            },
+        ),
+    ],
+)
+def test_clauses_decide_comparators_and_directions(cb, text, expected):
+    claims = extract_claims(_zh(text), cb)
+    got = {(r.dimension, r.comparators, r.direction) for r in claims.itertuples(index=False)}
+    assert got == expected
+    assert claims["claim_id"].is_unique
+
+
+def test_two_directions_on_one_dimension_are_two_claims(cb):
+    claims = extract_claims(
+        sentences(
+            "China has a technology lead over Europe in robots, but the United States keeps "
+            "a technology lead in AI models."
+        ),
+        cb,
+    )
+    got = {(r.claim_id, r.comparators, r.direction) for r in claims.itertuples(index=False)}
+    assert got == {
+        ("t:p01:s01:technology-gap:europe", "europe", "actor_ahead"),
+        ("t:p01:s01:technology-gap:united-states", "united-states", "comparator_ahead"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "China still trails the United States in deep-diving research vessels.",
+            {("technology-gap", "united-states", "comparator_ahead")},
+        ),
+        (
+            "China is ahead of Europe in putting industrial robots to work, he argues, but "
+            "behind the United States in frontier AI models.",
+            {
+                ("technology-gap", "europe", "actor_ahead"),
+                ("technology-gap", "united-states", "comparator_ahead"),
+            },
+        ),
+        # no focal actor: no claim on the default dimension
+        ("Japan still leads Germany in machine tools.", set()),
+        # a comparative without what it compares with says nothing
+        ("China and the United States both build more data centres.", set()),
+    ],
+)
+def test_a_comparison_naming_no_dimension_takes_the_default_one(cb, text, expected):
+    claims = extract_claims(sentences(text), cb)
+    got = {(r.dimension, r.comparators, r.direction) for r in claims.itertuples(index=False)}
+    assert got == expected
+
+
+def test_default_dimension_must_be_a_dimension(tmp_path, good):
+    good["default_dimension"] = "speed"
+    with pytest.raises(InputError, match="default_dimension 'speed'"):
+        load_framing_codebook(_write(tmp_path, good))
 
 
 def test_a_comparative_needs_what_it_compares_with(cb):

@@ -367,6 +367,9 @@ class TermMatch(NamedTuple):
     sector_id: str | None  # level-1 sector for sector terms; the province id for a city
 
 
+_Y_PLURAL = re.compile(r"[^aeiou\s]y$")  # a consonant before a final y: -ies in the plural
+
+
 def _key(term: str) -> str:
     """Normalise a term for lookup: case-folded, runs of spaces and hyphens as one space."""
     return _SEP.sub(" ", term.strip()).casefold()
@@ -446,7 +449,8 @@ class Codebook:
         for candidate in (exact, exact[:-1], exact[:-2]):
             if candidate in self._exact_terms:
                 return self._exact_terms[candidate]
-        for candidate in (folded, folded[:-1], folded[:-2]):  # plural "s" / "es"
+        plurals = (folded, folded[:-1], folded[:-2], folded[:-3] + "y")  # -s, -es, -y -> -ies
+        for candidate in plurals:
             if candidate in self._terms:
                 return self._terms[candidate]
         return None
@@ -719,6 +723,8 @@ def load_codebook(folder: Path | str) -> Codebook:
 
     chinese = sorted(k for k in terms if _CJK.search(k))
     english = sorted(k for k in terms if not _CJK.search(k))
+    # "battery" is also found as "batteries" (the regex adds -s and -es itself)
+    english = sorted({*english, *(k[:-1] + "ies" for k in english if _Y_PLURAL.search(k))})
     patterns = [
         re.compile(_EDGE_L + "(?:" + _trie_regex(english) + ")(?:es|s)?" + _EDGE_R, re.IGNORECASE),
         re.compile(_EDGE_L + "(?:" + _trie_regex(sorted(exact)) + ")s?" + _EDGE_R),

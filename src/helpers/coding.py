@@ -261,6 +261,16 @@ def _new_scope(places: list[_Place], scope: _Scope | None, sentence_id: str) -> 
     return _Scope(_carried(places, None, sentence_id), sentence_id, True, region, region_sentence)
 
 
+def _lead_in(text: str, lo: int, pos: int) -> tuple[int, int]:
+    """The few words (or Chinese characters) of text[lo:pos] right before ``pos``, where a
+    negation or a hypothetical reaches what follows it."""
+    before = text[lo:pos]
+    if _CJK.search(before):
+        return max(lo, pos - 12), pos
+    words = list(re.finditer(r"\S+", before))[-_BEFORE_WORDS:]
+    return (lo + words[0].start(), pos) if words else (pos, pos)
+
+
 class _Coder:
     """Codes one sentence at a time, in reading order, keeping the place scope of its source."""
 
@@ -300,14 +310,12 @@ class _Coder:
             lo = min(place.mention.end, term.end)
             hi = max(place.mention.start, term.start)
             first = min(lo, place.mention.start)
-        window = [(lo, hi)]
-        before = cue_text.text[c_start:first]
-        if _CJK.search(before):
-            window.append((max(c_start, first - 12), first))
-        else:
-            words = list(re.finditer(r"\S+", before))[-_BEFORE_WORDS:]
-            if words:
-                window.append((c_start + words[0].start(), first))
+        window = [(lo, hi), _lead_in(cue_text.text, c_start, first)]
+        # A negated predicate after the term: "the quantum lab was not on the agenda".
+        at = max(hi, term.end)
+        while cue := cue_text.find("priority", at, c_end):
+            window.append(_lead_in(cue_text.text, at, cue[0]))
+            at = cue[1]
         if not outside and place.mention.start > term.start:
             after = _AFTER.match(cue_text.text, place.mention.end, c_end)
             if after:
@@ -471,18 +479,32 @@ class _Coder:
                     c_places, c_rule = clause_places  # "X will build A; it will also fund B"
                 if c_places:
                     clause_places = (c_places, c_rule)
+                placed = [(c_places, c_rule)]
+                if k == 0 and c_rule == "R-SENT" and c_places and before is not None:
+                    # "The municipality will build a hydrogen corridor with neighbouring
+                    # Sichuan", 该市将与成都共建…: a reference word before the clause's first
+                    # place is its subject, the place in scope, beside the places it names
+                    first = min(x.mention.start for x in c_places)
+                    subject, ref_rule = _referred(cue_text, before, sentence_id, c_start, first)
+                    named = {x.place_id for x in c_places}
+                    placed.append(([x for x in subject if x.place_id not in named], ref_rule))
                 modality: dict[tuple, str] = {}  # members of a region share their mention
-                for place in c_places:
-                    if own:
-                        for m in own:
-                            key = (place.mention, m)
-                            if key not in modality:
-                                modality[key] = self._modality(cue_text, place, m, (c_start, c_end))
-                            self.add(base, place, m, relation, modality[key], c_rule)
-                    elif topic is not None and not first_in_paragraph and c_rule == "R-SENT":
-                        m = TermMatch(c_end, c_end, "", "sector", topic[1] or topic[0], topic[0])
-                        mod = self._modality(cue_text, place, m, (c_start, c_end))
-                        self.add(base, place, m, relation, mod, "R-TOPIC")
+                for places_of, rule_of in placed:
+                    for place in places_of:
+                        if own:
+                            for m in own:
+                                key = (place.mention, m)
+                                if key not in modality:
+                                    modality[key] = self._modality(
+                                        cue_text, place, m, (c_start, c_end)
+                                    )
+                                self.add(base, place, m, relation, modality[key], rule_of)
+                        elif topic is not None and not first_in_paragraph and rule_of == "R-SENT":
+                            m = TermMatch(
+                                c_end, c_end, "", "sector", topic[1] or topic[0], topic[0]
+                            )
+                            mod = self._modality(cue_text, place, m, (c_start, c_end))
+                            self.add(base, place, m, relation, mod, "R-TOPIC")
             if inherited:
                 scope.places = inherited
 

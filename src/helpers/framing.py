@@ -116,6 +116,8 @@ class FramingFile(Model):
     back_references: Terms
     object_markers: Terms
     dimensions: NonEmpty[list[Dimension]]
+    # of a comparison that names no dimension cue but says who is ahead ("trails the US in ...")
+    default_dimension: Slug | None = None
     hedges: Terms
     evaluative: Terms
     direction: Direction
@@ -129,6 +131,10 @@ class FramingFile(Model):
                 raise ValueError(f"duplicate {noun} id {clip(twice)}")
         if self.focal_actor not in {a.id for a in self.actors}:
             raise ValueError(f"focal_actor {clip(self.focal_actor)} is not an actor id")
+        if self.default_dimension not in {None, *(d.id for d in self.dimensions)}:
+            raise ValueError(
+                f"default_dimension {clip(self.default_dimension)} is not a dimension id"
+            )
         return self
 
 
@@ -146,6 +152,7 @@ class FramingCodebook:
     ahead: tuple[str, ...]
     behind: tuple[str, ...]
     comparatives: frozenset[str] = frozenset()  # direction cues that need a compared object
+    default_dimension: str | None = None  # of a comparison that names no dimension cue
     actor_terms: TermSet = field(repr=False, default=None)
     backref_terms: TermSet = field(repr=False, default=None)
     dimension_terms: TermSet = field(repr=False, default=None)
@@ -153,6 +160,11 @@ class FramingCodebook:
     evaluative_terms: TermSet = field(repr=False, default=None)
     direction_terms: TermSet = field(repr=False, default=None)
     object_pattern: re.Pattern = field(repr=False, default=None)
+
+    @property
+    def direction_words(self) -> frozenset[str]:
+        """Every direction cue, case-folded (some are dimension cues too: 差距, "the gap")."""
+        return frozenset(c.casefold() for c in [*self.ahead, *self.behind])
 
     def actor_label(self, actor_id: str) -> str:
         """The actor's label for charts and tables ("United States")."""
@@ -201,12 +213,7 @@ _NOUNS = {
 def load_framing_codebook(path: Path | str) -> FramingCodebook:
     """Read and validate framing.yaml; any defect stops with an InputError naming the file."""
     path = Path(path)
-    book = parse(
-        FramingFile,
-        read_yaml(path, "framing codebook"),
-        path,
-        nouns=_NOUNS,
-    )
+    book = parse(FramingFile, read_yaml(path, "framing codebook"), path, nouns=_NOUNS)
     # An alias and a back-reference share one namespace: the same words cannot mean both;
     # names that contain an alias but name no actor ("Latin America") are found, then dropped.
     actor_map = _unique(
@@ -237,6 +244,7 @@ def load_framing_codebook(path: Path | str) -> FramingCodebook:
         evaluative=book.evaluative,
         ahead=direction.ahead,
         comparatives=frozenset(c.casefold() for c in direction.comparatives),
+        default_dimension=book.default_dimension,
         behind=direction.behind,
         actor_terms=TermSet(actor_map),
         dimension_terms=TermSet(cue_map),
@@ -319,10 +327,96 @@ def _subject(mentions: list[_Mention], pos: int) -> list[str] | None:
     return first[0].actors if first else None
 
 
-def _direction(
-    text, mentions, clause_spans, dim_hits, cue_hits, actor, comparators, comparatives=frozenset()
-) -> str:
-    spans = [c for c in clause_spans if any(c[0] <= h.start < c[1] for h in dim_hits)]
+def _topic_clauses(clause_spans, mentions, dim_hits) -> list[tuple[int, int]]:
+    """The clauses a dimension's cues speak in. A clause that names no actor is a topic phrase
+    ("在光纤光缆产业链上，中国已超过美国", "On supply chains, China is ahead"): it reaches into
+    the clause after it, where the actor and the direction stand."""
+    spans = []
+    for i, (a, b) in enumerate(clause_spans):
+        if not any(a <= h.start < b for h in dim_hits):
+            continue
+        spans.append((a, b))
+        named = any(a <= m.start < b for m in mentions)
+        if not named and i + 1 < len(clause_spans):
+            spans.append(clause_spans[i + 1])
+    return spans
+
+
+def _own_dimension_hits(dim_hits: list[Hit], clause_spans, direction_words) -> list[Hit]:
+    """Dimension cues less a direction word ("差距", "the gap") in a clause that names another
+    dimension: "我国在算力投资方面仍有差距" is behind on investment, not a second claim about a
+    technology gap."""
+
+    def clause_of(hit):
+        return next((c for c in clause_spans if c[0] <= hit.start < c[1]), None)
+
+    kept = []
+    for hit in dim_hits:
+        clause = clause_of(hit)
+        other = any(h.label != hit.label and clause_of(h) == clause for h in dim_hits)
+        if hit.text.casefold() in direction_words and other:
+            continue
+        kept.append(hit)
+    return kept
+
+
+def _clause_comparators(clause_spans, mentions, dim_hits, free, actor) -> list[str]:
+    """The comparators named in the clauses that hold a dimension's cues (with their topic
+    phrase) or that carry on the comparison with a direction word and no dimension of their
+    own (``free``): in "我国产业链领先日本，但在核心技术上与欧洲相比仍有差距" Japan is compared
+    on supply chains, Europe on technology. Empty when those clauses name none."""
+    spans = _topic_clauses(clause_spans, mentions, dim_hits) + free
+    named = [a for m in mentions if any(lo <= m.start < hi for lo, hi in spans) for a in m.actors]
+    return [a for a in _ordered_unique(named) if a != actor]
+
+
+def _default_hits(clause_spans, mentions, cue_hits, codebook) -> list[Hit]:
+    """A comparison of the focal actor that names no dimension ("China still trails the United
+    States in research vessels"): each direction word in a clause that names a compared actor
+    (after "than", "of", 与, 于 ...), or a non-comparative one beside another actor, stands for
+    the codebook's default dimension."""
+    hits = []
+    for cue in cue_hits:
+        clause = next(((a, b) for a, b in clause_spans if a <= cue.start < b), None)
+        if clause is None:
+            continue
+        inside = [m for m in mentions if clause[0] <= m.start < clause[1]]
+        comparative = cue.text.casefold() in codebook.comparatives
+        if any(m.is_object for m in inside) or (not comparative and len(inside) > 1):
+            hits.append(Hit(cue.start, cue.end, cue.text, codebook.default_dimension))
+    return hits
+
+
+def _free_clauses(clause_spans, dim_hits, cue_hits) -> list[tuple[int, int]]:
+    """Clauses with a direction word but no dimension cue ("欧洲在高端装备方面也保有一定优势")."""
+    return [
+        (a, b)
+        for a, b in clause_spans
+        if any(a <= h.start < b for h in cue_hits) and not any(a <= h.start < b for h in dim_hits)
+    ]
+
+
+def _directions(text, mentions, clause_spans, dim_hits, cue_hits, actor, against, comparatives):
+    """The direction of the claim against each comparator, read first in the dimension's
+    clauses that name that comparator, then in all of them: "China is ahead of Europe in
+    robots, but behind the United States in AI models" is two claims."""
+    spans = _topic_clauses(clause_spans, mentions, dim_hits)
+    out = {}
+    for comparator in against:
+        own = [
+            (a, b)
+            for a, b in spans
+            if any(a <= m.start < b and comparator in m.actors for m in mentions)
+        ]
+        verdicts = _verdicts(mentions, own, cue_hits, actor, against, comparatives)
+        if not verdicts:
+            verdicts = _verdicts(mentions, spans, cue_hits, actor, against, comparatives)
+        out[comparator] = verdicts.pop() if len(verdicts) == 1 else "unclear"
+    return out
+
+
+def _verdicts(mentions, spans, cue_hits, actor, comparators, comparatives) -> set[str]:
+    """What the direction cues inside ``spans`` say: actor_ahead and/or comparator_ahead."""
     verdicts = set()
     compared = any(m.is_object for m in mentions)  # "than the West", 与美国相比
     for cue in cue_hits:
@@ -344,7 +438,7 @@ def _direction(
             continue
         ahead = (cue.label == "ahead") == holder_is_actor
         verdicts.add("actor_ahead" if ahead else "comparator_ahead")
-    return verdicts.pop() if len(verdicts) == 1 else "unclear"
+    return verdicts
 
 
 _SEGMENT_BREAK = re.compile(r"[;；]")
@@ -428,58 +522,62 @@ def extract_claims(sentences: pd.DataFrame, codebook: FramingCodebook) -> pd.Dat
             named = _ordered_unique([actor] + [a for m in mentions for a in m.actors])
             comparators = [a for a in named if a != actor]
             previous = comparators or [actor]
-            dim_hits = codebook.dimension_terms.find(text)
+            clause_spans = _clauses(text)
+            dim_hits = _own_dimension_hits(
+                codebook.dimension_terms.find(text), clause_spans, codebook.direction_words
+            )
+            cues = codebook.direction_terms.find(text)
+            if not dim_hits and codebook.default_dimension and actor == codebook.focal_actor:
+                dim_hits = _default_hits(clause_spans, mentions, cues, codebook)
             if not dim_hits:
                 continue
             hedges = codebook.hedge_terms.find(text)
             evaluative = codebook.evaluative_terms.find(text)
-            cues = codebook.direction_terms.find(text)
-            clause_spans = _clauses(text)
+            free = _free_clauses(clause_spans, dim_hits, cues)
             for dim in _ordered_unique(h.label for h in dim_hits):
                 hits = [h for h in dim_hits if h.label == dim]
-                against = _comparators_of(text, hits, mentions, actor) or comparators
+                against = (
+                    _comparators_of(text, hits, mentions, actor)
+                    or _clause_comparators(clause_spans, mentions, hits, free, actor)
+                    or comparators
+                )
                 against = _outside_conditions(text, hits, mentions, against)
-                direction = (
-                    _direction(
-                        text,
-                        mentions,
-                        clause_spans,
-                        hits,
-                        cues,
-                        actor,
-                        against,
-                        codebook.comparatives,
+                directions = _directions(
+                    text, mentions, clause_spans, hits, cues, actor, against, codebook.comparatives
+                )
+                groups: dict[str, list[str]] = {}  # direction -> its comparators, in order
+                for comparator, direction in directions.items():
+                    groups.setdefault(direction, []).append(comparator)
+                for direction, group in groups.items() or {"unclear": []}.items():
+                    suffix = f":{group[0]}" if len(groups) > 1 else ""
+                    rows.append(
+                        {
+                            "claim_id": f"{sent.sentence_id}:{dim}{suffix}",
+                            "source_id": sent.source_id,
+                            "paragraph_id": sent.paragraph_id,
+                            "sentence_id": sent.sentence_id,
+                            "start": int(sent.start),
+                            "end": int(sent.end),
+                            "evidence": text,
+                            "actor": actor,
+                            "comparators": _join(group),
+                            "comparative": bool(group),
+                            "dimension": dim,
+                            "direction": direction,
+                            "hedged": bool(hedges),
+                            "hedge_terms": _join(_ordered_unique(h.text.lower() for h in hedges)),
+                            "evaluative_terms": _join(
+                                _ordered_unique(h.text.lower() for h in evaluative)
+                            ),
+                            "_order": (
+                                sent.source_id,
+                                sent.paragraph_id,
+                                int(sent.sentence_no),
+                                dim_order[dim],
+                                against.index(group[0]) if group else 0,
+                            ),
+                        }
                     )
-                    if against
-                    else "unclear"
-                )
-                rows.append(
-                    {
-                        "claim_id": f"{sent.sentence_id}:{dim}",
-                        "source_id": sent.source_id,
-                        "paragraph_id": sent.paragraph_id,
-                        "sentence_id": sent.sentence_id,
-                        "start": int(sent.start),
-                        "end": int(sent.end),
-                        "evidence": text,
-                        "actor": actor,
-                        "comparators": _join(against),
-                        "comparative": bool(against),
-                        "dimension": dim,
-                        "direction": direction,
-                        "hedged": bool(hedges),
-                        "hedge_terms": _join(_ordered_unique(h.text.lower() for h in hedges)),
-                        "evaluative_terms": _join(
-                            _ordered_unique(h.text.lower() for h in evaluative)
-                        ),
-                        "_order": (
-                            sent.source_id,
-                            sent.paragraph_id,
-                            int(sent.sentence_no),
-                            dim_order[dim],
-                        ),
-                    }
-                )
     if not rows:
         return schemas.FRAMING_CLAIMS.validate(
             pd.DataFrame({c: pd.Series(dtype=_empty_dtype(c)) for c in _CLAIM_COLUMNS})

@@ -295,7 +295,12 @@ FRAMING_CLAIMS = _schema(
     "framing_claims",
     "One row per framing claim (sentence x dimension) about China against other actors.",
     {
-        "claim_id": _col(str, "Stable id: `<sentence_id>:<dimension>`.", unique=True),
+        "claim_id": _col(
+            str,
+            "Stable id: `<sentence_id>:<dimension>`, and `:<comparator>` where one sentence"
+            " holds claims of different directions on one dimension.",
+            unique=True,
+        ),
         "source_id": SOURCE_ID,
         "paragraph_id": PARAGRAPH_ID,
         "sentence_id": SENTENCE_ID,
