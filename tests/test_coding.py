@@ -396,6 +396,8 @@ def test_achievements_told_in_the_perfect_and_with_already(cb):
         ("batteries", "new-energy"),  # -y -> -ies
         ("lithium batteries", "new-energy"),
         ("quantum technologies", "quantum"),
+        ("advanced computing", "data-and-computing"),
+        ("先进计算", "data-and-computing"),
     ],
 )
 def test_added_terms_name_their_sector(cb, term, sector):
@@ -499,6 +501,45 @@ def test_a_negated_predicate_after_the_term_is_context(cb, second):
     first = "湖北省发布了政府工作报告。" if language == "zh" else "Hubei published its plan."
     out = code_sentences(make_sentences([first, second], language=language), cb)
     assert ties(out) == {("hubei", "quantum"): "context"}
+
+
+@pytest.mark.parametrize(
+    ("paragraphs", "language"),
+    [
+        (
+            [
+                "Yunnan will grow solar power.",
+                "Guangxi plans more electric buses.",
+                "Xinjiang listed wind power among its priorities.",
+                "None of the three set a target for semiconductors.",
+            ],
+            "en",
+        ),
+        (
+            [
+                "云南将发展光伏产业。",
+                "广西计划发展新能源汽车。",
+                "新疆将建设风电基地。",
+                "三地均未提出芯片目标。",
+            ],
+            "zh",
+        ),
+    ],
+)
+def test_a_numbered_plural_stands_for_the_last_places_named(cb, paragraphs, language):
+    out = code_sentences(make_sentences(paragraphs, language=language), cb)
+    chips = {p: r for (p, s), r in ties(out).items() if s == "semiconductors"}
+    assert chips == {"yunnan": "context", "guangxi": "context", "xinjiang": "context"}
+
+
+def test_a_negation_after_dan_stays_in_its_clause(cb):
+    out = code_sentences(
+        make_sentences(
+            ["湖南还将积极发展低空经济，但报告并未提出具体的空域开放时间表。"], language="zh"
+        ),
+        cb,
+    )
+    assert ties(out) == {("hunan", "low-altitude-economy"): "priority"}
 
 
 def test_a_sector_listed_among_the_tasks_is_a_priority(cb):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -30,7 +30,7 @@ PLACE_APPOSITIVE = re.compile(
 SECTOR_APPOSITIVE = re.compile(r",\s*(?:a|an|which|one\s+of)(?![A-Za-z])", re.IGNORECASE)
 CONTRASTIVE = re.compile(
     r",\s*(?:while|whereas)(?![A-Za-z])|(?<![,\w])\s*whereas(?![A-Za-z])"
-    r"|;|；|，而",
+    r"|;|；|，而|，但",
     re.IGNORECASE,
 )
 # A dateline opens a wire story: "BEIJING, Jan. 27 (Xinhua) --", "Shanghai (AFP) -",
@@ -79,6 +79,7 @@ class _Scope:
     active: bool  # False after a statement about China as a whole, or for a dateline
     region: list[_Place] | None = None  # the last region named, with its members
     region_sentence: str | None = None
+    recent: list[_Place] = field(default_factory=list)  # every place named so far, latest last
 
 
 def _parentheticals(text: str, matches: list[TermMatch]) -> list[_Paren]:
@@ -223,9 +224,42 @@ def _carried(places: list[_Place], mention: TermMatch | None, sentence_id: str) 
     ]
 
 
+def _unit(place: _Place) -> str:
+    """A place, or the region it was named through (a region counts once)."""
+    return place.via_region or place.place_id
+
+
 def _units(places: list[_Place]) -> int:
     """How many distinct places a scope holds (a region with its members counts once)."""
-    return len({p.via_region or p.place_id for p in places})
+    return len({_unit(p) for p in places})
+
+
+def _last_units(places: list[_Place], n: int) -> list[_Place]:
+    """The places of the last ``n`` units named (in naming order)."""
+    keep = list(dict.fromkeys(_unit(p) for p in reversed(places)))[:n]
+    return [p for p in places if _unit(p) in keep]
+
+
+_COUNT_WORDS = {
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "两": 2,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+}
+_COUNT = re.compile(r"(?i)(?<![a-z])(?:" + "|".join(_COUNT_WORDS) + r")(?![a-z])|\d+")
+
+
+def _counted(words: str) -> int:
+    """How many places a numbered plural stands for ("the three", 三地); 0 when it says not."""
+    match = _COUNT.search(words)
+    if match is None:
+        return 0
+    return int(match[0]) if match[0].isdigit() else _COUNT_WORDS[match[0].lower()]
 
 
 def _is_national(cue_text: CueIndex, matches: list[TermMatch]) -> bool:
@@ -258,7 +292,10 @@ def _new_scope(places: list[_Place], scope: _Scope | None, sentence_id: str) -> 
         region, region_sentence = scope.region, scope.region_sentence
     else:
         region, region_sentence = None, None
-    return _Scope(_carried(places, None, sentence_id), sentence_id, True, region, region_sentence)
+    carried = _carried(places, None, sentence_id)
+    named = {_unit(p) for p in carried}
+    earlier = [p for p in (scope.recent if scope is not None else []) if _unit(p) not in named]
+    return _Scope(carried, sentence_id, True, region, region_sentence, earlier + carried)
 
 
 def _lead_in(text: str, lo: int, pos: int) -> tuple[int, int]:
@@ -530,6 +567,11 @@ class _Coder:
         """Places for a sentence that names none: a reference word or role noun (R-REF), a
         plural back-reference (R-ANAPHORA), or the place in scope (R-SCOPE)."""
         plural = cue_text.find("plural")
+        wanted = _counted(plural[2]) if plural else 0
+        if wanted > _units(scope.places) and _units(scope.recent) >= wanted:
+            # "None of the three": the last three places named, not only the last sentence's
+            mention = TermMatch(plural[0], plural[1], plural[2], "ref", "", None)
+            return _carried(_last_units(scope.recent, wanted), mention, sentence_id), "R-ANAPHORA"
         if plural and _units(scope.places) > 1:
             mention = TermMatch(plural[0], plural[1], plural[2], "ref", "", None)
             return _carried(scope.places, mention, sentence_id), "R-ANAPHORA"
