@@ -193,21 +193,9 @@ def _unique(path, where: str, pairs: list[tuple[str, str]]) -> dict[str, str]:
 
 
 _NOT_ACTOR = "@none"
-# How messages name an item of each list ("dimension 'investment': cue #3: ...").
-_NOUNS = {
-    "actors": "actor",
-    "dimensions": "dimension",
-    "aliases": "alias",
-    "cues": "cue",
-    "not_actors": "not-actor name",
-    "back_references": "back-reference",
-    "object_markers": "object marker",
-    "hedges": "hedge",
-    "evaluative": "evaluative term",
-    "ahead": "ahead cue",
-    "behind": "behind cue",
-    "comparatives": "comparative",
-}
+# How messages name an item of a list ("dimension 'investment': cue #3: ..."; else "hedges
+# entry #3").
+_NOUNS = {"actors": "actor", "dimensions": "dimension", "aliases": "alias", "cues": "cue"}
 
 
 def load_framing_codebook(path: Path | str) -> FramingCodebook:
