@@ -276,7 +276,7 @@ def _entry(**fields) -> dict:
         ),
         ([_entry(action="keep")], ["correction 'c1'", "a keep leaves the text"]),
         ([_entry(note="x")], ["correction 'c1'", "unknown field", "note"]),
-        ([_entry(occurrence=0)], ["correction 'c1'", "occurrence must be"]),
+        ([_entry(occurrence=0)], ["correction 'c1'", "`occurrence` must be greater than or"]),
         (
             [_entry(found="Shanghai backs"), _entry(id="c2", found="backs chips")],
             ["'c1' and 'c2' overlap"],
@@ -418,7 +418,20 @@ def texts_with_corrections(draw):
 )
 # issue 13: a repair to itself that starts with white space, cut by the paragraph's strip
 @example(
-    data=("x\n .。", [Correction("c0", "s", " .。", " .。", "repair", "generated", 1)]),
+    data=(
+        "x\n .。",
+        [
+            Correction(
+                id="c0",
+                source="s",
+                found=" .。",
+                replacement=" .。",
+                action="repair",
+                reason="generated",
+                occurrence=1,
+            )
+        ],
+    ),
     language="en",
     fmt="txt",
 )

@@ -15,13 +15,15 @@ import types
 import typing
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
-import pandas as pd
-import pandera.pandas as pa
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 
 from helpers.errors import InputError, clip
+
+if TYPE_CHECKING:  # pandas and pandera cost a second: the runner reads pipeline.yaml without them
+    import pandas as pd
+    import pandera.pandas as pa
 
 # Text a researcher must fill in: surrounding white space is dropped, and then it is not empty.
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -46,8 +48,10 @@ def parse(
     """``data`` (as read from ``path``) validated as ``model``; any problem is one ``InputError``.
 
     ``nouns`` names the entries of a list field in messages (``{"sources": "entry"}`` gives
-    ``entry 'a': ...``, or ``entry #3`` when the entry has no id); the default is
-    ``"<field> entry"``.
+    ``entry 'a': ...`` from the entry's ``id`` or else its ``name``, or ``entry #3`` when it
+    has neither); the default is ``"<field> entry"``. A field holding a mapping of named
+    entries is named only when ``nouns`` lists it (``{"catalogue": "dataset"}`` gives
+    ``dataset 'x': ...``).
     """
     try:
         return model.model_validate(data)
@@ -64,6 +68,11 @@ def describe(
     other problem is reported for the first field that has it.
     """
     errors = exc.errors(include_url=False)
+    for error in errors:  # a field written but left empty in YAML (`reason:`) is missing
+        if error.get("input", ...) is None and _is_type_error(error):
+            loc = error["loc"]
+            if loc and isinstance(loc[-1], str) and len(loc) > _where(loc, data, nouns)[1]:
+                error["type"] = "missing"
     first = errors[0]
     where, field_at = _where(first["loc"], data, nouns)
     same_entry = [e for e in errors if _where(e["loc"], data, nouns)[0] == where]
@@ -85,34 +94,80 @@ def describe(
     return f"{where}: {problem}" if where else problem
 
 
-def check_table(schema: pa.DataFrameSchema, frame: pd.DataFrame, path: Path | str) -> pd.DataFrame:
+def read_csv(path: Path | str, what: str) -> pd.DataFrame:
+    """A CSV a researcher edits, every cell as text: surrounding white space dropped (header
+    too), and an empty cell missing (NA), so a table schema says which cells may be empty."""
+    import pandas as pd
+
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(path, f"{what} not found") from None
+    except IsADirectoryError:
+        raise InputError(path, f"{what} is a folder, not a file") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise InputError(path, f"unreadable CSV: {clip(str(exc).strip(), 200)}") from None
+    frame.columns = [str(name).strip() for name in frame.columns]
+    return frame.apply(lambda column: column.str.strip()).replace("", None)
+
+
+def check_table(
+    schema: pa.DataFrameSchema,
+    frame: pd.DataFrame,
+    path: Path | str,
+    *,
+    named: tuple[str, str] | None = None,
+) -> pd.DataFrame:
     """``frame`` (read from the CSV at ``path``) validated by a pandera schema, as one line.
 
-    Rows are named by their line in the file (the header is line 1), as an editor shows them.
+    Missing, unknown or misordered columns are reported together; otherwise the first row
+    with a problem, by its line in the file (the header is line 1), as an editor shows it.
+    ``named`` = (noun, column) also names the row by its key: ``fact 'F1' (row 3)``.
     """
+    import pandera.pandas as pa
+
     try:
-        return schema.validate(frame, lazy=False)
+        return schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        raise InputError(path, _table_problem(exc.schema_errors, schema, frame, named)) from None
     except pa.errors.SchemaError as exc:
-        raise InputError(path, _table_problem(exc, frame)) from None
+        raise InputError(path, _table_problem([exc], schema, frame, named)) from None
 
 
 # -- internals ------------------------------------------------------------------------------
 
 
 def _where(loc: Sequence, data: object, nouns: Mapping[str, str]) -> tuple[str, int]:
-    """The label of the innermost list entry on ``loc`` and where the field path starts."""
-    label, field_at, node, key = "", 0, data, None
+    """The label of the innermost entry (of a list, or of a mapping ``nouns`` names) on ``loc``
+    and where the field path starts."""
+    label, field_at, node, field, after_field = "", 0, data, None, False
     for depth, step in enumerate(loc):
-        if isinstance(step, int) and isinstance(node, list) and key is not None:
+        if isinstance(step, int) and isinstance(node, list) and field is not None:
             item = node[step] if step < len(node) else None
-            noun = nouns.get(key, f"{key} entry")
-            ident = item.get("id") if isinstance(item, dict) else None
-            named = isinstance(ident, str) and ident.strip()
-            label = f"{noun} {clip(ident.strip(), 60)}" if named else f"{noun} #{step + 1}"
-            field_at = depth + 1
-        key = step if isinstance(step, str) else key
+            noun = nouns.get(field, f"{field} entry")
+            ident = _ident(item)
+            label = f"{noun} {clip(ident, 60)}" if ident else f"{noun} #{step + 1}"
+            field_at, after_field = depth + 1, False
+        elif after_field and field in nouns and isinstance(node, dict):  # named entries
+            label = f"{nouns[field]} {clip(step, 60)}"
+            field_at, after_field = depth + 1, False
+        else:
+            field, after_field = (step, True) if isinstance(step, str) else (field, False)
         node = _child(node, step)
     return label, field_at
+
+
+def _ident(item: object) -> str:
+    """What names a list entry in a message: its ``id``, or else its ``name``."""
+    for key in ("id", "name"):
+        value = item.get(key) if isinstance(item, dict) else None
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return ""
+
+
+def _is_type_error(error: dict) -> bool:
+    return error["type"].endswith("_type") or error["type"] == "literal_error"
 
 
 def _child(node: object, step) -> object:
@@ -170,14 +225,68 @@ def _problem(error: dict, field: str) -> str:
     return f"{subject} must be {wanted}, got {clip(value)}"
 
 
-def _table_problem(exc: pa.errors.SchemaError, frame: pd.DataFrame) -> str:
-    column = getattr(exc.schema, "name", None)
-    cases = exc.failure_cases
-    if column is None or cases is None or not len(cases) or "index" not in cases:
-        return str(exc).splitlines()[0]
-    row = cases.iloc[0]
-    index = row["index"]
-    line = frame.index.get_loc(index) + 2 if index in frame.index else None
-    check = str(row.get("check", "")).strip()
-    where = f"row {line}" if line is not None else "a row"
-    return f"{where}: column `{column}` {clip(row['failure_case'])} fails {check}"
+# pandera's names for what a table's columns got wrong, worded for the person who typed it
+_COLUMN_PROBLEMS = {
+    "column_in_dataframe": "missing column(s)",
+    "column_in_schema": "unknown column(s)",
+    "column_ordered": "columns out of order",
+}
+
+
+def _table_problem(
+    errors: list, schema: pa.DataFrameSchema, frame: pd.DataFrame, named: tuple[str, str] | None
+) -> str:
+    columns: dict[str, list[str]] = {}
+    for error in errors:
+        if error.check in _COLUMN_PROBLEMS:
+            columns.setdefault(_COLUMN_PROBLEMS[error.check], []).append(str(error.failure_cases))
+    if columns:  # the shape is wrong: checks of the rows would only repeat it
+        if len(columns) > 1:
+            columns.pop("columns out of order", None)
+        parts = [
+            kind if kind == "columns out of order" else f"{kind}: {clip(', '.join(names))}"
+            for kind, names in columns.items()
+        ]
+        order = " in this order" if schema.ordered else ""
+        return f"{'; '.join(parts)} (expected columns{order}: {', '.join(schema.columns)})"
+    cases = []  # (position of the row, order of the check, the error, the failing value)
+    for rank, error in enumerate(errors):
+        found = error.failure_cases
+        if not hasattr(found, "columns") or "index" not in found.columns:
+            return str(error).splitlines()[0]  # not about rows: pandera's own first line
+        for index, value in zip(found["index"], found["failure_case"], strict=True):
+            if index in frame.index:
+                cases.append((frame.index.get_loc(index), rank, error, value))
+    if not cases:
+        return str(errors[0]).splitlines()[0]
+    position, _, error, value = min(cases, key=lambda case: case[:2])
+    where = f"row {position + 2}"
+    if named and not _empty(frame[named[1]].iloc[position]):
+        where = f"{named[0]} {clip(frame[named[1]].iloc[position], 60)} ({where})"
+    return f"{where}: {_row_problem(error, value, cases, position)}"
+
+
+def _row_problem(error, value: object, cases: list, position: int) -> str:
+    """What is wrong in one row, for a built-in check by its kind, else the check's own text."""
+    column = getattr(error.schema, "name", None) if error.schema is not None else None
+    kind = getattr(error.check, "name", error.check)
+    if kind == "not_nullable":
+        return f"{column} is required"
+    if kind == "isin":
+        allowed = ", ".join(map(str, error.check.statistics["allowed_values"]))
+        return f"unknown {column} {clip(value)} (expected one of {allowed})"
+    if kind == "field_uniqueness":
+        again = sorted(
+            {p + 2 for p, _, e, v in cases if e is error and v == value} - {position + 2}
+        )
+        return f"duplicate {column} {clip(value)}" + (
+            f" (also row {', '.join(map(str, again))})" if again else ""
+        )
+    text = getattr(error.check, "error", None) or str(kind)
+    return f"{column} {clip(value)}: {text}" if column else text
+
+
+def _empty(value: object) -> bool:
+    import pandas as pd
+
+    return bool(pd.isna(value)) or not str(value).strip()
