@@ -95,19 +95,47 @@ def describe(
 
 
 def read_csv(path: Path | str, what: str) -> pd.DataFrame:
-    """A CSV a researcher edits, every cell as text: surrounding white space dropped (header
-    too), and an empty cell missing (NA), so a table schema says which cells may be empty."""
+    """A CSV a researcher edits, every cell as text, indexed by each row's line in the file.
+
+    Surrounding white space is dropped (header too) and an empty cell is missing (NA), so a
+    table schema says which cells may be empty. Blank lines are skipped; a row with more or
+    fewer cells than the header stops here, since its cells would land in the wrong columns.
+    """
+    import csv
+
     import pandas as pd
 
+    records, lines, start = [], [], 1
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            reader = csv.reader(fh, strict=True)
+            header = [name.strip() for name in next(reader, [])]
+            start = reader.line_num + 1
+            for row in reader:
+                if any(cell.strip() for cell in row):
+                    if len(row) != len(header):
+                        raise InputError(
+                            path,
+                            f"row {start}: {len(row)} cells, but the header names "
+                            f"{len(header)} columns",
+                        )
+                    records.append(row)
+                    lines.append(start)
+                start = reader.line_num + 1
     except FileNotFoundError:
         raise InputError(path, f"{what} not found") from None
     except IsADirectoryError:
         raise InputError(path, f"{what} is a folder, not a file") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise InputError(path, f"unreadable CSV: {clip(str(exc).strip(), 200)}") from None
-    frame.columns = [str(name).strip() for name in frame.columns]
+    except UnicodeDecodeError as exc:
+        raise InputError(path, f"not valid UTF-8 at byte {exc.start}") from None
+    except csv.Error as exc:
+        raise InputError(path, f"unreadable CSV: {clip(str(exc), 200)} (line {start})") from None
+    if not any(header):
+        raise InputError(path, f"{what} has no header line")
+    twice = sorted({name for name in header if header.count(name) > 1})
+    if twice:
+        raise InputError(path, f"duplicate column(s): {_quoted(twice)}")
+    frame = pd.DataFrame(records, columns=header, index=pd.Index(lines, name="line"), dtype=str)
     return frame.apply(lambda column: column.str.strip()).replace("", None)
 
 
@@ -121,8 +149,9 @@ def check_table(
     """``frame`` (read from the CSV at ``path``) validated by a pandera schema, as one line.
 
     Missing, unknown or misordered columns are reported together; otherwise the first row
-    with a problem, by its line in the file (the header is line 1), as an editor shows it.
-    ``named`` = (noun, column) also names the row by its key: ``fact 'F1' (row 3)``.
+    with a problem, by its line in the file (the frame's index, as :func:`read_csv` gives it),
+    as an editor shows it. ``named`` = (noun, column) also names the row by its key:
+    ``fact 'F1' (row 3)``.
     """
     import pandera.pandas as pa
 
@@ -244,7 +273,7 @@ def _table_problem(
         if len(columns) > 1:
             columns.pop("columns out of order", None)
         parts = [
-            kind if kind == "columns out of order" else f"{kind}: {clip(', '.join(names))}"
+            kind if kind == "columns out of order" else f"{kind}: {_quoted(names)}"
             for kind, names in columns.items()
         ]
         order = " in this order" if schema.ordered else ""
@@ -260,14 +289,21 @@ def _table_problem(
     if not cases:
         return str(errors[0]).splitlines()[0]
     position, _, error, value = min(cases, key=lambda case: case[:2])
-    where = f"row {position + 2}"
+    line = frame.index[position]
+    where = f"row {line}"
     if named and not _empty(frame[named[1]].iloc[position]):
         where = f"{named[0]} {clip(frame[named[1]].iloc[position], 60)} ({where})"
-    return f"{where}: {_row_problem(error, value, cases, position)}"
+    again = [
+        frame.index[p]
+        for p, _, e, v in sorted(cases, key=lambda case: case[:2])
+        if e is error and v == value and p != position
+    ]
+    return f"{where}: {_row_problem(error, value, again)}"
 
 
-def _row_problem(error, value: object, cases: list, position: int) -> str:
-    """What is wrong in one row, for a built-in check by its kind, else the check's own text."""
+def _row_problem(error, value: object, again: list) -> str:
+    """What is wrong in one row, for a built-in check by its kind, else the check's own text;
+    ``again`` holds the lines of other rows failing the same check with the same value."""
     column = getattr(error.schema, "name", None) if error.schema is not None else None
     kind = getattr(error.check, "name", error.check)
     if kind == "not_nullable":
@@ -276,14 +312,17 @@ def _row_problem(error, value: object, cases: list, position: int) -> str:
         allowed = ", ".join(map(str, error.check.statistics["allowed_values"]))
         return f"unknown {column} {clip(value)} (expected one of {allowed})"
     if kind == "field_uniqueness":
-        again = sorted(
-            {p + 2 for p, _, e, v in cases if e is error and v == value} - {position + 2}
-        )
         return f"duplicate {column} {clip(value)}" + (
             f" (also row {', '.join(map(str, again))})" if again else ""
         )
     text = getattr(error.check, "error", None) or str(kind)
     return f"{column} {clip(value)}: {text}" if column else text
+
+
+def _quoted(names: Sequence[str], most: int = 10) -> str:
+    """Names from a file, each bounded and quoted (a header cell may hold anything)."""
+    shown = ", ".join(clip(name, 40) for name in names[:most])
+    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
 
 
 def _empty(value: object) -> bool:
