@@ -71,7 +71,12 @@ def describe(
     for error in errors:  # a field written but left empty in YAML (`reason:`) is missing
         if error.get("input", ...) is None and _is_type_error(error):
             loc = error["loc"]
-            if loc and isinstance(loc[-1], str) and len(loc) > _where(loc, data, nouns)[1]:
+            if (
+                loc
+                and isinstance(loc[-1], str)
+                and len(loc) > _where(loc, data, nouns)[1]
+                and _required(model, loc)
+            ):
                 error["type"] = "missing"
     first = errors[0]
     where, field_at = _where(first["loc"], data, nouns)
@@ -86,7 +91,7 @@ def describe(
             problem = f"{wording}: {', '.join(names)}"
         else:
             allowed = _allowed(model, first["loc"][:field_at])
-            problem = f"unknown field(s): {clip(', '.join(names))}" + (
+            problem = f"unknown field(s): {_quoted(names)}" + (
                 f" (allowed: {allowed})" if allowed else ""
             )
         return f"{where}: {problem}" if where else problem
@@ -175,7 +180,9 @@ def _where(loc: Sequence, data: object, nouns: Mapping[str, str]) -> tuple[str, 
             item = node[step] if step < len(node) else None
             noun = nouns.get(field, f"{field} entry")
             ident = _ident(item)
-            label = f"{noun} {clip(ident, 60)}" if ident else f"{noun} #{step + 1}"
+            entry = f"{noun} {clip(ident, 60)}" if ident else f"{noun} #{step + 1}"
+            # an entry that is a mapping is named alone; a plain value inside its owner's name
+            label = f"{label}: {entry}" if label and not isinstance(item, dict) else entry
             field_at, after_field = depth + 1, False
         elif after_field and field in nouns and isinstance(node, dict):  # named entries
             label = f"{nouns[field]} {clip(step, 60)}"
@@ -213,6 +220,23 @@ def _dotted(loc: Sequence) -> str:
 
 def _allowed(model: type[BaseModel], loc: Sequence) -> str:
     """The fields the model declares where ``loc`` (up to the entry) points, comma-separated."""
+    node = _model_at(model, loc)
+    if isinstance(node, type) and issubclass(node, BaseModel):
+        return ", ".join(f.alias or name for name, f in node.model_fields.items())
+    return ""
+
+
+def _required(model: type[BaseModel], loc: Sequence) -> bool:
+    """Whether the field ``loc`` points to is required (has no default)."""
+    node = _model_at(model, loc[:-1])
+    if isinstance(node, type) and issubclass(node, BaseModel):
+        fields = {f.alias or name: f for name, f in node.model_fields.items()}
+        return loc[-1] in fields and fields[loc[-1]].is_required()
+    return False
+
+
+def _model_at(model: type[BaseModel], loc: Sequence) -> object:
+    """The type the model declares where ``loc`` points (a model, or another type)."""
     node: object = model
     for step in loc:
         if isinstance(node, type) and issubclass(node, BaseModel) and isinstance(step, str):
@@ -223,9 +247,7 @@ def _allowed(model: type[BaseModel], loc: Sequence) -> str:
             node = args[-1] if args else None
         while typing.get_origin(node) in (typing.Union, types.UnionType, typing.Annotated):
             node = next(a for a in typing.get_args(node) if a is not type(None))
-    if isinstance(node, type) and issubclass(node, BaseModel):
-        return ", ".join(f.alias or name for name, f in node.model_fields.items())
-    return ""
+    return node
 
 
 def _problem(error: dict, field: str) -> str:
@@ -273,8 +295,9 @@ def _table_problem(
         if len(columns) > 1:
             columns.pop("columns out of order", None)
         parts = [
-            kind if kind == "columns out of order" else f"{kind}: {_quoted(names)}"
-            for kind, names in columns.items()
+            kind if kind == "columns out of order" else f"{kind}: {_quoted(columns[kind])}"
+            for kind in _COLUMN_PROBLEMS.values()
+            if kind in columns
         ]
         order = " in this order" if schema.ordered else ""
         return f"{'; '.join(parts)} (expected columns{order}: {', '.join(schema.columns)})"
