@@ -107,32 +107,38 @@ def read_csv(path: Path | str, what: str) -> pd.DataFrame:
     fewer cells than the header stops here, since its cells would land in the wrong columns.
     """
     import csv
+    import io
 
     import pandas as pd
 
-    records, lines, start = [], [], 1
     try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            reader = csv.reader(fh, strict=True)
-            header = [name.strip() for name in next(reader, [])]
-            start = reader.line_num + 1
-            for row in reader:
-                if any(cell.strip() for cell in row):
-                    if len(row) != len(header):
-                        raise InputError(
-                            path,
-                            f"row {start}: {len(row)} cells, but the header names "
-                            f"{len(header)} columns",
-                        )
-                    records.append(row)
-                    lines.append(start)
-                start = reader.line_num + 1
+        data = Path(path).read_bytes()
     except FileNotFoundError:
         raise InputError(path, f"{what} not found") from None
     except IsADirectoryError:
         raise InputError(path, f"{what} is a folder, not a file") from None
+    except OSError as exc:
+        raise InputError(path, f"cannot read the {what}: {exc.strerror}") from None
+    try:
+        text = data.decode("utf-8").removeprefix("\ufeff")  # a spreadsheet's byte order mark
     except UnicodeDecodeError as exc:
         raise InputError(path, f"not valid UTF-8 at byte {exc.start}") from None
+    records, lines, start = [], [], 1
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+        header = [name.strip() for name in next(reader, [])]
+        start = reader.line_num + 1
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                if len(row) != len(header):
+                    raise InputError(
+                        path,
+                        f"row {start}: {len(row)} cells, but the header names "
+                        f"{len(header)} columns",
+                    )
+                records.append(row)
+                lines.append(start)
+            start = reader.line_num + 1
     except csv.Error as exc:
         raise InputError(path, f"unreadable CSV: {clip(str(exc), 200)} (line {start})") from None
     if not any(header):
@@ -287,6 +293,7 @@ _COLUMN_PROBLEMS = {
 def _table_problem(
     errors: list, schema: pa.DataFrameSchema, frame: pd.DataFrame, named: tuple[str, str] | None
 ) -> str:
+    """One line for pandera's errors: the columns if they are wrong, else the first bad row."""
     columns: dict[str, list[str]] = {}
     for error in errors:
         if error.check in _COLUMN_PROBLEMS:
@@ -314,8 +321,9 @@ def _table_problem(
     position, _, error, value = min(cases, key=lambda case: case[:2])
     line = frame.index[position]
     where = f"row {line}"
-    if named and not _empty(frame[named[1]].iloc[position]):
-        where = f"{named[0]} {clip(frame[named[1]].iloc[position], 60)} ({where})"
+    key = frame[named[1]].iloc[position] if named else None
+    if isinstance(key, str) and key:  # read_csv leaves no blank text, only NA
+        where = f"{named[0]} {clip(key, 60)} ({where})"
     again = [
         frame.index[p]
         for p, _, e, v in sorted(cases, key=lambda case: case[:2])
@@ -346,9 +354,3 @@ def _quoted(names: Sequence[str], most: int = 10) -> str:
     """Names from a file, each bounded and quoted (a header cell may hold anything)."""
     shown = ", ".join(clip(name, 40) for name in names[:most])
     return shown + (f" and {len(names) - most} more" if len(names) > most else "")
-
-
-def _empty(value: object) -> bool:
-    import pandas as pd
-
-    return bool(pd.isna(value)) or not str(value).strip()
