@@ -294,6 +294,41 @@ def test_bad_corrections_name_file_entry_and_problem(tmp_path, entries, needles)
         assert needle in message, message
 
 
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (
+            {"reason": "checked\u200b"},
+            "field `reason` holds the invisible or control character U+200B",
+        ),
+        ({"id": "c\u2028"}, "field `id` holds the invisible or control character U+2028"),
+        ({"occurrence": True}, "field `occurrence` must be a whole number, got True"),
+        ({"found": ""}, "field `found` must be non-empty text"),
+        ({"reason": "  "}, "field `reason` must be non-empty text"),
+        ({"action": None}, "missing required field(s): action"),
+        ({"source": 7}, "field `source` must be text, got 7"),
+    ],
+)
+def test_what_the_correction_model_newly_refuses(tmp_path, change, problem):
+    path = _corrections(tmp_path, [_entry(**change)])
+    with pytest.raises(InputError) as info:
+        load_corrections(path)
+    assert str(info.value).startswith(f"{path}: correction "), str(info.value)
+    assert problem in str(info.value) and "\n" not in str(info.value), str(info.value)
+
+
+def test_a_keep_may_omit_its_replacement_and_a_repair_may_delete(tmp_path):
+    path = _corrections(
+        tmp_path,
+        [
+            {k: v for k, v in _entry(action="keep").items() if k != "replacement"},
+            _entry(id="c2", found="x\u200by", replacement=""),  # found holds what it finds
+        ],
+    )
+    keep, repair = load_corrections(path)
+    assert (keep.replacement, repair.replacement, repair.found) == ("chips", "", "x\u200by")
+
+
 def test_correction_on_reference_source_is_refused(tmp_path):
     manifest = _fixture_manifest(tmp_path, "a,b\n", kind="reference")
     path = _corrections(tmp_path, [_entry(found="a")])

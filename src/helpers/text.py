@@ -33,7 +33,14 @@ from pydantic import Field, StringConstraints, model_validator
 from helpers import schemas
 from helpers.errors import InputError, clip
 from helpers.models import Model, Text, parse
-from helpers.sources import HIDDEN, INVISIBLE, Source, load_manifest, read_text, sources_table
+from helpers.sources import (
+    INVISIBLE,
+    Source,
+    load_manifest,
+    read_text,
+    refuse_hidden,
+    sources_table,
+)
 from helpers.yamlio import read_yaml
 
 # -- corrections ----------------------------------------------------------------------------
@@ -64,15 +71,9 @@ class Correction(Model):
         entry = dict(entry)
         if entry.get("action") == "keep" and entry.get("replacement") is None:
             entry["replacement"] = entry.get("found")
-        checked = ["id", "source", "reason"] + (["replacement"] * (entry.get("action") == "repair"))
-        for name in checked:
-            value = entry.get(name)
-            hidden = HIDDEN.search(value) if isinstance(value, str) else None
-            if hidden:
-                raise ValueError(
-                    f"field `{name}` holds the invisible or control character "
-                    f"U+{ord(hidden.group()):04X} at position {hidden.start()}; remove it"
-                )
+        # `found` may hold what it finds; a repair's replacement is not normalised again
+        repair = entry.get("action") == "repair"
+        refuse_hidden(entry, ["id", "source", "reason", *(["replacement"] if repair else [])])
         return entry
 
     @model_validator(mode="after")
