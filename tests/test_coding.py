@@ -808,7 +808,7 @@ def test_adjudication_accept_reject_add(adjudicate):
         ("add,,t,t:p01:s01,tibet,warp-drive,priority,why\n", "row 2: unknown sector_id"),
         ("add,,t,t:p01:s01,tibet,quantum,priority,\n", "row 2: reason is required"),
         ("add,,t,t:p09:s01,tibet,quantum,priority,why\n", "row 2: unknown sentence"),
-        ("delete,,t,t:p01:s01,tibet,quantum,priority,why\n", "row 2: action must be"),
+        ("delete,,t,t:p01:s01,tibet,quantum,priority,why\n", "row 2: unknown action 'delete'"),
     ],
 )
 def test_adjudication_bad_rows(adjudicate, body, problem):
@@ -816,6 +816,52 @@ def test_adjudication_bad_rows(adjudicate, body, problem):
         adjudicate(body)
     assert str(err.value).startswith(str(err.value.path)) and "adjudications.csv" in str(err.value)
     assert problem in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "body, problem",
+    [
+        ("add,,t,t:p01:s01,tibet,quantum,wish,why\n", "row 2: unknown relation 'wish'"),
+        ("add,,t,t:p01:s01,tibet,quantum,,why\n", "row 2: an add needs relation"),
+        ("add,,t,,tibet,quantum,context,why\n", "row 2: an add needs sentence_id"),
+        ("reject,,,,,,,why\n", "row 2: an accept or a reject needs coding_id"),
+        ("reject,x,,,,,wish,why\n", "row 2: unknown relation 'wish'"),  # not only for an add
+        ("add,,t,t:p01:s01,tibet,quantum,context,   \n", "row 2: reason is required"),
+        (
+            "add,,t,t:p01:s01,tibet,quantum,context,ok\nadd,,t,t:p01:s01,tibet,space,,why\n",
+            "row 3: an add needs relation",
+        ),
+        ("add,,t,t:p01:s01,tibet,quantum,context,why,extra\n", "row 2: 9 cells, but the header"),
+        ("\naccept,0000000000000000,,,,,,why\n", "row 3: coding_id '0000000000000000'"),
+    ],
+)
+def test_adjudication_rows_the_schema_refuses(adjudicate, body, problem):
+    with pytest.raises(InputError) as err:
+        adjudicate(body)
+    assert "\n" not in str(err.value) and problem in str(err.value), str(err.value)
+
+
+@pytest.mark.parametrize(
+    "header, problem",
+    [
+        (HEADER.replace(",reason", ""), "missing column(s): 'reason'"),
+        (HEADER.replace("reason", "reason,note"), "unknown column(s): 'note'"),
+        (HEADER.replace("place_id,sector_id", "sector_id,place_id"), "columns out of order"),
+    ],
+)
+def test_adjudication_columns_are_declared(cb, tmp_path, header, problem):
+    path = tmp_path / "adjudications.csv"
+    path.write_text(header, encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        code_sentences(make_sentences(["Shaanxi plans to build robots."]), cb, path)
+    assert str(err.value).startswith(f"{path}: {problem}"), str(err.value)
+    assert "expected columns in this order: action, coding_id," in str(err.value)
+
+
+def test_a_missing_adjudications_file_is_named(cb, tmp_path):
+    path = tmp_path / "adjudications.csv"
+    with pytest.raises(InputError, match="adjudications file not found"):
+        code_sentences(make_sentences(["Shaanxi plans to build robots."]), cb, path)
 
 
 def test_committed_adjudications_file_is_header_only():

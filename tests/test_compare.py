@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -146,7 +147,11 @@ def test_general_and_empty_facts_keep_a_row(tmp_path, cb):
 @pytest.mark.parametrize(
     "rows, header, problem",
     [
-        ([fact("F1", "Shanghai", "province", "robotics")], HEADER[:-1], "missing columns: urls"),
+        (
+            [fact("F1", "Shanghai", "province", "robotics")],
+            HEADER[:-1],
+            "missing column(s): 'urls'",
+        ),
         ([fact("F1", "Atlantis", "province", "robotics")], HEADER, "unknown place name 'Atlantis'"),
         (
             [fact("F1", "Shanghai", "province", "time travel")],
@@ -156,12 +161,12 @@ def test_general_and_empty_facts_keep_a_row(tmp_path, cb):
         (
             [fact("F1", "Shanghai", "province", "robotics", relation="wish")],
             HEADER,
-            "bad relation 'wish'",
+            "fact 'F1' (row 2): unknown relation 'wish' (expected one of priority, context)",
         ),
         (
             [fact("F1", "Shanghai", "province", "robotics")[:6] + ["sure", "u"]],
             HEADER,
-            "bad confidence 'sure'",
+            "unknown confidence 'sure'",
         ),
         (
             [
@@ -169,17 +174,51 @@ def test_general_and_empty_facts_keep_a_row(tmp_path, cb):
                 fact("F1", "Anhui", "province", "space"),
             ],
             HEADER,
-            "duplicate fact_id: F1",
+            "duplicate fact_id 'F1' (also row 3)",
         ),
         ([fact("F1", "Pearl River Delta", "province", "robotics")], HEADER, "is a region"),
-        ([fact("F1", "", "province", "robotics")], HEADER, "no places"),
+        ([fact("F1", "", "province", "robotics")], HEADER, "fact 'F1' (row 2): place_level"),
+        # what the declared table newly refuses
+        (
+            [fact("F1", "Shanghai", "province", "robotics") + ["a note"]],
+            [*HEADER, "note"],
+            "unknown column(s): 'note'",
+        ),
+        (
+            [
+                fact("F1", "Shanghai", "province", "robotics"),
+                fact(" ", "Anhui", "province", "space"),
+            ],
+            HEADER,
+            ": row 3: fact_id is required",
+        ),
+        (
+            [fact("F1", "Shanghai", "province", "robotics"), fact("F2", "Anhui", "city", "space")],
+            HEADER,
+            "fact 'F2' (row 3): unknown place_level 'city' (expected one of province, region, "
+            "general)",
+        ),
+        (
+            [fact("F1", "Shanghai", "province", "robotics")[:7]],
+            HEADER,
+            "row 2: 7 cells, but the header names 8 columns",
+        ),
     ],
 )
 def test_bad_facts_stop_with_the_file_named(tmp_path, cb, rows, header, problem):
     path = facts_file(tmp_path, [r[: len(header)] for r in rows], header)
     with pytest.raises(InputError, match="facts.csv") as err:
         reference_codings(path, cb, "ref")
-    assert problem in str(err.value)
+    assert problem in str(err.value) and "\n" not in str(err.value), str(err.value)
+
+
+def test_a_fact_is_named_by_its_line_in_the_file(tmp_path, cb):
+    """Blank lines and a quoted cell over two lines count, as in the researcher's editor."""
+    path = facts_file(tmp_path, [fact("F1", "Shanghai", "province", "robotics", "two\nlines")])
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write("\n" + ",".join(fact("F2", "Atlantis", "province", "space")) + "\n")
+    with pytest.raises(InputError, match=re.escape("fact 'F2' (row 5): unknown place name")):
+        reference_codings(path, cb, "ref")
 
 
 # -- triangulate, class by class ------------------------------------------------------------------

@@ -206,7 +206,10 @@ CATALOGUE = "catalogue:\n  x: {path: x.md, format: md}\n  y: {path: y.md, format
             "duplicate stage name 'a'",
         ),
         (CATALOGUE + "stages:\n  - {name: a, notebook: n, outputs: [x], colour: red}\n", "unknown"),
-        ("stages:\n  - {name: a, notebook: n, outputs: [x]}\n", "expected a `catalogue` mapping"),
+        (
+            "stages:\n  - {name: a, notebook: n, outputs: [x]}\n",
+            "missing required field(s): catalogue",
+        ),
         (
             CATALOGUE + "stages:\n  - {name: a, notebook: n, outputs: [z]}\n",
             "stage 'a': `outputs`: unknown dataset 'z'; the catalogue declares ['x', 'y']",
@@ -222,7 +225,7 @@ CATALOGUE = "catalogue:\n  x: {path: x.md, format: md}\n  y: {path: y.md, format
         ),
         (
             "catalogue:\n  x: {path: x.md, format: md, colour: red}\nstages: []\n",
-            "dataset 'x': unknown field(s) ['colour']",
+            "dataset 'x': unknown field(s): 'colour' (allowed: path, format, schema, description)",
         ),
         (
             "catalogue:\n  x: {path: x.md, format: csv}\nstages: []\n",
@@ -240,6 +243,63 @@ def test_bad_pipeline_declarations_name_the_file(project, text, message):
     with pytest.raises(InputError, match=re.escape(message)) as failure:
         pipeline.load_pipeline()
     assert str(project / "pipeline.yaml") in str(failure.value)
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (CATALOGUE + "stages:\n  - {notebook: n, outputs: [x]}\n", "stage #1: missing required"),
+        (
+            CATALOGUE + "stages:\n  - {name: a, notebook: n, outputs: [x, 3]}\n",
+            "stage 'a': outputs entry #2: the value must be text, got 3",
+        ),
+        (
+            CATALOGUE + "stages:\n  - {name: a, notebook: ../n.ipynb, outputs: [x]}\n",
+            "stage 'a': `notebook`: path '../n.ipynb' leads outside the project",
+        ),
+        (
+            CATALOGUE
+            + "stages:\n  - {name: a, notebook: n, outputs: [x], parameters: {p: /etc}}\n",
+            "stage 'a': parameter `p`: path '/etc' leads outside the project",
+        ),
+        (
+            CATALOGUE + "stages:\n  - {name: a, notebook: n, outputs: [x], parameters: [p]}\n",
+            "stage 'a': field `parameters` must be a mapping",
+        ),
+        (CATALOGUE + "stages:\n  - {name: a, notebook: n, outputs: }\n", "declares no outputs"),
+        (CATALOGUE + "timeout_seconds: 0\nstages: []\n", "`timeout_seconds` must be greater"),
+        (CATALOGUE + "timeout_seconds: ten\nstages: []\n", "must be a whole number, got 'ten'"),
+        (CATALOGUE + "kernel: 3\nstages: []\n", "field `kernel` must be text, got 3"),
+        (CATALOGUE + "colour: red\nstages: []\n", "unknown field(s): 'colour' (allowed: catalogue"),
+        ("catalogue: {}\nstages: []\n", "expected a `catalogue` mapping"),
+        ("catalogue:\n  x: {path: x.md, format: word}\nstages: []\n", "unknown format 'word'"),
+        ("catalogue:\n  x: {path: /x.md, format: md}\nstages: []\n", "relative to the project"),
+        ("catalogue:\n  x: 5\nstages: []\n", "dataset 'x': the value must be a mapping"),
+    ],
+)
+def test_what_the_declared_models_newly_refuse(project, text, message):
+    (project / "pipeline.yaml").write_text(text)
+    with pytest.raises(InputError, match=re.escape(message)) as failure:
+        pipeline.load_pipeline()
+    assert str(failure.value).startswith(str(project / "pipeline.yaml") + ": ")
+    assert "\n" not in str(failure.value)
+
+
+def test_empty_optional_fields_of_the_declaration_are_accepted(project):
+    (project / "pipeline.yaml").write_text(
+        "catalogue:\n  x: {path: x.md, format: md, description: }\n"
+        "stages:\n  - {name: a, render: x.qmd, parameters: , inputs: , outputs: [x, x]}\n"
+    )
+    declared = pipeline.load_pipeline()
+    (stage,) = declared.stages
+    assert (stage.parameters, stage.reads, stage.writes, stage.outputs) == (
+        {},
+        (),
+        ("x",),
+        ("x.md",),
+    )
+    assert (declared.kernel, declared.timeout_seconds) == ("python3", 900)
+    assert catalogue.load(project / "pipeline.yaml")["x"].description is None
 
 
 def test_code_dependencies_follow_helper_imports_transitively():
@@ -473,7 +533,7 @@ def test_the_real_catalogue_covers_every_table_contract_once():
     from helpers import schemas
 
     datasets = pipeline.load_pipeline(paths.PIPELINE).catalogue
-    tables = {d.schema: d for d in datasets.values() if d.format == "parquet+csv"}
+    tables = {d.contract: d for d in datasets.values() if d.format == "parquet+csv"}
     assert set(tables) == set(schemas.BY_NAME)
     for name, dataset in tables.items():
         assert dataset.path == f"data/processed/{name}.parquet"

@@ -276,7 +276,7 @@ def _entry(**fields) -> dict:
         ),
         ([_entry(action="keep")], ["correction 'c1'", "a keep leaves the text"]),
         ([_entry(note="x")], ["correction 'c1'", "unknown field", "note"]),
-        ([_entry(occurrence=0)], ["correction 'c1'", "occurrence must be"]),
+        ([_entry(occurrence=0)], ["correction 'c1'", "`occurrence` must be greater than or"]),
         (
             [_entry(found="Shanghai backs"), _entry(id="c2", found="backs chips")],
             ["'c1' and 'c2' overlap"],
@@ -292,6 +292,41 @@ def test_bad_corrections_name_file_entry_and_problem(tmp_path, entries, needles)
     assert message.startswith(str(path)), message
     for needle in needles:
         assert needle in message, message
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (
+            {"reason": "checked\u200b"},
+            "field `reason` holds the invisible or control character U+200B",
+        ),
+        ({"id": "c\u2028"}, "field `id` holds the invisible or control character U+2028"),
+        ({"occurrence": True}, "field `occurrence` must be a whole number, got True"),
+        ({"found": ""}, "field `found` must be non-empty text"),
+        ({"reason": "  "}, "field `reason` must be non-empty text"),
+        ({"action": None}, "missing required field(s): action"),
+        ({"source": 7}, "field `source` must be text, got 7"),
+    ],
+)
+def test_what_the_correction_model_newly_refuses(tmp_path, change, problem):
+    path = _corrections(tmp_path, [_entry(**change)])
+    with pytest.raises(InputError) as info:
+        load_corrections(path)
+    assert str(info.value).startswith(f"{path}: correction "), str(info.value)
+    assert problem in str(info.value) and "\n" not in str(info.value), str(info.value)
+
+
+def test_a_keep_may_omit_its_replacement_and_a_repair_may_delete(tmp_path):
+    path = _corrections(
+        tmp_path,
+        [
+            {k: v for k, v in _entry(action="keep").items() if k != "replacement"},
+            _entry(id="c2", found="x\u200by", replacement=""),  # found holds what it finds
+        ],
+    )
+    keep, repair = load_corrections(path)
+    assert (keep.replacement, repair.replacement, repair.found) == ("chips", "", "x\u200by")
 
 
 def test_correction_on_reference_source_is_refused(tmp_path):
@@ -418,7 +453,20 @@ def texts_with_corrections(draw):
 )
 # issue 13: a repair to itself that starts with white space, cut by the paragraph's strip
 @example(
-    data=("x\n .。", [Correction("c0", "s", " .。", " .。", "repair", "generated", 1)]),
+    data=(
+        "x\n .。",
+        [
+            Correction(
+                id="c0",
+                source="s",
+                found=" .。",
+                replacement=" .。",
+                action="repair",
+                reason="generated",
+                occurrence=1,
+            )
+        ],
+    ),
     language="en",
     fmt="txt",
 )

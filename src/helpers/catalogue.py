@@ -11,17 +11,22 @@ functions that do the work never see where a dataset lives.
 A stage run by the pipeline receives only its own datasets: its inputs where they live, its
 outputs in the stage's staging folder; asking for any other is an error. Run by hand (the
 notebook's default ``catalogue = None``), the project's catalogue is used, every dataset in
-place. Nothing heavy is imported at module level: the runner reads this on every no-op.
+place. Each entry is read into a :class:`Dataset` model (unknown fields refused, ``format``
+one of :data:`FORMATS`). Nothing heavier than pydantic is imported at module level: the runner
+reads this on every no-op.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
 
 from helpers import paths
 from helpers.errors import InputError, clip
+from helpers.models import Model, Text, parse
 from helpers.yamlio import read_yaml
 
 # format -> the suffixes its path may have (folder: none); parquet+csv adds a .csv beside it
@@ -38,16 +43,39 @@ FORMATS = {
     "pdf": (".pdf",),
     "folder": (),
 }
-FIELDS = {"path", "format", "schema", "description"}
 
 
-@dataclass(frozen=True)
-class Dataset:
-    name: str
-    path: str  # relative to the project root, posix
-    format: str
-    schema: str | None = None  # a table contract's name in helpers.schemas.BY_NAME
-    description: str = ""
+class Dataset(Model):
+    """One dataset of the catalogue; ``path`` is relative to the project root, posix.
+
+    ``contract`` (written ``schema:``) names a table contract in ``helpers.schemas.BY_NAME``:
+    a parquet+csv dataset, and only one, has it.
+    """
+
+    path: Text
+    format: Literal[tuple(FORMATS)]
+    contract: Text | None = Field(None, alias="schema")
+    description: str | None = None
+
+    @field_validator("path")
+    @classmethod
+    def _inside(cls, rel: str) -> str:
+        if rel.startswith("/"):
+            raise ValueError("`path` must be a path relative to the project")
+        if not inside_project(rel):
+            raise ValueError(f"path {clip(rel)} leads outside the project")
+        if paths.inside(paths.ROOT / rel, paths.ROOT) == paths.inside(paths.ROOT, paths.ROOT):
+            raise ValueError(f"{clip(rel)} is the project itself, not a dataset")
+        return rel
+
+    @model_validator(mode="after")
+    def _fits_format(self) -> Dataset:
+        ends = FORMATS[self.format]
+        if ends and not self.path.endswith(ends):
+            raise ValueError(f"a {self.format} dataset's path ends in {' or '.join(ends)}")
+        if (self.contract is not None) != (self.format == "parquet+csv"):
+            raise ValueError("a parquet+csv dataset, and only one, names a schema")
+        return self
 
     def files(self) -> tuple[str, ...]:
         """Every path the dataset occupies (what a stage writing it must produce)."""
@@ -56,47 +84,44 @@ class Dataset:
         return (self.path,)
 
 
-def parse(spec: object, where: Path | str) -> dict[str, Dataset]:
-    """The ``catalogue:`` mapping of pipeline.yaml, checked; every problem names ``where``."""
-    if not isinstance(spec, dict) or not spec:
-        raise InputError(where, "expected a `catalogue` mapping of dataset name -> path, format")
-    datasets = {}
-    for name, entry in spec.items():
-        label = f"catalogue: dataset {clip(name, 60)}"
-        if not isinstance(entry, dict):
-            raise InputError(where, f"{label}: expected a mapping with `path` and `format`")
-        unknown = set(entry) - FIELDS
-        if unknown:
-            raise InputError(where, f"{label}: unknown field(s) {sorted(map(str, unknown))}")
-        rel, fmt, schema = entry.get("path"), entry.get("format"), entry.get("schema")
-        if not isinstance(rel, str) or not rel or rel.startswith("/"):
-            raise InputError(where, f"{label}: `path` must be a path relative to the project")
-        if fmt not in FORMATS:
-            raise InputError(where, f"{label}: `format` must be one of {sorted(FORMATS)}")
-        if FORMATS[fmt] and not rel.endswith(FORMATS[fmt]):
-            ends = " or ".join(FORMATS[fmt])
-            raise InputError(where, f"{label}: a {fmt} dataset's path ends in {ends}")
-        if (schema is not None) != (fmt == "parquet+csv") or not isinstance(schema, str | None):
-            raise InputError(where, f"{label}: a parquet+csv dataset, and only one, names a schema")
-        try:
-            real = paths.inside(paths.ROOT / rel, paths.ROOT, "path")
-        except InputError:
-            raise InputError(
-                where, f"{label}: path {clip(rel)} leads outside the project"
-            ) from None
-        if real == paths.inside(paths.ROOT, paths.ROOT):
-            raise InputError(where, f"{label}: {clip(rel)} is the project itself, not a dataset")
-        datasets[str(name)] = Dataset(
-            str(name), rel, fmt, schema, str(entry.get("description") or "")
-        )
-    return datasets
+class Datasets(Model):
+    """What this module reads of pipeline.yaml: the ``catalogue:`` mapping, name -> dataset.
+
+    The runner's model of the whole file (:class:`helpers.pipeline.Declaration`) extends it.
+    """
+
+    catalogue: dict[Text, Dataset]
+
+    @field_validator("catalogue", mode="before")
+    @classmethod
+    def _a_mapping(cls, value: object) -> object:
+        if not isinstance(value, dict) or not value:
+            raise ValueError(
+                f"expected a `catalogue` mapping of dataset name -> path, format, got {clip(value)}"
+            )
+        return value
+
+
+NOUNS = {"catalogue": "dataset"}  # how messages name an entry of the catalogue
+
+
+def inside_project(rel: str) -> bool:
+    """Whether ``rel``, read as a path under the project root, stays inside it (symlinks
+    followed): a declared path or parameter must not make a stage read, or the report publish,
+    a file from elsewhere."""
+    try:
+        paths.inside(paths.ROOT / rel, paths.ROOT, "path")
+    except InputError:
+        return False
+    return True
 
 
 def load(path: Path | None = None) -> dict[str, Dataset]:
     """The project's catalogue, read from pipeline.yaml."""
     path = path or paths.PIPELINE
     spec = read_yaml(path, "pipeline declaration")
-    return parse(spec.get("catalogue") if isinstance(spec, dict) else None, path)
+    catalogue = spec.get("catalogue") if isinstance(spec, dict) else None
+    return parse(Datasets, {"catalogue": catalogue}, path, nouns=NOUNS).catalogue
 
 
 def unknown(name: str, datasets: dict[str, Dataset], where: Path | str) -> InputError:
@@ -119,8 +144,8 @@ def for_stage(
         for name in names:
             d = datasets[name]
             entry[name] = {"path": str(base / d.path), "format": d.format, "mode": mode}
-            if d.schema:
-                entry[name]["schema"] = d.schema
+            if d.contract:
+                entry[name]["schema"] = d.contract
     return entry
 
 

@@ -10,16 +10,17 @@ its text is about, and the coding records the sentence that named it.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import pandera.pandas as pa
 
 from helpers.codebook import Codebook, CueIndex, TermMatch
 from helpers.errors import InputError
+from helpers.models import check_table, read_csv
 from helpers.schemas import CODINGS, MENTIONS, PRIORITY_MATRIX, RELATION_RANK, RELATIONS
 
 PLACE_APPOSITIVE = re.compile(
@@ -671,43 +672,55 @@ def priority_matrix(codings: pd.DataFrame, fallback: frozenset[str] = frozenset(
     return out[columns]
 
 
-ADJUDICATION_COLUMNS = [
-    "action",
-    "coding_id",
-    "source_id",
-    "sentence_id",
-    "place_id",
-    "sector_id",
-    "relation",
-    "reason",
-]
+ADJUDICATION_ACTIONS = ["accept", "reject", "add"]
+
+
+def _needs(column: str, actions: list[str], wording: str) -> pa.Check:
+    """A row-level rule: a row whose action is one of ``actions`` fills ``column``."""
+    return pa.Check(
+        lambda df: ~df["action"].isin(actions) | df[column].notna(),
+        error=f"{wording} needs {column}",
+    )
+
+
+# The adjudications file (data/annotations/adjudications.csv): one override a row, every
+# column present in this order, an empty cell missing. What a row names is looked up in
+# apply_adjudications.
+ADJUDICATIONS = pa.DataFrameSchema(
+    {
+        "action": pa.Column(str, pa.Check.isin(ADJUDICATION_ACTIONS)),
+        "coding_id": pa.Column(str, nullable=True),
+        "source_id": pa.Column(str, nullable=True),
+        "sentence_id": pa.Column(str, nullable=True),
+        "place_id": pa.Column(str, nullable=True),
+        "sector_id": pa.Column(str, nullable=True),
+        "relation": pa.Column(str, pa.Check.isin(RELATIONS), nullable=True),
+        "reason": pa.Column(str),
+    },
+    checks=[
+        _needs("coding_id", ["accept", "reject"], "an accept or a reject"),
+        *(
+            _needs(column, ["add"], "an add")
+            for column in ("source_id", "sentence_id", "place_id", "sector_id", "relation")
+        ),
+    ],
+    strict=True,
+    ordered=True,
+)
 
 
 def apply_adjudications(
     codings: pd.DataFrame, path: Path, sentences: pd.DataFrame, codebook: Codebook
 ) -> pd.DataFrame:
     """Apply a researcher's accept / reject / add rows; any bad row stops with its line."""
-    if not path.exists():
-        raise InputError(path, "adjudications file not found")
-    with path.open(encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh)
-        if reader.fieldnames != ADJUDICATION_COLUMNS:
-            raise InputError(
-                path,
-                f"columns must be {','.join(ADJUDICATION_COLUMNS)}; found "
-                f"{','.join(reader.fieldnames or [])}",
-            )
-        rows = list(reader)
+    table = check_table(ADJUDICATIONS, read_csv(path, "adjudications file"), path)
     out = codings.copy()
     by_id = {cid: i for i, cid in enumerate(out["coding_id"])}
     sent = sentences.set_index("sentence_id")
     seen: set[str] = set()
     added = []
-    for line, r in enumerate(rows, start=2):
-        r = {k: (v or "").strip() for k, v in r.items()}
+    for line, r in zip(table.index, table.fillna("").to_dict("records"), strict=True):
         where = f"row {line}"
-        if not r["reason"]:
-            raise InputError(path, f"{where}: reason is required")
         action = r["action"]
         if action in ("accept", "reject"):
             cid = r["coding_id"]
@@ -721,7 +734,7 @@ def apply_adjudications(
                 "accepted" if action == "accept" else "rejected"
             )
             out.iloc[i, out.columns.get_loc("adjudication_reason")] = r["reason"]
-        elif action == "add":
+        else:  # add
             if r["place_id"] in codebook.places:
                 level = "province"
             elif r["place_id"] in codebook.regions:
@@ -730,8 +743,6 @@ def apply_adjudications(
                 raise InputError(path, f"{where}: unknown place_id {r['place_id']!r}")
             if r["sector_id"] not in codebook.sectors:
                 raise InputError(path, f"{where}: unknown sector_id {r['sector_id']!r}")
-            if r["relation"] not in RELATIONS:
-                raise InputError(path, f"{where}: relation must be one of {RELATIONS}")
             if (
                 r["sentence_id"] not in sent.index
                 or sent.loc[r["sentence_id"], "source_id"] != r["source_id"]
@@ -770,8 +781,6 @@ def apply_adjudications(
                     "adjudication_reason": r["reason"],
                 }
             )
-        else:
-            raise InputError(path, f"{where}: action must be accept, reject or add, not {action!r}")
     if added:
         out = pd.concat([out, pd.DataFrame(added, columns=out.columns)], ignore_index=True)
     return out

@@ -15,57 +15,46 @@ import hashlib
 from pathlib import Path
 
 import pandas as pd
+import pandera.pandas as pa
 
 from helpers import schemas
-from helpers.errors import InputError
+from helpers.errors import InputError, clip
+from helpers.models import check_table, read_csv
 from helpers.sources import period_years, source_path, valid_period
 
-FACT_COLUMNS = [
-    "fact_id",
-    "places",
-    "place_level",
-    "sector",
-    "commitment",
-    "relation",
-    "confidence",
-    "urls",
-]
 FACT_RELATIONS = ["priority", "context"]
 CONFIDENCES = ["high", "medium", "low"]
 _LEVEL_TYPE = {"province": "place", "region": "region"}  # place_level -> codebook entity type
 
+# A reference's facts table (the CSV its manifest entry names): one fact a row, coded by hand.
+# Places (``;``-separated) and the sector label are looked up in the codebook by
+# reference_codings; an empty cell is missing.
+FACTS = pa.DataFrameSchema(
+    {
+        "fact_id": pa.Column(str, unique=True),
+        "places": pa.Column(str, nullable=True),
+        "place_level": pa.Column(str, pa.Check.isin([*_LEVEL_TYPE, "general"])),
+        "sector": pa.Column(str, nullable=True),
+        "commitment": pa.Column(str, nullable=True),
+        "relation": pa.Column(str, pa.Check.isin(FACT_RELATIONS)),
+        "confidence": pa.Column(str, pa.Check.isin(CONFIDENCES)),
+        "urls": pa.Column(str, nullable=True),
+    },
+    strict=True,
+)
+FACT_COLUMNS = list(FACTS.columns)
+
 
 # -- the reference side ------------------------------------------------------------------------
 def _read_facts(path: Path) -> pd.DataFrame:
-    try:
-        facts = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(path, "facts table not found") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise InputError(path, f"unreadable CSV: {str(exc).strip()}") from None
-    missing = [c for c in FACT_COLUMNS if c not in facts.columns]
-    if missing:
-        raise InputError(path, f"missing columns: {', '.join(missing)}")
-    facts = facts.apply(lambda col: col.str.strip())
-    if (facts["fact_id"] == "").any():
-        raise InputError(path, "a fact has an empty fact_id")
-    dup = facts["fact_id"][facts["fact_id"].duplicated()].tolist()
-    if dup:
-        raise InputError(path, f"duplicate fact_id: {', '.join(sorted(set(dup)))}")
-    for column, allowed in (
-        ("relation", FACT_RELATIONS),
-        ("confidence", CONFIDENCES),
-        ("place_level", ["province", "region", "general"]),
-    ):
-        bad = facts[~facts[column].isin(allowed)]
-        if len(bad):
-            row = bad.iloc[0]
-            raise InputError(
-                path,
-                f"fact {row['fact_id']}: bad {column} {row[column]!r} "
-                f"(expected one of {', '.join(allowed)})",
-            )
-    return facts
+    """The facts table, checked; empty cells are empty text. Indexed by line in the file."""
+    facts = check_table(FACTS, read_csv(path, "facts table"), path, named=("fact", "fact_id"))
+    return facts.fillna("")
+
+
+def _fact(fact) -> str:
+    """A fact as messages name it: its id and its line in the file."""
+    return f"fact {clip(fact['fact_id'], 60)} (row {fact.name})"
 
 
 def _fact_places(path, fact, codebook) -> list[str | None]:
@@ -74,21 +63,21 @@ def _fact_places(path, fact, codebook) -> list[str | None]:
     if level == "general":
         if names:
             raise InputError(
-                path, f"fact {fact['fact_id']}: place_level general but places {fact['places']!r}"
+                path, f"{_fact(fact)}: place_level general but places {fact['places']!r}"
             )
         return [None]
     if not names:
-        raise InputError(path, f"fact {fact['fact_id']}: place_level {level} but no places")
+        raise InputError(path, f"{_fact(fact)}: place_level {level} but no places")
     ids = []
     for name in names:
         try:
             etype, eid = codebook.resolve(name)
         except KeyError:
-            raise InputError(path, f"fact {fact['fact_id']}: unknown place name {name!r}") from None
+            raise InputError(path, f"{_fact(fact)}: unknown place name {name!r}") from None
         if etype != _LEVEL_TYPE[level]:
             raise InputError(
                 path,
-                f"fact {fact['fact_id']}: {name!r} is a {etype} in the codebook, not a {level}",
+                f"{_fact(fact)}: {name!r} is a {etype} in the codebook, not a {level}",
             )
         ids.append(eid)
     return list(dict.fromkeys(ids))
@@ -107,13 +96,9 @@ def _fact_sectors(path, fact, codebook) -> list[str | None]:
         try:
             etype, eid = codebook.resolve(label)
         except KeyError:
-            raise InputError(
-                path, f"fact {fact['fact_id']}: unknown sector label {label!r}"
-            ) from None
+            raise InputError(path, f"{_fact(fact)}: unknown sector label {label!r}") from None
         if etype != "sector":
-            raise InputError(
-                path, f"fact {fact['fact_id']}: sector {label!r} is a {etype} in the codebook"
-            )
+            raise InputError(path, f"{_fact(fact)}: sector {label!r} is a {etype} in the codebook")
         sectors.append(eid)
     sectors += [
         m.sector_id

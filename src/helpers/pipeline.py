@@ -42,9 +42,13 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from helpers import catalogue, paths
 from helpers.errors import InputError, clip
+from helpers.models import Model, Text, parse
 from helpers.yamlio import loads, read_yaml
 
 LOCK = "requirements.lock"
@@ -83,55 +87,99 @@ class Pipeline:
 
 
 # -- declaration --------------------------------------------------------------------------------
+class StageDeclaration(Model):
+    """One entry of ``stages:`` as written: a notebook or a render, and its datasets by name."""
+
+    name: Text
+    notebook: Text | None = None
+    render: Text | None = None
+    parameters: dict[str, Any] = {}
+    inputs: list[Text] = []
+    outputs: list[Text] = []
+
+    @model_validator(mode="before")
+    @classmethod
+    def _as_written(cls, entry: object) -> object:
+        """An empty ``parameters:``, ``inputs:`` or ``outputs:`` (YAML null) declares none."""
+        if isinstance(entry, dict):
+            empty = [k for k in ("parameters", "inputs", "outputs") if entry.get(k, 0) is None]
+            entry = {k: v for k, v in entry.items() if k not in empty}
+        return entry
+
+    @field_validator("notebook", "render")
+    @classmethod
+    def _file_inside(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and not catalogue.inside_project(value):
+            raise ValueError(f"`{info.field_name}`: {_outside(value)}")
+        return value
+
+    @field_validator("parameters")
+    @classmethod
+    def _parameters_inside(cls, parameters: dict[str, Any]) -> dict[str, Any]:
+        for key, value in parameters.items():
+            if isinstance(value, str) and value and not catalogue.inside_project(value):
+                raise ValueError(f"parameter `{key}`: {_outside(value)}")
+        return parameters
+
+    @model_validator(mode="after")
+    def _runs_something(self) -> StageDeclaration:
+        if (self.notebook is None) == (self.render is None):
+            raise ValueError("give exactly one of `notebook`, `render`")
+        if not self.outputs:
+            raise ValueError("declares no outputs")
+        return self
+
+
+class Declaration(catalogue.Datasets):
+    """pipeline.yaml: the catalogue, the kernel and timeout of notebook stages, the stages."""
+
+    kernel: Text = "python3"
+    timeout_seconds: Annotated[int, Field(gt=0)] = 900
+    stages: list[StageDeclaration]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Declaration:
+        """Stage names are unique; stages name declared datasets, each written by one stage."""
+        seen, written = set(), {}
+        for stage in self.stages:
+            label = f"stage {clip(stage.name, 60)}"
+            if stage.name in seen:
+                raise ValueError(f"duplicate stage name {clip(stage.name, 60)}")
+            seen.add(stage.name)
+            for key in ("inputs", "outputs"):
+                for name in getattr(stage, key):
+                    if name not in self.catalogue:
+                        problem = catalogue.unknown(name, self.catalogue, "").problem
+                        raise ValueError(f"{label}: `{key}`: {problem}")
+            both = sorted(set(stage.inputs) & set(stage.outputs))
+            if both:
+                raise ValueError(f"{label}: reads its own output(s) {both}")
+            for out in dict.fromkeys(stage.outputs):
+                if out in written:
+                    raise ValueError(f"{label}: {out!r} is written by {written[out]!r}")
+                written[out] = stage.name
+        return self
+
+
 def load_pipeline(path: Path | None = None) -> Pipeline:
     """Read and check pipeline.yaml; every problem names the file and the stage."""
     path = path or paths.PIPELINE
-    spec = read_yaml(path, "pipeline declaration")
-    if not isinstance(spec, dict) or not isinstance(spec.get("stages"), list):
-        raise InputError(path, "expected a mapping with a `stages` list")
-    unknown_top = set(spec) - {"kernel", "timeout_seconds", "catalogue", "stages"}
-    if unknown_top:
-        raise InputError(path, f"unknown field(s) {sorted(map(str, unknown_top))}")
-    datasets = catalogue.parse(spec.get("catalogue"), path)
-    stages, seen, written = [], set(), {}
-    for i, entry in enumerate(spec["stages"], start=1):
-        if not isinstance(entry, dict) or "name" not in entry:
-            raise InputError(path, f"stage #{i} has no name")
-        name = entry["name"]
-        if name in seen:
-            raise InputError(path, f"duplicate stage name {name!r}")
-        seen.add(name)
-        unknown = set(entry) - {"name", "notebook", "render", "parameters", "inputs", "outputs"}
-        if unknown:
-            raise InputError(path, f"stage {name!r}: unknown field(s) {sorted(unknown)}")
-        if ("notebook" in entry) == ("render" in entry):
-            raise InputError(path, f"stage {name!r}: give exactly one of `notebook`, `render`")
-        if not entry.get("outputs"):
-            raise InputError(path, f"stage {name!r}: declares no outputs")
-        parameters = entry.get("parameters") or {}
-        if not isinstance(parameters, dict):
-            raise InputError(path, f"stage {name!r}: `parameters` must be a mapping")
-        for key in ("notebook", "render"):
-            _check_inside_project(entry.get(key), f"stage {name!r}: `{key}`", path)
-        for key, value in parameters.items():
-            _check_inside_project(value, f"stage {name!r}: parameter `{key}`", path)
-        reads, writes = (
-            _names(entry.get(k), datasets, name, k, path) for k in ("inputs", "outputs")
-        )
-        if set(reads) & set(writes):
-            raise InputError(
-                path, f"stage {name!r}: reads its own output(s) {sorted(set(reads) & set(writes))}"
-            )
-        for out in writes:
-            if out in written:
-                raise InputError(path, f"stage {name!r}: {out!r} is written by {written[out]!r}")
-            written[out] = name
+    declared = parse(
+        Declaration,
+        read_yaml(path, "pipeline declaration"),
+        path,
+        nouns={**catalogue.NOUNS, "stages": "stage"},
+    )
+    datasets = declared.catalogue
+    stages = []
+    for entry in declared.stages:
+        reads, writes = (tuple(dict.fromkeys(names)) for names in (entry.inputs, entry.outputs))
         stages.append(
             Stage(
-                name=name,
-                notebook=entry.get("notebook"),
-                render=entry.get("render"),
-                parameters=parameters,
+                name=entry.name,
+                notebook=entry.notebook,
+                render=entry.render,
+                parameters=dict(entry.parameters),
                 # what a stage reads of a table is its Parquet file; it writes both
                 inputs=tuple(dict.fromkeys(datasets[n].path for n in reads)),
                 outputs=tuple(f for n in writes for f in datasets[n].files()),
@@ -141,23 +189,10 @@ def load_pipeline(path: Path | None = None) -> Pipeline:
         )
     return Pipeline(
         stages=tuple(stages),
-        kernel=str(spec.get("kernel", "python3")),
-        timeout_seconds=int(spec.get("timeout_seconds", 900)),
+        kernel=declared.kernel,
+        timeout_seconds=declared.timeout_seconds,
         catalogue=datasets,
     )
-
-
-def _names(value, datasets: dict, stage: str, key: str, path: Path) -> tuple[str, ...]:
-    """A stage's ``inputs`` or ``outputs``: dataset names of the catalogue, checked."""
-    if value is None:
-        value = []
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise InputError(path, f"stage {stage!r}: `{key}` must be a list of dataset names")
-    for name in value:
-        if name not in datasets:
-            problem = catalogue.unknown(name, datasets, path).problem
-            raise InputError(path, f"stage {stage!r}: `{key}`: {problem}")
-    return tuple(dict.fromkeys(value))
 
 
 def apply_overrides(pipeline: Pipeline, assignments: list[str]) -> Pipeline:
@@ -201,13 +236,12 @@ def apply_overrides(pipeline: Pipeline, assignments: list[str]) -> Pipeline:
 
 def _check_inside_project(value: object, where: str, file: Path | str = "command line") -> None:
     """Refuse a text value that, read as a path under the project root, leaves the project."""
-    if isinstance(value, str) and value:
-        try:
-            paths.inside(paths.ROOT / value, paths.ROOT, "path")
-        except InputError:
-            raise InputError(
-                file, f"{where}: path {clip(value)} leads outside the project; give one inside it"
-            ) from None
+    if isinstance(value, str) and value and not catalogue.inside_project(value):
+        raise InputError(file, f"{where}: {_outside(value)}")
+
+
+def _outside(value: str) -> str:
+    return f"path {clip(value)} leads outside the project; give one inside it"
 
 
 # -- what a stage depends on ----------------------------------------------------------------------

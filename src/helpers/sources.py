@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Literal
 
@@ -72,13 +72,7 @@ class Source(Model):
             entry["date"] = entry["date"].isoformat()
         if isinstance(entry.get("period"), int) and not isinstance(entry["period"], bool):
             entry["period"] = str(entry["period"])
-        for name, value in entry.items():
-            hidden = HIDDEN.search(value) if isinstance(value, str) else None
-            if hidden:
-                raise ValueError(
-                    f"field `{name}` holds the invisible or control character "
-                    f"U+{ord(hidden.group()):04X} at position {hidden.start()}; remove it"
-                )
+        refuse_hidden(entry, list(entry))
         return entry
 
     @field_validator("id")
@@ -217,6 +211,19 @@ def sources_table(
 
 
 # -- internals ------------------------------------------------------------------------------
+
+
+def refuse_hidden(entry: Mapping, names: Iterable[str]) -> None:
+    """A validator's ``ValueError`` when one of the entry's text fields ``names`` holds a
+    hidden character (``HIDDEN``)."""
+    for name in names:
+        value = entry.get(name)
+        hidden = HIDDEN.search(value) if isinstance(value, str) else None
+        if hidden:
+            raise ValueError(
+                f"field `{name}` holds the invisible or control character "
+                f"U+{ord(hidden.group()):04X} at position {hidden.start()}; remove it"
+            )
 
 
 def valid_period(value: str) -> bool:

@@ -25,30 +25,70 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated, Literal
 
 import pandas as pd
+from pydantic import Field, StringConstraints, model_validator
 
 from helpers import schemas
 from helpers.errors import InputError, clip
-from helpers.sources import HIDDEN, INVISIBLE, Source, load_manifest, read_text, sources_table
+from helpers.models import Model, Text, parse
+from helpers.sources import (
+    INVISIBLE,
+    Source,
+    load_manifest,
+    read_text,
+    refuse_hidden,
+    sources_table,
+)
 from helpers.yamlio import read_yaml
 
 # -- corrections ----------------------------------------------------------------------------
 
-CORRECTION_FIELDS = ("id", "source", "found", "replacement", "action", "reason", "occurrence")
 
+class Correction(Model):
+    """One entry of the corrections list; ``occurrence`` (1-based) picks among repeats.
 
-@dataclass(frozen=True)
-class Correction:
-    """One entry of the corrections list; ``occurrence`` (1-based) picks among repeats."""
+    ``found`` is matched exactly, white space included. A keep may omit ``replacement`` (it
+    stands for itself); a repair's replacement may be empty (a deletion), but it is not
+    normalised again, so it must not bring back what ingest removes.
+    """
 
-    id: str
-    source: str
-    found: str
+    id: Text
+    source: Text
+    found: Annotated[str, StringConstraints(min_length=1)]
     replacement: str
-    action: str
-    reason: str
-    occurrence: int | None = None
+    action: Literal[tuple(schemas.CORRECTION_ACTIONS)]
+    reason: Text
+    occurrence: Annotated[int, Field(ge=1)] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _as_written(cls, entry: object) -> object:
+        """A keep stands for itself; hidden characters are refused where they would land."""
+        if not isinstance(entry, dict):
+            return entry
+        entry = dict(entry)
+        if entry.get("action") == "keep" and entry.get("replacement") is None:
+            entry["replacement"] = entry.get("found")
+        # `found` may hold what it finds; a repair's replacement is not normalised again
+        repair = entry.get("action") == "repair"
+        refuse_hidden(entry, ["id", "source", "reason", *(["replacement"] if repair else [])])
+        return entry
+
+    @model_validator(mode="after")
+    def _keep_is_unchanged(self) -> Correction:
+        if self.action == "keep" and self.replacement != self.found:
+            raise ValueError(
+                "a keep leaves the text as found; drop `replacement` or make it equal to `found`"
+            )
+        return self
+
+
+class Corrections(Model):
+    """The corrections file: its one top-level key."""
+
+    corrections: list[Correction]
 
 
 def load_corrections(path: Path | str, sources: Sequence[Source] | None = None) -> list[Correction]:
@@ -61,78 +101,23 @@ def load_corrections(path: Path | str, sources: Sequence[Source] | None = None) 
     data = read_yaml(path, "corrections list")
     if not isinstance(data, dict) or not isinstance(data.get("corrections"), list):
         raise InputError(path, "expected a top-level key `corrections` holding a list")
+    corrections = parse(Corrections, data, path, nouns={"corrections": "correction"}).corrections
 
     kinds = {s.id: s.kind for s in sources} if sources is not None else None
-    out: list[Correction] = []
     seen: set[str] = set()
-    for i, entry in enumerate(data["corrections"], 1):
-        c = _parse_correction(path, i, entry)
+    for c in corrections:
         if c.id in seen:
-            raise InputError(path, f"duplicate correction id '{c.id}'")
+            raise InputError(path, f"duplicate correction id {clip(c.id)}")
         seen.add(c.id)
         if kinds is not None and c.source not in kinds:
-            raise InputError(path, f"correction '{c.id}': unknown source id '{c.source}'")
+            raise InputError(path, f"correction {clip(c.id)}: unknown source id {clip(c.source)}")
         if kinds is not None and kinds[c.source] == "reference":
             raise InputError(
                 path,
-                f"correction '{c.id}': source '{c.source}' is a reference "
+                f"correction {clip(c.id)}: source {clip(c.source)} is a reference "
                 "table, not a text; corrections apply to texts only",
             )
-        out.append(c)
-    return out
-
-
-def _parse_correction(path: Path, position: int, entry) -> Correction:
-    if not isinstance(entry, dict):
-        raise InputError(path, f"correction #{position} is not a mapping of fields")
-    label = f"correction {clip(entry['id'], 60)}" if entry.get("id") else f"correction #{position}"
-    unknown = sorted(set(map(str, entry)) - set(CORRECTION_FIELDS))
-    if unknown:
-        raise InputError(path, f"{label}: unknown field(s): {', '.join(unknown)}")
-    action = entry.get("action")
-    required = ["id", "source", "found", "action", "reason"]
-    if action != "keep":
-        required.append("replacement")  # a keep may omit it: it stands for itself
-    missing = [
-        f
-        for f in required
-        if f not in entry or entry[f] is None or (f != "replacement" and entry[f] == "")
-    ]
-    if missing:
-        raise InputError(path, f"{label}: missing required field(s): {', '.join(missing)}")
-    for name in ("id", "source", "found", "replacement", "action", "reason"):
-        if name in entry and not isinstance(entry[name], str):
-            raise InputError(path, f"{label}: field `{name}` must be text, got {clip(entry[name])}")
-    if action not in schemas.CORRECTION_ACTIONS:
-        raise InputError(path, f"{label}: unknown action '{action}' (expected repair or keep)")
-    replacement = entry.get("replacement", entry["found"])
-    hidden = HIDDEN.search(replacement) if action == "repair" else None
-    if hidden:  # a repair's text is not normalised again: it must not bring in what ingest removes
-        raise InputError(
-            path,
-            f"{label}: the replacement holds the invisible or control character "
-            f"U+{ord(hidden.group()):04X}; remove it",
-        )
-    if action == "keep" and replacement != entry["found"]:
-        raise InputError(
-            path,
-            f"{label}: a keep leaves the text as found; drop `replacement` "
-            "or make it equal to `found`",
-        )
-    occurrence = entry.get("occurrence")
-    if occurrence is not None and (
-        isinstance(occurrence, bool) or not isinstance(occurrence, int) or occurrence < 1
-    ):
-        raise InputError(path, f"{label}: occurrence must be a whole number from 1")
-    return Correction(
-        id=entry["id"],
-        source=entry["source"],
-        found=entry["found"],
-        replacement=replacement,
-        action=action,
-        reason=entry["reason"].strip(),
-        occurrence=occurrence,
-    )
+    return corrections
 
 
 # -- normalisation and alignment ------------------------------------------------------------
