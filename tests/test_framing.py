@@ -426,6 +426,21 @@ def test_default_dimension_must_be_a_dimension(tmp_path, good):
         load_framing_codebook(_write(tmp_path, good))
 
 
+def test_a_compound_name_is_compared_as_each_of_its_actors(cb):
+    claims = extract_claims(
+        _zh("与欧美相比，我国在高端航空发动机领域仍存在明显差距，需要长期投入。"), cb
+    )
+    got = {(r.dimension, r.comparators, r.direction) for r in claims.itertuples(index=False)}
+    # the trailing 投入 names no actor and no direction: an aside, not an investment claim
+    assert got == {("technology-gap", "europe;united-states", "comparator_ahead")}
+
+
+def test_a_compound_must_name_actors(tmp_path, good):
+    good["compounds"] = {"欧美": ["europe", "america"]}
+    with pytest.raises(InputError, match="compound '欧美' names unknown actor"):
+        load_framing_codebook(_write(tmp_path, good))
+
+
 def test_a_comparative_needs_what_it_compares_with(cb):
     both = extract_claims(sentences("Both China and Japan invest more in robots."), cb)
     than = extract_claims(sentences("China invests more in robots than Japan."), cb)

@@ -113,6 +113,8 @@ class FramingFile(Model):
     focal_actor: Text
     actors: NonEmpty[list[Actor]]
     not_actors: Items[Text] = ()  # names that contain an alias but name no actor
+    # names that stand for several actors at once (欧美: the United States and Europe)
+    compounds: dict[Text, NonEmpty[Items[Slug]]] = {}
     back_references: Terms
     object_markers: Terms
     dimensions: NonEmpty[list[Dimension]]
@@ -129,7 +131,12 @@ class FramingFile(Model):
             twice = next((i for n, i in enumerate(ids) if i in ids[:n]), None)
             if twice is not None:
                 raise ValueError(f"duplicate {noun} id {clip(twice)}")
-        if self.focal_actor not in {a.id for a in self.actors}:
+        actor_ids = {a.id for a in self.actors}
+        for name, ids in self.compounds.items():
+            unknown = [i for i in ids if i not in actor_ids]
+            if unknown:
+                raise ValueError(f"compound {clip(name)} names unknown actor(s) {clip(unknown)}")
+        if self.focal_actor not in actor_ids:
             raise ValueError(f"focal_actor {clip(self.focal_actor)} is not an actor id")
         if self.default_dimension not in {None, *(d.id for d in self.dimensions)}:
             raise ValueError(
@@ -193,6 +200,7 @@ def _unique(path, where: str, pairs: list[tuple[str, str]]) -> dict[str, str]:
 
 
 _NOT_ACTOR = "@none"
+_JOIN = "+"  # joins the actor ids a compound name stands for (ids are slugs: no "+")
 # How messages name an item of a list ("dimension 'investment': cue #3: ..."; else "hedges
 # entry #3").
 _NOUNS = {"actors": "actor", "dimensions": "dimension", "aliases": "alias", "cues": "cue"}
@@ -209,7 +217,8 @@ def load_framing_codebook(path: Path | str) -> FramingCodebook:
         "alias",
         [(a, actor.id) for actor in book.actors for a in actor.aliases]
         + [(b, "@back") for b in book.back_references]
-        + [(n, _NOT_ACTOR) for n in book.not_actors],
+        + [(n, _NOT_ACTOR) for n in book.not_actors]
+        + [(name, _JOIN.join(ids)) for name, ids in book.compounds.items()],
     )
     cue_map = _unique(
         path, "dimension cue", [(c, dim.id) for dim in book.dimensions for c in dim.cues]
@@ -279,7 +288,7 @@ def _mentions(text: str, cb: FramingCodebook, previous: list[str]):
     or its actor when it had none) less the claim's actor.
     """
     hits = [h for h in cb.actor_terms.find(text) if h.label != _NOT_ACTOR]
-    direct = _ordered_unique(h.label for h in hits if h.label != "@back")
+    direct = _ordered_unique(a for h in hits if h.label != "@back" for a in h.label.split(_JOIN))
     if cb.focal_actor in direct:
         actor = cb.focal_actor
     elif direct:
@@ -291,7 +300,7 @@ def _mentions(text: str, cb: FramingCodebook, previous: list[str]):
     resolved = [a for a in previous if a != actor]
     out = []
     for hit in hits:
-        actors = resolved if hit.label == "@back" else [hit.label]
+        actors = resolved if hit.label == "@back" else hit.label.split(_JOIN)
         if not actors:
             continue  # an unresolved back-reference names nobody
         is_object = bool(cb.object_pattern.search(text[: hit.start]))
@@ -373,6 +382,18 @@ def _default_hits(clause_spans, mentions, cue_hits, codebook) -> list[Hit]:
         if any(m.is_object for m in inside) or (not comparative and len(inside) > 1):
             hits.append(Hit(cue.start, cue.end, cue.text, codebook.default_dimension))
     return hits
+
+
+def _aside(clause_spans, mentions, dim_hits, cue_hits) -> bool:
+    """A dimension's cues stand only in trailing clauses, after every actor and direction word
+    of the sentence: an aside to its comparison ("…仍存在明显差距，需要长期投入": no claim on
+    investment). A leading phrase ("Thanks to large investments, China ...") is no aside."""
+    spans = _topic_clauses(clause_spans, mentions, dim_hits)
+    inside = [*mentions, *cue_hits]
+    last = max((x.start for x in inside), default=-1)
+    return all(h.start > last for h in dim_hits) and not any(
+        a <= x.start < b for a, b in spans for x in inside
+    )
 
 
 def _free_clauses(clause_spans, dim_hits, cue_hits) -> list[tuple[int, int]]:
@@ -522,8 +543,11 @@ def extract_claims(sentences: pd.DataFrame, codebook: FramingCodebook) -> pd.Dat
             hedges = codebook.hedge_terms.find(text)
             evaluative = codebook.evaluative_terms.find(text)
             free = _free_clauses(clause_spans, dim_hits, cues)
-            for dim in _ordered_unique(h.label for h in dim_hits):
+            dims = _ordered_unique(h.label for h in dim_hits)
+            for dim in dims:
                 hits = [h for h in dim_hits if h.label == dim]
+                if len(dims) > 1 and _aside(clause_spans, mentions, hits, cues):
+                    continue
                 against = (
                     _comparators_of(text, hits, mentions, actor)
                     or _clause_comparators(clause_spans, mentions, hits, free, actor)
