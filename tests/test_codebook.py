@@ -368,6 +368,12 @@ def _copy(entry: dict, **changes) -> dict:
             "duplicate priority cue 'plan'",
         ),
         ("cues.yaml", lambda d: d.pop("past"), "missing required field(s): past"),
+        # a term ingest could never match: sources lose their invisible characters
+        (
+            "sectors.yaml",
+            lambda d: d["sectors"][0]["terms"].append("chip\u200bs"),
+            "holds the invisible or control character U+200B",
+        ),
         (
             "cues.yaml",
             lambda d: d["past"].append("last year"),

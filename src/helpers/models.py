@@ -11,6 +11,7 @@ never sees a validation dump.
 
 from __future__ import annotations
 
+import re
 import types
 import typing
 from collections.abc import Mapping, Sequence
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -25,6 +27,7 @@ from pydantic import (
     StringConstraints,
     ValidationError,
 )
+from pydantic_core import PydanticCustomError
 
 from helpers.errors import InputError, clip
 
@@ -32,8 +35,31 @@ if TYPE_CHECKING:  # pandas and pandera cost a second: the runner reads pipeline
     import pandas as pd
     import pandera.pandas as pa
 
-# Text a researcher must fill in: surrounding white space is dropped, and then it is not empty.
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+# Characters that take no space (zero-width, joiners, bidi controls, soft hyphen, BOM), as a
+# regex class: removed from source text at ingest (helpers.text).
+INVISIBLE = "\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
+# What no hand-written field should hold: controls (but tab and line feed), other line breaks
+# and invisible characters. Ingest removes them from the sources, so a codebook term holding
+# one would silently never match, and a title holding one would reach the report unseen.
+HIDDEN = re.compile(rf"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029{INVISIBLE}]")
+
+
+def _visible(value: str) -> str:
+    hidden = HIDDEN.search(value)
+    if hidden:
+        raise PydanticCustomError(
+            "hidden_character",
+            "holds the invisible or control character U+{code} at position {at}; remove it",
+            {"code": f"{ord(hidden.group()):04X}", "at": hidden.start()},
+        )
+    return value
+
+
+# Text a researcher must fill in: surrounding white space is dropped, and then it is not empty
+# and holds no hidden character.
+Text = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(_visible)
+]
 
 T = TypeVar("T")
 
@@ -281,6 +307,8 @@ def _problem(error: dict, field: str) -> str:
     kind, value, ctx = error["type"], error.get("input"), error.get("ctx") or {}
     if kind == "value_error":  # a model's own check: its message says everything
         return str(ctx.get("error", error["msg"]))
+    if kind == "hidden_character":
+        return f"field `{field}` {error['msg']}" if field else f"the value {error['msg']}"
     if kind == "literal_error":
         expected = str(ctx.get("expected", "")).replace("'", "").replace(" or ", ", ")
         return f"unknown {field} {clip(value)} (expected one of {expected})"

@@ -20,19 +20,13 @@ from pydantic import field_validator, model_validator
 
 from helpers import schemas
 from helpers.errors import InputError, clip
-from helpers.models import Model, Text, parse
+from helpers.models import HIDDEN, INVISIBLE, Model, Text, parse
 from helpers.paths import inside
 from helpers.yamlio import read_yaml
 
 TEXT_FORMATS = {".txt": "txt", ".md": "md"}
 BOM = "\ufeff"
 MAX_SOURCE_BYTES = 2_000_000  # ~1,000 pages of English; a larger file is a dump, not an article
-# Characters that take no space (zero-width, joiners, bidi controls, soft hyphen, BOM), as a
-# regex class: removed from the text at ingest (helpers.text) and ignored by the empty check.
-INVISIBLE = "\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
-# What no hand-written field should hold: controls (but tab and line feed), other line breaks
-# and invisible characters; in a title or a correction they would pass ingest's normalisation.
-HIDDEN = re.compile(rf"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029{INVISIBLE}]")
 _VISIBLE = re.compile(rf"[^\s{INVISIBLE}\x00-\x1f\x7f-\x9f]")
 
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # no ':' — it separates parts of row ids
