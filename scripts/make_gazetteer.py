@@ -33,6 +33,8 @@ from pathlib import Path
 
 import yaml
 
+from helpers.yamlio import read_yaml
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "codebook" / "cities.yaml"
 SKIP_PROVINCES = {"71"}  # Taiwan: not in codebook/places.yaml
@@ -199,14 +201,14 @@ def _geonames(zh_names: set[str], lat: str, lon: str, cn: list[dict]) -> dict | 
 def _taken_names() -> dict[str, str]:
     """Names the codebook already uses (places, regions, sector terms), case-folded."""
     taken = {}
-    places = yaml.safe_load((ROOT / "codebook" / "places.yaml").read_text(encoding="utf-8"))
+    places = read_yaml(ROOT / "codebook" / "places.yaml", "codebook file")
     for p in places["places"]:
         for n in (p["name_en"], p["name_zh"], p["pinyin"], *p["aliases"]):
             taken[n.casefold()] = f"province {p['id']}"
     for r in places["regions"]:
         for n in (r["name_en"], r["name_zh"], *r["aliases"]):
             taken[n.casefold()] = f"region {r['id']}"
-    sectors = yaml.safe_load((ROOT / "codebook" / "sectors.yaml").read_text(encoding="utf-8"))
+    sectors = read_yaml(ROOT / "codebook" / "sectors.yaml", "codebook file")
     for entry in sectors["sectors"] + sectors["technologies"]:
         for n in entry["terms"]:
             taken[n.casefold()] = f"sector term of {entry['id']}"
@@ -226,7 +228,7 @@ def build() -> dict:
     nations.sort(key=len, reverse=True)
     with (resources / "adcodes.csv").open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
-    places = yaml.safe_load((ROOT / "codebook" / "places.yaml").read_text(encoding="utf-8"))
+    places = read_yaml(ROOT / "codebook" / "places.yaml", "codebook file")
     province_by_zh = {}
     for p in places["places"]:
         for n in (p["name_zh"], *p["aliases"]):
