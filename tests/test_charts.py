@@ -848,7 +848,7 @@ def test_a_worker_that_dies_fails_the_export_in_one_line():
     workers = chart_svg.Workers(chart_export.VL_VERSION, chart_theme.cjk_font_dir(), 1)
     workers.procs[0].kill()
     with pytest.raises(chart_svg.ExportError, match=r"^figure 'a': SVG export failed: its SVG "):
-        workers.convert({"a": gradient_spec("A")})
+        workers.results({"a": gradient_spec("A")})
     assert not workers.procs
 
 
@@ -912,3 +912,22 @@ def test_the_svg_cache_keeps_the_most_recently_used_entries(tmp_path, monkeypatc
         os.utime(tmp_path / f"{key}.json", ns=(i * 10**9, i * 10**9))
     chart_svg.store(tmp_path, "k4", "<svg>k4</svg>")
     assert sorted(p.stem for p in tmp_path.glob("*.json")) == ["k3", "k4"]
+
+
+def test_figures_converted_ahead_are_collected_and_a_changed_one_is_converted_anew(
+    built, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(chart_export, "SVG_CACHE", None)
+    figures = {name: built[name] for name in ("framing", "tile_map", "priority_matrix")}
+    chart_export.start_converters(2)
+    chart_export.convert_ahead(figures)
+    changed = {**figures, "framing": (figures["framing"][0].properties(title="Changed"), "x")}
+    written = chart_export.export_charts(changed, tmp_path, cache=None)
+    font_dir = chart_theme.cjk_font_dir()
+    for name, (chart, _) in changed.items():
+        expected = chart_svg.convert_here(
+            chart_export.chart_spec(chart), chart_export.VL_VERSION, font_dir
+        )
+        assert written[name]["svg"].read_text(encoding="utf-8") == expected, name
+    assert "Changed" in written["framing"]["svg"].read_text(encoding="utf-8")
+    assert chart_export._converters is None  # used once, and ended

@@ -4,7 +4,9 @@
 that draws the chart offline with vegaEmbed (a PNG only when asked); the SVGs come from
 ``helpers.chart_svg`` (worker processes side by side, a cache by content), and
 ``start_converters`` starts its workers early, so they warm up while the notebook reads its
-tables. ``vega_bundle_html`` is the JavaScript the snippets need, inlined once per page and
+tables, and ``convert_ahead`` hands them the figures as soon as they are built, so they
+convert while the notebook displays them and writes its other outputs.
+``vega_bundle_html`` is the JavaScript the snippets need, inlined once per page and
 cached by version.
 """
 
@@ -73,9 +75,10 @@ def vega_bundle_html(cache: Path | None = paths.BUILD / "cache") -> str:
     return html_text
 
 
-def chart_spec(chart: alt.TopLevelMixin) -> dict:
-    """The validated Vega-Lite spec, data inline, as plain JSON-ready objects."""
-    return json.loads(json.dumps(chart.to_dict(validate=True), sort_keys=True))
+def chart_spec(chart: alt.TopLevelMixin, *, validate: bool = True) -> dict:
+    """The Vega-Lite spec (validated against the schema unless told), data inline, as plain
+    JSON-ready objects."""
+    return json.loads(json.dumps(chart.to_dict(validate=validate), sort_keys=True))
 
 
 def start_converters(count: int | None = None) -> None:
@@ -86,6 +89,20 @@ def start_converters(count: int | None = None) -> None:
     if _converters is not None:
         _converters.close()
     _converters = chart_svg.Workers(VL_VERSION, register_cjk_font(), count)
+
+
+def convert_ahead(figures: dict[str, tuple[alt.TopLevelMixin, str]]) -> None:
+    """Hand the figures to the SVG workers (started by :func:`start_converters`, else now),
+    which convert them while the notebook goes on; :func:`export_charts` collects them. A
+    figure changed in between is converted again, so this only ever saves time."""
+    if _converters is None:
+        start_converters()
+    # not validated here: export_charts validates what it writes, and converts anew a spec
+    # that differs from the one converted ahead
+    specs = {name: chart_spec(chart, validate=False) for name, (chart, _) in figures.items()}
+    chart_svg.submit(
+        specs, _converters, vl_version=VL_VERSION, font_dir=register_cjk_font(), cache=SVG_CACHE
+    )
 
 
 def export_charts(

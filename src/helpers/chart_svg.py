@@ -153,6 +153,10 @@ def store(cache: Path, key: str, svg: str) -> None:
 
 
 # -- conversion ---------------------------------------------------------------------------------
+class ExportError(RuntimeError):
+    """A figure could not be converted; the message is the one line to print."""
+
+
 def to_svg(
     specs: dict[str, dict],
     *,
@@ -161,39 +165,60 @@ def to_svg(
     cache: Path | None = None,
     workers: Workers | None = None,
 ) -> dict[str, str]:
-    """The SVG of every spec, by name: from ``cache`` where it holds one, the others converted
-    by ``workers`` (started here when more than one is missing; one alone is converted in
-    this process), then stored. ``workers`` are closed before this returns."""
-    environ = environment(vl_version, font_dir) if cache is not None else None
-    keys = {name: cache_key(spec, environ) for name, spec in specs.items()} if environ else {}
-    svgs = {name: cached(cache, key) for name, key in keys.items()}
-    svgs = {name: svg for name, svg in svgs.items() if svg is not None}
-    missing = {name: spec for name, spec in specs.items() if name not in svgs}
-    if workers is not None and (workers.vl_version, workers.font_dir) != (
-        vl_version,
-        str(font_dir),
-    ):
-        workers.close()
-        workers = None
-    if not missing:
+    """The SVG of every spec, by name: from ``cache`` where it holds one, the others from
+    ``workers`` (what they converted ahead, see :func:`submit`, if its spec is the same; the
+    rest converted now), then stored. Without ``workers``, one missing SVG is converted in
+    this process and several by workers started here. ``workers`` are closed on return."""
+    try:
+        keys, svgs = _lookup(specs, vl_version, font_dir, cache)
+        missing = {name: spec for name, spec in specs.items() if name not in svgs}
+        if workers is not None and not workers.serve(vl_version, font_dir):
+            workers.close()
+            workers = None
+        if missing and workers is None and len(missing) == 1:
+            ((name, spec),) = missing.items()
+            try:
+                svgs[name] = convert_here(spec, vl_version, font_dir)
+            except Exception as exc:
+                raise ExportError(
+                    f"figure {name!r}: SVG export failed: "
+                    f"{type(exc).__name__}: {_first_line(str(exc))}"
+                ) from None
+        elif missing:
+            workers = workers or Workers(vl_version, font_dir, min(len(missing), worker_count()))
+            svgs.update(workers.results(missing))
+    finally:
         if workers is not None:
             workers.close()
-        return svgs
-    if workers is None and len(missing) == 1:
-        ((name, spec),) = missing.items()
-        try:
-            svgs[name] = convert_here(spec, vl_version, font_dir)
-        except Exception as exc:
-            raise ExportError(
-                f"figure {name!r}: SVG export failed: {type(exc).__name__}: {_first_line(str(exc))}"
-            ) from None
-    else:
-        workers = workers or Workers(vl_version, font_dir, min(len(missing), worker_count()))
-        svgs.update(workers.convert(missing))
     for name in missing:
         if name in keys:
             store(cache, keys[name], svgs[name])
     return {name: svgs[name] for name in specs}
+
+
+def submit(
+    specs: dict[str, dict],
+    workers: Workers,
+    *,
+    vl_version: str,
+    font_dir: Path | str,
+    cache: Path | None = None,
+) -> None:
+    """Hand ``workers`` the specs the cache does not hold, to convert in the background while
+    this process goes on; :func:`to_svg` collects them."""
+    if workers.serve(vl_version, font_dir):
+        _, svgs = _lookup(specs, vl_version, font_dir, cache)
+        workers.submit({name: spec for name, spec in specs.items() if name not in svgs})
+
+
+def _lookup(specs, vl_version, font_dir, cache) -> tuple[dict[str, str], dict[str, str]]:
+    """Each spec's cache key, and the SVGs the cache holds, by name."""
+    if cache is None:
+        return {}, {}
+    environ = environment(vl_version, font_dir)
+    keys = {name: cache_key(spec, environ) for name, spec in specs.items()}
+    found = {name: cached(cache, key) for name, key in keys.items()}
+    return keys, {name: svg for name, svg in found.items() if svg is not None}
 
 
 def _first_line(text: str) -> str:
@@ -204,10 +229,6 @@ def _first_line(text: str) -> str:
         return ""
     line = f"{lines[0]} {lines[1]}" if lines[0].endswith(":") and len(lines) > 1 else lines[0]
     return line if len(line) <= 200 else line[:197] + "..."
-
-
-class ExportError(RuntimeError):
-    """A figure could not be converted; the message is the one line to print."""
 
 
 def convert_here(spec: dict, vl_version: str, font_dir: Path | str) -> str:
@@ -238,11 +259,18 @@ def worker_count() -> int:
     return max(1, min(cores, 4))
 
 
+def _text(spec: dict) -> str:
+    return json.dumps(spec, sort_keys=True, ensure_ascii=False)
+
+
 class Workers:
     """Worker processes that convert specs to SVG, started (and warming up) at once.
 
     A worker reads one spec a line and answers one line; it exits when its input closes, so
-    none outlives this object, nor the process that started it.
+    none outlives this object, nor the process that started it. Specs are converted in the
+    background from :meth:`submit` on, the largest first, each by the next free worker; a
+    result is kept by the spec's text, so a spec changed after it was submitted is converted
+    anew.
     """
 
     def __init__(self, vl_version: str, font_dir: Path | str, count: int | None = None) -> None:
@@ -254,6 +282,10 @@ class Workers:
         }
         self.procs: list[subprocess.Popen] = []
         self.logs = []
+        self._lock = threading.Lock()
+        self._queue: list[str] = []  # spec texts, largest first
+        self._done: dict[str, tuple[str, str]] = {}  # spec text -> ("svg" | "error", text)
+        self._drivers: dict[int, threading.Thread] = {}
         for _ in range(count or worker_count()):
             log = tempfile.TemporaryFile()
             self.logs.append(log)
@@ -269,49 +301,82 @@ class Workers:
                 )
             )
 
-    def convert(self, specs: dict[str, dict]) -> dict[str, str]:
-        """The SVG of every spec, by name; the largest specs go first, each to the next free
-        worker. Raises :class:`ExportError` naming a figure that could not be converted."""
-        pending = sorted(specs, key=lambda n: (-len(json.dumps(specs[n])), n))
-        lock, results, errors = threading.Lock(), {}, {}
+    def serve(self, vl_version: str, font_dir: Path | str) -> bool:
+        """True when these workers convert for this Vega-Lite version and font folder."""
+        return bool(self.procs) and (self.vl_version, self.font_dir) == (
+            vl_version,
+            str(font_dir),
+        )
 
-        def drive(proc: subprocess.Popen, log) -> None:
-            while True:
-                with lock:
-                    if not pending or errors:
-                        return
-                    name = pending.pop(0)
-                try:
-                    proc.stdin.write(json.dumps(specs[name], ensure_ascii=False) + "\n")
-                    proc.stdin.flush()
-                    line = proc.stdout.readline()
-                except OSError:
-                    line = ""
-                if not line:
-                    errors[name] = f"its SVG worker stopped ({_exit(proc)}){_tail(log)}"
+    def submit(self, specs: dict[str, dict]) -> None:
+        """Convert ``specs`` in the background (those not converted or queued already)."""
+        texts = {_text(spec) for spec in specs.values()}
+        with self._lock:
+            known = set(self._queue) | set(self._done)
+            self._queue += sorted(texts - known, key=lambda t: (-len(t), t))
+            self._queue.sort(key=lambda t: (-len(t), t))
+            for i, (proc, log) in enumerate(zip(self.procs, self.logs, strict=True)):
+                driver = self._drivers.get(i)
+                if (
+                    self._queue
+                    and proc.poll() is None
+                    and (driver is None or not driver.is_alive())
+                ):
+                    self._drivers[i] = threading.Thread(
+                        target=self._drive, args=(proc, log), daemon=True
+                    )
+                    self._drivers[i].start()
+
+    def _drive(self, proc: subprocess.Popen, log) -> None:
+        while True:
+            with self._lock:
+                if not self._queue:
                     return
-                reply = json.loads(line)
-                if "error" in reply:
-                    errors[name] = reply["error"]
-                    continue
-                results[name] = reply["svg"]
+                text = self._queue.pop(0)
+            try:
+                proc.stdin.write(text + "\n")
+                proc.stdin.flush()
+                line = proc.stdout.readline()
+            except (OSError, ValueError):  # its pipe broke, or was closed by close()
+                line = ""
+            if not line:
+                with self._lock:
+                    self._done[text] = (
+                        "error",
+                        f"its SVG worker stopped ({_exit(proc)}){_tail(log)}",
+                    )
+                return
+            reply = json.loads(line)
+            with self._lock:
+                self._done[text] = (
+                    ("error", reply["error"]) if "error" in reply else ("svg", reply["svg"])
+                )
 
-        threads = [
-            threading.Thread(target=drive, args=(p, log), daemon=True)
-            for p, log in zip(self.procs, self.logs, strict=True)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+    def results(self, specs: dict[str, dict]) -> dict[str, str]:
+        """The SVG of every spec, by name, once converted; then the workers end. Raises
+        :class:`ExportError` naming a figure that could not be converted."""
+        self.submit(specs)
+        for driver in list(self._drivers.values()):
+            driver.join()
+        with self._lock:
+            left, self._queue = self._queue, []  # every worker stopped before these
         self.close()
-        if errors:
-            name = min(errors)
-            raise ExportError(f"figure {name!r}: SVG export failed: {errors[name]}")
-        return results
+        for text in left:
+            self._done[text] = ("error", "every SVG worker stopped")
+        failed = sorted(
+            name for name, spec in specs.items() if self._done[_text(spec)][0] == "error"
+        )
+        if failed:
+            name = failed[0]
+            raise ExportError(
+                f"figure {name!r}: SVG export failed: {self._done[_text(specs[name])][1]}"
+            )
+        return {name: self._done[_text(spec)][1] for name, spec in specs.items()}
 
     def close(self) -> None:
         """End the workers (they exit when their input closes; killed if they do not)."""
+        with self._lock:
+            self._queue = []
         for proc in self.procs:
             try:
                 proc.stdin.close()
@@ -323,10 +388,13 @@ class Workers:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+        for driver in list(self._drivers.values()):
+            driver.join()
+        for proc in self.procs:
             proc.stdout.close()
         for log in self.logs:
             log.close()
-        self.procs, self.logs = [], []
+        self.procs, self.logs, self._drivers = [], [], {}
 
     def __del__(self) -> None:  # a notebook dropped them unused: no process is left behind
         if getattr(self, "procs", None):

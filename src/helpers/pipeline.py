@@ -588,20 +588,26 @@ class WarmKernel:
         the ``helpers`` modules are imported afresh by each stage. ``helpers`` itself is
         imported first for its guard against a slow optional import (see its ``__init__``).
         A module that fails to import here fails again, with its message, in the stage.
+
+        The objects these imports made (a million with pandas and Altair) live as long as the
+        kernel, so they are then frozen out of the garbage collector's sight (``gc.freeze``):
+        each full collection (every stage's reset does one, and the cells trigger others) used
+        to walk them all, a sixth of a second each time. (The little garbage the imports left
+        is frozen with them: the kernel lives for one run.)
         """
-        if modules:
-            code = (
-                "def _preload(names):\n"
-                "    import importlib\n"
-                "    for name in names:\n"
-                "        try:\n"
-                "            importlib.import_module(name)\n"
-                "        except Exception:\n"
-                "            pass\n"
-                f"_preload({['helpers', *modules]!r})\n"
-                "del _preload\n"
-            )
-            self.kc.execute(code, silent=True, store_history=False)
+        code = (
+            "def _preload(names):\n"
+            "    import gc, importlib\n"
+            "    for name in names:\n"
+            "        try:\n"
+            "            importlib.import_module(name)\n"
+            "        except Exception:\n"
+            "            pass\n"
+            "    gc.freeze()\n"
+            f"_preload({['helpers', *modules]!r})\n"
+            "del _preload\n"
+        )
+        self.kc.execute(code, silent=True, store_history=False)
 
     def shutdown_soon(self) -> None:
         """Shut the kernel down in a thread (its kill and wait take a tenth of a second) while
