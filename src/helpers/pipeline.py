@@ -1036,6 +1036,7 @@ def _run(pipeline: Pipeline, *, dry_run, force, engine, out, kernel=None, ahead=
             if kernel is not None and stage.notebook:
                 kernel.upcoming = [s for s in pipeline.stages[index:] if s.notebook]
                 if not ahead and any(s.render for s in pipeline.stages[index:]):
+                    kernel.manager()  # launched before the import below competes for the GIL
                     ahead.append(_import_ahead(_RENDER_IMPORTS))
             run_stage(stage, pipeline, engine=engine, kernel=kernel)
             if kernel is not None and not any(s.notebook for s in pipeline.stages[index + 1 :]):
