@@ -32,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 CACHE_ENTRIES = 256
@@ -102,7 +103,15 @@ def environment(vl_version: str, font_dir: Path | str) -> dict:
     return {
         "vl_convert": vlc.__version__,
         "vega_lite": vl_version,
-        "time_zone": vlc.get_local_tz(),
+        # what the converter's time zone follows; not vlc.get_local_tz(), which starts its
+        # JavaScript runtime in this process (a third of a second, for nothing)
+        "time_zone": [
+            os.environ.get("TZ", ""),
+            os.path.realpath("/etc/localtime"),
+            list(time.tzname),
+            time.timezone,
+            time.altzone,
+        ],
         "fonts": hashlib.sha256(json.dumps(fonts).encode()).hexdigest(),
         "ids": ID_SCHEME,
     }
