@@ -3,8 +3,9 @@ cache by content.
 
 Why workers: vl-convert runs one JavaScript runtime per process and holds the GIL while it
 converts, 0.1 to 0.4 s a figure with the CJK font plus half a second to warm up, so threads
-gain nothing; separate processes convert the figures side by side, and started early
-(:func:`start`) they warm up while the charts notebook still reads its tables.
+gain nothing; separate processes (:class:`Workers`) convert the figures side by side, and
+started early (``chart_export.start_converters``) they warm up while the charts notebook still
+reads its tables, then convert what it hands them (:func:`submit`) while it goes on.
 
 Why renumbered ids: Vega names gradients and clip paths from counters global to its process
 (``gradient_0``, ``clip1``, ...), so a figure's SVG depended on what its process had converted
