@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 
 import altair as alt
@@ -13,6 +14,7 @@ from helpers import (
     catalogue,
     chart_data,
     chart_export,
+    chart_svg,
     chart_text,
     chart_theme,
     charts,
@@ -758,3 +760,174 @@ def test_a_selection_without_retellings_or_claims_still_has_its_figures():
         assert text in inline_rows(spec)[0]["message"]
     assert "no text" in chart_text.describe_triangulation(no_tri, SECTORS)
     assert compare.ties(no_tri).empty
+
+
+# -- SVG conversion: stable ids, workers, cache (helpers.chart_svg) -------------------------------
+def gradient_spec(title: str) -> dict:
+    """A small chart with a colour gradient legend (Vega numbers gradients per process)."""
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
+        "title": title,
+        "data": {"values": [{"a": "上海", "b": 1}, {"a": "Beijing", "b": 3}]},
+        "mark": "rect",
+        "encoding": {
+            "x": {"field": "a", "type": "nominal"},
+            "color": {"field": "b", "type": "quantitative"},
+        },
+    }
+
+
+def convert(specs: dict, cache=None, workers=None) -> dict[str, str]:
+    return chart_svg.to_svg(
+        specs,
+        vl_version=chart_export.VL_VERSION,
+        font_dir=chart_theme.cjk_font_dir(),
+        cache=cache,
+        workers=workers,
+    )
+
+
+def test_stable_ids_renumber_definitions_and_uses_but_not_text():
+    svg = (
+        '<svg><defs><linearGradient id="gradient_7"/><clipPath id="clip12"/></defs>'
+        '<path fill="url(#gradient_7)" clip-path="url(#clip12)"/>'
+        '<path stroke="url(#gradient_9)"/><linearGradient id="gradient_9"/>'
+        '<text aria-label="gradient_7">url(#gradient_7) id="clip12"</text></svg>'
+    )
+    assert chart_svg.stable_ids(svg) == (
+        '<svg><defs><linearGradient id="gradient_0"/><clipPath id="clip1"/></defs>'
+        '<path fill="url(#gradient_0)" clip-path="url(#clip1)"/>'
+        '<path stroke="url(#gradient_1)"/><linearGradient id="gradient_1"/>'
+        '<text aria-label="gradient_7">url(#gradient_7) id="clip12"</text></svg>'
+    )
+
+
+def test_a_figure_svg_does_not_depend_on_what_its_process_converted_before():
+    font_dir = chart_theme.cjk_font_dir()
+    first = chart_svg.convert_here(gradient_spec("A"), chart_export.VL_VERSION, font_dir)
+    for title in ("B", "C"):  # Vega's own counters move on in this process
+        chart_svg.convert_here(gradient_spec(title), chart_export.VL_VERSION, font_dir)
+    again = chart_svg.convert_here(gradient_spec("A"), chart_export.VL_VERSION, font_dir)
+    assert again == first and 'id="gradient_0"' in first and "url(#gradient_0)" in first
+
+
+def test_workers_write_the_same_svgs_as_one_process(built):
+    specs = {name: chart_export.chart_spec(chart) for name, (chart, _) in built.items()}
+    specs["gradient"] = gradient_spec("G")
+    font_dir = chart_theme.cjk_font_dir()
+    serial = {
+        name: chart_svg.convert_here(spec, chart_export.VL_VERSION, font_dir)
+        for name, spec in specs.items()
+    }
+    workers = chart_svg.Workers(chart_export.VL_VERSION, font_dir, 2)
+    procs = list(workers.procs)
+    assert convert(specs, workers=workers) == serial
+    assert [proc.returncode for proc in procs] == [0, 0]  # done, and gone
+
+
+def test_a_failing_figure_fails_the_export_in_one_line_and_writes_nothing(built, tmp_path):
+    chart, text = built["framing"]
+    chart_export.start_converters(2)
+    bad = alt.Chart(pd.DataFrame({"a": [1]})).mark_point().encode(x="a:Q")
+    bad_spec = {"mark": "no-such-mark", "data": {"values": []}}
+    with pytest.MonkeyPatch.context() as mp:
+        real = chart_export.chart_spec
+        mp.setattr(chart_export, "chart_spec", lambda c: bad_spec if c is bad else real(c))
+        with pytest.raises(chart_svg.ExportError) as failed:
+            chart_export.export_charts(
+                {"framing": (chart, text), "broken": (bad, "A broken chart")},
+                tmp_path / "figures",
+                cache=None,
+            )
+    message = str(failed.value)
+    assert message.startswith("figure 'broken': SVG export failed: ") and "\n" not in message
+    assert not (tmp_path / "figures").exists()
+
+
+def test_a_worker_that_dies_fails_the_export_in_one_line():
+    workers = chart_svg.Workers(chart_export.VL_VERSION, chart_theme.cjk_font_dir(), 1)
+    workers.procs[0].kill()
+    with pytest.raises(chart_svg.ExportError, match=r"^figure 'a': SVG export failed: its SVG "):
+        workers.results({"a": gradient_spec("A")})
+    assert not workers.procs
+
+
+def test_the_svg_cache_reuses_same_specs_and_reconverts_changed_ones(tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    specs = {"a": gradient_spec("A"), "b": gradient_spec("B")}
+    first = convert(specs, cache=cache)
+    assert len(list(cache.glob("*.json"))) == 2
+
+    converted: list[str] = []
+    real = chart_svg.convert_here
+
+    def counting(spec, *args):
+        converted.append(spec["title"])
+        return real(spec, *args)
+
+    monkeypatch.setattr(chart_svg, "convert_here", counting)
+    assert convert(specs, cache=cache) == first and converted == []  # both reused
+    changed = {**specs, "b": gradient_spec("B, edited")}
+    again = convert(changed, cache=cache)
+    assert converted == ["B, edited"] and again["a"] == first["a"]
+    assert again["b"] == real(changed["b"], chart_export.VL_VERSION, chart_theme.cjk_font_dir())
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda text: text[: len(text) // 2],  # torn write
+        lambda text: text.replace("<svg", "<svg onload='x()'", 1),  # edited: hash mismatch
+        lambda text: "not json",
+        lambda text: json.dumps({"svg": "<svg/>"}),  # no key, no hash
+    ],
+)
+def test_a_damaged_svg_cache_entry_is_ignored_and_replaced(tmp_path, damage):
+    cache = tmp_path / "cache"
+    specs = {"a": gradient_spec("A")}
+    good = convert(specs, cache=cache)
+    (entry,) = cache.glob("*.json")
+    entry.write_text(damage(entry.read_text(encoding="utf-8")), encoding="utf-8")
+    assert convert(specs, cache=cache) == good
+    assert json.loads(entry.read_text(encoding="utf-8"))["svg"] == good["a"]
+
+
+def test_the_svg_cache_key_follows_versions_and_font_files(tmp_path):
+    fonts = tmp_path / "fonts"
+    fonts.mkdir()
+    (fonts / "A.otf").write_bytes(b"font")
+    spec = gradient_spec("A")
+    key = chart_svg.cache_key(spec, chart_svg.environment("6.4", fonts))
+    assert key == chart_svg.cache_key(spec, chart_svg.environment("6.4", fonts))
+    assert key != chart_svg.cache_key(spec, chart_svg.environment("6.3", fonts))
+    assert key != chart_svg.cache_key(gradient_spec("B"), chart_svg.environment("6.4", fonts))
+    (fonts / "B.otf").write_bytes(b"another font")
+    assert key != chart_svg.cache_key(spec, chart_svg.environment("6.4", fonts))
+
+
+def test_the_svg_cache_keeps_the_most_recently_used_entries(tmp_path, monkeypatch):
+    monkeypatch.setattr(chart_svg, "CACHE_ENTRIES", 2)
+    for i, key in enumerate(["k1", "k2", "k3"]):
+        chart_svg.store(tmp_path, key, f"<svg>{key}</svg>")
+        os.utime(tmp_path / f"{key}.json", ns=(i * 10**9, i * 10**9))
+    chart_svg.store(tmp_path, "k4", "<svg>k4</svg>")
+    assert sorted(p.stem for p in tmp_path.glob("*.json")) == ["k3", "k4"]
+
+
+def test_figures_converted_ahead_are_collected_and_a_changed_one_is_converted_anew(
+    built, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(chart_export, "SVG_CACHE", None)
+    figures = {name: built[name] for name in ("framing", "tile_map", "priority_matrix")}
+    chart_export.start_converters(2)
+    chart_export.convert_ahead(figures)
+    changed = {**figures, "framing": (figures["framing"][0].properties(title="Changed"), "x")}
+    written = chart_export.export_charts(changed, tmp_path, cache=None)
+    font_dir = chart_theme.cjk_font_dir()
+    for name, (chart, _) in changed.items():
+        expected = chart_svg.convert_here(
+            chart_export.chart_spec(chart), chart_export.VL_VERSION, font_dir
+        )
+        assert written[name]["svg"].read_text(encoding="utf-8") == expected, name
+    assert "Changed" in written["framing"]["svg"].read_text(encoding="utf-8")
+    assert chart_export._converters is None  # used once, and ended

@@ -685,3 +685,63 @@ def test_a_number_typed_for_a_text_parameter_stays_text():
     edited = pipeline.apply_overrides(real, ["compare.sources=[a-1, b-2]"])
     (compare,) = [s for s in edited.stages if s.name == "compare"]
     assert compare.parameters["sources"] == ["a-1", "b-2"]
+
+
+def test_the_executed_notebook_is_written_when_a_stage_starts_and_ends_not_per_cell(
+    project, monkeypatch
+):
+    """A write validates and serialises the whole notebook; per cell it cost the charts stage
+    a third of a second. The notebook still ends complete, and a failed one with its error."""
+    import papermill.engines
+
+    written: list[str] = []
+    real = papermill.engines.write_ipynb
+
+    def counting(nb, path):
+        written.append(Path(path).name)
+        return real(nb, path)
+
+    monkeypatch.setattr(papermill.engines, "write_ipynb", counting)
+    _run()
+    assert written == ["01_upper.ipynb"] * 2 + ["02_count.ipynb"] * 2  # start and end
+    executed = nbformat.read(project / "build" / "notebooks" / "01_upper.ipynb", as_version=4)
+    code = [c for c in executed.cells if c.cell_type == "code"]
+    assert [c.metadata.papermill.status for c in code] == ["completed"] * len(code)
+
+    (project / "data" / "a.txt").write_text("BOOM\n")
+    with pytest.raises(pipeline.StageFailed):
+        _run()
+    executed = nbformat.read(project / "build" / "notebooks" / "01_upper.ipynb", as_version=4)
+    errors = [o for c in executed.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    assert any(o.get("ename") == "ValueError" for o in errors)
+
+
+def test_a_failed_svg_worker_fails_the_stage_in_one_line_and_promotes_nothing(project):
+    _run()
+    before = (project / "out" / "upper.txt").read_bytes()
+    (project / "notebooks" / "01_upper.ipynb").unlink()
+    _notebook(
+        project / "notebooks" / "01_upper.ipynb",
+        UPPER_PARAMETERS,
+        """
+        from helpers import chart_svg
+        from helpers.catalogue import open_catalogue
+        from helpers.chart_export import VL_VERSION
+        from helpers.chart_theme import cjk_font_dir
+        good = {"data": {"values": [{"a": 1}]}, "mark": "point",
+                "encoding": {"x": {"field": "a", "type": "quantitative"}}}
+        bad = {"data": {"values": []}, "mark": "no-such-mark"}
+        svgs = chart_svg.to_svg({"good": good, "bad": bad}, vl_version=VL_VERSION,
+                                font_dir=cjk_font_dir())
+        open_catalogue(catalogue).write("upper", svgs["good"])
+        """,
+    )
+    with pytest.raises(pipeline.StageFailed) as failure:
+        _run()
+    message = str(failure.value)
+    assert "\n" not in message
+    assert message.startswith("stage upper failed: ExportError: figure 'bad': SVG export failed:")
+    assert (project / "out" / "upper.txt").read_bytes() == before
+    assert not (project / "build" / "staging").exists() or not any(
+        (project / "build" / "staging").iterdir()
+    )

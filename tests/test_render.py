@@ -12,6 +12,7 @@ from browser import prepare_fixture_project
 from pypdf import PdfReader
 
 from helpers import render
+from helpers.chart_export import vega_bundle_html
 from helpers.errors import InputError
 from helpers.escape import markdown_text as markdown_escape
 from helpers.render import (
@@ -286,3 +287,66 @@ def test_quarto_and_fallback_pdfs_say_the_same(tmp_path, monkeypatch):
     quarto, fallback = (pdf_structure(texts[e]) for e in ("quarto", "fallback"))
     assert quarto["missing"] == [] and quarto["unwanted"] == []
     assert quarto == fallback
+
+
+SMALL_SCRIPT = (
+    "<script>\nconst a = `two\n  lines`;\n\nwindow.x = a; // </b> stays text\n</script>\n"
+)
+
+
+@pytest.mark.parametrize("script", ["small", "vega bundle"])
+def test_an_inline_script_header_is_spliced_in_as_pandoc_would_embed_it(
+    tmp_path, monkeypatch, script
+):
+    """The bundle skips pandoc's --embed-resources pass (1.5 s), yet the page is the same."""
+    text = SMALL_SCRIPT if script == "small" else vega_bundle_html()
+    project = minimal_project(
+        tmp_path,
+        "上海 text.\n",
+        {
+            "bundle.html": text,
+            "style.html": "<style>\np { color: #333; }\n</style>\n",
+            "_quarto.yml": (
+                "format:\n  html:\n    include-in-header: [style.html, bundle.html]\n"
+                "    toc: true\n"
+            ),
+        },
+    )
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    spliced = []
+    real_splice = render.splice_headers
+    monkeypatch.setattr(
+        render,
+        "splice_headers",
+        lambda html, headers: spliced.append(headers) or real_splice(html, headers),
+    )
+    fast = render_report(project, tmp_path / "fast", engine="fallback")["html"].read_bytes()
+    assert [list(headers.values()) for headers in spliced] == [[text]]  # the bundle, not the style
+    monkeypatch.setattr(render, "_inline_script", lambda text: False)
+    slow = render_report(project, tmp_path / "slow", engine="fallback")["html"].read_bytes()
+    assert fast == slow and text.split("\n")[1].encode() in fast
+
+
+@pytest.mark.parametrize(
+    ("text", "spliced"),
+    [
+        (SMALL_SCRIPT, True),
+        ('<script src="https://cdn.example/vega.js"></script>\n', False),  # pandoc embeds it
+        ("<script>\na()\n</script>\n<script>\nb()\n</script>\n", False),
+        ("<script>\na()\n</script>\n<img src=x.png>\n", False),
+        ("<style>\np {}\n</style>\n", False),
+        ("<script>\na()\n</script>", False),
+    ],
+)
+def test_only_a_header_that_is_one_inline_script_is_spliced(text, spliced):
+    assert render._inline_script(text) is spliced
+
+
+def test_a_missing_or_repeated_header_placeholder_is_an_error():
+    header = {"<!-- p -->": "<script>\nx\n</script>\n"}
+    assert render.splice_headers("<head>\n  <!-- p -->\n</head>\n", header) == (
+        "<head>\n  <script>\n  x\n  </script>\n</head>\n"
+    )
+    for html in ("<head>\n</head>\n", "<!-- p -->\n<!-- p -->\n"):
+        with pytest.raises(RuntimeError, match="placeholder"):
+            render.splice_headers(html, header)

@@ -577,6 +577,7 @@ class WarmKernel:
         self.upcoming: list[Stage] = []  # notebook stages this run may still run
         self._ready = False
         self._log = None
+        self._closing: threading.Thread | None = None
 
     def manager(self):
         """The running kernel's manager, starting a kernel if none is alive; a new kernel
@@ -621,22 +622,41 @@ class WarmKernel:
         the ``helpers`` modules are imported afresh by each stage. ``helpers`` itself is
         imported first for its guard against a slow optional import (see its ``__init__``).
         A module that fails to import here fails again, with its message, in the stage.
+
+        The objects these imports made (a million with pandas and Altair) live as long as the
+        kernel, so they are then frozen out of the garbage collector's sight (``gc.freeze``):
+        each full collection (every stage's reset does one, and the cells trigger others) used
+        to walk them all, a sixth of a second each time. (The little garbage the imports left
+        is frozen with them: the kernel lives for one run.)
         """
-        if modules:
-            code = (
-                "def _preload(names):\n"
-                "    import importlib\n"
-                "    for name in names:\n"
-                "        try:\n"
-                "            importlib.import_module(name)\n"
-                "        except Exception:\n"
-                "            pass\n"
-                f"_preload({['helpers', *modules]!r})\n"
-                "del _preload\n"
-            )
-            self.kc.execute(code, silent=True, store_history=False)
+        code = (
+            "def _preload(names):\n"
+            "    import gc, importlib\n"
+            "    for name in names:\n"
+            "        try:\n"
+            "            importlib.import_module(name)\n"
+            "        except Exception:\n"
+            "            pass\n"
+            "    gc.freeze()\n"
+            f"_preload({['helpers', *modules]!r})\n"
+            "del _preload\n"
+        )
+        self.kc.execute(code, silent=True, store_history=False)
+
+    def shutdown_soon(self) -> None:
+        """Shut the kernel down in a thread (its kill and wait take a tenth of a second) while
+        the run goes on without it; :meth:`shutdown` waits for that thread."""
+        if self._closing is None and self.km is not None:
+            self._closing = threading.Thread(target=self._shutdown, name="kernel-shutdown")
+            self._closing.start()
 
     def shutdown(self) -> None:
+        closing, self._closing = self._closing, None
+        if closing is not None:
+            closing.join()
+        self._shutdown()
+
+    def _shutdown(self) -> None:
         from jupyter_core.utils import run_sync
 
         if self.kc is not None:
@@ -658,11 +678,60 @@ def _warm_engine() -> str:
     """Register (once) and name the papermill engine that runs a notebook in a given
     :class:`WarmKernel`, which it first resets (``_FRESH_STAGE``)."""
     from papermill.clientwrap import PapermillNotebookClient
-    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
 
     name = "helpers-warm-kernel"
 
+    class Manager(NotebookExecutionManager):
+        """Writes the executed notebook when the stage starts and ends and, within it, at most
+        every ``autosave_cell_every`` seconds, instead of at each cell's start and end: a write
+        validates and serialises the whole notebook (8 ms for the charts stage's), 50 times a
+        stage. A failed or killed stage still leaves its notebook with the traceback (papermill
+        writes it at the end, whatever happened)."""
+
+        _in_cell = False
+
+        def cell_start(self, *args, **kwargs):
+            self._in_cell = True
+            try:
+                return super().cell_start(*args, **kwargs)
+            finally:
+                self._in_cell = False
+
+        def cell_complete(self, *args, **kwargs):
+            self._in_cell = True
+            try:
+                return super().cell_complete(*args, **kwargs)
+            finally:
+                self._in_cell = False
+
+        def save(self, **kwargs):
+            since = (self.now() - self.last_save_time).total_seconds()
+            if self._in_cell and since < self.autosave_cell_every:
+                return None
+            return super().save(**kwargs)
+
     class Engine(NBClientEngine):
+        @classmethod
+        def execute_notebook(
+            cls, nb, kernel_name, output_path=None, progress_bar=True, log_output=False, **kwargs
+        ):
+            """papermill's ``Engine.execute_notebook`` with :class:`Manager`."""
+            nb_man = Manager(
+                nb,
+                output_path=output_path,
+                progress_bar=progress_bar,
+                log_output=log_output,
+                autosave_cell_every=kwargs.pop("autosave_cell_every", 30),
+            )
+            nb_man.notebook_start()
+            try:
+                cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output, **kwargs)
+            finally:
+                nb_man.cleanup_pbar()
+                nb_man.notebook_complete()
+            return nb_man.nb
+
         @classmethod
         def execute_managed_notebook(
             cls, nb_man, kernel_name, *, kernel, execution_timeout=None, start_timeout=60, **_
@@ -1001,8 +1070,11 @@ def _run(pipeline: Pipeline, *, dry_run, force, engine, out, kernel=None, ahead=
             if kernel is not None and stage.notebook:
                 kernel.upcoming = [s for s in pipeline.stages[index:] if s.notebook]
                 if not ahead and any(s.render for s in pipeline.stages[index:]):
+                    kernel.manager()  # launched before the import below competes for the GIL
                     ahead.append(_import_ahead(_RENDER_IMPORTS))
             run_stage(stage, pipeline, engine=engine, kernel=kernel)
+            if kernel is not None and not any(s.notebook for s in pipeline.stages[index + 1 :]):
+                kernel.shutdown_soon()  # the stages left (the report) need no kernel
         except (StageFailed, InputError, OSError) as exc:
             done = (
                 f"stages completed in this run: {', '.join(ran)}"

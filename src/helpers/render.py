@@ -50,6 +50,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import secrets
 import shutil
 import subprocess
 import tempfile
@@ -539,7 +540,14 @@ def _render_fallback(report_dir: Path, tmp: Path, document: str) -> dict[str, Pa
     cmd += ["-M", "crossref-target=html", "-V", "document-css=true", "-o", str(html_out)]
     for css in project_files(report_dir, html_opts.get("css"), "css"):
         cmd += ["--css", str(css)]
+    spliced: dict[str, str] = {}  # placeholder line -> the header it stands for
     for header in project_files(report_dir, html_opts.get("include-in-header"), "html header"):
+        text = header.read_text(encoding="utf-8")
+        if _inline_script(text):
+            placeholder = f"<!-- {secrets.token_hex(16)} -->"
+            spliced[placeholder] = text
+            header = tmp / f"header-{len(spliced)}.html"
+            header.write_text(placeholder + "\n", encoding="utf-8")
         cmd += ["--include-in-header", str(header)]
     if html_opts.get("toc"):
         cmd.append("--toc")
@@ -557,7 +565,38 @@ def _render_fallback(report_dir: Path, tmp: Path, document: str) -> dict[str, Pa
         html_job.wait()
         raise
     _finish(html_job, tmp / "html.stderr", qmd, src)
+    if spliced:
+        html_out.write_text(
+            splice_headers(html_out.read_text(encoding="utf-8"), spliced), encoding="utf-8"
+        )
     return {"html": html_out, "pdf": pdf}
+
+
+def _inline_script(text: str) -> bool:
+    """True for a header that is one inline ``<script>`` element and nothing else (the Vega
+    bundle): ``--embed-resources`` has nothing to embed in it, yet pandoc's pass over its
+    megabyte of JavaScript costs a second and a half, so it is spliced in after pandoc."""
+    lowered = text.lower()
+    return (
+        text.startswith("<script>\n")
+        and text.endswith("\n</script>\n")
+        and lowered.count("<script") == 1
+        and lowered.count("</script") == 1
+    )
+
+
+def splice_headers(html: str, spliced: dict[str, str]) -> str:
+    """Put each header back where pandoc wrote its placeholder line, indented as pandoc
+    indents an include (every non-empty line), so the page is byte for byte the one pandoc
+    writes when it embeds the header itself."""
+    for placeholder, text in spliced.items():
+        found = re.findall(rf"^([ \t]*){re.escape(placeholder)}\n", html, flags=re.M)
+        if len(found) != 1:
+            raise RuntimeError(f"pandoc wrote the header placeholder {len(found)} times, not once")
+        indent = found[0]
+        block = "".join(f"{indent}{line}\n" if line else "\n" for line in text.split("\n")[:-1])
+        html = html.replace(f"{indent}{placeholder}\n", block, 1)
+    return html
 
 
 def _render_pdf(
