@@ -657,6 +657,8 @@ class WarmKernel:
         self._shutdown()
 
     def _shutdown(self) -> None:
+        if self.kc is None and self.km is None and self._log is None:
+            return  # no kernel was started (a no-op run): nothing to import or close
         from jupyter_core.utils import run_sync
 
         if self.kc is not None:
