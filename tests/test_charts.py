@@ -847,7 +847,10 @@ def test_a_failing_figure_fails_the_export_in_one_line_and_writes_nothing(built,
 def test_a_worker_that_dies_fails_the_export_in_one_line():
     workers = chart_svg.Workers(chart_export.VL_VERSION, chart_theme.cjk_font_dir(), 1)
     workers.procs[0].kill()
-    with pytest.raises(chart_svg.ExportError, match=r"^figure 'a': SVG export failed: its SVG "):
+    workers.procs[0].wait()  # dead before the figure is handed over: no race with the kill
+    with pytest.raises(
+        chart_svg.ExportError, match=r"^figure 'a': SVG export failed: every SVG worker stopped$"
+    ):
         workers.results({"a": gradient_spec("A")})
     assert not workers.procs
 

@@ -745,3 +745,47 @@ def test_a_failed_svg_worker_fails_the_stage_in_one_line_and_promotes_nothing(pr
     assert not (project / "build" / "staging").exists() or not any(
         (project / "build" / "staging").iterdir()
     )
+
+
+# -- the checked declaration, kept between runs --------------------------------------------------
+def test_the_checked_declaration_is_reused_until_the_file_changes(project):
+    first = pipeline.load_pipeline()
+    record = project / "build" / "declaration.json"
+    assert json.loads(record.read_text())["declaration"]["kernel"] == "python3"
+    assert pipeline.load_pipeline() == first  # read back from the record
+    record.write_text("{not json")  # a damaged record is ignored and written again
+    assert pipeline.load_pipeline() == first
+    assert json.loads(record.read_text())["declaration"]["timeout_seconds"] == 120
+    spec = project / "pipeline.yaml"  # an edit is checked again, and a bad one reported
+    spec.write_text(spec.read_text().replace("format: text", "format: txt", 1))
+    with pytest.raises(InputError, match="unknown format 'txt'"):
+        pipeline.load_pipeline()
+
+
+def test_a_cached_declaration_still_refuses_a_path_that_now_leaves_the_project(
+    project, tmp_path_factory
+):
+    pipeline.load_pipeline()
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    (project / "data" / "a.txt").rename(elsewhere / "a.txt")
+    (project / "data" / "b.txt").unlink()
+    (project / "data").rmdir()
+    (project / "data").symlink_to(elsewhere)  # after the check: the record still holds `data`
+    with pytest.raises(InputError, match="leads outside the project"):
+        pipeline.load_pipeline()
+
+
+def test_a_no_op_reads_the_declaration_without_pydantic():
+    """pydantic takes a tenth of a second to import: a run whose pipeline.yaml was checked
+    before does without it."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys; from helpers import pipeline; pipeline.load_pipeline(); "
+        "print('pydantic' in sys.modules)"
+    )
+    run = [sys.executable, "-c", probe]
+    subprocess.run(run, check=True, capture_output=True)  # checks, and keeps the record
+    done = subprocess.run(run, check=True, capture_output=True, text=True)
+    assert done.stdout.strip() == "False"

@@ -11,22 +11,19 @@ functions that do the work never see where a dataset lives.
 A stage run by the pipeline receives only its own datasets: its inputs where they live, its
 outputs in the stage's staging folder; asking for any other is an error. Run by hand (the
 notebook's default ``catalogue = None``), the project's catalogue is used, every dataset in
-place. Each entry is read into a :class:`Dataset` model (unknown fields refused, ``format``
-one of :data:`FORMATS`). Nothing heavier than pydantic is imported at module level: the runner
-reads this on every no-op.
+place. Entries are checked by the models of :mod:`helpers.declaration` (unknown fields
+refused, ``format`` one of :data:`FORMATS`) and kept as plain :class:`Dataset` records: nothing
+heavy, not even pydantic, is imported here, since the runner reads this on every no-op.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Literal
-
-from pydantic import Field, field_validator, model_validator
 
 from helpers import paths
 from helpers.errors import InputError, clip
-from helpers.models import Model, Text, parse
 from helpers.yamlio import read_yaml
 
 # format -> the suffixes its path may have (folder: none); parquet+csv adds a .csv beside it
@@ -45,61 +42,22 @@ FORMATS = {
 }
 
 
-class Dataset(Model):
-    """One dataset of the catalogue; ``path`` is relative to the project root, posix.
+@dataclass(frozen=True)
+class Dataset:
+    """One dataset of the catalogue, as :mod:`helpers.declaration` checked it; ``path`` is
+    relative to the project root, posix; ``contract`` names a table contract in
+    ``helpers.schemas.BY_NAME`` (parquet+csv datasets only)."""
 
-    ``contract`` (written ``schema:``) names a table contract in ``helpers.schemas.BY_NAME``:
-    a parquet+csv dataset, and only one, has it.
-    """
-
-    path: Text
-    format: Literal[tuple(FORMATS)]
-    contract: Text | None = Field(None, alias="schema")
+    path: str
+    format: str
+    contract: str | None = None
     description: str | None = None
-
-    @field_validator("path")
-    @classmethod
-    def _inside(cls, rel: str) -> str:
-        if rel.startswith("/"):
-            raise ValueError("`path` must be a path relative to the project")
-        if not inside_project(rel):
-            raise ValueError(f"path {clip(rel)} leads outside the project")
-        if paths.inside(paths.ROOT / rel, paths.ROOT) == paths.inside(paths.ROOT, paths.ROOT):
-            raise ValueError(f"{clip(rel)} is the project itself, not a dataset")
-        return rel
-
-    @model_validator(mode="after")
-    def _fits_format(self) -> Dataset:
-        ends = FORMATS[self.format]
-        if ends and not self.path.endswith(ends):
-            raise ValueError(f"a {self.format} dataset's path ends in {' or '.join(ends)}")
-        if (self.contract is not None) != (self.format == "parquet+csv"):
-            raise ValueError("a parquet+csv dataset, and only one, names a schema")
-        return self
 
     def files(self) -> tuple[str, ...]:
         """Every path the dataset occupies (what a stage writing it must produce)."""
         if self.format == "parquet+csv":
             return (self.path, str(Path(self.path).with_suffix(".csv").as_posix()))
         return (self.path,)
-
-
-class Datasets(Model):
-    """What this module reads of pipeline.yaml: the ``catalogue:`` mapping, name -> dataset.
-
-    The runner's model of the whole file (:class:`helpers.pipeline.Declaration`) extends it.
-    """
-
-    catalogue: dict[Text, Dataset]
-
-    @field_validator("catalogue", mode="before")
-    @classmethod
-    def _a_mapping(cls, value: object) -> object:
-        if not isinstance(value, dict) or not value:
-            raise ValueError(
-                f"expected a `catalogue` mapping of dataset name -> path, format, got {clip(value)}"
-            )
-        return value
 
 
 NOUNS = {"catalogue": "dataset"}  # how messages name an entry of the catalogue
@@ -116,12 +74,16 @@ def inside_project(rel: str) -> bool:
     return True
 
 
+def outside(value: str) -> str:
+    """The problem, for a message, of a path that leads outside the project."""
+    return f"path {clip(value)} leads outside the project; give one inside it"
+
+
 def load(path: Path | None = None) -> dict[str, Dataset]:
-    """The project's catalogue, read from pipeline.yaml."""
-    path = path or paths.PIPELINE
-    spec = read_yaml(path, "pipeline declaration")
-    catalogue = spec.get("catalogue") if isinstance(spec, dict) else None
-    return parse(Datasets, {"catalogue": catalogue}, path, nouns=NOUNS).catalogue
+    """The project's catalogue, read from pipeline.yaml and checked (helpers.declaration)."""
+    from helpers import declaration
+
+    return declaration.catalogue(path or paths.PIPELINE)
 
 
 def unknown(name: str, datasets: dict[str, Dataset], where: Path | str) -> InputError:

@@ -42,14 +42,10 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
-
-from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from helpers import catalogue, paths
 from helpers.errors import InputError, clip
-from helpers.models import Model, Text, parse
-from helpers.yamlio import loads, read_yaml
+from helpers.yamlio import loads
 
 LOCK = "requirements.lock"
 INJECTED = ("catalogue",)  # the parameter the runner gives every notebook
@@ -86,100 +82,44 @@ class Pipeline:
     catalogue: dict[str, catalogue.Dataset] = field(default_factory=dict)
 
 
-# -- declaration --------------------------------------------------------------------------------
-class StageDeclaration(Model):
-    """One entry of ``stages:`` as written: a notebook or a render, and its datasets by name."""
-
-    name: Text
-    notebook: Text | None = None
-    render: Text | None = None
-    parameters: dict[str, Any] = {}
-    inputs: list[Text] = []
-    outputs: list[Text] = []
-
-    @model_validator(mode="before")
-    @classmethod
-    def _as_written(cls, entry: object) -> object:
-        """An empty ``parameters:``, ``inputs:`` or ``outputs:`` (YAML null) declares none."""
-        if isinstance(entry, dict):
-            empty = [k for k in ("parameters", "inputs", "outputs") if entry.get(k, 0) is None]
-            entry = {k: v for k, v in entry.items() if k not in empty}
-        return entry
-
-    @field_validator("notebook", "render")
-    @classmethod
-    def _file_inside(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if value is not None and not catalogue.inside_project(value):
-            raise ValueError(f"`{info.field_name}`: {_outside(value)}")
-        return value
-
-    @field_validator("parameters")
-    @classmethod
-    def _parameters_inside(cls, parameters: dict[str, Any]) -> dict[str, Any]:
-        for key, value in parameters.items():
-            if isinstance(value, str) and value and not catalogue.inside_project(value):
-                raise ValueError(f"parameter `{key}`: {_outside(value)}")
-        return parameters
-
-    @model_validator(mode="after")
-    def _runs_something(self) -> StageDeclaration:
-        if (self.notebook is None) == (self.render is None):
-            raise ValueError("give exactly one of `notebook`, `render`")
-        if not self.outputs:
-            raise ValueError("declares no outputs")
-        return self
-
-
-class Declaration(catalogue.Datasets):
-    """pipeline.yaml: the catalogue, the kernel and timeout of notebook stages, the stages."""
-
-    kernel: Text = "python3"
-    timeout_seconds: Annotated[int, Field(gt=0)] = 900
-    stages: list[StageDeclaration]
-
-    @model_validator(mode="after")
-    def _consistent(self) -> Declaration:
-        """Stage names are unique; stages name declared datasets, each written by one stage."""
-        seen, written = set(), {}
-        for stage in self.stages:
-            label = f"stage {clip(stage.name, 60)}"
-            if stage.name in seen:
-                raise ValueError(f"duplicate stage name {clip(stage.name, 60)}")
-            seen.add(stage.name)
-            for key in ("inputs", "outputs"):
-                for name in getattr(stage, key):
-                    if name not in self.catalogue:
-                        problem = catalogue.unknown(name, self.catalogue, "").problem
-                        raise ValueError(f"{label}: `{key}`: {problem}")
-            both = sorted(set(stage.inputs) & set(stage.outputs))
-            if both:
-                raise ValueError(f"{label}: reads its own output(s) {both}")
-            for out in dict.fromkeys(stage.outputs):
-                if out in written:
-                    raise ValueError(f"{label}: {out!r} is written by {written[out]!r}")
-                written[out] = stage.name
-        return self
+# The code whose checks a cached declaration passed: a change to it checks pipeline.yaml again.
+_DECLARATION_CODE = ("declaration.py", "catalogue.py", "models.py", "yamlio.py")
 
 
 def load_pipeline(path: Path | None = None) -> Pipeline:
-    """Read and check pipeline.yaml; every problem names the file and the stage."""
-    path = path or paths.PIPELINE
-    declared = parse(
-        Declaration,
-        read_yaml(path, "pipeline declaration"),
-        path,
-        nouns={**catalogue.NOUNS, "stages": "stage"},
-    )
-    datasets = declared.catalogue
+    """Read and check pipeline.yaml; every problem names the file and the stage.
+
+    The check (:mod:`helpers.declaration`, pydantic) runs when the file, or the code that
+    checks it, changed since the last check of the project's own pipeline.yaml; otherwise the
+    checked declaration is read back from ``build/declaration.json`` and only its paths, whose
+    containment depends on the file system rather than on the file, are checked again.
+    """
+    path = Path(path or paths.PIPELINE)
+    own = path == paths.PIPELINE
+    key = _declaration_key(path) if own else None
+    declared = _cached_declaration(key)
+    if declared is None:
+        from helpers import declaration
+
+        declared = declaration.declaration(path)
+        if key is not None:
+            from helpers import storage
+
+            record = {"key": key, "declaration": declared}
+            storage.write_text(_declaration_record(), json.dumps(record, sort_keys=True) + "\n")
+    else:
+        _check_declared_paths(declared, path)
+    datasets = {name: catalogue.Dataset(**d) for name, d in declared["catalogue"].items()}
     stages = []
-    for entry in declared.stages:
-        reads, writes = (tuple(dict.fromkeys(names)) for names in (entry.inputs, entry.outputs))
+    for entry in declared["stages"]:
+        reads = tuple(dict.fromkeys(entry["inputs"]))
+        writes = tuple(dict.fromkeys(entry["outputs"]))
         stages.append(
             Stage(
-                name=entry.name,
-                notebook=entry.notebook,
-                render=entry.render,
-                parameters=dict(entry.parameters),
+                name=entry["name"],
+                notebook=entry["notebook"],
+                render=entry["render"],
+                parameters=dict(entry["parameters"]),
                 # what a stage reads of a table is its Parquet file; it writes both
                 inputs=tuple(dict.fromkeys(datasets[n].path for n in reads)),
                 outputs=tuple(f for n in writes for f in datasets[n].files()),
@@ -189,10 +129,58 @@ def load_pipeline(path: Path | None = None) -> Pipeline:
         )
     return Pipeline(
         stages=tuple(stages),
-        kernel=declared.kernel,
-        timeout_seconds=declared.timeout_seconds,
+        kernel=declared["kernel"],
+        timeout_seconds=declared["timeout_seconds"],
         catalogue=datasets,
     )
+
+
+def _declaration_record() -> Path:
+    return paths.BUILD / "declaration.json"
+
+
+def _declaration_key(path: Path) -> str | None:
+    """The SHA-256 of pipeline.yaml and of the code that checks it; None when unreadable (the
+    check then runs, and reports the problem)."""
+    digest = hashlib.sha256()
+    helpers_dir = Path(__file__).parent
+    try:
+        digest.update(paths.inside(path, path.parent, "pipeline declaration").read_bytes())
+        for name in _DECLARATION_CODE:
+            digest.update((helpers_dir / name).read_bytes())
+    except (OSError, InputError):
+        return None
+    return digest.hexdigest()
+
+
+def _cached_declaration(key: str | None) -> dict | None:
+    """The declaration checked last, when its key is ``key``; a damaged record is ignored."""
+    if key is None:
+        return None
+    try:
+        record = json.loads(_declaration_record().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict) or record.get("key") != key:
+        return None
+    declared = record.get("declaration")
+    return declared if isinstance(declared, dict) else None
+
+
+def _check_declared_paths(declared: dict, path: Path) -> None:
+    """Containment of a cached declaration's paths, checked again (symlinks may have moved)."""
+    for name, dataset in declared["catalogue"].items():
+        if not catalogue.inside_project(dataset["path"]):
+            raise InputError(
+                path, f"dataset {clip(name, 60)}: {catalogue.outside(dataset['path'])}"
+            )
+    for entry in declared["stages"]:
+        where = f"stage {clip(entry['name'], 60)}"
+        for key in ("notebook", "render"):
+            if entry[key] is not None:
+                _check_inside_project(entry[key], f"{where}: `{key}`", path)
+        for param, value in entry["parameters"].items():
+            _check_inside_project(value, f"{where}: parameter `{param}`", path)
 
 
 def apply_overrides(pipeline: Pipeline, assignments: list[str]) -> Pipeline:
@@ -237,11 +225,7 @@ def apply_overrides(pipeline: Pipeline, assignments: list[str]) -> Pipeline:
 def _check_inside_project(value: object, where: str, file: Path | str = "command line") -> None:
     """Refuse a text value that, read as a path under the project root, leaves the project."""
     if isinstance(value, str) and value and not catalogue.inside_project(value):
-        raise InputError(file, f"{where}: {_outside(value)}")
-
-
-def _outside(value: str) -> str:
-    return f"path {clip(value)} leads outside the project; give one inside it"
+        raise InputError(file, f"{where}: {catalogue.outside(value)}")
 
 
 # -- what a stage depends on ----------------------------------------------------------------------

@@ -1,0 +1,172 @@
+"""The models of ``pipeline.yaml``: its catalogue of datasets and its stages, checked once.
+
+Why a module of its own: pydantic costs a tenth of a second to import, and the runner reads
+``pipeline.yaml`` on every run, the no-op included. So the runner imports this only when the
+file (or this code) changed since the last check, and otherwise reads the checked declaration
+back from ``build/declaration.json`` (:func:`helpers.pipeline.load_pipeline`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, ValidationInfo, field_validator, model_validator
+
+from helpers import paths
+from helpers.catalogue import FORMATS, NOUNS, inside_project, outside, unknown
+from helpers.errors import clip
+from helpers.models import Model, Text, parse
+from helpers.yamlio import read_yaml
+
+
+class Dataset(Model):
+    """One dataset of the catalogue; ``path`` is relative to the project root, posix.
+
+    ``contract`` (written ``schema:``) names a table contract in ``helpers.schemas.BY_NAME``:
+    a parquet+csv dataset, and only one, has it.
+    """
+
+    path: Text
+    format: Literal[tuple(FORMATS)]
+    contract: Text | None = Field(None, alias="schema")
+    description: str | None = None
+
+    @field_validator("path")
+    @classmethod
+    def _inside(cls, rel: str) -> str:
+        if rel.startswith("/"):
+            raise ValueError("`path` must be a path relative to the project")
+        if not inside_project(rel):
+            raise ValueError(f"path {clip(rel)} leads outside the project")
+        if paths.inside(paths.ROOT / rel, paths.ROOT) == paths.inside(paths.ROOT, paths.ROOT):
+            raise ValueError(f"{clip(rel)} is the project itself, not a dataset")
+        return rel
+
+    @model_validator(mode="after")
+    def _fits_format(self) -> Dataset:
+        ends = FORMATS[self.format]
+        if ends and not self.path.endswith(ends):
+            raise ValueError(f"a {self.format} dataset's path ends in {' or '.join(ends)}")
+        if (self.contract is not None) != (self.format == "parquet+csv"):
+            raise ValueError("a parquet+csv dataset, and only one, names a schema")
+        return self
+
+    def files(self) -> tuple[str, ...]:
+        """Every path the dataset occupies (what a stage writing it must produce)."""
+        if self.format == "parquet+csv":
+            return (self.path, str(Path(self.path).with_suffix(".csv").as_posix()))
+        return (self.path,)
+
+
+class Datasets(Model):
+    """What this module reads of pipeline.yaml: the ``catalogue:`` mapping, name -> dataset.
+
+    The runner's model of the whole file (:class:`helpers.pipeline.Declaration`) extends it.
+    """
+
+    catalogue: dict[Text, Dataset]
+
+    @field_validator("catalogue", mode="before")
+    @classmethod
+    def _a_mapping(cls, value: object) -> object:
+        if not isinstance(value, dict) or not value:
+            raise ValueError(
+                f"expected a `catalogue` mapping of dataset name -> path, format, got {clip(value)}"
+            )
+        return value
+
+
+class StageDeclaration(Model):
+    """One entry of ``stages:`` as written: a notebook or a render, and its datasets by name."""
+
+    name: Text
+    notebook: Text | None = None
+    render: Text | None = None
+    parameters: dict[str, Any] = {}
+    inputs: list[Text] = []
+    outputs: list[Text] = []
+
+    @model_validator(mode="before")
+    @classmethod
+    def _as_written(cls, entry: object) -> object:
+        """An empty ``parameters:``, ``inputs:`` or ``outputs:`` (YAML null) declares none."""
+        if isinstance(entry, dict):
+            empty = [k for k in ("parameters", "inputs", "outputs") if entry.get(k, 0) is None]
+            entry = {k: v for k, v in entry.items() if k not in empty}
+        return entry
+
+    @field_validator("notebook", "render")
+    @classmethod
+    def _file_inside(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and not inside_project(value):
+            raise ValueError(f"`{info.field_name}`: {outside(value)}")
+        return value
+
+    @field_validator("parameters")
+    @classmethod
+    def _parameters_inside(cls, parameters: dict[str, Any]) -> dict[str, Any]:
+        for key, value in parameters.items():
+            if isinstance(value, str) and value and not inside_project(value):
+                raise ValueError(f"parameter `{key}`: {outside(value)}")
+        return parameters
+
+    @model_validator(mode="after")
+    def _runs_something(self) -> StageDeclaration:
+        if (self.notebook is None) == (self.render is None):
+            raise ValueError("give exactly one of `notebook`, `render`")
+        if not self.outputs:
+            raise ValueError("declares no outputs")
+        return self
+
+
+class Declaration(Datasets):
+    """pipeline.yaml: the catalogue, the kernel and timeout of notebook stages, the stages."""
+
+    kernel: Text = "python3"
+    timeout_seconds: Annotated[int, Field(gt=0)] = 900
+    stages: list[StageDeclaration]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Declaration:
+        """Stage names are unique; stages name declared datasets, each written by one stage."""
+        seen, written = set(), {}
+        for stage in self.stages:
+            label = f"stage {clip(stage.name, 60)}"
+            if stage.name in seen:
+                raise ValueError(f"duplicate stage name {clip(stage.name, 60)}")
+            seen.add(stage.name)
+            for key in ("inputs", "outputs"):
+                for name in getattr(stage, key):
+                    if name not in self.catalogue:
+                        problem = unknown(name, self.catalogue, "").problem
+                        raise ValueError(f"{label}: `{key}`: {problem}")
+            both = sorted(set(stage.inputs) & set(stage.outputs))
+            if both:
+                raise ValueError(f"{label}: reads its own output(s) {both}")
+            for out in dict.fromkeys(stage.outputs):
+                if out in written:
+                    raise ValueError(f"{label}: {out!r} is written by {written[out]!r}")
+                written[out] = stage.name
+        return self
+
+
+def catalogue(path: Path) -> dict:
+    """The ``catalogue:`` of pipeline.yaml, checked, as plain records by name."""
+    from helpers.catalogue import Dataset as Record
+
+    spec = read_yaml(path, "pipeline declaration")
+    datasets = spec.get("catalogue") if isinstance(spec, dict) else None
+    checked = parse(Datasets, {"catalogue": datasets}, path, nouns=NOUNS).catalogue
+    return {name: Record(**d.model_dump()) for name, d in checked.items()}
+
+
+def declaration(path: Path) -> dict:
+    """The whole of pipeline.yaml, checked, as plain data (what the runner caches)."""
+    declared = parse(
+        Declaration,
+        read_yaml(path, "pipeline declaration"),
+        path,
+        nouns={**NOUNS, "stages": "stage"},
+    )
+    return declared.model_dump()
