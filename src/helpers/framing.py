@@ -405,7 +405,7 @@ def _free_clauses(clause_spans, dim_hits, cue_hits) -> list[tuple[int, int]]:
     ]
 
 
-def _directions(text, mentions, clause_spans, dim_hits, cue_hits, actor, against, comparatives):
+def _directions(mentions, clause_spans, dim_hits, cue_hits, actor, against, comparatives):
     """The direction of the claim against each comparator, read first in the dimension's
     clauses that name that comparator, then in all of them: "China is ahead of Europe in
     robots, but behind the United States in AI models" is two claims."""
@@ -555,7 +555,7 @@ def extract_claims(sentences: pd.DataFrame, codebook: FramingCodebook) -> pd.Dat
                 )
                 against = _outside_conditions(text, hits, mentions, against)
                 directions = _directions(
-                    text, mentions, clause_spans, hits, cues, actor, against, codebook.comparatives
+                    mentions, clause_spans, hits, cues, actor, against, codebook.comparatives
                 )
                 groups: dict[str, list[str]] = {}  # direction -> its comparators, in order
                 for comparator, direction in directions.items():
