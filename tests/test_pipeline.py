@@ -3,6 +3,7 @@ bad parameters or failing notebooks that leave the previous outputs untouched.""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import os
@@ -789,3 +790,14 @@ def test_a_no_op_reads_the_declaration_without_pydantic():
     subprocess.run(run, check=True, capture_output=True)  # checks, and keeps the record
     done = subprocess.run(run, check=True, capture_output=True, text=True)
     assert done.stdout.strip() == "False"
+
+
+def test_a_declaration_json_cannot_keep_is_checked_every_run(project):
+    spec = project / "pipeline.yaml"
+    declared = yaml.safe_load(spec.read_text())
+    declared["stages"][0]["parameters"]["since"] = dt.date(2025, 1, 27)
+    spec.write_text(yaml.safe_dump(declared, sort_keys=False))
+    first = pipeline.load_pipeline()
+    assert first.stages[0].parameters["since"].isoformat() == "2025-01-27"  # a YAML date
+    assert not (project / "build" / "declaration.json").exists()
+    assert pipeline.load_pipeline() == first

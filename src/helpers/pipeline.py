@@ -103,10 +103,7 @@ def load_pipeline(path: Path | None = None) -> Pipeline:
 
         declared = declaration.declaration(path)
         if key is not None:
-            from helpers import storage
-
-            record = {"key": key, "declaration": declared}
-            storage.write_text(_declaration_record(), json.dumps(record, sort_keys=True) + "\n")
+            _keep_declaration(key, declared)
     else:
         _check_declared_paths(declared, path)
     datasets = {name: catalogue.Dataset(**d) for name, d in declared["catalogue"].items()}
@@ -151,6 +148,19 @@ def _declaration_key(path: Path) -> str | None:
     except (OSError, InputError):
         return None
     return digest.hexdigest()
+
+
+def _keep_declaration(key: str, declared: dict) -> None:
+    """Record the checked declaration, unless JSON cannot give it back as it is (a parameter
+    holding a YAML date, say): then the next run checks the file again."""
+    from helpers import storage
+
+    try:
+        text = json.dumps({"key": key, "declaration": declared}, sort_keys=True)
+    except (TypeError, ValueError):
+        return
+    if json.loads(text)["declaration"] == declared:
+        storage.write_text(_declaration_record(), text + "\n")
 
 
 def _cached_declaration(key: str | None) -> dict | None:
