@@ -116,6 +116,8 @@ def test_top_level_key_required(tmp_path):
         ({"id": "a:b"}, ["entry 'a:b'", "id must use"]),
         ({"file": "../a.txt"}, ["entry 'a'", "inside the raw folder"]),
         ({"sha256": "ABC"}, ["entry 'a'", "sha256"]),
+        # refused, not stripped away: a trailing line separator is no white space to drop
+        ({"title": "Chips\u2028"}, ["entry 'a'", "field `title`", "U+2028 at position 5"]),
     ],
 )
 def test_bad_entry_names_manifest_entry_and_problem(tmp_path, change, needles):

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -44,8 +43,10 @@ INVISIBLE = "\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
 HIDDEN = re.compile(rf"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029{INVISIBLE}]")
 
 
-def _visible(value: str) -> str:
-    hidden = HIDDEN.search(value)
+def _visible(value: object) -> object:
+    """``value`` unchanged, unless it is text holding a ``HIDDEN`` character (sought before
+    white space is stripped: a trailing U+2028 or VT is refused, not silently dropped)."""
+    hidden = HIDDEN.search(value) if isinstance(value, str) else None
     if hidden:
         raise PydanticCustomError(
             "hidden_character",
@@ -55,10 +56,10 @@ def _visible(value: str) -> str:
     return value
 
 
-# Text a researcher must fill in: surrounding white space is dropped, and then it is not empty
-# and holds no hidden character.
+# Text a researcher must fill in: it holds no hidden character, and once surrounding white space
+# is dropped it is not empty.
 Text = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(_visible)
+    str, StringConstraints(strip_whitespace=True, min_length=1), BeforeValidator(_visible)
 ]
 
 T = TypeVar("T")

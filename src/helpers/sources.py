@@ -58,7 +58,7 @@ class Source(Model):
     @model_validator(mode="before")
     @classmethod
     def _as_written(cls, entry: object) -> object:
-        """Unquoted YAML dates and years are text here; hidden characters are refused."""
+        """Unquoted YAML dates and years are text here (``Text`` refuses hidden characters)."""
         if not isinstance(entry, dict):
             return entry
         entry = dict(entry)
@@ -66,7 +66,6 @@ class Source(Model):
             entry["date"] = entry["date"].isoformat()
         if isinstance(entry.get("period"), int) and not isinstance(entry["period"], bool):
             entry["period"] = str(entry["period"])
-        refuse_hidden(entry, list(entry))
         return entry
 
     @field_validator("id")

@@ -73,7 +73,8 @@ class Correction(Model):
             entry["replacement"] = entry.get("found")
         # `found` may hold what it finds; a repair's replacement is not normalised again
         repair = entry.get("action") == "repair"
-        refuse_hidden(entry, ["id", "source", "reason", *(["replacement"] if repair else [])])
+        if repair:  # `Text` fields refuse hidden characters themselves
+            refuse_hidden(entry, ["replacement"])
         return entry
 
     @model_validator(mode="after")
