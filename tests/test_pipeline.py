@@ -801,3 +801,31 @@ def test_a_declaration_json_cannot_keep_is_checked_every_run(project):
     assert first.stages[0].parameters["since"].isoformat() == "2025-01-27"  # a YAML date
     assert not (project / "build" / "declaration.json").exists()
     assert pipeline.load_pipeline() == first
+
+
+def test_a_folder_dataset_counts_only_the_files_it_includes(project):
+    spec = project / "pipeline.yaml"
+    declared = yaml.safe_load(spec.read_text())
+    declared["catalogue"]["texts"]["include"] = "*.txt"
+    spec.write_text(yaml.safe_dump(declared, sort_keys=False))
+    assert _run()[0] == ["upper", "count"]
+    (project / "data" / "README.md").write_text("What these texts are.\n")
+    assert _run()[0] == []  # documentation beside the data changes nothing a stage reads
+    (project / "data" / "c.txt").write_text("gamma\n")
+    assert _run()[0] == ["upper", "count"]
+
+
+@pytest.mark.parametrize(
+    ("entry", "problem"),
+    [
+        ({"path": "out/x.txt", "format": "text", "include": "*.txt"}, "only a folder dataset"),
+        ({"path": "data", "format": "folder", "include": "../*.txt"}, "must stay inside"),
+    ],
+)
+def test_include_is_for_folders_and_stays_inside_them(project, entry, problem):
+    spec = project / "pipeline.yaml"
+    declared = yaml.safe_load(spec.read_text())
+    declared["catalogue"]["x"] = entry
+    spec.write_text(yaml.safe_dump(declared, sort_keys=False))
+    with pytest.raises(InputError, match=f"dataset 'x': .*{problem}"):
+        pipeline.load_pipeline()

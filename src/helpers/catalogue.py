@@ -52,6 +52,13 @@ class Dataset:
     format: str
     contract: str | None = None
     description: str | None = None
+    include: str | None = None  # a folder's files that make the dataset (a glob)
+
+    @property
+    def watched(self) -> str:
+        """What a stage reading the dataset depends on: its path, or its folder's files that
+        match ``include`` (``codebook/*.yaml``: editing the codebook's README re-runs nothing)."""
+        return f"{self.path}/{self.include}" if self.include else self.path
 
     def files(self) -> tuple[str, ...]:
         """Every path the dataset occupies (what a stage writing it must produce)."""

@@ -31,6 +31,9 @@ class Dataset(Model):
     format: Literal[tuple(FORMATS)]
     contract: Text | None = Field(None, alias="schema")
     description: str | None = None
+    # a folder's files that make the dataset (a glob, "*.yaml"); the others, its documentation
+    # say, change nothing a stage reads
+    include: Text | None = None
 
     @field_validator("path")
     @classmethod
@@ -50,13 +53,11 @@ class Dataset(Model):
             raise ValueError(f"a {self.format} dataset's path ends in {' or '.join(ends)}")
         if (self.contract is not None) != (self.format == "parquet+csv"):
             raise ValueError("a parquet+csv dataset, and only one, names a schema")
+        if self.include is not None and self.format != "folder":
+            raise ValueError("only a folder dataset may name the files it `include`s")
+        if self.include is not None and ".." in Path(self.include).parts:
+            raise ValueError(f"`include` {clip(self.include)} must stay inside the folder")
         return self
-
-    def files(self) -> tuple[str, ...]:
-        """Every path the dataset occupies (what a stage writing it must produce)."""
-        if self.format == "parquet+csv":
-            return (self.path, str(Path(self.path).with_suffix(".csv").as_posix()))
-        return (self.path,)
 
 
 class Datasets(Model):

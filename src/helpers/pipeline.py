@@ -34,6 +34,7 @@ import hashlib
 import importlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -49,6 +50,7 @@ from helpers.yamlio import loads
 
 LOCK = "requirements.lock"
 INJECTED = ("catalogue",)  # the parameter the runner gives every notebook
+_GLOB = re.compile(r"[*?\[]")  # a declared input that is a pattern (a folder's `include`)
 _IGNORED_PARTS = {"__pycache__", ".ipynb_checkpoints", ".quarto", ".DS_Store"}
 
 
@@ -118,7 +120,7 @@ def load_pipeline(path: Path | None = None) -> Pipeline:
                 render=entry["render"],
                 parameters=dict(entry["parameters"]),
                 # what a stage reads of a table is its Parquet file; it writes both
-                inputs=tuple(dict.fromkeys(datasets[n].path for n in reads)),
+                inputs=tuple(dict.fromkeys(datasets[n].watched for n in reads)),
                 outputs=tuple(f for n in writes for f in datasets[n].files()),
                 reads=reads,
                 writes=writes,
@@ -240,14 +242,19 @@ def _check_inside_project(value: object, where: str, file: Path | str = "command
 
 # -- what a stage depends on ----------------------------------------------------------------------
 def _files(rel: str) -> list[str]:
-    """The files under a declared path, as sorted project-relative posix paths."""
+    """The files under a declared path, or matching a declared pattern (``codebook/*.yaml``),
+    as sorted project-relative posix paths."""
     path = paths.ROOT / rel
-    if path.is_file():
+    if _GLOB.search(rel):
+        candidates = paths.ROOT.glob(rel)
+    elif path.is_file():
         return [rel]
-    if not path.is_dir():
+    elif path.is_dir():
+        candidates = path.rglob("*")
+    else:
         return []
     found = []
-    for p in path.rglob("*"):
+    for p in candidates:
         parts = p.relative_to(paths.ROOT).parts
         if p.is_symlink():  # hashing it would read a file from elsewhere (or a huge one)
             paths.inside(p, paths.ROOT, "symlink")
