@@ -226,7 +226,7 @@ CATALOGUE = "catalogue:\n  x: {path: x.md, format: md}\n  y: {path: y.md, format
         ),
         (
             "catalogue:\n  x: {path: x.md, format: md, colour: red}\nstages: []\n",
-            "dataset 'x': unknown field(s): 'colour' (allowed: path, format, schema, description)",
+            "dataset 'x': unknown field(s): 'colour' (allowed: path, format, schema, description, include)",
         ),
         (
             "catalogue:\n  x: {path: x.md, format: csv}\nstages: []\n",
