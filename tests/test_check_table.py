@@ -118,6 +118,16 @@ def test_a_missing_file_and_a_folder_are_named(tmp_path):
         read_csv(tmp_path, "items table")
 
 
+def test_a_csv_reached_through_a_symlink_out_of_its_folder_is_refused(tmp_path):
+    """The CSV inputs share the YAML files' reader (helpers.paths.read_input)."""
+    secret = tmp_path / "secret.csv"
+    secret.write_text("a\n1\n", encoding="utf-8")
+    (tmp_path / "annotations").mkdir()
+    (tmp_path / "annotations" / "adjudications.csv").symlink_to(secret)
+    with pytest.raises(InputError, match="leads outside"):
+        read_csv(tmp_path / "annotations" / "adjudications.csv", "adjudications file")
+
+
 def test_a_byte_order_mark_is_not_part_of_the_first_column(tmp_path):
     table, _ = _checked(tmp_path, "\ufeff" + HEADER + "a,red,\n")
     assert list(table.columns) == ["item", "colour", "size"]

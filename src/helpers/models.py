@@ -29,6 +29,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from helpers.errors import InputError, clip
+from helpers.paths import read_input
 
 if TYPE_CHECKING:  # pandas and pandera cost a second: the runner reads pipeline.yaml without them
     import pandas as pd
@@ -158,18 +159,7 @@ def read_csv(path: Path | str, what: str) -> pd.DataFrame:
 
     import pandas as pd
 
-    try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise InputError(path, f"{what} not found") from None
-    except IsADirectoryError:
-        raise InputError(path, f"{what} is a folder, not a file") from None
-    except OSError as exc:
-        raise InputError(path, f"cannot read the {what}: {exc.strerror}") from None
-    try:
-        text = data.decode("utf-8").removeprefix("\ufeff")  # a spreadsheet's byte order mark
-    except UnicodeDecodeError as exc:
-        raise InputError(path, f"not valid UTF-8 at byte {exc.start}") from None
+    text = read_input(path, what).removeprefix("\ufeff")  # a spreadsheet's byte order mark
     records, lines, start = [], [], 1
     try:
         reader = csv.reader(io.StringIO(text, newline=""), strict=True)

@@ -13,9 +13,9 @@ from pathlib import Path
 import yaml
 
 from helpers.errors import InputError
-from helpers.paths import inside
+from helpers.paths import MAX_INPUT_BYTES, read_input
 
-MAX_YAML_BYTES = 5_000_000  # a thousand-source manifest is ~0.5 MB
+MAX_YAML_BYTES = MAX_INPUT_BYTES
 
 # libyaml's C loader when present: the pure-Python one dominates ingest time on a large manifest.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -25,28 +25,9 @@ def read_yaml(path: Path | str, what: str, *, within: Path | str | None = None) 
     """Parse a YAML file a researcher edits; any problem is an ``InputError`` naming it.
 
     ``within`` is the folder the file must stay in once symlinks are followed (default: the
-    folder it is named in).
+    folder it is named in); see :func:`helpers.paths.read_input`.
     """
-    path = Path(path)
-    real = inside(path, path.parent if within is None else within, what)
-    try:
-        size = real.stat().st_size
-    except FileNotFoundError:
-        raise InputError(path, f"{what} not found") from None
-    except OSError as exc:
-        raise InputError(path, f"cannot read the {what}: {exc.strerror}") from None
-    if not real.is_file():
-        raise InputError(path, f"{what} is not a file")
-    if size > MAX_YAML_BYTES:
-        raise InputError(
-            path, f"{what} is {size:,} bytes, more than the limit of {MAX_YAML_BYTES:,}"
-        )
-    try:
-        return loads(real.read_bytes().decode("utf-8"), path)
-    except UnicodeDecodeError as exc:
-        raise InputError(path, f"not valid UTF-8 at byte {exc.start}") from None
-    except OSError as exc:
-        raise InputError(path, f"cannot read the {what}: {exc.strerror}") from None
+    return loads(read_input(path, what, within=within), path)
 
 
 def loads(text: str, where: Path | str) -> object:
