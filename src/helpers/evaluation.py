@@ -361,33 +361,33 @@ def error_lines(result: Evaluation) -> list[str]:
     claims = claims[(claims["outcome"] != "matched") | wrong_direction]
     for text_id in sorted(set(ties["text_id"]) | set(claims["text_id"])):
         lines.append(f"== {text_id}")
-        for row in ties[ties["text_id"] == text_id].itertuples():
-            tie = f"{row.place_id} x {row.sector_id}"
-            if row.outcome == "missed":
-                lines.append(f"  missed    {tie} ({row.relation_gold}): {row.evidence_gold}")
-            elif row.outcome == "spurious":
-                lines.append(
-                    f"  spurious  {tie} ({row.relation_predicted}): {row.evidence_predicted}"
-                )
-            else:
-                lines.append(
-                    f"  relation  {tie}: gold {row.relation_gold}, coded {row.relation_predicted}: "
-                    f"{row.evidence_predicted}"
-                )
-        for row in claims[claims["text_id"] == text_id].itertuples():
-            claim = f"framing {row.actor} vs {row.comparator} on {row.dimension}"
-            if row.outcome == "missed":
-                lines.append(f"  missed    {claim} ({row.direction_gold}): {row.evidence_gold}")
-            elif row.outcome == "spurious":
-                lines.append(
-                    f"  spurious  {claim} ({row.direction_predicted}): {row.evidence_predicted}"
-                )
-            else:
-                lines.append(
-                    f"  direction {claim}: gold {row.direction_gold}, coded "
-                    f"{row.direction_predicted}: {row.evidence_predicted}"
-                )
+        lines += _errors(ties[ties["text_id"] == text_id], "relation", "relation  ", _tie_name)
+        lines += _errors(claims[claims["text_id"] == text_id], "direction", "direction ", _claim)
     return lines
+
+
+def _tie_name(row) -> str:
+    return f"{row.place_id} x {row.sector_id}"
+
+
+def _claim(row) -> str:
+    return f"framing {row.actor} vs {row.comparator} on {row.dimension}"
+
+
+def _errors(rows: pd.DataFrame, label: str, wrong: str, name) -> list[str]:
+    """One line per missed, spurious or mislabelled row (``label``: relation or direction)."""
+    out = []
+    for row in rows.itertuples():
+        gold, coded = getattr(row, f"{label}_gold"), getattr(row, f"{label}_predicted")
+        if row.outcome == "missed":
+            out.append(f"  missed    {name(row)} ({gold}): {row.evidence_gold}")
+        elif row.outcome == "spurious":
+            out.append(f"  spurious  {name(row)} ({coded}): {row.evidence_predicted}")
+        else:
+            out.append(
+                f"  {wrong}{name(row)}: gold {gold}, coded {coded}: {row.evidence_predicted}"
+            )
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
