@@ -357,12 +357,11 @@ def _own_dimension_hits(dim_hits: list[Hit], clause_spans, direction_words) -> l
     return kept
 
 
-def _clause_comparators(clause_spans, mentions, dim_hits, free, actor) -> list[str]:
-    """The comparators named in the clauses that hold a dimension's cues (with their topic
-    phrase) or that carry on the comparison with a direction word and no dimension of their
-    own (``free``): in "我国产业链领先日本，但在核心技术上与欧洲相比仍有差距" Japan is compared
+def _clause_comparators(spans, mentions, actor) -> list[str]:
+    """The comparators named in ``spans``: the clauses that hold a dimension's cues (with their
+    topic phrase) and those that carry on the comparison with a direction word and no dimension
+    of their own: in "我国产业链领先日本，但在核心技术上与欧洲相比仍有差距" Japan is compared
     on supply chains, Europe on technology. Empty when those clauses name none."""
-    spans = _topic_clauses(clause_spans, mentions, dim_hits) + free
     named = [a for m in mentions if any(lo <= m.start < hi for lo, hi in spans) for a in m.actors]
     return [a for a in _ordered_unique(named) if a != actor]
 
@@ -384,11 +383,11 @@ def _default_hits(clause_spans, mentions, cue_hits, codebook) -> list[Hit]:
     return hits
 
 
-def _aside(clause_spans, mentions, dim_hits, cue_hits) -> bool:
+def _aside(spans, mentions, dim_hits, cue_hits) -> bool:
     """A dimension's cues stand only in trailing clauses, after every actor and direction word
     of the sentence: an aside to its comparison ("…仍存在明显差距，需要长期投入": no claim on
-    investment). A leading phrase ("Thanks to large investments, China ...") is no aside."""
-    spans = _topic_clauses(clause_spans, mentions, dim_hits)
+    investment). A leading phrase ("Thanks to large investments, China ...") is no aside.
+    ``spans``: the dimension's clauses (:func:`_topic_clauses`)."""
     inside = [*mentions, *cue_hits]
     last = max((x.start for x in inside), default=-1)
     return all(h.start > last for h in dim_hits) and not any(
@@ -405,11 +404,10 @@ def _free_clauses(clause_spans, dim_hits, cue_hits) -> list[tuple[int, int]]:
     ]
 
 
-def _directions(mentions, clause_spans, dim_hits, cue_hits, actor, against, comparatives):
+def _directions(mentions, spans, cue_hits, actor, against, comparatives):
     """The direction of the claim against each comparator, read first in the dimension's
-    clauses that name that comparator, then in all of them: "China is ahead of Europe in
-    robots, but behind the United States in AI models" is two claims."""
-    spans = _topic_clauses(clause_spans, mentions, dim_hits)
+    clauses (``spans``) that name that comparator, then in all of them: "China is ahead of
+    Europe in robots, but behind the United States in AI models" is two claims."""
     out = {}
     for comparator in against:
         own = [
@@ -546,16 +544,17 @@ def extract_claims(sentences: pd.DataFrame, codebook: FramingCodebook) -> pd.Dat
             dims = _ordered_unique(h.label for h in dim_hits)
             for dim in dims:
                 hits = [h for h in dim_hits if h.label == dim]
-                if len(dims) > 1 and _aside(clause_spans, mentions, hits, cues):
+                spans = _topic_clauses(clause_spans, mentions, hits)  # where it speaks
+                if len(dims) > 1 and _aside(spans, mentions, hits, cues):
                     continue
                 against = (
                     _comparators_of(text, hits, mentions, actor)
-                    or _clause_comparators(clause_spans, mentions, hits, free, actor)
+                    or _clause_comparators(spans + free, mentions, actor)
                     or comparators
                 )
                 against = _outside_conditions(text, hits, mentions, against)
                 directions = _directions(
-                    mentions, clause_spans, hits, cues, actor, against, codebook.comparatives
+                    mentions, spans, cues, actor, against, codebook.comparatives
                 )
                 groups: dict[str, list[str]] = {}  # direction -> its comparators, in order
                 for comparator, direction in directions.items():
