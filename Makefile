@@ -27,17 +27,18 @@ system-test: ## Debian packages the tests need (font, Chromium, poppler); instal
 	@scripts/system-deps.sh test
 
 report: $(STAMP) system-report ## Build the report (runs only out-of-date stages); ARGS="--force" etc.
-	@$(PY) -m helpers.pipeline $(ARGS)
+	@$(PY) -m helpers.engine.pipeline $(ARGS)
 
 dry-run: $(STAMP) ## Say which stages `make report` would run, and why
-	@$(PY) -m helpers.pipeline --dry-run $(ARGS)
+	@$(PY) -m helpers.engine.pipeline --dry-run $(ARGS)
 
 test: $(STAMP) system-test lint ## Run the lint and the whole test suite
 	$(PY) -m pytest $(ARGS)
 
-lint: $(STAMP) ## ruff: lint and formatting of every Python file and notebook
+lint: $(STAMP) ## ruff (lint, formatting) of every Python file and notebook; the import contract
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 test-fast: $(STAMP) ## Tests without the slow end-to-end and browser ones
 	$(PY) -m pytest -m "not slow" $(ARGS)
@@ -46,13 +47,13 @@ lab: $(STAMP) ## Open JupyterLab on the notebooks
 	$(VENV)/bin/jupyter lab notebooks/
 
 bench: $(STAMP) system-report ## Benchmarks: cold build, no-op, one-source change, throughput
-	$(PY) scripts/bench.py
+	$(PY) -m tools.bench
 
 lock: $(STAMP) ## Re-resolve requirements.in into requirements.lock (with hashes) and environment.yml
 	$(VENV)/bin/uv pip compile --quiet --generate-hashes --python-version 3.11 \
 	  --python-platform linux --custom-compile-command "make lock" \
 	  requirements.in -o requirements.lock
-	$(PY) -m helpers.lockfile requirements.lock > environment.yml
+	$(PY) -m tools.lockfile requirements.lock > environment.yml
 
 clean: ## Remove every build output (tables, executed notebooks, figures, report)
 	rm -rf build data/processed report/_generated report/_output

@@ -18,8 +18,8 @@ from browser import (
     prepare_fixture_project,
 )
 
-from helpers.chart_export import html_snippet
-from helpers.render import render_report
+from helpers.engine.render import render_report
+from helpers.figures.export import html_snippet
 
 pytestmark = pytest.mark.slow
 

@@ -10,18 +10,16 @@ import altair as alt
 import pandas as pd
 import pytest
 
-from helpers import (
-    catalogue,
-    chart_data,
-    chart_export,
-    chart_svg,
-    chart_text,
-    chart_theme,
-    charts,
-    compare,
-    schemas,
-)
-from helpers.framing import load_framing_codebook
+from helpers import schemas
+from helpers.compare import triangulation as compare
+from helpers.engine import catalogue
+from helpers.figures import charts
+from helpers.figures import describe as chart_text
+from helpers.figures import export as chart_export
+from helpers.figures import svg as chart_svg
+from helpers.figures import tables as chart_data
+from helpers.figures import theme as chart_theme
+from helpers.framing.claims import load_framing_codebook
 
 SRC = "000_5df365ae44afb922"
 FRAMING_BOOK = load_framing_codebook(catalogue.path("framing_codebook"))
@@ -656,7 +654,7 @@ def synthetic_figures(n_sources: int) -> dict:
     sectors (the longest names included), each source a retelling with framing claims."""
     import random
 
-    from helpers.codebook import load_codebook
+    from helpers.codebook.book import load_codebook
 
     book = load_codebook(catalogue.path("codebook"))
     places, sectors = chart_data.places_with_regions(book), book.sectors_table()
@@ -762,7 +760,7 @@ def test_a_selection_without_retellings_or_claims_still_has_its_figures():
     assert compare.ties(no_tri).empty
 
 
-# -- SVG conversion: stable ids, workers, cache (helpers.chart_svg) -------------------------------
+# -- SVG conversion: stable ids, workers, cache (helpers.figures.svg) ---------------------------
 def gradient_spec(title: str) -> dict:
     """A small chart with a colour gradient legend (Vega numbers gradients per process)."""
     return {

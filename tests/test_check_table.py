@@ -7,8 +7,8 @@ from __future__ import annotations
 import pandera.pandas as pa
 import pytest
 
-from helpers.errors import InputError
-from helpers.models import check_table, read_csv
+from helpers.engine.errors import InputError
+from helpers.engine.models import check_table, read_csv
 
 SCHEMA = pa.DataFrameSchema(
     {
@@ -119,7 +119,7 @@ def test_a_missing_file_and_a_folder_are_named(tmp_path):
 
 
 def test_a_csv_reached_through_a_symlink_out_of_its_folder_is_refused(tmp_path):
-    """The CSV inputs share the YAML files' reader (helpers.paths.read_input)."""
+    """The CSV inputs share the YAML files' reader (helpers.engine.paths.read_input)."""
     secret = tmp_path / "secret.csv"
     secret.write_text("a\n1\n", encoding="utf-8")
     (tmp_path / "annotations").mkdir()

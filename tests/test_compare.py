@@ -11,11 +11,17 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers import catalogue, schemas
-from helpers.codebook import load_codebook
-from helpers.compare import FACT_COLUMNS, compare_sources, reference_codings, triangulate
-from helpers.errors import InputError
-from helpers.framing import load_framing_codebook
+from helpers import schemas
+from helpers.codebook.book import load_codebook
+from helpers.compare.triangulation import (
+    FACT_COLUMNS,
+    compare_sources,
+    reference_codings,
+    triangulate,
+)
+from helpers.engine import catalogue
+from helpers.engine.errors import InputError
+from helpers.framing.claims import load_framing_codebook
 
 FACTS = catalogue.path("raw") / "xinhua-2025-01-27.facts.csv"
 HEADER = FACT_COLUMNS
@@ -412,7 +418,7 @@ GOLD_CODINGS = Path(__file__).parent / "gold" / "seed_codings.csv"
 
 @pytest.fixture(scope="module")
 def seed_sentences():
-    from helpers import text
+    from helpers.ingest import text
 
     sents = text.ingest(
         catalogue.path("manifest"), catalogue.path("corrections"), catalogue.path("raw")
@@ -448,7 +454,7 @@ def seed_codings(seed_sentences, cb):
 
 @pytest.fixture(scope="module")
 def seed_result(seed_sentences, seed_codings, cb, fcb, tmp_path_factory):
-    from helpers.framing import extract_claims
+    from helpers.framing.claims import extract_claims
 
     reference = reference_codings(FACTS, cb, "xinhua-2025-01-27")
     claims = extract_claims(seed_sentences, fcb)
@@ -506,8 +512,8 @@ def test_seed_story(seed_result):
 def test_compare_sources_only_compares_articles_that_retell_the_reference(
     seed_codings, seed_sentences, cb, fcb
 ):
-    from helpers.framing import extract_claims
-    from helpers.sources import load_manifest
+    from helpers.framing.claims import extract_claims
+    from helpers.ingest.sources import load_manifest
 
     sources = load_manifest(catalogue.path("manifest"))
     other = seed_codings.assign(
@@ -524,7 +530,8 @@ def test_compare_sources_only_compares_articles_that_retell_the_reference(
 
 
 def test_every_class_has_one_label_in_schema_order():
-    from helpers import compare, schemas
+    from helpers import schemas
+    from helpers.compare import triangulation as compare
 
     assert list(compare.CLASS_LABELS) == schemas.TRIANGULATION_CLASSES
 
@@ -534,8 +541,8 @@ def test_two_retellings_of_one_reference_are_each_triangulated(
 ):
     """Two sources retelling one reference both omit the same facts: each gets its own rows
     (the row ids once collided and the stage crashed)."""
-    from helpers.framing import extract_claims
-    from helpers.sources import load_manifest
+    from helpers.framing.claims import extract_claims
+    from helpers.ingest.sources import load_manifest
 
     seed, reference = load_manifest(catalogue.path("manifest"))
     twin = seed.model_copy(update=dict(id="twin-retelling"))
@@ -565,7 +572,7 @@ def _tri(*rows) -> pd.DataFrame:
 
 
 def test_ties_count_sources_and_classify_agreement():
-    from helpers.compare import tie_agreement, tie_sources
+    from helpers.compare.triangulation import tie_agreement, tie_sources
 
     codings = codings_df(
         _by("a", "1", "shanghai", "semiconductors"),
@@ -603,8 +610,8 @@ def test_ties_count_sources_and_classify_agreement():
 
 
 def test_selection_by_period_and_ids():
-    from helpers.compare import select_sources
-    from helpers.sources import load_manifest
+    from helpers.compare.triangulation import select_sources
+    from helpers.ingest.sources import load_manifest
 
     seed, reference = load_manifest(catalogue.path("manifest"))
     plan = seed.model_copy(update=dict(id="plan", period="2026-2030", retells=None))

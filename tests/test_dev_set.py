@@ -16,11 +16,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from helpers import catalogue
-from helpers import evaluation as ev
-from helpers.codebook import load_codebook
-from helpers.errors import InputError
-from helpers.framing import load_framing_codebook
+from helpers.codebook.book import load_codebook
+from helpers.engine import catalogue
+from helpers.engine.errors import InputError
+from helpers.framing.claims import load_framing_codebook
+from tools import evaluation as ev
 
 TESTS = Path(__file__).parent
 SETS = ev.SETS

@@ -23,7 +23,7 @@ import pytest
 import yaml
 from pypdf import PdfReader
 
-from helpers.pipeline import copy_project
+from helpers.engine.pipeline import copy_project
 
 pytestmark = pytest.mark.slow
 
@@ -34,7 +34,7 @@ TITLE = "China's provinces and their technology priorities"
 def pipeline(project: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(project / "src"), "SOURCE_DATE_EPOCH": "1738000000"}
     return subprocess.run(
-        [sys.executable, "-m", "helpers.pipeline", *args],
+        [sys.executable, "-m", "helpers.engine.pipeline", *args],
         cwd=project,
         env=env,
         capture_output=True,
@@ -359,7 +359,8 @@ def _table(project: Path, name: str) -> pd.DataFrame:
 
 
 def expected_numbers(project: Path) -> dict:
-    """The prose's numbers recomputed here from the tables, independently of helpers.findings."""
+    """The prose's numbers recomputed here from the tables, independently of
+    helpers.report.findings."""
     selection = _table(project, "selection")
     chosen = set(selection.loc[selection["selected"], "source_id"])
 

@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from helpers import lockfile, paths
+from helpers.engine import paths
+from tools import lockfile
 
 
 def _disagreement(lock_path, environment_path) -> dict:

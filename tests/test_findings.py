@@ -7,9 +7,10 @@ import pandas as pd
 import pypandoc
 import pytest
 
-from helpers import catalogue, findings
-from helpers import codebook as codebook_mod
-from helpers.framing import load_framing_codebook
+from helpers.codebook import book as codebook_mod
+from helpers.engine import catalogue
+from helpers.framing.claims import load_framing_codebook
+from helpers.report import findings
 
 HOSTILE = "<script>alert(1)</script> | {{< include /etc/passwd >}} @fig-x *bold* [link](x)"
 

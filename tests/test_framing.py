@@ -11,9 +11,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from helpers import catalogue, schemas
-from helpers.errors import InputError
-from helpers.framing import extract_claims, load_framing_codebook
+from helpers import schemas
+from helpers.engine import catalogue
+from helpers.engine.errors import InputError
+from helpers.framing.claims import extract_claims, load_framing_codebook
 
 SEED = catalogue.path("raw") / "000_5df365ae44afb922.txt"
 GOLD = Path(__file__).parent / "gold" / "seed_framing.csv"
@@ -59,7 +60,7 @@ SEED_ID = "morningexpress-2025-01"
 @pytest.fixture(scope="module")
 def seed_sentences():
     """The seed as ingest segments it (corrections applied; the 8th paragraph is unchanged)."""
-    from helpers import text
+    from helpers.ingest import text
 
     sents = text.ingest(
         catalogue.path("manifest"), catalogue.path("corrections"), catalogue.path("raw")

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from helpers import paths, pipeline
+from helpers.engine import paths, pipeline
 
 STAGES = [s for s in pipeline.load_pipeline(paths.PIPELINE).stages if s.notebook]
 

@@ -15,8 +15,8 @@ import nbformat
 import pytest
 import yaml
 
-from helpers import catalogue, paths, pipeline
-from helpers.errors import InputError
+from helpers.engine import catalogue, paths, pipeline
+from helpers.engine.errors import InputError
 
 
 def _notebook(path: Path, parameters: str, body: str) -> None:
@@ -52,7 +52,7 @@ def project(tmp_path, monkeypatch):
         tmp_path / "notebooks" / "01_upper.ipynb",
         UPPER_PARAMETERS,
         """
-        from helpers.catalogue import open_catalogue
+        from helpers.engine.catalogue import open_catalogue
         cat = open_catalogue(catalogue)
         files = sorted(cat.path("texts").glob("*" + suffix))
         text = "".join(f.read_text().upper() for f in files if "SKIP" not in f.read_text())
@@ -65,7 +65,7 @@ def project(tmp_path, monkeypatch):
         tmp_path / "notebooks" / "02_count.ipynb",
         "catalogue = None\n",
         """
-        from helpers.catalogue import open_catalogue
+        from helpers.engine.catalogue import open_catalogue
         cat = open_catalogue(catalogue)
         cat.write("count", str(len(cat.read("upper").split())))
         """,
@@ -307,9 +307,9 @@ def test_empty_optional_fields_of_the_declaration_are_accepted(project):
 def test_code_dependencies_follow_helper_imports_transitively():
     stage = pipeline.Stage(name="x", notebook="notebooks/02_code.ipynb", inputs=(), outputs=("y",))
     files = pipeline.code_files(stage)
-    assert "src/helpers/coding.py" in files
-    assert "src/helpers/storage.py" in files
-    assert "src/helpers/render.py" not in files
+    assert "src/helpers/coding/rules.py" in files
+    assert "src/helpers/engine/storage.py" in files
+    assert "src/helpers/engine/render.py" not in files
 
 
 def test_the_real_pipeline_declaration_is_consistent():
@@ -488,7 +488,8 @@ def test_a_stage_that_touches_a_dataset_it_did_not_declare_fails(project, body, 
     _notebook(
         project / "notebooks" / "02_count.ipynb",
         "catalogue = None\n",
-        f"from helpers.catalogue import open_catalogue\ncat = open_catalogue(catalogue)\n{body}\n",
+        "from helpers.engine.catalogue import open_catalogue\n"
+        f"cat = open_catalogue(catalogue)\n{body}\n",
     )
     with pytest.raises(pipeline.StageFailed) as failure:
         _run()
@@ -499,7 +500,7 @@ def test_a_stage_that_touches_a_dataset_it_did_not_declare_fails(project, body, 
 
 
 def test_an_unknown_dataset_name_is_one_line_naming_pipeline_yaml(project):
-    from helpers.catalogue import open_catalogue
+    from helpers.engine.catalogue import open_catalogue
 
     cat = open_catalogue()  # as a notebook run by hand: the project's catalogue, in place
     assert cat.path("texts") == project / "data"
@@ -511,7 +512,7 @@ def test_an_unknown_dataset_name_is_one_line_naming_pipeline_yaml(project):
 
 
 def test_a_notebook_run_by_hand_reads_and_writes_in_place(project):
-    from helpers.catalogue import open_catalogue
+    from helpers.engine.catalogue import open_catalogue
 
     cat = open_catalogue()
     cat.write("upper", "ONE TWO\n")
@@ -577,18 +578,18 @@ def test_stages_share_one_kernel_but_not_its_namespace_nor_helpers_state(project
         project,
         """
         import os
-        import helpers.errors
-        from helpers.catalogue import open_catalogue
+        import helpers.engine.errors
+        from helpers.engine.catalogue import open_catalogue
         leaked = "from the first stage"
-        helpers.errors.LEAKED = True  # module-level state a stage could leave behind
+        helpers.engine.errors.LEAKED = True  # module-level state a stage could leave behind
         open_catalogue(catalogue).write("upper", str(os.getpid()))
         """,
         """
         import os
-        import helpers.errors
-        from helpers.catalogue import open_catalogue
+        import helpers.engine.errors
+        from helpers.engine.catalogue import open_catalogue
         seen = sorted(n for n in ("leaked", "open_catalogue") if n in globals())
-        state = hasattr(helpers.errors, "LEAKED")
+        state = hasattr(helpers.engine.errors, "LEAKED")
         cat = open_catalogue(catalogue)
         cat.write("count", f"{os.getpid()}|{seen}|{state}|{os.getcwd()}")
         """,
@@ -727,10 +728,10 @@ def test_a_failed_svg_worker_fails_the_stage_in_one_line_and_promotes_nothing(pr
         project / "notebooks" / "01_upper.ipynb",
         UPPER_PARAMETERS,
         """
-        from helpers import chart_svg
-        from helpers.catalogue import open_catalogue
-        from helpers.chart_export import VL_VERSION
-        from helpers.chart_theme import cjk_font_dir
+        from helpers.figures import svg as chart_svg
+        from helpers.engine.catalogue import open_catalogue
+        from helpers.figures.export import VL_VERSION
+        from helpers.figures.theme import cjk_font_dir
         good = {"data": {"values": [{"a": 1}]}, "mark": "point",
                 "encoding": {"x": {"field": "a", "type": "quantitative"}}}
         bad = {"data": {"values": []}, "mark": "no-such-mark"}
@@ -785,7 +786,7 @@ def test_a_no_op_reads_the_declaration_without_pydantic():
     import sys
 
     probe = (
-        "import sys; from helpers import pipeline; pipeline.load_pipeline(); "
+        "import sys; from helpers.engine import pipeline; pipeline.load_pipeline(); "
         "print('pydantic' in sys.modules)"
     )
     run = [sys.executable, "-c", probe]

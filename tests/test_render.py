@@ -11,16 +11,16 @@ import pytest
 from browser import prepare_fixture_project
 from pypdf import PdfReader
 
-from helpers import render
-from helpers.chart_export import vega_bundle_html
-from helpers.errors import InputError
-from helpers.escape import markdown_text as markdown_escape
-from helpers.render import (
+from helpers.engine import render
+from helpers.engine.errors import InputError
+from helpers.engine.escape import markdown_text as markdown_escape
+from helpers.engine.render import (
     MissingFontError,
     RenderSyntaxError,
     render_report,
     resolve_engine,
 )
+from helpers.figures.export import vega_bundle_html
 
 EPOCH = "1735689600"  # 2025-01-01
 

@@ -17,13 +17,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from helpers import catalogue, paths, text
-from helpers.codebook import load_codebook
-from helpers.coding import code_sentences
-from helpers.errors import InputError, clip
-from helpers.framing import load_framing_codebook
-from helpers.sources import MAX_SOURCE_BYTES, load_manifest
-from helpers.yamlio import MAX_YAML_BYTES, read_yaml
+from helpers.codebook.book import load_codebook
+from helpers.coding.rules import code_sentences
+from helpers.engine import catalogue, paths
+from helpers.engine.errors import InputError, clip
+from helpers.engine.yamlio import MAX_YAML_BYTES, read_yaml
+from helpers.framing.claims import load_framing_codebook
+from helpers.ingest import text
+from helpers.ingest.sources import MAX_SOURCE_BYTES, load_manifest
 
 BREAKOUT = (
     "Shanghai will prioritise integrated circuits in 2025"

@@ -23,10 +23,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
-from helpers import escape
-from helpers.chart_export import html_snippet
-from helpers.errors import InputError
-from helpers.render import check_include, expand_includes, render_report
+from helpers.engine import escape
+from helpers.engine.errors import InputError
+from helpers.engine.render import check_include, expand_includes, render_report
+from helpers.figures.export import html_snippet
 
 CANARY = "CANARY-7f3a9c-outside-the-project"
 

@@ -10,9 +10,10 @@ import pydantic
 import pytest
 import yaml
 
-from helpers import catalogue, schemas
-from helpers.errors import InputError
-from helpers.sources import Source, load_manifest, period_years, read_text, sources_table
+from helpers import schemas
+from helpers.engine import catalogue
+from helpers.engine.errors import InputError
+from helpers.ingest.sources import Source, load_manifest, period_years, read_text, sources_table
 
 TEXT = "Shanghai backs chips.\nGuangdong backs robots.\n"
 

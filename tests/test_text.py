@@ -11,10 +11,11 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from helpers import catalogue, schemas, storage
-from helpers.errors import InputError
-from helpers.sources import load_manifest, read_text
-from helpers.text import (
+from helpers import schemas
+from helpers.engine import catalogue, storage
+from helpers.engine.errors import InputError
+from helpers.ingest.sources import load_manifest, read_text
+from helpers.ingest.text import (
     Correction,
     ingest,
     load_corrections,

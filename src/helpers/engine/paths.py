@@ -1,0 +1,58 @@
+"""The project's own places: its root, the pipeline declaration, the build folder.
+
+Where a dataset lives (sources, codebook, tables, the report's inputs and outputs) is the data
+catalogue's business (``helpers.engine.catalogue``, declared in pipeline.yaml), not this module's.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+NOTEBOOKS = ROOT / "notebooks"
+PIPELINE = ROOT / "pipeline.yaml"  # declares the stages and the data catalogue
+BUILD = ROOT / "build"
+
+
+def inside(path: Path | str, folder: Path | str, what: str = "file") -> Path:
+    """``path`` with symlinks followed, refused (``InputError``) when that leaves ``folder``.
+
+    Why: a symlink in data/raw/ or a path given on the command line must not make the report
+    read, and publish, a file from elsewhere on the machine.
+    """
+    from helpers.engine.errors import InputError  # errors imports nothing; keeps paths import-light
+
+    real, base = os.path.realpath(path), os.path.realpath(folder)  # faster than Path.resolve
+    if real != base and not real.startswith(base.rstrip(os.sep) + os.sep):
+        raise InputError(path, f"{what} leads outside {folder} (to {real}); refusing to read it")
+    return Path(real)
+
+
+MAX_INPUT_BYTES = 5_000_000  # a hand-edited file (YAML, CSV); a thousand-source manifest is ~0.5 MB
+
+
+def read_input(path: Path | str, what: str, *, within: Path | str | None = None) -> str:
+    """The text of a file a researcher edits, once it passes the checks every such file needs:
+    it stays in ``within`` (default: its own folder) with symlinks followed, it is a file of at
+    most ``MAX_INPUT_BYTES``, and it is UTF-8. Any problem is one ``InputError`` naming it."""
+    from helpers.engine.errors import InputError
+
+    path = Path(path)
+    real = inside(path, path.parent if within is None else within, what)
+    try:
+        size = real.stat().st_size
+        if not real.is_file():
+            kind = "a folder" if real.is_dir() else "a device or pipe"
+            raise InputError(path, f"{what} is {kind}, not a file")
+        if size > MAX_INPUT_BYTES:
+            raise InputError(
+                path, f"{what} is {size:,} bytes, more than the limit of {MAX_INPUT_BYTES:,}"
+            )
+        return real.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise InputError(path, f"{what} not found") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(path, f"not valid UTF-8 at byte {exc.start}") from None
+    except OSError as exc:
+        raise InputError(path, f"cannot read the {what}: {exc.strerror}") from None

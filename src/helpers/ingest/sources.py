@@ -1,0 +1,284 @@
+"""The source manifest: what was received, checked before anything reads it.
+
+``data/raw/manifest.yaml`` lists every source (top-level key ``sources``). Loading it validates
+each entry and each file (exists, non-empty, UTF-8, SHA-256 as recorded), so a renamed, edited
+or truncated raw file stops the build with one message naming the file instead of silently
+changing the report. Every problem raises :class:`helpers.engine.errors.InputError`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+from pydantic import field_validator, model_validator
+
+from helpers import schemas
+from helpers.engine.errors import InputError, clip
+from helpers.engine.models import HIDDEN, INVISIBLE, Model, Text, parse
+from helpers.engine.paths import inside
+from helpers.engine.yamlio import read_yaml
+
+TEXT_FORMATS = {".txt": "txt", ".md": "md"}
+BOM = "\ufeff"
+MAX_SOURCE_BYTES = 2_000_000  # ~1,000 pages of English; a larger file is a dump, not an article
+_VISIBLE = re.compile(rf"[^\s{INVISIBLE}\x00-\x1f\x7f-\x9f]")
+
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # no ':' — it separates parts of row ids
+_DATE = re.compile(r"\d{4}-\d{2}(-\d{2})?")
+_SHA = re.compile(r"[0-9a-f]{64}")
+_PERIOD = re.compile(r"(\d{4})(?:-(\d{4}))?")
+
+
+class Source(Model):
+    """One manifest entry, validated; ``file`` is a name inside the raw folder.
+
+    Required: everything but ``retells`` and ``note``. Text fields are stripped and must not
+    hold invisible or control characters (they would pass ingest's normalisation).
+    """
+
+    id: Text
+    title: Text
+    outlet: Text
+    url: Text
+    date: Text
+    period: Text
+    language: Literal[tuple(schemas.LANGUAGES)]
+    kind: Literal[tuple(schemas.SOURCE_KINDS)]
+    file: Text
+    sha256: Text
+    retells: Text | None = None
+    note: Text | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _as_written(cls, entry: object) -> object:
+        """Unquoted YAML dates and years are text here (``Text`` refuses hidden characters)."""
+        if not isinstance(entry, dict):
+            return entry
+        entry = dict(entry)
+        if isinstance(entry.get("date"), dt.date):
+            entry["date"] = entry["date"].isoformat()
+        if isinstance(entry.get("period"), int) and not isinstance(entry["period"], bool):
+            entry["period"] = str(entry["period"])
+        return entry
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        if not _ID.fullmatch(value):
+            raise ValueError("id must use letters, digits, '.', '_' or '-' only")
+        return value
+
+    @field_validator("date")
+    @classmethod
+    def _date(cls, value: str) -> str:
+        if not _valid_date(value):
+            raise ValueError(f"date {clip(value)} is not YYYY-MM-DD or YYYY-MM")
+        return value
+
+    @field_validator("period")
+    @classmethod
+    def _period(cls, value: str) -> str:
+        if not valid_period(value):
+            raise ValueError(
+                f"period {clip(value)} is not a year (2025) or a range of years (2026-2030)"
+            )
+        return value
+
+    @field_validator("sha256")
+    @classmethod
+    def _sha256(cls, value: str) -> str:
+        if not _SHA.fullmatch(value):
+            raise ValueError("sha256 must be 64 lowercase hex digits")
+        return value
+
+    @field_validator("file")
+    @classmethod
+    def _file(cls, value: str) -> str:
+        if Path(value).is_absolute() or ".." in Path(value).parts:
+            raise ValueError(f"file {clip(value)} must be a path inside the raw folder")
+        return value
+
+    @model_validator(mode="after")
+    def _text_format(self) -> Source:
+        if self.is_text and not self.fmt:
+            raise ValueError(
+                f"a {self.kind} source must be a .txt or .md file, got {clip(self.file)}"
+            )
+        return self
+
+    @property
+    def is_text(self) -> bool:
+        """Reference entries are hand-coded tables: checked and listed, never segmented."""
+        return self.kind != "reference"
+
+    @property
+    def fmt(self) -> str:
+        """``txt`` or ``md`` for text sources (decides how paragraphs are found)."""
+        return TEXT_FORMATS.get(Path(self.file).suffix.lower(), "")
+
+
+class Manifest(Model):
+    """The manifest file: its one top-level key."""
+
+    sources: list[Source]
+
+
+def load_manifest(path: Path | str, raw_dir: Path | str | None = None) -> list[Source]:
+    """Read and validate the manifest and the files it lists (``raw_dir`` defaults to its folder).
+
+    Entries keep the manifest's order; every check that fails raises ``InputError``.
+    """
+    path = Path(path)
+    raw_dir = Path(raw_dir) if raw_dir is not None else path.parent
+    data = read_yaml(path, "manifest")
+    if not isinstance(data, dict) or not isinstance(data.get("sources"), list):
+        raise InputError(path, "expected a top-level key `sources` holding a list of entries")
+    sources = parse(Manifest, data, path, nouns={"sources": "entry"}).sources
+    seen: set[str] = set()
+    for source in sources:
+        if source.id in seen:
+            raise InputError(path, f"duplicate id {clip(source.id)}")
+        seen.add(source.id)
+    for source in sources:
+        if source.retells is not None and (
+            source.retells not in seen or source.retells == source.id
+        ):
+            raise InputError(
+                path,
+                f"entry {clip(source.id)}: retells {clip(source.retells)}, which is not another "
+                "id in the manifest",
+            )
+    for source in sources:
+        _read_checked(source, raw_dir)
+    return sources
+
+
+def read_text(source: Source, raw_dir: Path | str) -> str:
+    """The source's text as received (checked again, decoded as UTF-8, a leading BOM removed).
+
+    Raw offsets in the tables are character offsets into exactly this string.
+    """
+    text = _read_checked(source, Path(raw_dir)).decode("utf-8")
+    return text[1:] if text.startswith(BOM) else text
+
+
+def sources_table(
+    sources: list[Source],
+    n_chars: Mapping[str, int],
+    paragraphs: pd.DataFrame,
+    sentences: pd.DataFrame,
+) -> pd.DataFrame:
+    """The SOURCES table: manifest fields plus sizes (0 for sources not segmented), by id."""
+    n_par = paragraphs.groupby("source_id").size() if len(paragraphs) else pd.Series(dtype=int)
+    n_sen = sentences.groupby("source_id").size() if len(sentences) else pd.Series(dtype=int)
+    rows = [
+        {
+            "source_id": s.id,
+            "title": s.title,
+            "outlet": s.outlet,
+            "url": s.url,
+            "date": s.date,
+            "period": s.period,
+            "language": s.language,
+            "kind": s.kind,
+            "retells": s.retells,
+            "file": s.file,
+            "sha256": s.sha256,
+            "n_chars": int(n_chars.get(s.id, 0)),
+            "n_paragraphs": int(n_par.get(s.id, 0)),
+            "n_sentences": int(n_sen.get(s.id, 0)),
+        }
+        for s in sorted(sources, key=lambda s: s.id)
+    ]
+    df = pd.DataFrame(rows, columns=list(schemas.SOURCES.columns))
+    for col in ("n_chars", "n_paragraphs", "n_sentences"):
+        df[col] = df[col].astype("int64")
+    return schemas.SOURCES.validate(df)
+
+
+# -- internals ------------------------------------------------------------------------------
+
+
+def refuse_hidden(entry: Mapping, names: Iterable[str]) -> None:
+    """A validator's ``ValueError`` when one of the entry's text fields ``names`` holds a
+    hidden character (``HIDDEN``)."""
+    for name in names:
+        value = entry.get(name)
+        hidden = HIDDEN.search(value) if isinstance(value, str) else None
+        if hidden:
+            raise ValueError(
+                f"field `{name}` holds the invisible or control character "
+                f"U+{ord(hidden.group()):04X} at position {hidden.start()}; remove it"
+            )
+
+
+def valid_period(value: str) -> bool:
+    """A year (``2025``) or an increasing range of years (``2026-2030``)."""
+    match = _PERIOD.fullmatch(value)
+    return bool(match) and (match[2] is None or int(match[1]) < int(match[2]))
+
+
+def period_years(value: str) -> tuple[int, int]:
+    """First and last year of a valid period (``2025`` -> (2025, 2025))."""
+    match = _PERIOD.fullmatch(value)
+    if match is None:
+        raise ValueError(f"not a period: {value!r}")
+    return int(match[1]), int(match[2] or match[1])
+
+
+def _valid_date(value: str) -> bool:
+    if not _DATE.fullmatch(value):
+        return False
+    try:
+        dt.date.fromisoformat(value if len(value) == 10 else value + "-01")
+    except ValueError:
+        return False
+    return True
+
+
+def source_path(source: Source, raw_dir: Path | str) -> Path:
+    """The real path of the source's file, refused when a symlink leads it out of ``raw_dir``."""
+    return inside(Path(raw_dir) / source.file, raw_dir, f"file of manifest entry {clip(source.id)}")
+
+
+def _read_checked(source: Source, raw_dir: Path) -> bytes:
+    """The file's bytes, once they pass every check the manifest promises."""
+    path = raw_dir / source.file
+    label = f"manifest entry {clip(source.id)}"
+    real = source_path(source, raw_dir)
+    try:
+        size = real.stat().st_size
+        if size > MAX_SOURCE_BYTES:
+            raise InputError(
+                path,
+                f"file is {size:,} bytes, more than the limit of {MAX_SOURCE_BYTES:,} per "
+                f"source ({label}); split it or raise sources.MAX_SOURCE_BYTES",
+            )
+        data = real.read_bytes()
+    except FileNotFoundError:
+        raise InputError(path, f"file not found ({label})") from None
+    except IsADirectoryError:
+        raise InputError(path, f"is a folder, not a file ({label})") from None
+    except OSError as exc:
+        raise InputError(path, f"cannot read the file: {exc.strerror} ({label})") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            path, f"not valid UTF-8 at byte {exc.start} (0x{data[exc.start]:02x}) ({label})"
+        ) from None
+    if not _VISIBLE.search(text):
+        raise InputError(path, f"file is empty: nothing but white space ({label})")
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != source.sha256:
+        raise InputError(
+            path, f"checksum mismatch ({label}): expected {source.sha256}, actual {actual}"
+        )
+    return data

@@ -1,0 +1,369 @@
+"""`make bench`: the speed and memory targets, checked, printed as one table.
+
+Measures, on a copy of the project, a cold build, a no-op rebuild, the edit loop (the stages
+that re-run after a codebook edit) and a one-source change of the real pipeline, and the cold
+build's notebook stages against the same notebooks' code cells run in one Python process (the
+floor for a runner). The SVG cache (``build/cache/svg``) is emptied before each cold build, and
+the figures a timed edit converted are dropped from it after, so the next round's edit is new
+to it as well: the cache then holds what it holds when a researcher first makes an edit (the
+figures of the build before), never the edit's own. Also ingest and coding throughput on
+synthetic corpora of 10, 100 and 1,000 articles of about 400 words (tools.synthetic), and
+the coding's quality on the dev and held-out sets (tools.evaluation; its floors are guarded
+by tests). Exits non-zero when a target is missed.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+from helpers.codebook import book as codebook_mod
+from helpers.coding import rules as coding
+from helpers.engine import catalogue, paths
+from helpers.engine.pipeline import copy_project, load_pipeline
+from helpers.ingest import text
+from tools import evaluation, synthetic
+
+SIZES = (10, 100, 1000)
+CODING_1000_S = 3.5  # issue 11: coding 1,000 articles, with the gazetteer and cue lexicon
+# Issue 13's goals for the edit loop.
+SPEED_GOALS = {"cold_ratio": 1.3, "edit_s": 6.0, "noop_s": 0.3}
+# The codebook edit of the edit loop: a researcher narrows a sector's terms, which changes the
+# codings and so every stage after them.
+CODEBOOK_EDIT = ("codebook/sectors.yaml", "terms: [semiconductor, ", "terms: [")
+EDIT_LOOP = ["code", "compare", "charts", "report"]
+ROUNDS = 2  # cold builds alternate with one-process runs, edit loops with undos; best kept
+
+
+def peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def throughput(cb) -> list[tuple]:
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in SIZES:
+            folder = Path(tmp) / str(n)
+            folder.mkdir()
+            manifest, corrections = synthetic.write_corpus(folder, n, seed=n, codebook=cb)
+            started = time.perf_counter()
+            tables = text.ingest(manifest, corrections, folder)
+            ingest_s = time.perf_counter() - started
+            coding_s = float("inf")
+            for _ in range(2):  # best of two: a shared machine's noise only adds time
+                started = time.perf_counter()
+                coded = coding.code_sentences(tables["sentences"], cb)
+                coding_s = min(coding_s, time.perf_counter() - started)
+            rows.append(
+                (n, len(tables["sentences"]), len(coded["codings"]), ingest_s, coding_s, peak_mib())
+            )
+    return rows
+
+
+def one_process(project: Path) -> None:
+    """Run every notebook stage's code cells with ``exec`` in this one process, in order, each
+    in a fresh namespace with the parameters the runner would give (outputs written in place):
+    the floor for the runner's notebook stages. Called as ``bench.py --one-process <project>``.
+    """
+    os.chdir(project / "notebooks")
+    declared = load_pipeline(project / "pipeline.yaml")
+    for stage in declared.stages:
+        if not stage.notebook:
+            continue
+        cells = json.loads((project / stage.notebook).read_text(encoding="utf-8"))["cells"]
+        datasets = catalogue.for_stage(declared.catalogue, stage.reads, stage.writes, project)
+        namespace: dict = {}
+        for i, cell in enumerate(c for c in cells if c["cell_type"] == "code"):
+            exec(compile("".join(cell["source"]), f"{stage.notebook}[{i}]", "exec"), namespace)
+            if "parameters" in cell["metadata"].get("tags", []):
+                namespace.update(stage.parameters, catalogue=datasets)
+
+
+def _build(project: Path, *args: str) -> tuple[float, str]:
+    """Run the pipeline in ``project``; (seconds, its standard output)."""
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "helpers.engine.pipeline", *args],
+        cwd=project,
+        env={**os.environ, "PYTHONPATH": str(project / "src")},
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode:
+        sys.exit(f"bench: the build failed: {done.stderr.strip()}")
+    return time.perf_counter() - started, done.stdout
+
+
+def _ran(log: str) -> list[str]:
+    return [line.split()[0] for line in log.splitlines() if " ran " in f" {line} "]
+
+
+def _notebook_seconds(project: Path) -> float:
+    """The notebook stages' time in the last run, from the runner's record."""
+    record = json.loads((project / "build/state.json").read_text(encoding="utf-8"))
+    notebooks = [s.name for s in load_pipeline(project / "pipeline.yaml").stages if s.notebook]
+    return sum(record[name]["seconds"] for name in notebooks)
+
+
+def _one_process_seconds(tmp: Path, round_: int) -> float:
+    floor = copy_project(tmp / f"one-process-{round_}")
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "tools.bench", "--one-process", str(floor)],
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(floor / "src"), str(paths.ROOT)])},
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode:
+        sys.exit(f"bench: the one-process run failed: {done.stderr.strip()[-2000:]}")
+    return time.perf_counter() - started
+
+
+def pipeline_timings() -> dict[str, float]:
+    """Cold build (notebook stages against the one-process floor), no-op rebuild, a codebook
+    edit and a one-source change, on a copy of the project."""
+    with tempfile.TemporaryDirectory() as tmp:
+        project = copy_project(Path(tmp) / "project")
+        build = functools.partial(_build, project)
+        svg_cache = project / "build/cache/svg"
+        cold, stages, floor = [], [], []
+        for round_ in range(ROUNDS):
+            shutil.rmtree(svg_cache, ignore_errors=True)  # cold: no figure converted before
+            cold.append(build(*(["--force"] if round_ else []))[0])
+            stages.append(_notebook_seconds(project))
+            floor.append(_one_process_seconds(Path(tmp), round_))
+        noops = [build()[0] for _ in range(3)]
+
+        path, old_text, new_text = CODEBOOK_EDIT
+        edited = project / path
+        text_before = edited.read_text(encoding="utf-8")
+        if old_text not in text_before:
+            sys.exit(f"bench: the codebook edit no longer applies ({old_text!r} not in {path})")
+        edits = []
+        for _ in range(ROUNDS):  # edit, time the loop; undo, rebuild untimed
+            edited.write_text(text_before.replace(old_text, new_text, 1), encoding="utf-8")
+            cached = set(svg_cache.glob("*"))
+            seconds, log = build()
+            if _ran(log) != EDIT_LOOP:
+                sys.exit(f"bench: the codebook edit re-ran {_ran(log)}, not {EDIT_LOOP}")
+            edits.append(seconds)
+            for entry in set(svg_cache.glob("*")) - cached:  # every round a first-time edit:
+                entry.unlink()  # its figures were never converted before
+            noops.append(build()[0])  # a no-op right after an edit loop, too
+            edited.write_text(text_before, encoding="utf-8")
+            build()
+
+        seed = project / "data/raw/000_5df365ae44afb922.txt"
+        manifest = project / "data/raw/manifest.yaml"
+        old = hashlib.sha256(seed.read_bytes()).hexdigest()
+        seed.write_text(
+            seed.read_text(encoding="utf-8") + "Shanghai plans to develop quantum computing.\n",
+            encoding="utf-8",
+        )
+        manifest.write_text(
+            manifest.read_text().replace(old, hashlib.sha256(seed.read_bytes()).hexdigest())
+        )
+        change, log = build()
+    return {
+        "cold": min(cold),
+        "cold_stages": min(stages),
+        "one_process": min(floor),
+        "noop": sorted(noops)[len(noops) // 2],
+        "edit": min(edits),
+        "change": change,
+        "change_ran": ", ".join(_ran(log)),
+    }
+
+
+def speed_checks(timings: dict) -> list[tuple]:
+    """Issue 13's three figures, each against its goal."""
+    ratio = timings["cold_stages"] / timings["one_process"]
+    return [
+        (
+            "cold notebook stages / one process",
+            f"x{ratio:.2f}",
+            f"<= x{SPEED_GOALS['cold_ratio']} ({timings['cold_stages']:.1f} s vs "
+            f"{timings['one_process']:.1f} s)",
+            ratio <= SPEED_GOALS["cold_ratio"],
+        ),
+        (
+            f"edit loop after a codebook edit (best of {ROUNDS})",
+            f"{timings['edit']:.1f} s",
+            f"<= {SPEED_GOALS['edit_s']:.0f} s (ran: {', '.join(EDIT_LOOP)})",
+            timings["edit"] <= SPEED_GOALS["edit_s"],
+        ),
+        (
+            f"no-op rebuild (median of {3 + ROUNDS})",
+            f"{timings['noop']:.2f} s",
+            f"<= {SPEED_GOALS['noop_s']} s",
+            timings["noop"] <= SPEED_GOALS["noop_s"],
+        ),
+    ]
+
+
+MANY = 200  # synthetic sources in the many-sources report
+MANY_GOALS = {"cold_s": 90.0, "html_mib": 5.0}
+
+
+def many_sources_report(n_sources: int = MANY) -> dict[str, float]:
+    """Cold build of the report over the seed plus ``n_sources`` synthetic sources (added the
+    README's way: files in data/raw/, entries on the manifest), on a copy of the project: time,
+    HTML size and PDF pages."""
+    import shutil
+
+    import yaml
+    from pypdf import PdfReader
+
+    with tempfile.TemporaryDirectory() as tmp:
+        project = copy_project(Path(tmp) / "project")
+        corpus = Path(tmp) / "corpus"
+        corpus.mkdir()
+        manifest, _ = synthetic.write_corpus(corpus, n_sources, seed=7, words=250)
+        entries = yaml.safe_load(manifest.read_text(encoding="utf-8"))["sources"]
+        for entry in entries:
+            shutil.copy(corpus / entry["file"], project / "data/raw" / entry["file"])
+        listed = project / "data/raw/manifest.yaml"
+        listed.write_text(  # appended under `sources:`, as a researcher would
+            listed.read_text(encoding="utf-8")
+            + "\n"
+            + textwrap.indent(yaml.safe_dump(entries, allow_unicode=True, sort_keys=False), "  "),
+            encoding="utf-8",
+        )
+        env = {**os.environ, "PYTHONPATH": str(project / "src")}
+        started = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, "-m", "helpers.engine.pipeline"],
+            cwd=project,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        cold = time.perf_counter() - started
+        if done.returncode:
+            sys.exit(f"bench: the {n_sources}-source build failed: {done.stderr.strip()}")
+        html = project / "report/_output/report.html"
+        pdf = project / "report/_output/report.pdf"
+        return {
+            "cold_s": cold,
+            "html_mib": html.stat().st_size / 2**20,
+            "pdf_pages": len(PdfReader(pdf).pages),
+        }
+
+
+def many_sources_checks(n_sources: int = MANY) -> list[tuple]:
+    """The many-sources report's rows of the bench table (issue 12's goals)."""
+    found = many_sources_report(n_sources)
+    return [
+        (
+            f"report over {n_sources} sources, cold",
+            f"{found['cold_s']:.1f} s",
+            f"<= {MANY_GOALS['cold_s']:.0f} s",
+            found["cold_s"] <= MANY_GOALS["cold_s"],
+        ),
+        (
+            f"report over {n_sources} sources, HTML",
+            f"{found['html_mib']:.2f} MiB",
+            f"<= {MANY_GOALS['html_mib']:.0f} MiB",
+            found["html_mib"] <= MANY_GOALS["html_mib"],
+        ),
+        (
+            f"report over {n_sources} sources, PDF",
+            f"{found['pdf_pages']} pages",
+            "",
+            True,
+        ),
+    ]
+
+
+def machine() -> str:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (
+        f"{platform.system()} {platform.machine()}, {cpu}, {os.cpu_count()} cores, "
+        f"{mem:.0f} GiB, Python {platform.python_version()}"
+    )
+
+
+def coding_quality() -> None:
+    """Print P/R/F1 per language and relation accuracy on the dev and held-out sets."""
+    for folder in evaluation.SETS.values():
+        print("\n".join(evaluation.summary_lines(evaluation.evaluate(folder))))
+
+
+def main() -> int:
+    cb = codebook_mod.load_codebook(catalogue.path("codebook"))
+    rows = throughput(cb)
+    timings = pipeline_timings()
+    by_n = {r[0]: r for r in rows}
+    growth = (by_n[1000][4] / by_n[1000][1]) / (by_n[100][4] / by_n[100][1])
+    checks = [
+        (f"cold build (best of {ROUNDS})", f"{timings['cold']:.1f} s", "", True),
+        *speed_checks(timings),
+        ("one-source change", f"{timings['change']:.1f} s", f"ran: {timings['change_ran']}", True),
+    ]
+    for n, n_sent, n_cod, ingest_s, coding_s, _ in rows:
+        checks.append(
+            (
+                f"ingest {n:>5} articles",
+                f"{ingest_s:.2f} s",
+                "< 10 s" if n == 1000 else f"{n_sent} sentences",
+                ingest_s < 10 or n != 1000,
+            )
+        )
+        checks.append(
+            (
+                f"coding {n:>5} articles",
+                f"{coding_s:.2f} s",
+                f"< {CODING_1000_S} s (best of 2)" if n == 1000 else f"{n_cod} codings",
+                coding_s < CODING_1000_S or n != 1000,
+            )
+        )
+    checks.append(
+        (
+            "coding time per sentence, 1000 vs 100",
+            f"x{growth:.2f}",
+            "<= x1.5 (linear)",
+            growth <= 1.5,
+        )
+    )
+    checks.append(
+        (
+            "peak memory (throughput runs)",
+            f"{rows[-1][5]:.0f} MiB",
+            "< 2048 MiB",
+            rows[-1][5] < 2048,
+        )
+    )
+    checks += many_sources_checks()
+    print(f"machine: {machine()}")
+    width = max(len(c[0]) for c in checks)
+    print(f"{'measure':<{width}}  {'value':>10}  {'target / note':<28}  ok")
+    for name, value, target, ok in checks:
+        print(f"{name:<{width}}  {value:>10}  {target:<28}  {'yes' if ok else 'NO'}")
+    coding_quality()
+    return 0 if all(c[3] for c in checks) else 1
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--one-process"]:
+        one_process(Path(sys.argv[2]))
+        sys.exit(0)
+    sys.exit(main())
