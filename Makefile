@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml 2>/dev/null | sha256sum | cut -c1-12)
 ARGS ?=
 
-.PHONY: help report dry-run test test-fast lint lab bench lock system-report system-test clean
+.PHONY: help report dry-run test test-fast lint lab bench lock eval-real system-report system-test clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -42,6 +42,10 @@ lint: $(STAMP) ## ruff (lint, formatting) of every Python file and notebook; the
 
 test-fast: $(STAMP) ## Tests without the slow end-to-end and browser ones
 	$(PY) -m pytest -m "not slow" $(ARGS)
+
+eval-real: $(STAMP) ## Score the coding on real texts gathered outside the repository: TEXTS=<set folder>
+	@test -n "$(TEXTS)" || { echo "usage: make eval-real TEXTS=<folder with manifest.yaml, texts, gold_codings.csv>" >&2; exit 2; }
+	$(PY) -m tools.evaluation --per-text $(TEXTS)
 
 lab: $(STAMP) ## Open JupyterLab on the notebooks
 	$(VENV)/bin/jupyter lab notebooks/

@@ -56,6 +56,14 @@ def ties(result, table="priority_matrix"):
     return {(r.place_id, r.sector_id): r.relation for r in df.itertuples()}
 
 
+def no_ties(result):
+    """(place, sector) -> modality of the codings kept for the record that are no ties: a
+    negated or hypothetical statement, a caption, an event (CODING.md §4)."""
+    c = result["codings"]
+    c = c[c["modality"] != "asserted"]
+    return {(r.place_id, r.sector_id): r.modality for r in c.itertuples()}
+
+
 def test_outputs_meet_their_contracts(cb):
     sentence = "Guangdong plans to develop chips (integrated circuits)."
     out = code_sentences(make_sentences([sentence]), cb)
@@ -90,10 +98,26 @@ def test_region_coded_at_region_level_with_named_members(cb):
     assert codings.loc["greater-bay-area", "place_level"] == "region"
     assert codings.loc["guangdong", "via_region"] == "greater-bay-area"
     assert codings.loc["hong-kong", "via_region"] == "greater-bay-area"
-    # a member the sentence does not name is coded too, as a member of the region
-    assert codings.loc["macao", "via_region"] == "greater-bay-area"
-    assert codings.loc["macao", "rule_id"] == "R-REGION"
+    # membership alone makes no tie: Macao is not named
+    assert "macao" not in codings.index
     assert codings.loc["guangdong", "rule_id"] == "R-SENT"
+
+
+def test_a_region_tie_is_no_tie_of_its_members(cb):
+    out = code_sentences(
+        make_sentences(
+            [
+                "The Greater Bay Area is doubling down on chips.",  # a declared focus
+                "The Yangtze River Delta, which includes Shanghai, will build a chip cluster.",
+            ]
+        ),
+        cb,
+    )
+    assert ties(out) == {
+        ("greater-bay-area", "semiconductors"): "priority",
+        ("yangtze-river-delta", "semiconductors"): "priority",
+        ("shanghai", "semiconductors"): "priority",
+    }
 
 
 def test_achievement_in_parenthetical_vs_priority(cb):
@@ -174,9 +198,9 @@ def test_chinese_paragraphs(cb):
     assert ties(out) == {
         ("shanghai", "semiconductors"): "priority",
         ("shanghai", "artificial-intelligence"): "priority",
-        ("zhejiang", "quantum"): "context",
         ("anhui", "quantum"): "priority",
     }
+    assert no_ties(out) == {("zhejiang", "quantum"): "negated"}  # 浙江没有布局量子科技
 
 
 def test_coding_ids_are_stable_and_output_deterministic(cb):
@@ -214,8 +238,8 @@ def test_every_cue_is_found_in_its_example(cb, cue):
         ("Zhejiang will lean on private firms to spread AI.", "priority"),
         ("Jiangxi's lithium battery capacity has reached 100 gigawatt-hours.", "achievement"),
         ("Last year Hubei built three optical chip plants.", "achievement"),
-        ("A humanoid robot served tea to visitors at an expo in Beijing.", "context"),
-        ("Robots are assembled at a workshop in Foshan, Guangdong province.", "context"),
+        ("A humanoid robot served tea to visitors at a fair in Hangzhou.", None),  # an event
+        ("Robots are assembled at a workshop in Foshan, Guangdong province.", None),  # caption
         ("湖北省出台支持人形机器人产业发展的政策措施。", "priority"),
         ("重庆市要做大做强智能网联新能源汽车产业。", "priority"),
         ("广东无人机发展势头良好。", "context"),  # 发展 in 发展势头 is no cue
@@ -226,7 +250,9 @@ def test_every_cue_is_found_in_its_example(cb, cue):
 def test_relation_cues_in_context(cb, sentence, relation):
     language = "zh" if re.search(r"[\u4e00-\u9fff]", sentence) else "en"
     out = code_sentences(make_sentences([sentence], language=language), cb)
-    assert set(ties(out).values()) == {relation}, ties(out)
+    assert set(ties(out).values()) == ({relation} if relation else set()), ties(out)
+    if relation is None:  # kept for the record, if the place is one at all (not a venue)
+        assert set(no_ties(out).values()) <= {"event", "caption"}
 
 
 @pytest.mark.parametrize(
@@ -261,7 +287,9 @@ def test_talk_without_a_decision_is_no_priority(cb):
         "Hainan will build rockets.",
         "Local officials have talked of a role in quantum computing.",
     ]
-    assert ties(code_sentences(make_sentences(text), cb))[("hainan", "quantum")] == "context"
+    out = code_sentences(make_sentences(text), cb)
+    assert ("hainan", "quantum") not in ties(out)
+    assert no_ties(out) == {("hainan", "quantum"): "hypothetical"}
 
 
 def test_a_place_named_as_a_base_does_not_take_over_the_scope(cb):
@@ -360,11 +388,9 @@ def test_list_items_with_their_own_places_and_sectors(cb, sentence, language, ex
 def test_a_negation_does_not_reach_into_the_contrasting_clause(cb):
     """甘肃未提及X，而是侧重发展Y: Y is the place's priority, X is negated."""
     text = "青海在相关表态中未提及人工智能，而是侧重发展氢能产业。"
-    out = ties(code_sentences(make_sentences([text], language="zh"), cb))
-    assert out == {
-        ("qinghai", "artificial-intelligence"): "context",
-        ("qinghai", "hydrogen"): "priority",
-    }
+    out = code_sentences(make_sentences([text], language="zh"), cb)
+    assert ties(out) == {("qinghai", "hydrogen"): "priority"}
+    assert no_ties(out) == {("qinghai", "artificial-intelligence"): "negated"}
 
 
 def test_achievements_told_in_the_perfect_and_with_already(cb):
@@ -418,7 +444,7 @@ def test_negation_after_a_place_that_follows_its_term(cb):
     text = "Chips, for which Jiangsu set no target this year, were discussed."
     out = code_sentences(make_sentences([text]), cb)
     assert out["codings"]["modality"].tolist() == ["negated"]
-    assert ties(out) == {("jiangsu", "semiconductors"): "context"}
+    assert ties(out) == {}  # a negated statement is no tie
     # a hedge after the term (describing the technology) does not count
     out = code_sentences(make_sentences(["Henan plans robots that could one day cook."]), cb)
     assert ties(out) == {("henan", "robotics"): "priority"}
@@ -427,9 +453,10 @@ def test_negation_after_a_place_that_follows_its_term(cb):
 def test_hypothetical_on_both_sides_in_chinese(cb):
     text = "如果核聚变研究取得突破，安徽、四川等地可能率先受益。"
     out = code_sentences(make_sentences([text], language="zh"), cb)
-    assert ties(out) == {
-        ("anhui", "nuclear-fusion"): "context",
-        ("sichuan", "nuclear-fusion"): "context",
+    assert ties(out) == {}
+    assert no_ties(out) == {
+        ("anhui", "nuclear-fusion"): "hypothetical",
+        ("sichuan", "nuclear-fusion"): "hypothetical",
     }
 
 
@@ -497,11 +524,12 @@ def test_a_reference_word_before_a_named_partner_is_the_subject(cb, paragraphs, 
         "报告没有对量子科技提出具体目标。",
     ],
 )
-def test_a_negated_predicate_after_the_term_is_context(cb, second):
+def test_a_negated_predicate_after_the_term_is_no_tie(cb, second):
     language = "zh" if re.search(r"[\u4e00-\u9fff]", second) else "en"
     first = "湖北省发布了政府工作报告。" if language == "zh" else "Hubei published its plan."
     out = code_sentences(make_sentences([first, second], language=language), cb)
-    assert ties(out) == {("hubei", "quantum"): "context"}
+    assert ties(out) == {}
+    assert no_ties(out) == {("hubei", "quantum"): "negated"}
 
 
 @pytest.mark.parametrize(
@@ -529,8 +557,9 @@ def test_a_negated_predicate_after_the_term_is_context(cb, second):
 )
 def test_a_numbered_plural_stands_for_the_last_places_named(cb, paragraphs, language):
     out = code_sentences(make_sentences(paragraphs, language=language), cb)
-    chips = {p: r for (p, s), r in ties(out).items() if s == "semiconductors"}
-    assert chips == {"yunnan": "context", "guangxi": "context", "xinjiang": "context"}
+    chips = {p: r for (p, s), r in no_ties(out).items() if s == "semiconductors"}
+    assert chips == {"yunnan": "negated", "guangxi": "negated", "xinjiang": "negated"}
+    assert not [s for _, s in ties(out) if s == "semiconductors"]
 
 
 def test_a_negation_after_dan_stays_in_its_clause(cb):
@@ -672,9 +701,9 @@ def test_list_items_without_final_punctuation_are_coded(cb):
 
 def test_avoiding_an_investment_is_no_priority(cb):
     text = "Jiangxi was told to avoid duplicating investment in AI."
-    assert ties(code_sentences(make_sentences([text]), cb)) == {
-        ("jiangxi", "artificial-intelligence"): "context"
-    }
+    out = code_sentences(make_sentences([text]), cb)
+    assert ties(out) == {}
+    assert no_ties(out) == {("jiangxi", "artificial-intelligence"): "negated"}
 
 
 def test_a_headline_alone_is_not_a_tie(cb):
@@ -721,14 +750,16 @@ def test_datelines_of_several_agencies(cb, dateline):
 
 def test_province_abbreviation_compounds_name_regions(cb):
     out = code_sentences(make_sentences(["湘鄂赣将共建光伏产业链。"], language="zh"), cb)
-    assert {p for p, _ in ties(out)} == {"middle-yangtze", "hubei", "hunan", "jiangxi"}
+    # a compound of province abbreviations names the region, not a tie of each member
+    assert {p for p, _ in ties(out)} == {"middle-yangtze"}
 
 
-def test_a_caption_is_context(cb):
+def test_a_caption_is_no_tie(cb):
     out = code_sentences(
         make_sentences(["A worker checks chips at a workshop in Wuxi, Jiangsu province."]), cb
     )
-    assert ties(out) == {("jiangsu", "semiconductors"): "context"}
+    assert ties(out) == {}
+    assert no_ties(out) == {("jiangsu", "semiconductors"): "caption"}
 
 
 def test_region_reference_and_plural_anaphora(cb):
@@ -743,7 +774,7 @@ def test_region_reference_and_plural_anaphora(cb):
         cb,
     )
     bio = out["codings"][out["codings"]["sector_id"] == "biomanufacturing"]
-    assert set(bio["place_id"]) == {"beijing-tianjin-hebei", "beijing", "tianjin", "hebei"}
+    assert set(bio["place_id"]) == {"beijing-tianjin-hebei"}
     assert set(bio["rule_id"]) == {"R-REF"}
 
 
@@ -884,13 +915,7 @@ def test_seed_against_hand_annotation(cb, metrics):
     gold_df = pd.read_csv(GOLD)
     gold = set(zip(gold_df["place_id"], gold_df["sector_id"], gold_df["relation"], strict=True))
     assert len(gold_df) == len(gold) == 22
-    # A region's tie holds for each of its members (codebook `members`), as in the evaluation.
-    gold |= {
-        (member, sector, relation)
-        for place, sector, relation in gold
-        if place in cb.regions
-        for member in cb.regions[place].members
-    }
+    # A region's tie is the region's (CODING.md §1): no member gets it by membership.
     hits = len(predicted & gold)
     precision, recall = hits / len(predicted), hits / len(gold)
     report = (
@@ -916,3 +941,92 @@ def test_synthetic_corpus_is_valid_deterministic_and_coded(cb):
     assert words.between(400, 460).all()
     out = code_sentences(a, cb)
     assert len(out["codings"]) > len(a)  # two clauses a sentence, most tie
+
+
+def test_traditional_characters_are_coded_as_simplified_with_evidence_as_written(cb):
+    simplified = ["广东省将加快发展集成电路和人工智能，上海将布局脑机接口。"]
+    traditional = ["廣東省將加快發展積體電路和人工智慧，上海將布局腦機介面。"]
+    out_s = code_sentences(make_sentences(simplified, language="zh"), cb)
+    out_t = code_sentences(make_sentences(traditional, language="zh"), cb)
+    assert (
+        ties(out_t)
+        == ties(out_s)
+        == {
+            ("guangdong", "semiconductors"): "priority",
+            ("guangdong", "artificial-intelligence"): "priority",
+            ("shanghai", "brain-computer-interfaces"): "priority",
+        }
+    )
+    assert set(out_t["codings"]["evidence"]) == set(traditional)
+    mentions = out_t["mentions"]
+    assert "腦機介面" in set(mentions["text"]) and "積體電路" in set(mentions["text"])
+    for m in mentions.itertuples():
+        assert traditional[0][m.start : m.end] == m.text  # offsets into the text as written
+
+
+def test_matching_copy_keeps_the_length_and_leaves_simplified_text_alone():
+    from helpers.codebook.script import for_matching
+
+    assert for_matching("上海将布局脑机接口，信息软件。") == "上海将布局脑机接口，信息软件。"
+    assert for_matching("Shanghai will lead on chips.") == "Shanghai will lead on chips."
+    for text in ["積體電路", "資料中心與雲端運算", "臺灣的晶片產業", "軟體"]:
+        assert len(for_matching(text)) == len(text)
+    assert for_matching("積體電路與晶片") == "集成电路与芯片"
+
+
+def test_a_pairing_signal_pairs_and_never_crosses(cb):
+    zh = code_sentences(
+        make_sentences(
+            ["从合肥的量子计算到上海的脑机接口，从深圳的人形机器人到北京的6G，各地竞相布局。"],
+            language="zh",
+        ),
+        cb,
+    )
+    assert {p for p in ties(zh)} == {
+        ("anhui", "quantum"),
+        ("shanghai", "brain-computer-interfaces"),
+        ("guangdong", "robotics"),
+        ("beijing", "next-generation-communications"),
+    }
+    zh2 = code_sentences(
+        make_sentences(["广东的“AI+机器人”、浙江的低空经济将加快发展。"], language="zh"), cb
+    )
+    assert set(ties(zh2)) == {
+        ("guangdong", "artificial-intelligence"),
+        ("guangdong", "robotics"),
+        ("zhejiang", "low-altitude-economy"),
+    }
+    en = code_sentences(
+        make_sentences(
+            [
+                "Hefei's quantum computers and Shanghai's brain-computer interface cluster will "
+                "get new funds."
+            ]
+        ),
+        cb,
+    )
+    assert set(ties(en)) == {("anhui", "quantum"), ("shanghai", "brain-computer-interfaces")}
+
+
+def test_without_a_pairing_signal_every_place_takes_every_sector(cb):
+    out = code_sentences(
+        make_sentences(["Anhui and Zhejiang plan quantum labs and robot parks."]), cb
+    )
+    assert set(ties(out)) == {
+        (p, s) for p in ("anhui", "zhejiang") for s in ("quantum", "robotics")
+    }
+
+
+def test_the_venue_of_a_meeting_is_no_place_of_its_statements(cb):
+    out = code_sentences(
+        make_sentences(
+            ["全会在北京举行，审议通过了规划建议。国家发展改革委介绍，建议提出加快发展低空经济。"],
+            language="zh",
+        ),
+        cb,
+    )
+    assert ties(out) == {}
+    en = code_sentences(
+        make_sentences(["Officials said at a forum in Hong Kong that chips come first."]), cb
+    )
+    assert ties(en) == {}

@@ -163,22 +163,18 @@ def ties(*rows) -> pd.DataFrame:
     return pd.DataFrame([(*r, f"evidence {i}") for i, r in enumerate(rows)], columns=ev.TIE_COLUMNS)
 
 
-MEMBERS = {"yrd": ("shanghai", "jiangsu")}
-
-
-def test_reduce_expands_regions_and_keeps_the_strongest_relation():
+def test_reduce_keeps_a_region_at_its_level_and_the_strongest_relation():
     out = ev.reduce_ties(
         ties(
-            ("t1", "yrd", "quantum", "context"),
+            ("t1", "yangtze-river-delta", "quantum", "context"),
             ("t1", "jiangsu", "quantum", "achievement"),
             ("t1", "jiangsu", "quantum", "context"),
             ("t2", "jiangsu", "quantum", "priority"),
-        ),
-        MEMBERS,
+        )
     )
     assert out[["text_id", "place_id", "sector_id", "relation", "evidence"]].values.tolist() == [
         ["t1", "jiangsu", "quantum", "achievement", "evidence 1"],
-        ["t1", "shanghai", "quantum", "context", "evidence 0"],
+        ["t1", "yangtze-river-delta", "quantum", "context", "evidence 0"],
         ["t2", "jiangsu", "quantum", "priority", "evidence 3"],
     ]
 
@@ -190,8 +186,7 @@ def test_reduce_drops_the_catch_all_only_beside_a_specific_sector():
             ("t1", "anhui", "quantum", "context"),
             ("t1", "hubei", ev.CATCH_ALL, "priority"),
             ("t2", "anhui", ev.CATCH_ALL, "priority"),
-        ),
-        {},
+        )
     )
     assert out[ev.TIE_KEY].values.tolist() == [
         ["t1", "anhui", "quantum"],
@@ -201,7 +196,7 @@ def test_reduce_drops_the_catch_all_only_beside_a_specific_sector():
 
 
 def test_reduce_of_nothing_is_empty():
-    assert ev.reduce_ties(ties(), MEMBERS).empty
+    assert ev.reduce_ties(ties()).empty
 
 
 def test_score_counts_matches_misses_and_relations():
@@ -218,7 +213,7 @@ def test_score_counts_matches_misses_and_relations():
         ("t1", "hunan", "space", "priority"),
         ("t2", "hubei", "robotics", "priority"),
     )
-    comparison = ev.compare_ties(ev.reduce_ties(gold, {}), ev.reduce_ties(predicted, {}))
+    comparison = ev.compare_ties(ev.reduce_ties(gold), ev.reduce_ties(predicted))
     assert comparison["outcome"].value_counts().to_dict() == {
         "matched": 3,
         "spurious": 2,

@@ -69,12 +69,15 @@ class Score:
         return self.n_label_agree / self.n_matched if self.n_matched else 0.0
 
 
+LEVELS = {False: "province", True: "region"}  # a place id is a region's or not
+
+
 @dataclass(frozen=True)
 class Evaluation:
     """A set's scores (ties per language and overall, framing claims) and its error rows."""
 
     name: str
-    ties: dict[str, Score]  # "en", "zh", "all"
+    ties: dict[str, Score]  # provinces: "en", "zh", "all"; and "regions", all languages
     framing: Score
     comparison: pd.DataFrame  # one row per tie on either side (compare_ties)
     framing_comparison: pd.DataFrame  # one row per claim on either side (compare_framing)
@@ -182,10 +185,11 @@ def predict(
 
 
 def predicted_ties(codings: pd.DataFrame) -> pd.DataFrame:
-    """Codings as tie rows (rejected ones dropped); the evidence is the coding's sentence."""
-    kept = codings[codings["status"] != "rejected"].sort_values(
-        ["source_id", "start"], kind="stable"
-    )
+    """Codings that are ties (rejected and non-asserted ones dropped: a negated or
+    hypothetical statement, a caption, an event) as tie rows; the evidence is the coding's
+    sentence."""
+    kept = codings[(codings["status"] != "rejected") & (codings["modality"] == "asserted")]
+    kept = kept.sort_values(["source_id", "start"], kind="stable")
     return pd.DataFrame(
         {
             "text_id": kept["source_id"],
@@ -222,18 +226,15 @@ def predicted_framing(claims: pd.DataFrame) -> pd.DataFrame:
 # --- reducing and comparing ----------------------------------------------------------------
 
 
-def reduce_ties(rows: pd.DataFrame, members: Mapping[str, Iterable[str]]) -> pd.DataFrame:
+def reduce_ties(rows: pd.DataFrame) -> pd.DataFrame:
     """Rows of (text, place, sector, relation, evidence) -> one row per tie.
 
-    A region expands to its member provinces; each tie keeps its strongest relation (and the
-    first evidence giving it); the catch-all sector is dropped for a (text, place) that has a
-    more specific one. The same reduction is applied to the gold and to the predictions.
+    A region is a place of its own level (CODING.md §1): its ties are compared as the region's,
+    never as its members'. Each tie keeps its strongest relation (and the first evidence
+    giving it); the catch-all sector is dropped for a (text, place) that has a more specific
+    one. The same reduction is applied to the gold and to the predictions.
     """
-    expanded = []
-    for row in rows[TIE_COLUMNS].itertuples(index=False):
-        for place in members.get(row.place_id, (row.place_id,)):
-            expanded.append((row.text_id, place, row.sector_id, row.relation, row.evidence))
-    out = pd.DataFrame(expanded, columns=TIE_COLUMNS)
+    out = rows[TIE_COLUMNS].reset_index(drop=True)
     out["_rank"] = out["relation"].map(schemas.RELATION_RANK)
     out["_order"] = range(len(out))
     out = out.sort_values(["_rank", "_order"], kind="stable")  # strongest first
@@ -291,17 +292,18 @@ def evaluate(
     gold_ties, gold_claims = load_gold(folder, texts)
     codebook_dir = codebook_dir or catalogue.path("codebook")
     codings, claims = predict(folder, codebook_dir, framing_path)
-    regions = codebook_mod.load_codebook(codebook_dir).regions
-    members = {rid: region.members for rid, region in regions.items()}
-    comparison = compare_ties(
-        reduce_ties(gold_ties, members), reduce_ties(predicted_ties(codings), members)
-    )
+    comparison = compare_ties(reduce_ties(gold_ties), reduce_ties(predicted_ties(codings)))
     language = {s.id: s.language for s in entries}
     comparison.insert(1, "language", comparison["text_id"].map(language))
+    regions = set(codebook_mod.load_codebook(codebook_dir).regions)
+    comparison.insert(3, "level", comparison["place_id"].map(lambda p: LEVELS[p in regions]))
+    # Provincial-level places are the places counted (CODING.md §1); regions apart.
+    provinces = comparison[comparison["level"] == "province"]
     ties = {
-        lang: score(comparison[comparison["language"] == lang], "relation") for lang in ("en", "zh")
+        lang: score(provinces[provinces["language"] == lang], "relation") for lang in ("en", "zh")
     }
-    ties["all"] = score(comparison, "relation")
+    ties["all"] = score(provinces, "relation")
+    ties["regions"] = score(comparison[comparison["level"] == "region"], "relation")
     framing_comparison = compare_framing(gold_claims, predicted_framing(claims))
     return Evaluation(
         name=folder.name,
@@ -347,6 +349,20 @@ def relation_lines(result: Evaluation) -> list[str]:
     ]
     for gold, row in table.iterrows():
         lines.append(f"  {gold}".ljust(30) + "".join(f"{n:>{width}}" for n in row))
+    return lines
+
+
+def text_lines(result: Evaluation) -> list[str]:
+    """One line of scores per text: where a set's errors come from."""
+    lines = []
+    provinces = result.comparison[result.comparison["level"] == "province"]
+    for text_id, rows in provinces.groupby("text_id", sort=True):
+        s = score(rows, "relation")
+        lines.append(
+            f"  {text_id} ({rows['language'].iloc[0]}): P {s.precision:.2f} R {s.recall:.2f} "
+            f"F1 {s.f1:.2f} relation-acc {s.label_accuracy:.2f} "
+            f"(gold {s.n_gold}, predicted {s.n_predicted}, matched {s.n_matched})"
+        )
     return lines
 
 
@@ -401,6 +417,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("folders", nargs="+", type=Path, help="set folders, e.g. tests/dev")
     parser.add_argument("--summary", action="store_true", help="scores only, no error listing")
+    parser.add_argument("--per-text", action="store_true", help="also one line of scores a text")
     args = parser.parse_args(argv)
     try:
         results = [evaluate(folder) for folder in args.folders]
@@ -410,6 +427,8 @@ def main(argv: list[str] | None = None) -> int:
     for result in results:
         print("\n".join(summary_lines(result)))
     for result in results:
+        if args.per_text:
+            print(f"\n{result.name} by text:\n" + "\n".join(text_lines(result)))
         print("\n" + "\n".join(relation_lines(result)))
     if not args.summary:
         for result in results:

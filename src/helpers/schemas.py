@@ -14,6 +14,7 @@ LANGUAGES = ["en", "zh"]
 SOURCE_KINDS = ["primary", "secondary", "reference"]
 RELATIONS = ["priority", "achievement", "context"]  # strongest first
 RELATION_RANK = {r: i for i, r in enumerate(RELATIONS)}  # 0 = strongest; the one order
+MODALITIES = ["asserted", "negated", "hypothetical", "caption", "event"]
 PLACE_LEVELS = ["province", "region"]
 CORRECTION_ACTIONS = ["repair", "keep"]
 CODING_STATUSES = ["auto", "accepted", "rejected", "added"]
@@ -235,8 +236,10 @@ CODINGS = _schema(
         ),
         "modality": _col(
             str,
-            "asserted, negated or hypothetical; only asserted ties can be priorities.",
-            checks=pa.Check.isin(["asserted", "negated", "hypothetical"]),
+            "asserted, negated, hypothetical, caption (a photo caption) or event (a product "
+            "shown at an event); only asserted codings are ties (the others are kept for the "
+            "record and for contradictions between sources).",
+            checks=pa.Check.isin(MODALITIES),
         ),
         "rule_id": _col(str, "Id of the coding rule that made the tie (see the codebook)."),
         "via_region": _col(

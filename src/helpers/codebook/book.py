@@ -72,6 +72,9 @@ class Region(Model):
     name_zh: Text
     aliases: Names
     members: Names  # place ids
+    # a pair of places written as one name (深港, "Shenzhen and Hong Kong"), not a region of its
+    # own: a mention of it names each member (CODING.md §1 counts regions, not such pairs)
+    names_members: bool = False
 
 
 class City(Model):

@@ -19,6 +19,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from helpers.codebook.book import Codebook, CueIndex, TermMatch
+from helpers.codebook.script import for_matching
 from helpers.engine.errors import InputError
 from helpers.engine.models import check_table, read_csv
 from helpers.schemas import CODINGS, MENTIONS, PRIORITY_MATRIX, RELATION_RANK, RELATIONS
@@ -195,8 +196,11 @@ def coding_id(source_id, sentence_id, place_id, sector_id, technology_id, rule_i
 
 
 def _sentence_places(matches: list[TermMatch], codebook: Codebook) -> list[_Place]:
-    """Places named in a sentence: provinces, cities (as their province) and regions, each
-    region followed by its members (R-REGION) unless the sentence names the member itself."""
+    """Places named in a sentence: provinces, cities (as their province) and regions.
+
+    A region is a place of its own level: its members are not its ties (CODING.md §1). A
+    member the sentence names itself is coded as itself, and remembers the region
+    (``via_region``) so the region and it count as one unit of the scope."""
     regions = [m.entity_id for m in matches if m.entity_type == "region"]
     named = set()
     out = []
@@ -207,13 +211,12 @@ def _sentence_places(matches: list[TermMatch], codebook: Codebook) -> list[_Plac
             via = next((r for r in regions if pid in codebook.regions[r].members), None)
             city = m.entity_id if m.entity_type == "city" else None
             out.append(_Place(pid, "province", via, m, city))
+        elif m.entity_type == "region" and codebook.regions[m.entity_id].names_members:
+            out += [
+                _Place(p, "province", m.entity_id, m) for p in codebook.regions[m.entity_id].members
+            ]
         elif m.entity_type == "region":
             out.append(_Place(m.entity_id, "region", None, m))
-    for m in matches:
-        if m.entity_type == "region":
-            for member in codebook.regions[m.entity_id].members:
-                if member not in named:
-                    out.append(_Place(member, "province", m.entity_id, m))
     return out
 
 
@@ -272,7 +275,8 @@ def _is_national(cue_text: CueIndex, matches: list[TermMatch]) -> bool:
 
 def _referred(cue_text, scope: _Scope, sentence_id: str, start: int = 0, end: int | None = None):
     """The places a reference word in text[start:end] stands for (R-REF), if it holds one:
-    the place in scope, or the last region named for "the region" or a plural word."""
+    the place in scope, or the last region named for "the region" (the region alone, not the
+    members named beside it) or a plural word."""
     plural = cue_text.find("plural", start, end)
     ref = cue_text.find("reference", start, end) or plural
     if not ref:
@@ -280,7 +284,7 @@ def _referred(cue_text, scope: _Scope, sentence_id: str, start: int = 0, end: in
     mention = TermMatch(ref[0], ref[1], ref[2], "ref", "", None)
     places = scope.places
     if scope.region and ("region" in ref[2].lower() or plural):
-        places = scope.region
+        places = [p for p in scope.region if p.level == "region"] or scope.region
     return _carried(places, mention, sentence_id), "R-REF"
 
 
@@ -297,6 +301,38 @@ def _new_scope(places: list[_Place], scope: _Scope | None, sentence_id: str) -> 
     named = {_unit(p) for p in carried}
     earlier = [p for p in (scope.recent if scope is not None else []) if _unit(p) not in named]
     return _Scope(carried, sentence_id, True, region, region_sentence, earlier + carried)
+
+
+def _stated(modality: str, standing: str | None) -> str:
+    """The modality of a coding in a caption or at an event: an asserted statement there
+    states no tie (``standing``), a negated or hypothetical one stays what it is."""
+    return standing if modality == "asserted" and standing else modality
+
+
+# What may stand between a place and its own sector in an attributive pair: 合肥的量子计算,
+# 广东的“AI+机器人”, "Hefei's quantum computers", 成都大飞机 (nothing at all, in Chinese).
+_ATTRIBUTIVE = re.compile(r"\s*(?:的|['’]s\b)?\s*[“\"「『《]?\s*")
+
+
+def _paired(text: str, places: list[_Place], sectors: list[TermMatch]) -> dict:
+    """Sector mention -> the place mention it belongs to, when the clause pairs them
+    (CODING.md §3): two or more places each directly followed by a sector of their own
+    (possessive or attributive) make a list of pairs, and every sector then goes to the
+    nearest place before it, never across. Empty when the clause holds no such list."""
+    mentions = sorted({p.mention for p in places if p.mention is not None}, key=lambda m: m.start)
+    attached = [
+        p
+        for p in mentions
+        if any(m.start >= p.end and _ATTRIBUTIVE.fullmatch(text, p.end, m.start) for m in sectors)
+    ]
+    if len(attached) < 2:
+        return {}
+    owner = {}
+    for m in sectors:
+        before = [p for p in mentions if p.end <= m.start]
+        if before:
+            owner[m] = before[-1]
+    return owner
 
 
 def _lead_in(text: str, lo: int, pos: int) -> tuple[int, int]:
@@ -373,7 +409,7 @@ class _Coder:
         if modality != "asserted":
             relation = "context"
         if rule == "R-SENT" and place.via_region and place.mention.entity_type == "region":
-            rule = "R-REGION"  # a member of a region the sentence names, not named itself
+            rule = "R-REGION"  # a member named through a pair's name (`names_members`)
         sector_id = term.sector_id
         tech = None if term.entity_id == term.sector_id else term.entity_id
         cid = coding_id(
@@ -494,6 +530,7 @@ class _Coder:
                     if m.entity_type == "sector" and p.start <= m.start < p.end:
                         for anchor in anchors:
                             mod = self._modality(cue_all, anchor, m, (p.start, p.end))
+                            mod = _stated(mod, "caption" if caption else None)
                             self.add(base, anchor, m, relation, mod, "R-PAREN")
 
             clause_places: tuple[list[_Place], str] | None = None
@@ -512,6 +549,9 @@ class _Coder:
                 if listed and relation == "context" and not cue_text.find("event", c_start, c_end):
                     relation = previous or relation  # "Jiangsu will build chips, Zhejiang AI"
                 previous = relation
+                # a caption, or an event that merely shows a product, states no tie (§4)
+                event = caption or cue_text.find("event", c_start, c_end)
+                standing = ("caption" if caption else "event") if event else None
                 if not c_places and inherited and k == 0:
                     c_places, c_rule = inherited, rule
                 elif not c_places and k == 0 and places and before is not None:
@@ -532,14 +572,18 @@ class _Coder:
                     named = {x.place_id for x in c_places}
                     placed.append(([x for x in subject if x.place_id not in named], ref_rule))
                 modality: dict[tuple, str] = {}  # members of a region share their mention
+                owner = _paired(text, c_places, own)
                 for places_of, rule_of in placed:
                     for place in places_of:
                         if own:
                             for m in own:
+                                if m in owner and owner[m] is not place.mention:
+                                    continue  # a pairing signal gives m to another place
                                 key = (place.mention, m)
                                 if key not in modality:
-                                    modality[key] = self._modality(
-                                        cue_text, place, m, (c_start, c_end)
+                                    mod = self._modality(cue_text, place, m, (c_start, c_end))
+                                    modality[key] = (
+                                        standing if mod == "asserted" and standing else mod
                                     )
                                 self.add(base, place, m, relation, modality[key], rule_of)
                         elif topic is not None and not first_in_paragraph and rule_of == "R-SENT":
@@ -547,6 +591,7 @@ class _Coder:
                                 c_end, c_end, "", "sector", topic[1] or topic[0], topic[0]
                             )
                             mod = self._modality(cue_text, place, m, (c_start, c_end))
+                            mod = _stated(mod, standing)
                             self.add(base, place, m, relation, mod, "R-TOPIC")
             if inherited:
                 scope.places = inherited
@@ -619,16 +664,25 @@ class _Coder:
 def code_sentences(
     sentences: pd.DataFrame, codebook: Codebook, adjudications_path: Path | str | None = None
 ) -> dict[str, pd.DataFrame]:
-    """Code a SENTENCES table: returns mentions, codings (adjudicated) and priority_matrix."""
+    """Code a SENTENCES table: returns mentions, codings (adjudicated) and priority_matrix.
+
+    Sentences are matched in a simplified copy of the same length (``script.for_matching``);
+    evidence and mention text are then those of the text as written."""
     order = sentences.sort_values(["source_id", "start"], kind="stable")
     coder = _Coder(codebook)
     columns = ["source_id", "paragraph_id", "sentence_id", "start", "end", "text"]
     rows = list(zip(*(order[c].tolist() for c in columns), strict=True))
+    written = {row[2]: (row[3], row[5]) for row in rows}
     by_source: dict[str, list] = {}
     for row in rows:
-        by_source.setdefault(row[0], []).append(row)
+        by_source.setdefault(row[0], []).append((*row[:5], for_matching(row[5])))
     for source_rows in by_source.values():
         coder.code_source(source_rows)
+    for m in coder.mentions:
+        s_start, text = written[m["sentence_id"]]
+        m["text"] = text[m["start"] - s_start : m["end"] - s_start]
+    for c in coder.codings.values():
+        c["evidence"] = written[c["sentence_id"]][1]
     mentions_df = pd.DataFrame(coder.mentions, columns=list(MENTIONS.columns))
     codings_df = pd.DataFrame(list(coder.codings.values()), columns=list(CODINGS.columns))
     if adjudications_path is not None:
@@ -641,9 +695,11 @@ def code_sentences(
 
 
 def counted(codings: pd.DataFrame, fallback: frozenset[str] = frozenset()) -> pd.DataFrame:
-    """Codings that count: not rejected, and a catch-all sector (``priority_fallback`` in
-    sectors.yaml) only where its source names nothing more specific for that place."""
-    live = codings[codings["status"] != "rejected"]
+    """Codings that count as ties: not rejected, asserted (a negated or hypothetical
+    statement, a caption and an event are kept as codings for the record but are no ties,
+    CODING.md §4), and a catch-all sector (``priority_fallback`` in sectors.yaml) only where
+    its source names nothing more specific for that place."""
+    live = codings[(codings["status"] != "rejected") & (codings["modality"] == "asserted")]
     if fallback and len(live):
         is_fallback = live["sector_id"].isin(fallback)
         others = live[~is_fallback]
