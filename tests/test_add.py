@@ -8,6 +8,7 @@ import hashlib
 import http.server
 import shutil
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -47,6 +48,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     routes: dict[str, tuple[int, str, bytes, dict]] = {}
 
     def do_GET(self):  # noqa: N802 (the http.server name)
+        if self.path == "/slow":
+            time.sleep(2)
         status, kind, body, headers = self.routes.get(self.path, (404, "text/plain", b"gone", {}))
         self.send_response(status)
         self.send_header("Content-Type", kind)
@@ -235,6 +238,13 @@ def test_bad_answers_refused_in_one_line(project, server, path, needle):
 def test_an_answer_larger_than_the_cap_is_refused_while_read(server):
     with pytest.raises(InputError, match="the answer is larger, more than the limit of 1,000"):
         add.fetch(f"{server}/long", max_bytes=1000)
+
+
+def test_a_server_that_does_not_answer_in_time(server):
+    started = time.perf_counter()
+    with pytest.raises(InputError, match=r"/slow: no answer within 0.3 s"):
+        add.fetch(f"{server}/slow", timeout=0.3)
+    assert time.perf_counter() - started < 1.5
 
 
 def test_unreachable_and_non_http_urls(project):

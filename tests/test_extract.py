@@ -204,3 +204,22 @@ def test_extract_command_prints_pages(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "--- page 2 (offset" in out and "Page 2 opens here." in out
     assert extract.main([str(tmp_path / "nothing.pdf")]) == 1
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "- " * 50_000 + "x",  # page-number pattern: dashes and spaces, then no number
+        "- " * 50_000 + "1" + " -" * 50_000 + "x",
+        "." * 100_000 + "a",  # a sentence end at the line's end: a run of stops, then a letter
+        "\u201d" * 100_000,
+    ],
+)
+def test_reflow_patterns_run_in_linear_time(line):
+    import time
+
+    started = time.perf_counter()
+    extract._PAGE_NUMBER.fullmatch(line)
+    extract._FINAL.search(line)
+    extract._page_lines(f"{line}\n{line}")
+    assert time.perf_counter() - started < 1
