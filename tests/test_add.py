@@ -153,7 +153,7 @@ def test_pdf_from_a_url_records_access_date_and_ingests_with_pages(project, serv
     assert entry["url"] == f"{server}/zh-report.pdf" and "url" not in entry["review"]
     assert entry["language"] == "zh" and entry["kind"] == "primary"
     assert entry["title"] == "政府工作报告"
-    assert len(entry["accessed"]) == 10 and entry["date"] == entry["accessed"]  # no date inside
+    assert len(entry["accessed"]) == 10 and "date" in entry["review"]  # the PDF's own date
     tables = text.ingest(manifest, catalogue.path("corrections"), raw)
     sentences = tables["sentences"]
     mine = sentences[sentences.source_id == entry["id"]]
@@ -211,6 +211,18 @@ def test_scanned_pdf_and_empty_page_refused_in_one_line(project, tmp_path):
     empty = tmp_path / "empty.html"
     empty.write_bytes(EMPTY_HTML)
     _refused(project, empty, "empty.html: no main text found")
+
+
+def test_a_page_in_another_encoding_is_kept_as_received_and_read(project, tmp_path):
+    html = article_html(ZH_PARAGRAPHS, lang="zh").decode()
+    page = tmp_path / "gbk.html"
+    page.write_bytes(html.replace('charset="utf-8"', 'charset="gbk"').encode("gbk"))
+    entry = _add(project, page)
+    assert (project[1] / entry["file"]).read_bytes() == page.read_bytes()
+    assert entry["language"] == "zh"
+    tables = text.ingest(project[0], catalogue.path("corrections"), project[1])
+    mine = tables["sentences"][tables["sentences"].source_id == entry["id"]]
+    assert ZH_PARAGRAPHS[1] in mine.text.tolist()
 
 
 def test_another_language_refused_in_one_line(project, tmp_path):

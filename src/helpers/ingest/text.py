@@ -44,7 +44,6 @@ from helpers.ingest.sources import (
     read_bytes,
     read_text,
     refuse_hidden,
-    source_path,
     sources_table,
 )
 
@@ -500,7 +499,6 @@ def source_text(source: Source, raw_dir: Path | str) -> Extracted:
     if source.fmt in TEXT_FORMATS.values():
         return Extracted(read_text(source, raw_dir))
     path = Path(raw_dir) / source.file
-    source_path(source, raw_dir)
     extracted = extract(read_bytes(source, raw_dir), source.fmt, path)
     found = language.detect(extracted.text)
     if found.language not in ("unsure", source.language):
