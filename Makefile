@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml 2>/dev/null | sha256sum | cut -c1-12)
 ARGS ?=
 
-.PHONY: help report dry-run test test-fast lint lab bench lock eval-real system-report system-test clean
+.PHONY: help report dry-run add-source test test-fast lint lab bench lock eval-real system-report system-test clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -31,6 +31,11 @@ report: $(STAMP) system-report ## Build the report (runs only out-of-date stages
 
 dry-run: $(STAMP) ## Say which stages `make report` would run, and why
 	@$(PY) -m helpers.engine.pipeline --dry-run $(ARGS)
+
+FROM ?=
+add-source: $(STAMP) ## Add a source: FROM=<file or URL> (a web page, PDF or text); ARGS="--kind primary"
+	@test -n "$(FROM)" || { echo "make add-source: say what to add, FROM=<file or URL>" >&2; exit 2; }
+	@$(PY) -m helpers.ingest.add "$(FROM)" $(ARGS)
 
 test: $(STAMP) system-test lint ## Run the lint and the whole test suite
 	$(PY) -m pytest $(ARGS)

@@ -132,10 +132,10 @@ def test_duplicate_id(tmp_path):
     _fails(path, str(path), "duplicate id 'a'")
 
 
-def test_text_source_must_be_txt_or_md(tmp_path):
+def test_text_source_must_be_text_html_or_pdf(tmp_path):
     data = b"a,b\n1,2\n"
     path = _manifest(tmp_path, [_entry("a.csv", data)], {"a.csv": data})
-    _fails(path, str(path), "entry 'a'", ".txt or .md")
+    _fails(path, str(path), "entry 'a'", ".txt, .md, .html or .pdf")
 
 
 def test_reference_csv_is_checked_but_allowed(tmp_path):
@@ -211,3 +211,113 @@ def test_period_is_a_year_or_a_range_and_reaches_the_table(tmp_path):
     empty = pd.DataFrame({"source_id": pd.Series([], dtype=str)})
     table = sources_table([first, second], {}, empty, empty)
     assert table["period"].tolist() == ["2025", "2026-2030"]
+
+
+def test_misspelt_field_named_with_the_closest_known_field(tmp_path):
+    entry = _entry()
+    entry["langauge"] = entry.pop("language")
+    path = _manifest(tmp_path, [entry])
+    _fails(
+        path,
+        "entry 'a'",
+        "missing required field(s): language",
+        "unknown field(s): 'langauge'",
+        "'langauge' is closest to known field 'language'",
+    )
+
+
+def test_every_problem_of_an_entry_reported_at_once(tmp_path):
+    entry = {k: v for k, v in _entry(date="2025/01", kind="blog", colour="red").items()}
+    del entry["outlet"]
+    path = _manifest(tmp_path, [entry])
+    message = _fails(
+        path,
+        "missing required field(s): outlet",
+        "unknown field(s): 'colour'",
+        "date '2025/01' is not YYYY-MM-DD or YYYY-MM",
+        "unknown kind 'blog'",
+    )
+    assert "\n" not in message
+
+
+def test_chain_of_a_translation_reaches_the_sources_table(tmp_path):
+    chain = {
+        "original": {"outlet": "Adnkronos", "language": "it", "author": "A. Rossi"},
+        "via": [
+            {"outlet": "corrieretoscano.it", "role": "republication"},
+            {
+                "outlet": "morningexpress.in",
+                "role": "translation",
+                "language": "en",
+                "machine": True,
+            },
+        ],
+    }
+    path = _manifest(tmp_path, [_entry(**chain), _entry(id="b")])
+    sources = load_manifest(path)
+    empty = pd.DataFrame({"source_id": pd.Series([], dtype=str)})
+    table = sources_table(sources, {}, empty, empty).set_index("source_id")
+    row = table.loc["a"]
+    assert (row.author_outlet, row.original_outlet, row.original_language, row.original_author) == (
+        "Adnkronos",
+        "Adnkronos",
+        "it",
+        "A. Rossi",
+    )
+    assert (row.translated_by, row.republished_by, row.machine_translation) == (
+        "morningexpress.in",
+        "corrieretoscano.it",
+        True,
+    )
+    other = table.loc["b"]
+    assert other.author_outlet == "O" and pd.isna(other.original_outlet)
+    assert not other.machine_translation
+
+
+@pytest.mark.parametrize(
+    ("chain", "needles"),
+    [
+        ({"via": [{"outlet": "x", "role": "translation", "language": "en"}]}, ["`via` needs"]),
+        (
+            {"original": {"outlet": "Adnkronos", "language": "it"}},
+            ["original is in it", "language is en", "add the translation to `via`"],
+        ),
+        (
+            {
+                "original": {"outlet": "A", "language": "it"},
+                "via": [{"outlet": "x", "role": "translation"}],
+            },
+            ["via #1 ('x'): a translation names the `language`"],
+        ),
+        (
+            {
+                "original": {"outlet": "A", "language": "en"},
+                "via": [{"outlet": "x", "role": "republication", "machine": True}],
+            },
+            ["`machine` applies to a translation only"],
+        ),
+        (
+            {"original": {"outlet": "A", "language": "Italian"}},
+            ["language 'Italian' is not an ISO 639 code"],
+        ),
+        (
+            {
+                "original": {"outlet": "A", "language": "it"},
+                "via": [{"outlet": "x", "role": "translator", "language": "en"}],
+            },
+            ["via entry #1: unknown role 'translator'", "translation, republication"],
+        ),
+        ({"original": {"outlet": "A", "language": "en", "writer": "B"}}, ["'original.writer'"]),
+    ],
+)
+def test_bad_chain_names_the_problem(tmp_path, chain, needles):
+    path = _manifest(tmp_path, [_entry(**chain)])
+    _fails(path, "entry ", *needles)
+
+
+def test_seed_names_its_chain():
+    seed = load_manifest(catalogue.path("manifest"))[0]
+    assert seed.author_outlet == "Adnkronos" and seed.original.language == "it"
+    assert [(v.outlet, v.role, v.machine) for v in seed.via] == [
+        ("morningexpress.in", "translation", True)
+    ]

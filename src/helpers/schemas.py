@@ -118,7 +118,46 @@ SOURCES = _schema(
         "n_chars": _col(int, "Characters in the normalised text (0 for reference tables)."),
         "n_paragraphs": _col(int, "Paragraphs found in the normalised text."),
         "n_sentences": _col(int, "Sentences found in the normalised text."),
+        "format": _col(
+            str,
+            "What the file is: txt or md (text as received), html (a saved web page, its main "
+            "text extracted at ingest), pdf (its text layer extracted at ingest), or csv "
+            "(a reference's facts).",
+        ),
+        "n_pages": _col(int, "Pages of a PDF source (0 for any other file)."),
+        "accessed": _col(str, "Day a fetched page was read, YYYY-MM-DD.", nullable=True),
+        "author_outlet": _col(
+            str,
+            "Whose words the text carries, and so whose framing: the original's outlet for a "
+            "translation or republication, else the outlet itself.",
+        ),
+        "original_outlet": _col(
+            str, "Outlet or agency that wrote the text first, where another did.", nullable=True
+        ),
+        "original_language": _col(
+            str, "Language of that original, an ISO 639 code (it, en, zh).", nullable=True
+        ),
+        "original_author": _col(str, "Author of the original, where known.", nullable=True),
+        "translated_by": _col(
+            str, "Outlet(s) that translated the text, `;`-separated, in order.", nullable=True
+        ),
+        "machine_translation": _col(
+            bool, "True when a step of the chain is a machine translation."
+        ),
+        "republished_by": _col(
+            str, "Outlet(s) that republished the text, `;`-separated, in order.", nullable=True
+        ),
     },
+)
+
+# The PDF page a span starts on (1-based), null for a source that is not a PDF. Not required,
+# so a sentences table built by hand (a test, a tool) may leave it out.
+PAGE = pa.Column(
+    "Int64",
+    checks=pa.Check.ge(1),
+    nullable=True,
+    required=False,
+    description="Page of the PDF the span starts on, from 1; empty for a source that is not a PDF.",
 )
 
 PARAGRAPHS = _schema(
@@ -133,6 +172,7 @@ PARAGRAPHS = _schema(
         "raw_start": RAW_START,
         "raw_end": RAW_END,
         "text": _col(str, "Paragraph text (normalised)."),
+        "page": PAGE,
     },
 )
 
@@ -150,6 +190,7 @@ SENTENCES = _schema(
         "raw_start": RAW_START,
         "raw_end": RAW_END,
         "text": _col(str, "Sentence text (normalised); equals the normalised text[start:end]."),
+        "page": PAGE,
     },
 )
 

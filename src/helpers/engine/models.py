@@ -11,6 +11,7 @@ never sees a validation dump.
 
 from __future__ import annotations
 
+import difflib
 import re
 import types
 import typing
@@ -111,8 +112,9 @@ def describe(
 ) -> str:
     """One line for a pydantic error: where (entry and field), then what is wrong.
 
-    Missing and unknown fields of the first failing entry are gathered into one message; any
-    other problem is reported for the first field that has it.
+    Every problem of the first failing entry is gathered into one message: missing fields,
+    unknown fields (each with the closest known field, when one is close), then each other
+    field's problem.
     """
     errors = exc.errors(include_url=False)
     for error in errors:  # a field written but left empty in YAML (`reason:`) is missing
@@ -128,22 +130,36 @@ def describe(
     first = errors[0]
     where, field_at = _where(first["loc"], data, nouns)
     same_entry = [e for e in errors if _where(e["loc"], data, nouns)[0] == where]
-    for kind, wording in (("missing", "missing required field(s)"), ("extra_forbidden", None)):
-        names = [
-            _dotted(e["loc"][field_at:]) for e in same_entry if e["type"] == kind
-        ]  # every field of this entry with this problem
-        if not names:
+    problems = []  # every problem of this entry, so one run shows them all
+    missing = [_dotted(e["loc"][field_at:]) for e in same_entry if e["type"] == "missing"]
+    extra = [e for e in same_entry if e["type"] == "extra_forbidden"]
+    if missing:
+        problems.append(f"missing required field(s): {', '.join(missing)}")
+    if extra:
+        names = [_dotted(e["loc"][field_at:]) for e in extra]
+        known = _fields(model, extra[0]["loc"][:-1])  # the fields of the mapping holding it
+        allowed = ", ".join(known)
+        problem = f"unknown field(s): {_quoted(names)}" + (
+            f" (allowed: {allowed})" if allowed else ""
+        )
+        closest = [
+            f"{clip(e['loc'][-1], 40)} is closest to known field {clip(near[0], 40)}"
+            for e in extra
+            if isinstance(e["loc"][-1], str)
+            and (near := difflib.get_close_matches(e["loc"][-1], known, n=1, cutoff=0.6))
+        ]
+        if closest:
+            problem += f" ({'; '.join(closest)})"
+        problems.append(problem)
+    seen = set()
+    for error in same_entry:
+        if error["type"] in ("missing", "extra_forbidden"):
             continue
-        if kind == "missing":
-            problem = f"{wording}: {', '.join(names)}"
-        else:
-            extra = next(e for e in same_entry if e["type"] == kind)
-            allowed = _allowed(model, extra["loc"][:-1])  # the fields of the mapping holding it
-            problem = f"unknown field(s): {_quoted(names)}" + (
-                f" (allowed: {allowed})" if allowed else ""
-            )
-        return f"{where}: {problem}" if where else problem
-    problem = _problem(first, _dotted(first["loc"][field_at:]))
+        problem = _problem(error, _dotted(error["loc"][field_at:]))
+        if problem not in seen:
+            seen.add(problem)
+            problems.append(problem)
+    problem = "; ".join(problems)
     return f"{where}: {problem}" if where else problem
 
 
@@ -261,12 +277,12 @@ def _dotted(loc: Sequence) -> str:
     return ".".join(str(step) for step in loc)
 
 
-def _allowed(model: type[BaseModel], loc: Sequence) -> str:
-    """The fields the model declares where ``loc`` (up to the entry) points, comma-separated."""
+def _fields(model: type[BaseModel], loc: Sequence) -> list[str]:
+    """The fields the model declares where ``loc`` (up to the entry) points."""
     node = _model_at(model, loc)
     if isinstance(node, type) and issubclass(node, BaseModel):
-        return ", ".join(f.alias or name for name, f in node.model_fields.items())
-    return ""
+        return [f.alias or name for name, f in node.model_fields.items()]
+    return []
 
 
 def _required(model: type[BaseModel], loc: Sequence) -> bool:

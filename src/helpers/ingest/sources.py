@@ -9,37 +9,87 @@ changing the report. Every problem raises :class:`helpers.engine.errors.InputErr
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import pandas as pd
-from pydantic import field_validator, model_validator
+from pydantic import AfterValidator, field_validator, model_validator
 
 from helpers import schemas
 from helpers.engine.errors import InputError, clip
-from helpers.engine.models import HIDDEN, INVISIBLE, Model, Text, parse
+from helpers.engine.models import HIDDEN, INVISIBLE, Items, Model, Text, parse
 from helpers.engine.paths import inside
 from helpers.engine.yamlio import read_yaml
 
 TEXT_FORMATS = {".txt": "txt", ".md": "md"}
+# Sources kept as received and turned into text at ingest (helpers.ingest.extract)
+DOCUMENT_FORMATS = {".html": "html", ".htm": "html", ".pdf": "pdf"}
+FORMATS = {**TEXT_FORMATS, **DOCUMENT_FORMATS}
 BOM = "\ufeff"
 MAX_SOURCE_BYTES = 2_000_000  # ~1,000 pages of English; a larger file is a dump, not an article
+# A saved web page carries markup, scripts and styles; a PDF fonts and images
+MAX_DOCUMENT_BYTES = 20_000_000
+# How a step of a source's chain passed the text on (``via:``)
+VIA_ROLES = ["translation", "republication"]
 _VISIBLE = re.compile(rf"[^\s{INVISIBLE}\x00-\x1f\x7f-\x9f]")
 
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # no ':' — it separates parts of row ids
 _DATE = re.compile(r"\d{4}-\d{2}(-\d{2})?")
 _SHA = re.compile(r"[0-9a-f]{64}")
 _PERIOD = re.compile(r"(\d{4})(?:-(\d{4}))?")
+_LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")  # ISO 639-1 (or -3) code: it, en, zh
+
+
+def _language_code(value: str) -> str:
+    if not _LANGUAGE_CODE.fullmatch(value):
+        raise ValueError(f"language {clip(value)} is not an ISO 639 code such as it, en or zh")
+    return value
+
+
+LanguageCode = Annotated[Text, AfterValidator(_language_code)]
+
+
+class Original(Model):
+    """Who wrote the text first, when the source is a translation or a republication.
+
+    ``language`` is any ISO 639 code (the original may be Italian even though only English and
+    Chinese sources are coded); ``url`` is where the original, or a copy of it, can be read.
+    """
+
+    outlet: Text
+    language: LanguageCode
+    author: Text | None = None
+    title: Text | None = None
+    url: Text | None = None
+
+
+class Via(Model):
+    """One step between the original and the file received, in order.
+
+    A ``translation`` gives the ``language`` it translated into (``machine: true`` for a machine
+    translation); a ``republication`` passes the text on in the language it had.
+    """
+
+    outlet: Text
+    role: Literal[tuple(VIA_ROLES)]
+    language: LanguageCode | None = None
+    machine: bool = False
+    url: Text | None = None
 
 
 class Source(Model):
     """One manifest entry, validated; ``file`` is a name inside the raw folder.
 
-    Required: everything but ``retells`` and ``note``. Text fields are stripped and must not
-    hold invisible or control characters (they would pass ingest's normalisation).
+    Required: id, title, outlet, url, date, period, language, kind, file, sha256. Optional:
+    ``retells``, ``note``; ``accessed`` (the day a fetched page was read); ``original`` and
+    ``via`` (who wrote the text first, and who translated or republished it: the chain the
+    report names when it credits a framing); ``review`` (the fields `make add-source` guessed,
+    which a researcher checks and then removes from the list). Text fields are stripped and
+    must not hold invisible or control characters (they would pass ingest's normalisation).
     """
 
     id: Text
@@ -54,6 +104,10 @@ class Source(Model):
     sha256: Text
     retells: Text | None = None
     note: Text | None = None
+    accessed: Text | None = None
+    original: Original | None = None
+    via: Items[Via] | None = None
+    review: Items[Text] | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -62,8 +116,9 @@ class Source(Model):
         if not isinstance(entry, dict):
             return entry
         entry = dict(entry)
-        if isinstance(entry.get("date"), dt.date):
-            entry["date"] = entry["date"].isoformat()
+        for name in ("date", "accessed"):
+            if isinstance(entry.get(name), dt.date):
+                entry[name] = entry[name].isoformat()
         if isinstance(entry.get("period"), int) and not isinstance(entry["period"], bool):
             entry["period"] = str(entry["period"])
         return entry
@@ -80,6 +135,13 @@ class Source(Model):
     def _date(cls, value: str) -> str:
         if not _valid_date(value):
             raise ValueError(f"date {clip(value)} is not YYYY-MM-DD or YYYY-MM")
+        return value
+
+    @field_validator("accessed")
+    @classmethod
+    def _accessed(cls, value: str | None) -> str | None:
+        if value is not None and not (len(value) == 10 and _valid_date(value)):
+            raise ValueError(f"accessed {clip(value)} is not a day, YYYY-MM-DD")
         return value
 
     @field_validator("period")
@@ -106,12 +168,57 @@ class Source(Model):
         return value
 
     @model_validator(mode="after")
-    def _text_format(self) -> Source:
+    def _consistent(self) -> Source:
+        """Checks between fields, every failing one reported together."""
+        problems = []
         if self.is_text and not self.fmt:
-            raise ValueError(
-                f"a {self.kind} source must be a .txt or .md file, got {clip(self.file)}"
+            problems.append(
+                f"a {self.kind} source must be a .txt, .md, .html or .pdf file, "
+                f"got {clip(self.file)}"
             )
+        problems += self._chain_problems()
+        fields = set(type(self).model_fields) - {"review"}
+        for name in self.review or ():
+            if name not in fields:
+                near = difflib.get_close_matches(name, sorted(fields), n=1)
+                problems.append(
+                    f"review names {clip(name)}, which is no field of an entry"
+                    + (f" (closest known field: {near[0]})" if near else "")
+                )
+            elif getattr(self, name) is None:
+                problems.append(f"review names {clip(name)}, which the entry does not set")
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
+
+    def _chain_problems(self) -> list[str]:
+        """The chain original -> via -> this file must end in the source's language."""
+        if self.original is None:
+            return ["`via` needs `original`: who wrote the text first"] if self.via else []
+        problems, language = [], self.original.language
+        for n, step in enumerate(self.via or (), 1):
+            where = f"via #{n} ({clip(step.outlet, 40)})"
+            if step.role == "translation":
+                if step.language is None:
+                    problems.append(f"{where}: a translation names the `language` it gives")
+                elif step.language == language:
+                    problems.append(f"{where}: translates {language} into {language}")
+                else:
+                    language = step.language
+            else:
+                if step.machine:
+                    problems.append(f"{where}: `machine` applies to a translation only")
+                if step.language not in (None, language):
+                    problems.append(
+                        f"{where}: a republication keeps the language {language}, "
+                        f"not {step.language}"
+                    )
+        if not problems and language != self.language:
+            problems.append(
+                f"the original is in {self.original.language} and the chain ends in {language}, "
+                f"but the source's language is {self.language}; add the translation to `via`"
+            )
+        return problems
 
     @property
     def is_text(self) -> bool:
@@ -120,8 +227,18 @@ class Source(Model):
 
     @property
     def fmt(self) -> str:
-        """``txt`` or ``md`` for text sources (decides how paragraphs are found)."""
-        return TEXT_FORMATS.get(Path(self.file).suffix.lower(), "")
+        """``txt``, ``md``, ``html`` or ``pdf`` for text sources (decides how text is found)."""
+        return FORMATS.get(Path(self.file).suffix.lower(), "")
+
+    @property
+    def author_outlet(self) -> str:
+        """Whose words the text carries: the original's outlet, else the outlet's own."""
+        return self.original.outlet if self.original is not None else self.outlet
+
+    def by_role(self, role: str) -> str | None:
+        """The outlets of the chain with ``role``, ``;``-separated, or None."""
+        names = [step.outlet for step in self.via or () if step.role == role]
+        return ";".join(names) or None
 
 
 class Manifest(Model):
@@ -163,10 +280,16 @@ def load_manifest(path: Path | str, raw_dir: Path | str | None = None) -> list[S
 def read_text(source: Source, raw_dir: Path | str) -> str:
     """The source's text as received (checked again, decoded as UTF-8, a leading BOM removed).
 
-    Raw offsets in the tables are character offsets into exactly this string.
+    For a ``.txt`` or ``.md`` file, raw offsets in the tables are character offsets into
+    exactly this string (for a web page or a PDF, into the text extracted from it).
     """
     text = _read_checked(source, Path(raw_dir)).decode("utf-8")
     return text[1:] if text.startswith(BOM) else text
+
+
+def read_bytes(source: Source, raw_dir: Path | str) -> bytes:
+    """The source's file exactly as received, once it passes the manifest's checks."""
+    return _read_checked(source, Path(raw_dir))
 
 
 def sources_table(
@@ -174,10 +297,13 @@ def sources_table(
     n_chars: Mapping[str, int],
     paragraphs: pd.DataFrame,
     sentences: pd.DataFrame,
+    n_pages: Mapping[str, int] | None = None,
 ) -> pd.DataFrame:
-    """The SOURCES table: manifest fields plus sizes (0 for sources not segmented), by id."""
+    """The SOURCES table: manifest fields, the source's chain and sizes (0 for sources not
+    segmented), by id."""
     n_par = paragraphs.groupby("source_id").size() if len(paragraphs) else pd.Series(dtype=int)
     n_sen = sentences.groupby("source_id").size() if len(sentences) else pd.Series(dtype=int)
+    n_pages = n_pages or {}
     rows = [
         {
             "source_id": s.id,
@@ -194,12 +320,32 @@ def sources_table(
             "n_chars": int(n_chars.get(s.id, 0)),
             "n_paragraphs": int(n_par.get(s.id, 0)),
             "n_sentences": int(n_sen.get(s.id, 0)),
+            "format": FORMATS.get(Path(s.file).suffix.lower(), Path(s.file).suffix[1:].lower()),
+            "n_pages": int(n_pages.get(s.id, 0)),
+            "accessed": s.accessed,
+            "author_outlet": s.author_outlet,
+            "original_outlet": s.original.outlet if s.original else None,
+            "original_language": s.original.language if s.original else None,
+            "original_author": s.original.author if s.original else None,
+            "translated_by": s.by_role("translation"),
+            "machine_translation": any(v.machine for v in s.via or ()),
+            "republished_by": s.by_role("republication"),
         }
         for s in sorted(sources, key=lambda s: s.id)
     ]
     df = pd.DataFrame(rows, columns=list(schemas.SOURCES.columns))
-    for col in ("n_chars", "n_paragraphs", "n_sentences"):
+    for col in ("n_chars", "n_paragraphs", "n_sentences", "n_pages"):
         df[col] = df[col].astype("int64")
+    df["machine_translation"] = df["machine_translation"].astype(bool)
+    for col in (
+        "accessed",
+        "original_outlet",
+        "original_language",
+        "original_author",
+        "translated_by",
+        "republished_by",
+    ):
+        df[col] = df[col].astype(object)
     return schemas.SOURCES.validate(df)
 
 
@@ -253,13 +399,19 @@ def _read_checked(source: Source, raw_dir: Path) -> bytes:
     path = raw_dir / source.file
     label = f"manifest entry {clip(source.id)}"
     real = source_path(source, raw_dir)
+    document = source.fmt in DOCUMENT_FORMATS.values()
+    limit, name = (
+        (MAX_DOCUMENT_BYTES, "MAX_DOCUMENT_BYTES")
+        if document
+        else (MAX_SOURCE_BYTES, "MAX_SOURCE_BYTES")
+    )
     try:
         size = real.stat().st_size
-        if size > MAX_SOURCE_BYTES:
+        if size > limit:
             raise InputError(
                 path,
-                f"file is {size:,} bytes, more than the limit of {MAX_SOURCE_BYTES:,} per "
-                f"source ({label}); split it or raise sources.MAX_SOURCE_BYTES",
+                f"file is {size:,} bytes, more than the limit of {limit:,} per "
+                f"source ({label}); split it or raise sources.{name}",
             )
         data = real.read_bytes()
     except FileNotFoundError:
@@ -268,6 +420,11 @@ def _read_checked(source: Source, raw_dir: Path) -> bytes:
         raise InputError(path, f"is a folder, not a file ({label})") from None
     except OSError as exc:
         raise InputError(path, f"cannot read the file: {exc.strerror} ({label})") from None
+    if document:  # a web page or a PDF: its text is found at ingest (helpers.ingest.extract)
+        if not data:
+            raise InputError(path, f"file is empty ({label})")
+        _check_sum(source, path, label, data)
+        return data
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -276,9 +433,13 @@ def _read_checked(source: Source, raw_dir: Path) -> bytes:
         ) from None
     if not _VISIBLE.search(text):
         raise InputError(path, f"file is empty: nothing but white space ({label})")
+    _check_sum(source, path, label, data)
+    return data
+
+
+def _check_sum(source: Source, path: Path, label: str, data: bytes) -> None:
     actual = hashlib.sha256(data).hexdigest()
     if actual != source.sha256:
         raise InputError(
             path, f"checksum mismatch ({label}): expected {source.sha256}, actual {actual}"
         )
-    return data

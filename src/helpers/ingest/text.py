@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
@@ -34,10 +34,14 @@ from helpers import schemas
 from helpers.engine.errors import InputError, clip
 from helpers.engine.models import Model, Text, parse
 from helpers.engine.yamlio import read_yaml
+from helpers.ingest import language
+from helpers.ingest.extract import Extracted, extract
 from helpers.ingest.sources import (
     INVISIBLE,
+    TEXT_FORMATS,
     Source,
     load_manifest,
+    read_bytes,
     read_text,
     refuse_hidden,
     sources_table,
@@ -408,10 +412,19 @@ def _paragraph_spans(text: str, fmt: str) -> list[tuple[int, int]]:
 
 
 def _segment_rows(
-    source_id: str, text: str, language: str, fmt: str, alignment: Alignment | None
+    source_id: str,
+    text: str,
+    language: str,
+    fmt: str,
+    alignment: Alignment | None,
+    page_at: Callable[[int], int | None] | None = None,
 ) -> tuple[list[tuple], list[tuple]]:
-    """Paragraph and sentence rows (column order of the schemas), in reading order."""
+    """Paragraph and sentence rows (column order of the schemas), in reading order.
+
+    ``page_at`` gives the page of a raw offset (a PDF's); without it every page is None.
+    """
     align = alignment or Alignment.identity(len(text))
+    page_at = page_at or (lambda offset: None)
     paragraphs = _paragraph_spans(text, fmt)
     sentence_spans = []
     for p_start, p_end in paragraphs:
@@ -427,10 +440,12 @@ def _segment_rows(
         zip(paragraphs, sentence_spans, strict=True), 1
     ):
         pid = f"{source_id}:p{p_no:0{p_width}d}"
+        p_raw = align.span(p_start, p_end)
         p_rows.append(
-            (source_id, pid, p_no, p_start, p_end, *align.span(p_start, p_end), text[p_start:p_end])
+            (source_id, pid, p_no, p_start, p_end, *p_raw, text[p_start:p_end], page_at(p_raw[0]))
         )
         for s_no, (s_start, s_end) in enumerate(spans, 1):
+            s_raw = align.span(s_start, s_end)
             s_rows.append(
                 (
                     source_id,
@@ -440,8 +455,9 @@ def _segment_rows(
                     language,
                     s_start,
                     s_end,
-                    *align.span(s_start, s_end),
+                    *s_raw,
                     text[s_start:s_end],
+                    page_at(s_raw[0]),
                 )
             )
     return p_rows, s_rows
@@ -466,11 +482,34 @@ def _frame(rows: list, schema) -> pd.DataFrame:
     """Rows to a frame; pandas infers int64 and str itself, so only an empty frame is cast."""
     df = pd.DataFrame(rows, columns=list(schema.columns))
     if len(df):
-        return df
+        return df.astype({"page": "Int64"}) if "page" in df.columns else df
     return df.astype({name: column.dtype.type for name, column in schema.columns.items()})
 
 
 # -- the stage ------------------------------------------------------------------------------
+
+
+def source_text(source: Source, raw_dir: Path | str) -> Extracted:
+    """The text ingest reads from a source: a ``.txt`` or ``.md`` file as received, the main
+    text of a web page, the text layer of a PDF (with its pages).
+
+    A web page or PDF whose text reads as another language than the manifest's stops here,
+    with one line (a text too short to tell is taken at the manifest's word).
+    """
+    if source.fmt in TEXT_FORMATS.values():
+        return Extracted(read_text(source, raw_dir))
+    path = Path(raw_dir) / source.file
+    extracted = extract(read_bytes(source, raw_dir), source.fmt, path)
+    found = language.detect(extracted.text)
+    if found.language not in ("unsure", source.language):
+        coded = " or ".join(language.NAMES[code] for code in schemas.LANGUAGES)
+        problem = (
+            f"the text is in {found.name}, but the manifest says {source.language}"
+            if found.language in schemas.LANGUAGES
+            else f"the text is in {found.name}; only {coded} sources are coded"
+        )
+        raise InputError(path, f"{problem} (manifest entry {clip(source.id)})")
+    return extracted
 
 
 def ingest(
@@ -484,6 +523,7 @@ def ingest(
     sources = load_manifest(manifest_path, raw_dir)
     corrections = load_corrections(corrections_path, sources)
     n_chars: dict[str, int] = {}
+    n_pages: dict[str, int] = {}
     p_rows: list[tuple] = []
     s_rows: list[tuple] = []
     applied: list[dict] = []
@@ -493,13 +533,21 @@ def ingest(
     for source in sorted(sources, key=lambda s: s.id):
         if not source.is_text:
             continue
+        extracted = source_text(source, raw_dir)
+        n_pages[source.id] = extracted.n_pages
         norm = normalise(
-            read_text(source, raw_dir),
-            by_source.get(source.id, []),
-            corrections_path=corrections_path,
+            extracted.text, by_source.get(source.id, []), corrections_path=corrections_path
         )
         n_chars[source.id] = len(norm.text)
-        p, s = _segment_rows(source.id, norm.text, source.language, source.fmt, norm.alignment)
+        fmt = source.fmt if source.fmt in TEXT_FORMATS.values() else "txt"  # one line a paragraph
+        p, s = _segment_rows(
+            source.id,
+            norm.text,
+            source.language,
+            fmt,
+            norm.alignment,
+            extracted.page_at if extracted.pages else None,
+        )
         p_rows += p
         s_rows += s
         applied += norm.applied
@@ -515,7 +563,7 @@ def ingest(
         [tuple(row[c] for c in columns) for row in applied], schemas.CORRECTIONS_APPLIED
     ).sort_values(["source_id", "raw_start", "correction_id"], kind="stable", ignore_index=True)
     return {
-        "sources": sources_table(sources, n_chars, paragraphs, sentences),
+        "sources": sources_table(sources, n_chars, paragraphs, sentences, n_pages),
         "paragraphs": schemas.PARAGRAPHS.validate(paragraphs),
         "sentences": schemas.SENTENCES.validate(sentences),
         "corrections_applied": schemas.CORRECTIONS_APPLIED.validate(audit),

@@ -1,0 +1,225 @@
+"""Text out of web pages and PDFs, languages told apart, and pages kept through ingest."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+
+import pytest
+import yaml
+from documents import (
+    EMPTY_HTML,
+    EN_PARAGRAPHS,
+    IT_PARAGRAPHS,
+    ZH_PARAGRAPHS,
+    ZH_TRADITIONAL,
+    article_html,
+    pdf,
+    report_pages,
+    scanned_pdf,
+)
+from hypothesis import given
+from hypothesis import strategies as st
+
+from helpers.engine import catalogue
+from helpers.engine.errors import InputError
+from helpers.ingest import extract, language, text
+
+
+def test_html_main_text_drops_navigation_comments_and_footer():
+    found = extract.html_text(article_html(EN_PARAGRAPHS), "page.html")
+    for paragraph in EN_PARAGRAPHS:
+        assert paragraph in found.splitlines()
+    for boilerplate in ("Home", "Great article", "Copyright", "Privacy"):
+        assert boilerplate not in found
+
+
+def test_html_metadata_for_the_manifest():
+    meta = extract.html_metadata(article_html(EN_PARAGRAPHS))
+    assert meta["title"] == "Provinces set their technology plans"
+    assert meta["outlet"] == "Example News"
+    assert meta["date"] == "2025-02-03"
+    assert meta["url"] == "https://news.example.org/2025/02/03/provinces-plans"
+
+
+def test_page_without_main_text_stops_with_one_line():
+    with pytest.raises(InputError) as info:
+        extract.html_text(EMPTY_HTML, "empty.html")
+    message = str(info.value)
+    assert message.startswith("empty.html: no main text found") and "\n" not in message
+
+
+def test_pdf_pages_and_wrapped_lines_joined():
+    long = " ".join(EN_PARAGRAPHS)  # wraps over several lines of an A5 page
+    data = pdf([["Government work report", long], ZH_PARAGRAPHS], lang="en")
+    found = extract.pdf_text(data, "report.pdf")
+    assert found.n_pages == 2
+    lines = found.text.splitlines()
+    assert lines[:2] == ["Government work report", long]
+    assert lines[2:] == ZH_PARAGRAPHS  # Chinese lines joined with no space, numbers dropped
+    assert found.page_at(found.text.index("Shanghai")) == 1
+    assert found.page_at(found.text.index("浙江")) == 2
+    assert not re.search(r"^\d+$", found.text, flags=re.M)
+
+
+def test_a_paragraph_running_over_a_page_break_stays_whole():
+    long = " ".join(EN_PARAGRAPHS * 8)  # longer than an A5 page
+    found = extract.pdf_text(pdf([[long]]), "long.pdf")
+    assert found.n_pages >= 2
+    assert " ".join(found.text.split()) == long  # nothing lost, no hyphen or space added
+    assert all(line.endswith(".") for line in found.text.splitlines())  # no sentence cut
+
+
+def test_scanned_pdf_stops_with_one_line(tmp_path):
+    with pytest.raises(InputError) as info:
+        extract.pdf_text(scanned_pdf(tmp_path), "scan.pdf")
+    message = str(info.value)
+    assert "scan.pdf: the PDF has no text layer (2 page(s)" in message
+    assert "\n" not in message
+
+
+def test_broken_pdf_stops_with_one_line():
+    with pytest.raises(InputError, match="not a readable PDF|no text layer|cannot read"):
+        extract.pdf_text(b"%PDF-1.7\nnothing else", "broken.pdf")
+
+
+@pytest.mark.parametrize(
+    ("paragraphs", "expected", "script"),
+    [
+        (EN_PARAGRAPHS, "en", None),
+        (ZH_PARAGRAPHS, "zh", "simplified"),
+        (ZH_TRADITIONAL, "zh", "traditional"),
+        (IT_PARAGRAPHS, "it", None),
+    ],
+)
+def test_language_detection(paragraphs, expected, script):
+    found = language.detect("\n".join(paragraphs))
+    assert (found.language, found.script) == (expected, script)
+
+
+def test_too_short_to_tell_is_unsure():
+    assert language.detect("Shanghai backs chips.").language == "unsure"
+    assert language.detect("").language == "unsure"
+
+
+@given(st.text(max_size=300))
+def test_detection_never_fails(value):
+    assert language.detect(value).language
+
+
+def test_detection_runs_in_linear_time():
+    import time
+
+    start = time.perf_counter()
+    language.detect("a" * 200_000 + "的" * 200_000, sample=400_000)
+    assert time.perf_counter() - start < 2
+
+
+# -- through ingest --------------------------------------------------------------------------
+
+
+def _project(tmp_path, files: dict[str, bytes], entries: list[dict]):
+    raw = tmp_path / "raw"
+    shutil.copytree(catalogue.path("raw"), raw)
+    manifest = yaml.safe_load((raw / "manifest.yaml").read_text(encoding="utf-8"))
+    for name, data in files.items():
+        (raw / name).write_bytes(data)
+    for entry in entries:
+        entry.setdefault("sha256", hashlib.sha256(files[entry["file"]]).hexdigest())
+        manifest["sources"].append(entry)
+    (raw / "manifest.yaml").write_text(yaml.safe_dump(manifest, allow_unicode=True), "utf-8")
+    return raw / "manifest.yaml", catalogue.path("corrections"), raw
+
+
+def _entry(source_id: str, file: str, lang: str = "en", **fields) -> dict:
+    return {
+        "id": source_id,
+        "title": "T",
+        "outlet": "O",
+        "url": f"https://example.org/{source_id}",
+        "date": "2025-02-03",
+        "period": "2025",
+        "language": lang,
+        "kind": "primary",
+        "file": file,
+        **fields,
+    }
+
+
+def test_ingest_gives_every_pdf_sentence_its_page(tmp_path):
+    files = {
+        "report.pdf": pdf(report_pages(EN_PARAGRAPHS, 3)),
+        "zh.pdf": pdf(report_pages(ZH_PARAGRAPHS, 2), lang="zh"),
+        "page.html": article_html(EN_PARAGRAPHS),
+    }
+    entries = [
+        _entry("report", "report.pdf"),
+        _entry("zh", "zh.pdf", "zh"),
+        _entry("page", "page.html", kind="secondary"),
+    ]
+    tables = text.ingest(*_project(tmp_path, files, entries))
+    sentences = tables["sentences"].set_index("sentence_id")
+    pdf_rows = sentences[sentences.source_id == "report"]
+    assert pdf_rows.page.notna().all()
+    for n in (1, 2, 3):
+        opener = pdf_rows[pdf_rows.text == f"Page {n} opens here."]
+        assert opener.page.tolist() == [n]
+    assert sorted(set(sentences[sentences.source_id == "zh"].page)) == [1, 2]
+    assert sentences[sentences.source_id.isin(["page", "morningexpress-2025-01"])].page.isna().all()
+    html_rows = sentences[sentences.source_id == "page"]
+    assert any(EN_PARAGRAPHS[0] == t for t in html_rows.text)
+    sources = tables["sources"].set_index("source_id")
+    assert sources.loc["report", ["format", "n_pages"]].tolist() == ["pdf", 3]
+    assert sources.loc["page", ["format", "n_pages"]].tolist() == ["html", 0]
+    paragraphs = tables["paragraphs"]
+    assert paragraphs[paragraphs.source_id == "zh"].page.notna().all()
+
+
+def test_ingest_refuses_a_page_in_another_language(tmp_path):
+    files = {"it.html": article_html(IT_PARAGRAPHS, lang="it")}
+    with pytest.raises(InputError) as info:
+        text.ingest(*_project(tmp_path, files, [_entry("it", "it.html")]))
+    message = str(info.value)
+    assert "it.html: the text is in Italian; only English or Chinese sources are coded" in message
+    assert "\n" not in message
+
+
+def test_ingest_refuses_a_language_other_than_the_manifests(tmp_path):
+    files = {"zh.html": article_html(ZH_PARAGRAPHS, lang="zh")}
+    with pytest.raises(InputError, match=r"the text is in Chinese .*, but the manifest says en"):
+        text.ingest(*_project(tmp_path, files, [_entry("zh", "zh.html")]))
+
+
+def test_ingest_refuses_a_scan(tmp_path):
+    files = {"scan.pdf": scanned_pdf(tmp_path)}
+    with pytest.raises(InputError, match="scan.pdf: the PDF has no text layer"):
+        text.ingest(*_project(tmp_path, files, [_entry("scan", "scan.pdf")]))
+
+
+def test_extract_command_prints_pages(tmp_path, capsys):
+    path = tmp_path / "r.pdf"
+    path.write_bytes(pdf(report_pages(EN_PARAGRAPHS, 2)))
+    assert extract.main([str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "--- page 2 (offset" in out and "Page 2 opens here." in out
+    assert extract.main([str(tmp_path / "nothing.pdf")]) == 1
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "- " * 50_000 + "x",  # page-number pattern: dashes and spaces, then no number
+        "- " * 50_000 + "1" + " -" * 50_000 + "x",
+        "." * 100_000 + "a",  # a sentence end at the line's end: a run of stops, then a letter
+        "\u201d" * 100_000,
+    ],
+)
+def test_reflow_patterns_run_in_linear_time(line):
+    import time
+
+    started = time.perf_counter()
+    extract._PAGE_NUMBER.fullmatch(line)
+    extract._FINAL.search(line)
+    extract._page_lines(f"{line}\n{line}")
+    assert time.perf_counter() - started < 1
