@@ -47,8 +47,8 @@ def facts_file(tmp_path: Path, rows: list[list[str]], header=HEADER) -> Path:
     return path
 
 
-def fact(fid, places, level, sector, commitment="A plan", relation="priority"):
-    return [fid, places, level, sector, commitment, relation, "high", "https://example.org"]
+def fact(fid, places, level, sector, commitment="A plan", relation="priority", confidence="high"):
+    return [fid, places, level, sector, commitment, relation, confidence, "https://example.org"]
 
 
 def coding(
@@ -270,6 +270,8 @@ def test_misattributed_same_sector_other_place(tmp_path, cb, fcb):
     assert classes(out) == [
         ("agrees", "brain-computer-interfaces", "shanghai", "shanghai"),
         ("misattributed", "brain-computer-interfaces", "anhui", "sichuan"),
+        # the fact's own tie is missing from the retelling all the same (CODING.md §8)
+        ("omitted_by_article", "brain-computer-interfaces", "-", "sichuan"),
     ]
     row = out[out["class"] == "misattributed"].iloc[0]
     assert row["fact_id"] == "F1" and row["article_sentence_id"] == "a:p01:s01"
@@ -281,16 +283,43 @@ def test_misattributed_pairs_one_to_one(tmp_path, cb, fcb):
     out = triangulate(codings, no_claims(), reference, fcb)
     assert classes(out) == [
         ("misattributed", "space", "anhui", "chongqing"),  # chongqing sorts first
+        ("omitted_by_article", "space", "-", "chongqing"),
         ("omitted_by_article", "space", "-", "sichuan"),
     ]
 
 
-def test_misattributed_same_place_other_sector(tmp_path, cb, fcb):
+def test_a_tie_outside_the_statement_that_retells_the_fact_is_added(tmp_path, cb, fcb):
+    reference = ref(
+        tmp_path, cb, fact("F1", "Shanghai;Sichuan", "province", "brain-computer interfaces")
+    )
+    codings = codings_df(
+        coding("c1", "shanghai", "brain-computer-interfaces", sentence="a:p01:s01"),
+        coding("c2", "anhui", "brain-computer-interfaces", sentence="a:p04:s02"),
+    )
+    out = triangulate(codings, no_claims(), reference, fcb)
+    assert classes(out) == [
+        ("added_by_article", "brain-computer-interfaces", "anhui", "-"),
+        ("agrees", "brain-computer-interfaces", "shanghai", "shanghai"),
+        ("omitted_by_article", "brain-computer-interfaces", "-", "sichuan"),
+    ]
+
+
+def test_another_sector_for_the_same_place_is_added_and_omitted(tmp_path, cb, fcb):
+    """Misattribution is a fact's sector given to another place; another sector for the fact's
+    place is a tie the retelling adds, and the fact one it omits."""
     reference = ref(tmp_path, cb, fact("F1", "Anhui", "province", "nuclear fusion"))
     codings = codings_df(coding("c1", "anhui", "hydrogen"))
     out = triangulate(codings, no_claims(), reference, fcb)
-    assert out["class"].tolist() == ["misattributed"]
-    assert "the article says hydrogen, the reference nuclear-fusion" in out["note"].iloc[0]
+    assert classes(out) == [
+        ("added_by_article", "hydrogen", "anhui", "-"),
+        ("omitted_by_article", "nuclear-fusion", "-", "anhui"),
+    ]
+
+
+def test_a_fact_rebuilt_from_the_retelling_cannot_confirm_it(tmp_path, cb, fcb):
+    reference = ref(tmp_path, cb, fact("F1", "Hainan", "province", "hydrogen", confidence="medium"))
+    out = triangulate(codings_df(coding("c1", "hainan", "hydrogen")), no_claims(), reference, fcb)
+    assert classes(out) == [("unconfirmed", "hydrogen", "hainan", "hainan")]
 
 
 def test_rejected_codings_are_ignored(tmp_path, cb, fcb):
@@ -504,7 +533,9 @@ def test_seed_story(seed_result):
     assert ("omitted_by_article", "vehicles", "-", "chongqing") in got
     assert ("added_by_article", "robotics", "shanghai", "-") in got
     assert ("agrees", "brain-computer-interfaces", "shanghai", "shanghai") in got
-    assert ("agrees", "hydrogen", "hainan", "hainan") in got
+    assert ("omitted_by_article", "brain-computer-interfaces", "-", "sichuan") in got
+    assert ("unconfirmed", "hydrogen", "hainan", "hainan") in got  # X17 is of medium confidence
+    assert len(out[out["class"] == "misattributed"]) == 1
     not_coded = out[out["class"] == "not_coded"]
     assert sorted(not_coded["fact_id"]) == ["X02", "X14"]
 

@@ -158,7 +158,7 @@ def test_key_numbers_come_from_the_tables(codebook):
     assert titles["priority_matrix"].startswith(numbers["top_places_phrase"])
     assert titles["tile_map"] == numbers["top_places_phrase"]
     assert titles["sector_breadth"] == numbers["top_sectors_phrase"]
-    assert titles["triangulation"] == "Retellings agree with their reference on 2 of 3 ties"
+    assert titles["triangulation"] == "The retelling agrees with its reference on 2 of 3 ties"
     # by period: a's 2025 priorities (Shanghai, Anhui) and b's 2026-30 one (Beijing); the
     # semiconductor tie is a's and b's, so Semiconductors leads both periods
     assert numbers["periods_phrase"] == (
@@ -182,6 +182,8 @@ def test_one_text_reads_as_one_text(codebook):
     tables["framing_claims"] = tables["framing_claims"][
         tables["framing_claims"]["source_id"] == "a"
     ]
+    # the compare stage counts the ties of the covered sources only: one text, one source each
+    tables["ties"] = tables["ties"].assign(n_sources=1, agreement="single_source")
     numbers = findings.key_numbers(tables, codebook, book)["numbers"]
     assert numbers["coverage"] == "2 of the manifest's 3 sources, period 2025 (of 2025 and 2026–30)"
     assert numbers["texts_tie"] == "The text ties"

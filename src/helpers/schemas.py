@@ -20,6 +20,7 @@ CORRECTION_ACTIONS = ["repair", "keep"]
 CODING_STATUSES = ["auto", "accepted", "rejected", "added"]
 TRIANGULATION_CLASSES = [
     "agrees",
+    "unconfirmed",
     "omitted_by_article",
     "added_by_article",
     "misattributed",
@@ -408,7 +409,8 @@ TRIANGULATION = _schema(
         "row_id": _col(str, "Stable id of the comparison row.", unique=True),
         "class": _col(
             str,
-            "agrees, omitted_by_article, added_by_article, misattributed, "
+            "agrees, unconfirmed (meets a fact rebuilt from the retelling itself: no agreement), "
+            "omitted_by_article, added_by_article, misattributed, "
             "framing_only_in_article or not_coded.",
             checks=pa.Check.isin(TRIANGULATION_CLASSES),
         ),
@@ -473,7 +475,14 @@ TIE_SOURCES = _schema(
         "sentence_id": _col(str, "Best evidence sentence: the first with the strongest relation."),
         "start": START,
         "end": END,
-        "evidence": _col(str, "The best evidence sentence's text."),
+        "evidence": _col(
+            str, "The best evidence sentence's text (a reference's fact, in the coder's words)."
+        ),
+        "from_reference": _col(
+            bool,
+            "True when the source is a reference whose hand-coded fact of high confidence "
+            "attests the tie (its sentence_id is `<reference>:<fact_id>`).",
+        ),
     },
     unique=["place_id", "sector_id", "source_id"],
 )

@@ -147,10 +147,11 @@ def reference_codings(facts_csv: Path | str, codebook, source_id: str) -> pd.Dat
 _CLASS_ORDER = {c: i for i, c in enumerate(schemas.TRIANGULATION_CLASSES)}
 # The classes that count ties between a retelling and its reference (the others are framing
 # claims and facts no coding can meet).
-TIE_CLASSES = ["agrees", "omitted_by_article", "added_by_article", "misattributed"]
+TIE_CLASSES = ["agrees", "unconfirmed", "omitted_by_article", "added_by_article", "misattributed"]
 # How the classes read in charts and tables, in schemas.TRIANGULATION_CLASSES order.
 CLASS_LABELS = {
     "agrees": "Agrees",
+    "unconfirmed": "Unconfirmed",  # met only by a fact rebuilt from the retelling
     "omitted_by_article": "Omitted by the retelling",
     "added_by_article": "Added by the retelling",
     "misattributed": "Misattributed",
@@ -268,37 +269,46 @@ def _triangulate_one(
     for r in tied_refs:
         ref_ties.setdefault((r["place_id"], r["sector_id"]), []).append(r)
 
-    # 1. The same (place, sector) tie on both sides.
+    # 1. The same (place, sector) tie on both sides: one row per fact, met by the retelling's
+    #    strongest coding of the tie. A fact rebuilt from the retelling itself (confidence
+    #    medium) cannot confirm it (CODING.md §8).
+    retold: dict[str, set[str]] = {}  # fact -> the sentences that retell it (matched there)
     for tie in sorted(set(art_ties) & set(ref_ties)):
-        for c, r in _pairs(art_ties[tie], ref_ties[tie]):
+        best = min(art_ties[tie], key=lambda c: schemas.RELATION_RANK[c["relation"]])
+        for r in ref_ties[tie]:
             note = "same place and sector on both sides"
-            if c["relation"] != r["relation"]:
+            if best["relation"] != r["relation"]:
                 note += (
-                    f"; relation differs ({c['relation']} in the article, "
+                    f"; relation differs ({best['relation']} in the article, "
                     f"{r['relation']} in the reference)"
                 )
-            rows.append(_row("agrees", tie[1], note, article=article, coding=c, ref=r))
+            cls = "agrees"
+            if r["confidence"] != "high":
+                cls, note = "unconfirmed", note + "; the fact was rebuilt from the retelling"
+            rows.append(_row(cls, tie[1], note, article=article, coding=best, ref=r))
+            retold.setdefault(r["fact_id"], set()).update(c["sentence_id"] for c in art_ties[tie])
 
-    # 2. Unmatched ties: pair one-to-one, first on the sector (the place is wrong), then on the
-    #    place (the sector is wrong), each in (sector, place) order so the result is stable.
+    # 2. Unmatched ties. A retelling tie that gives a fact's sector to a place the fact does
+    #    not name, in the statement that retells the fact (a sentence where another place of
+    #    the fact is matched, or anywhere when none is), is misattributed; the fact's own tie
+    #    is then omitted all the same. Pairs are one-to-one, in (sector, place) order.
     art_left = sorted(set(art_ties) - set(ref_ties), key=lambda t: (t[1], t[0]))
     ref_left = sorted(set(ref_ties) - set(art_ties), key=lambda t: (t[1], t[0]))
-    for same in (1, 0):  # index of the tie part that must agree
-        for a in list(art_left):
-            partner = next(
-                (r for r in ref_left if r[same] == a[same] and r[1 - same] != a[1 - same]), None
-            )
-            if partner is None:
-                continue
-            art_left.remove(a)
-            ref_left.remove(partner)
-            what = (
-                f"sector {a[1]}: the article says {a[0]}, the reference {partner[0]}"
-                if same == 1
-                else f"place {a[0]}: the article says {a[1]}, the reference {partner[1]}"
-            )
-            for c, r in _pairs(art_ties[a], ref_ties[partner]):
-                rows.append(_row("misattributed", a[1], what, article=article, coding=c, ref=r))
+    unpaired = list(ref_left)
+
+    def retells(codings_of_tie: list[dict], ref_tie: tuple) -> bool:
+        sentences = set().union(*(retold.get(r["fact_id"], set()) for r in ref_ties[ref_tie]))
+        return not sentences or any(c["sentence_id"] in sentences for c in codings_of_tie)
+
+    for a in list(art_left):
+        partner = next((r for r in unpaired if r[1] == a[1] and retells(art_ties[a], r)), None)
+        if partner is None:
+            continue
+        art_left.remove(a)
+        unpaired.remove(partner)
+        what = f"sector {a[1]}: the article says {a[0]}, the reference {partner[0]}"
+        for c, r in _pairs(art_ties[a], ref_ties[partner]):
+            rows.append(_row("misattributed", a[1], what, article=article, coding=c, ref=r))
     for tie in art_left:
         for c in art_ties[tie]:
             rows.append(
@@ -556,7 +566,7 @@ def compare_sources(
         tris.append(tri)
     reference = pd.concat(refs, ignore_index=True) if refs else _empty(schemas.REFERENCE_CODINGS)
     triangulation = pd.concat(tris, ignore_index=True) if tris else _empty(schemas.TRIANGULATION)
-    by_source = tie_sources(codings, triangulation)
+    by_source = tie_sources(codings, triangulation, reference)
     return {
         "selection": selection,
         "reference_codings": schemas.REFERENCE_CODINGS.validate(reference),
@@ -642,11 +652,29 @@ def select_sources(sources, period: str = "", source_ids=()) -> pd.DataFrame:
 # -- agreement between sources ---------------------------------------------------------------
 
 
-def tie_sources(codings: pd.DataFrame, triangulation: pd.DataFrame) -> pd.DataFrame:
-    """TIE_SOURCES: each source's view of each tie (rejected codings left out), its best evidence
-    (the first sentence with its strongest relation) and whether the triangulation found the
-    source misattributing it."""
+def tie_sources(
+    codings: pd.DataFrame, triangulation: pd.DataFrame, reference: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """TIE_SOURCES: each source's view of each tie, its best evidence (the first sentence with
+    its strongest relation) and whether the triangulation found the source misattributing it.
+
+    A tie is an asserted coding (CODING.md §4); a source's negation of it is kept beside the
+    sources that assert it, so a contradiction shows, but a negation alone makes no tie. A
+    reference's fact of high confidence counts the reference as a source of its tie (§8), its
+    evidence the fact in the coder's words; a fact rebuilt from a retelling does not."""
     live = codings[codings["status"] != "rejected"]
+    asserted = live[live["modality"] == "asserted"]
+    stated = set(zip(asserted["place_id"], asserted["sector_id"], strict=True))
+    if reference is not None and len(reference):
+        facts = reference[
+            (reference["confidence"] == "high")
+            & reference["place_id"].notna()
+            & reference["sector_id"].notna()
+        ]
+        stated |= set(zip(facts["place_id"], facts["sector_id"], strict=True))
+    tie_of = pd.MultiIndex.from_arrays([live["place_id"], live["sector_id"]])
+    negating = live[(live["modality"] == "negated").to_numpy() & tie_of.isin(list(stated))]
+    live = pd.concat([asserted, negating])
     wrong = triangulation[triangulation["class"] == "misattributed"]
     misattributed = set(
         zip(wrong["article_source_id"], wrong["article_place_id"], wrong["sector_id"], strict=True)
@@ -672,12 +700,53 @@ def tie_sources(codings: pd.DataFrame, triangulation: pd.DataFrame) -> pd.DataFr
                 "start": int(best["start"]),
                 "end": int(best["end"]),
                 "evidence": best["evidence"],
+                "from_reference": False,
             }
         )
+    rows += _reference_sources(reference)
+    rows.sort(key=lambda r: (r["place_id"], r["sector_id"], r["source_id"]))
     df = pd.DataFrame(rows, columns=list(schemas.TIE_SOURCES.columns))
     if df.empty:
         df = _empty(schemas.TIE_SOURCES)
     return schemas.TIE_SOURCES.validate(df)
+
+
+def _reference_sources(reference: pd.DataFrame | None) -> list[dict]:
+    """TIE_SOURCES rows of a reference: one per (place, sector) its high-confidence facts
+    attest, the strongest relation, the first such fact as evidence (``sentence_id`` is
+    ``<reference>:<fact_id>``; a fact has no offsets in a text, so 0, 0)."""
+    if reference is None or reference.empty:
+        return []
+    facts = reference[
+        (reference["confidence"] == "high")
+        & reference["place_id"].notna()
+        & reference["sector_id"].notna()
+    ]
+    rows = []
+    keys = ["place_id", "sector_id", "source_id"]
+    for (place, sector, source), g in facts.groupby(keys, sort=True):
+        g = g.assign(_rank=g["relation"].map(schemas.RELATION_RANK)).sort_values(
+            ["_rank", "fact_id"], kind="stable"
+        )
+        best = g.iloc[0]
+        rows.append(
+            {
+                "place_id": place,
+                "place_level": best["place_level"],
+                "sector_id": sector,
+                "source_id": source,
+                "relation": best["relation"],
+                "n_codings": len(g),
+                "negated": False,
+                "misattributed": False,
+                "sentence_id": f"{source}:{best['fact_id']}",
+                "start": 0,
+                "end": 0,
+                "evidence": best["commitment"],
+                "from_reference": True,
+            }
+        )
+    return rows
 
 
 def tie_agreement(by_source: pd.DataFrame) -> pd.DataFrame:

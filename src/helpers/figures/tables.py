@@ -67,13 +67,15 @@ def check_known(ids: Iterable[str], known: Mapping[str, str], what: str) -> None
         raise ValueError(f"{what} not in the codebook: {', '.join(missing)}")
 
 
-def _evidence_by_sentence(codings: pd.DataFrame) -> dict[str, str]:
-    kept = codings[codings["status"] != "rejected"]
+def _evidence_by_sentence(evidence: pd.DataFrame) -> dict[str, str]:
+    """Sentence id -> its text, from TIE_SOURCES (whose ids include a reference's facts,
+    ``<reference>:<fact_id>``) or from CODINGS (rejected ones left out)."""
+    kept = evidence[evidence["status"] != "rejected"] if "status" in evidence else evidence
     return dict(zip(kept["sentence_id"], kept["evidence"], strict=False))
 
 
 def matrix_table(
-    matrix: pd.DataFrame, codings: pd.DataFrame, places: pd.DataFrame, sectors: pd.DataFrame
+    matrix: pd.DataFrame, evidence: pd.DataFrame, places: pd.DataFrame, sectors: pd.DataFrame
 ) -> pd.DataFrame:
     """The priority matrix with names and evidence sentences joined on, ready to draw."""
     name_en, name_zh = place_names(places)
@@ -81,7 +83,7 @@ def matrix_table(
     sector_zh = lookup(sectors, "sector_id", "name_zh")
     check_known(matrix["place_id"], name_en, "places")
     check_known(matrix["sector_id"], sector_en, "sectors")
-    evidence = _evidence_by_sentence(codings)
+    evidence = _evidence_by_sentence(evidence)
 
     def sentences(ids: str) -> str:
         wanted = [s for s in ids.split(";") if s]

@@ -48,8 +48,9 @@ STANDINGS = ["ahead", "behind", "unclear"]
 STANDING_COLOURS = [OKABE_ITO["green"], OKABE_ITO["vermillion"], GREY]
 HEDGING = ["flat", "hedged"]
 HEDGING_FILL = {"expr": "datum.value === 'hedged' ? 'white' : '#444444'"}
-TRIANGULATION_COLOURS = [
+TRIANGULATION_COLOURS = [  # in schemas.TRIANGULATION_CLASSES order
     OKABE_ITO["green"],
+    OKABE_ITO["yellow"],  # unconfirmed: met only by a fact rebuilt from the retelling
     OKABE_ITO["orange"],
     OKABE_ITO["sky_blue"],
     OKABE_ITO["vermillion"],

@@ -176,6 +176,8 @@ def _corpus(sources: pd.DataFrame, selection: pd.DataFrame) -> dict:
         "period_span": span,
         "coverage": coverage,
         "source_line": f"{plural(n, 'source')}, {span}; listed in the appendix",
+        "n_text_kinds": int(texts["kind"].nunique()),
+        "n_periods": len(set(texts["period"])),
         "several_sources": len(texts) > 1,
     }
 
@@ -190,6 +192,9 @@ def _sentences(c: dict, numbers: dict) -> dict:
         + (
             f"The text is in {c['languages'].split(' (')[0]}."
             if n_texts == 1
+            else f"{'Both' if n_texts == 2 else f'All {n_texts}'} texts are in "
+            f"{c['languages'].split(' (')[0]}."
+            if c["n_languages"] == 1
             else f"The {n_texts} texts are in {c['languages']}."
         )
     )
@@ -199,16 +204,25 @@ def _sentences(c: dict, numbers: dict) -> dict:
         if c["n_reference_sources"]
         else "No reference source is present, so no text is checked against another."
     )
-    if n_texts == 1:
+    differ = [w for w, n in (("kinds", c["n_text_kinds"]), ("periods", c["n_periods"])) if n > 1]
+    pooled = f"{n_texts} texts" + (f" of different {' and '.join(differ)}" if differ else "")
+    with_refs = (
+        " and the hand-coded facts of "
+        + plural(c["n_reference_sources"], "reference")
+        + " (a source of the ties their facts of high confidence attest)"
+        if c["n_reference_sources"]
+        else ""
+    )
+    if n_texts == 1 and not numbers["n_corroborated_ties"]:
         limit_sources = (
-            "The report rests on one text; every tie is a single source's, and counts "
-            "compare how often that text names provinces and sectors."
+            f"The report rests on one text{with_refs}; every tie is a single source's, and "
+            "counts compare how often that text names provinces and sectors."
         )
     else:
         limit_sources = (
-            f"The report pools {n_texts} texts of different kinds and periods; "
+            f"The report pools {'one text' if n_texts == 1 else pooled}{with_refs}; "
             f"{numbers['n_single_source_ties']} of {numbers['n_ties']} ties rest on a single "
-            f"source, and a tie named by more texts is better attested, not larger."
+            f"source, and a tie named by more sources is better attested, not larger."
         )
     if c["n_languages"] > 1:
         limit_language = (
@@ -279,7 +293,7 @@ def key_numbers(tables: Mapping[str, pd.DataFrame], codebook, framing_book) -> d
     agreement = ties["agreement"].value_counts()
     most = ties.sort_values(["n_sources", "place_id", "sector_id"], ascending=[False, True, True])
     best = most.iloc[0] if len(most) else None
-    several = corpus["several_sources"]
+    several = len(ties) and int(ties["n_sources"].max()) > 1  # some tie has two sources
 
     def bet(sector_id):
         (who,) = priorities.loc[priorities["sector_id"] == sector_id, "place_id"].unique()
@@ -357,7 +371,7 @@ def key_numbers(tables: Mapping[str, pd.DataFrame], codebook, framing_book) -> d
             f"negated in another) and {int(agreement.get('single_source', 0))} named by a "
             f"single source."
             if several and best is not None
-            else "Every tie comes from the one text, so none is corroborated by another source."
+            else "Every tie comes from one source, so none is corroborated by another."
         ),
         "n_framing_claims": len(claims),
         "n_comparative_claims": len(comparative),
@@ -418,6 +432,12 @@ def _triangulation_sentence(numbers: Mapping) -> str:
     )
     if numbers["tri_misattributed"]:
         text += f": {numbers['misattributions']}"
+    if numbers["tri_unconfirmed"]:
+        met = numbers["tri_unconfirmed"]
+        text += (
+            f". {plural(met, 'more tie meets', 'more ties meet')} only facts the reference "
+            f"was rebuilt with from the retelling itself, which cannot confirm it"
+        )
     return text + "."
 
 
@@ -482,10 +502,7 @@ def chart_titles(numbers: Mapping, tables: Mapping[str, pd.DataFrame], framing_b
             f"{plural(numbers['n_corroborated_ties'], 'tie is', 'ties are')} attested by two or "
             f"more sources"
         ),
-        "coverage": (
-            f"{plural(numbers['n_text_sources'], 'text')} name "
-            f"{plural(int(tables['ties']['place_id'].nunique()), 'place')}"
-        ),
+        "coverage": _coverage_title(tables["tie_sources"]),
         "framing": (
             f"{who} {framing_book.actor_in_text(framing_book.focal_actor)} ahead in "
             f"{int((focal['direction'] == 'actor_ahead').sum())} of "
@@ -494,10 +511,23 @@ def chart_titles(numbers: Mapping, tables: Mapping[str, pd.DataFrame], framing_b
         "framing_outlets": numbers["framing_outlets_phrase"],
         "periods": numbers["periods_phrase"],
         "triangulation": (
-            f"Retellings agree with their reference on {numbers['tri_agrees']} of "
-            f"{plural(n_tri, 'tie')}"
+            f"{'The retelling agrees' if numbers['n_retellings'] == 1 else 'Retellings agree'} "
+            f"with {'its' if numbers['n_retellings'] == 1 else 'their'} reference on "
+            f"{numbers['tri_agrees']} of {plural(n_tri, 'tie')}"
         ),
     }
+
+
+def _coverage_title(tie_sources: pd.DataFrame) -> str:
+    """'1 source names 7 provinces and 2 regions': what the sources x places figure counts."""
+    n = int(tie_sources["source_id"].nunique())
+    levels = tie_sources.groupby("place_level")["place_id"].nunique()
+    places = join_names(
+        plural(int(levels[level]), level, f"{level}s")
+        for level in ("province", "region")
+        if level in levels
+    )
+    return f"{plural(n, 'source names', 'sources name')} {places or 'no place'}"
 
 
 def _direction(book, actor: str, comparators, direction: str) -> str:
@@ -525,6 +555,7 @@ def _top(df: pd.DataFrame, what: str, csv: str) -> tuple[pd.DataFrame, str]:
 # Column headers of the triangulation table (the figure's legend has the full labels).
 _SHORT_CLASS = {
     "agrees": "Agrees",
+    "unconfirmed": "Unconfirmed",
     "omitted_by_article": "Omitted",
     "added_by_article": "Added",
     "misattributed": "Misattributed",
