@@ -244,6 +244,7 @@ def make_claims() -> pd.DataFrame:
                 "hedged": hedged,
                 "hedge_terms": hedges,
                 "evaluative_terms": None,
+                "ranking": None,
             }
         )
     return schemas.FRAMING_CLAIMS.validate(pd.DataFrame(rows))
@@ -296,6 +297,7 @@ def sources_for(ids) -> pd.DataFrame:
         {
             "source_id": ids,
             "outlet": [f"Outlet {i % 12}" for i in range(len(ids))],
+            "author_outlet": [f"Outlet {i % 12}" for i in range(len(ids))],
             "period": [["2025", "2026", "2026-2030"][i % 3] for i in range(len(ids))],
         }
     )

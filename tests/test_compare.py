@@ -102,6 +102,7 @@ def claim(comparators="united-states;europe", comparative=True, dimension="techn
                 "hedged": False,
                 "hedge_terms": None,
                 "evaluative_terms": None,
+                "ranking": None,
             }
         ]
     )

@@ -90,6 +90,8 @@ def _tables() -> dict[str, pd.DataFrame]:
         {
             "source_id": ["a", "b", "x"],
             "outlet": ["O1", "O2", "O1"],
+            "author_outlet": ["O1", "O2", "O1"],
+            "original_outlet": [None, None, None],
             "date": ["2025-01", "2026-03-05", "2025-01-27"],
             "period": ["2025", "2026-2030", "2025"],
             "language": ["en", "zh", "en"],
@@ -246,6 +248,8 @@ def test_coverage_counts_the_sources_in_words_a_reader_expects(n, expected):
         {
             "source_id": ["a", "b", "c"][:n],
             "outlet": ["O"] * n,
+            "author_outlet": ["O"] * n,
+            "original_outlet": [None] * n,
             "date": ["2025-01"] * n,
             "period": ["2025"] * n,
             "language": ["en"] * n,

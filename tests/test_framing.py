@@ -83,9 +83,16 @@ def test_seed_paragraph_8_matches_gold(cb, seed_sentences, metrics):
         "comparative",
         "hedge_terms",
         "evaluative_terms",
+        "ranking",
     ]
     gold = pd.read_csv(
-        GOLD, dtype={"comparators": "str", "hedge_terms": "str", "evaluative_terms": "str"}
+        GOLD,
+        dtype={
+            "comparators": "str",
+            "hedge_terms": "str",
+            "evaluative_terms": "str",
+            "ranking": "str",
+        },
     )
     key = ["sentence_no", "dimension"]
     got = got[cols].sort_values(key).reset_index(drop=True).astype(str)

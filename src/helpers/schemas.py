@@ -366,6 +366,12 @@ FRAMING_CLAIMS = _schema(
         "hedged": _col(bool, "True when a hedge (can, could, may, is able to) qualifies it."),
         "hedge_terms": _col(str, "Hedge words found, `;`-separated.", nullable=True),
         "evaluative_terms": _col(str, "Evaluative words found, `;`-separated.", nullable=True),
+        "ranking": _col(
+            str,
+            "The comparators as the claim ranks them, the one it singles out first (`above "
+            "all with Europe`: europe;united-states), `;`-separated; empty when it ranks none.",
+            nullable=True,
+        ),
     },
 )
 

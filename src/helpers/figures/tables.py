@@ -16,6 +16,7 @@ import pandas as pd
 
 from helpers.compare import triangulation as compare
 from helpers.figures.theme import LABEL_WIDTH
+from helpers.report import findings
 
 NO_SECTOR = "No sector named"
 
@@ -213,8 +214,9 @@ def framing_findings(claims: pd.DataFrame, book) -> dict:
 
 def framing_outlets_table(claims: pd.DataFrame, sources: pd.DataFrame, book) -> pd.DataFrame:
     """Comparative claims per (outlet, comparator, direction, hedging): who frames the focal
-    actor against whom, which way, and how firmly."""
-    outlet = dict(zip(sources["source_id"], sources["outlet"], strict=True))
+    actor against whom, which way, and how firmly. The outlet is the claim's author
+    (``findings.authors``: the original's, for a translation)."""
+    outlet = findings.authors(sources)
     rows = []
     for claim in claims[claims["comparative"]].itertuples(index=False):
         for comparator in [c for c in text_or_empty(claim.comparators).split(";") if c]:
@@ -238,13 +240,12 @@ def periods_table(
     tie_sources: pd.DataFrame, sources: pd.DataFrame, sectors: pd.DataFrame
 ) -> pd.DataFrame:
     """Provinces naming each sector as a priority, by the period of the sources that say so."""
-    from helpers.report.findings import period_label
 
     period = dict(zip(sources["source_id"], sources["period"], strict=True))
     sector_en = lookup(sectors, "sector_id", "name_en")
     rows = tie_sources[
         (tie_sources["place_level"] == "province") & (tie_sources["relation"] == "priority")
-    ].assign(period=lambda d: d["source_id"].map(period).map(period_label))
+    ].assign(period=lambda d: d["source_id"].map(period).map(findings.period_label))
     out = rows.groupby(["period", "sector_id"])["place_id"].nunique().rename("provinces")
     out = out.reset_index()
     out["sector"] = out["sector_id"].map(sector_en).map(wrap)

@@ -122,6 +122,9 @@ class FramingFile(Model):
     default_dimension: Slug | None = None
     hedges: Terms
     evaluative: Terms
+    # words that single out one comparator as the one furthest off ("and above all with
+    # Europe", 尤其是欧洲): the ranking is part of the claim (CODING.md §7)
+    rankings: Items[Text] = ()
     direction: Direction
 
     @model_validator(mode="after")
@@ -165,6 +168,7 @@ class FramingCodebook:
     dimension_terms: TermSet = field(repr=False, default=None)
     hedge_terms: TermSet = field(repr=False, default=None)
     evaluative_terms: TermSet = field(repr=False, default=None)
+    ranking_terms: TermSet = field(repr=False, default=None)
     direction_terms: TermSet = field(repr=False, default=None)
     object_pattern: re.Pattern = field(repr=False, default=None)
 
@@ -249,6 +253,7 @@ def load_framing_codebook(path: Path | str) -> FramingCodebook:
         evaluative_terms=TermSet(
             _unique(path, "evaluative term", [(e, e) for e in book.evaluative])
         ),
+        ranking_terms=TermSet(_unique(path, "ranking word", [(r, r) for r in book.rankings])),
         direction_terms=TermSet(
             _unique(
                 path,
@@ -486,6 +491,26 @@ def _outside_conditions(text: str, hits: list[Hit], mentions: list[_Mention], ag
     return [a for a in against if a in elsewhere]
 
 
+# what may stand between a ranking word and the comparator it singles out ("above all with")
+_RANKED_GAP = re.compile(r"\W*(?:(?:with|over|than|to|from|the)\W+){0,2}|[与和同较比对]{0,2}")
+
+
+def _ranking(text: str, rankings: list[Hit], mentions: list[_Mention], group: list[str]):
+    """The comparators of ``group`` in the claim's ranking, the singled-out one first
+    ("a gap with the United States and above all with Europe": europe;united-states), or
+    None when the text ranks none of them."""
+    if len(group) < 2 or not rankings:
+        return None
+    first = []
+    for hit in rankings:
+        after = [m for m in mentions if m.start >= hit.end]
+        if after and _RANKED_GAP.fullmatch(text, hit.end, after[0].start):
+            first += [a for a in after[0].actors if a in group and a not in first]
+    if not first:
+        return None
+    return _join(first + [a for a in group if a not in first])
+
+
 def _join(items: list[str]):
     return ";".join(items) if items else None
 
@@ -539,6 +564,7 @@ def extract_claims(sentences: pd.DataFrame, codebook: FramingCodebook) -> pd.Dat
             if not dim_hits:
                 continue
             hedges = codebook.hedge_terms.find(text)
+            rankings = codebook.ranking_terms.find(text)
             evaluative = codebook.evaluative_terms.find(text)
             free = _free_clauses(clause_spans, dim_hits, cues)
             dims = _ordered_unique(h.label for h in dim_hits)
@@ -572,6 +598,7 @@ def extract_claims(sentences: pd.DataFrame, codebook: FramingCodebook) -> pd.Dat
                             "evidence": text,
                             "actor": actor,
                             "comparators": _join(group),
+                            "ranking": _ranking(text, rankings, mentions, group),
                             "comparative": bool(group),
                             "dimension": dim,
                             "direction": direction,

@@ -89,7 +89,16 @@ def period_label(period: str) -> str:
     return f"{first}–{last[2:] if first[:2] == last[:2] else last}"
 
 
-_LANGUAGE_NAMES = {"en": "English", "zh": "Chinese"}
+# a source's language, and the languages its originals were written in (else the ISO code)
+_LANGUAGE_NAMES = {
+    "en": "English",
+    "zh": "Chinese",
+    "it": "Italian",
+    "fr": "French",
+    "de": "German",
+    "es": "Spanish",
+    "ja": "Japanese",
+}
 _SELECTED = ("sources", "paragraphs", "sentences", "corrections_applied", "mentions", "codings")
 
 
@@ -458,9 +467,36 @@ def _period_leaders(tie_sources: pd.DataFrame, sources: pd.DataFrame, labels: La
     return "By period, the most provinces name " + join_names(parts)
 
 
+def authors(sources: pd.DataFrame) -> dict[str, str]:
+    """Source id -> the outlet whose words (and framing) the text carries (CODING.md §7): the
+    original's outlet for a translation or republication, else the outlet itself."""
+    return dict(zip(sources["source_id"], sources["author_outlet"], strict=True))
+
+
+def source_chains(sources: pd.DataFrame) -> pd.Series:
+    """Who wrote each source and who passed it on: 'Adnkronos (Italian), machine-translated
+    into English by morningexpress.in'; the outlet alone when it wrote the text itself."""
+
+    def chain(row) -> str:
+        if pd.isna(row["original_outlet"]):
+            return row["outlet"]
+        language = _LANGUAGE_NAMES.get(row["original_language"], row["original_language"])
+        text = f"{row['original_outlet']}" + (f" ({language})" if language else "")
+        if not pd.isna(row["translated_by"]):
+            how = "machine-translated" if row["machine_translation"] else "translated"
+            into = _LANGUAGE_NAMES.get(row["language"], row["language"])
+            text += f", {how} into {into} by {join_names(row['translated_by'].split(';'))}"
+        if not pd.isna(row["republished_by"]):
+            text += f", republished by {join_names(row['republished_by'].split(';'))}"
+        return text
+
+    return sources.apply(chain, axis=1) if len(sources) else sources["outlet"]
+
+
 def _framing_outlets(claims: pd.DataFrame, sources: pd.DataFrame, book) -> str:
-    """'2 outlets compare China with the United States, 3 with Europe'."""
-    outlet = dict(zip(sources["source_id"], sources["outlet"], strict=True))
+    """'2 outlets compare China with the United States, 3 with Europe' (the outlets that wrote
+    the claims: a translation carries the framing of the outlet it translates)."""
+    outlet = authors(sources)
     against: dict[str, set] = {}
     for row in claims[claims["comparative"]].itertuples(index=False):
         for comparator in [c for c in str(row.comparators or "").split(";") if c]:
@@ -528,6 +564,19 @@ def _coverage_title(tie_sources: pd.DataFrame) -> str:
         if level in levels
     )
     return f"{plural(n, 'source names', 'sources name')} {places or 'no place'}"
+
+
+def _compared_with(book, comparators, ranking) -> str:
+    """'the United States and Europe', or with the claim's ranking kept: 'the United States
+    and, above all, Europe' (the singled-out comparator is ranked first)."""
+    named = [a for a in (comparators if isinstance(comparators, str) else "").split(";") if a]
+    if not named:
+        return "none named"
+    if isinstance(ranking, str) and ranking:
+        first = ranking.split(";")[0]
+        others = [book.actor_in_text(a) for a in named if a != first]
+        return f"{join_names(others)} and, above all, {book.actor_in_text(first)}"
+    return join_names(book.actor_in_text(a) for a in named)
 
 
 def _direction(book, actor: str, comparators, direction: str) -> str:
@@ -618,13 +667,10 @@ def report_tables(tables: Mapping[str, pd.DataFrame], codebook, framing_book) ->
             sid if several_sources else sid.removeprefix(f"{src}:")
             for sid, src in zip(claims["sentence_id"], claims["source_id"], strict=True)
         ],
-        comparators_=claims["comparators"]
-        .fillna("")
-        .map(
-            lambda c: (
-                join_names(framing_book.actor_in_text(a) for a in c.split(";") if a) or "none named"
-            )
-        ),
+        comparators_=[
+            _compared_with(framing_book, comparators, ranking)
+            for comparators, ranking in zip(claims["comparators"], claims["ranking"], strict=True)
+        ],
         hedge=claims["hedged"].map({True: "hedged", False: "flat"}),
         direction_=[
             _direction(framing_book, actor, comparators, direction)
@@ -661,9 +707,10 @@ def report_tables(tables: Mapping[str, pd.DataFrame], codebook, framing_book) ->
         fact=problems["fact_text"].fillna("—"),
     ).sort_values(["article_source_id", "class_", "sector", "article", "primary"])
     problems, problems_note = _top(problems, "disagreements", "triangulation.csv")
-    sources = tables["sources"].assign(
+    sources = tables["sources"].assign(outlet=source_chains(tables["sources"]))
+    sources = sources.assign(
         **{
-            f"{c}_": tables["sources"][c].map(breakable)
+            f"{c}_": sources[c].map(breakable)
             for c in ("source_id", "outlet", "date", "url", "sha256")
         },
         period_=tables["sources"]["period"].map(period_label),
@@ -749,7 +796,7 @@ def report_tables(tables: Mapping[str, pd.DataFrame], codebook, framing_book) ->
             sources,
             {
                 "source_id_": "Id",
-                "outlet_": "Outlet",
+                "outlet_": "Written by",
                 "date_": "Published",
                 "period_": "Period",
                 "kind": "Kind",
