@@ -94,6 +94,14 @@ def test_pdf_has_title_shanghai_captions_and_chinese(built):
         assert " ".join(words) in flat, name
 
 
+def test_pdf_passes_the_proof(built):
+    """The seed's PDF: no word over another (tables, figures), nothing wider than the text
+    block, no zero-width or soft-hyphen character to copy, every URL a link."""
+    from pdfproof import assert_proof
+
+    assert_proof(built / "report/_output/report.pdf")
+
+
 def test_html_is_self_contained_and_holds_the_charts(built):
     html = (built / "report/_output/report.html").read_text(encoding="utf-8")
     assert TITLE in html.replace("&#39;", "'").replace("&rsquo;", "'").replace("’", "'")
@@ -476,6 +484,22 @@ def test_many_sources_agreement_between_sources(many):
     assert ties.loc[("shanghai", "semiconductors"), "n_sources"] >= 2  # seed and wire-2025-a
     assert ties.loc[("shanghai", "semiconductors"), "agreement"] == "corroborated"
     assert ties.loc[("anhui", "quantum"), "agreement"] == "contradicted"  # zh vs en plan
+
+
+def test_many_sources_pdf_passes_the_proof(many):
+    from pdfproof import assert_proof
+
+    assert_proof(many / "report/_output/report.pdf")
+
+
+@pytest.mark.skipif(shutil.which("quarto") is None, reason="quarto is not on PATH")
+def test_many_sources_quarto_pdf_passes_the_proof(many, tmp_path):
+    from pdfproof import assert_proof
+
+    from helpers.engine.render import render_report
+
+    out = render_report(many / "report", tmp_path / "quarto", engine="quarto")
+    assert_proof(out["pdf"])
 
 
 def test_many_sources_charts_fit_and_draw_in_chromium(many, tmp_path):

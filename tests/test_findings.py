@@ -8,7 +8,7 @@ import pypandoc
 import pytest
 
 from helpers.codebook import book as codebook_mod
-from helpers.engine import catalogue
+from helpers.engine import catalogue, escape
 from helpers.framing.claims import load_framing_codebook
 from helpers.report import findings
 
@@ -206,14 +206,19 @@ def test_covered_keeps_only_the_selected_sources():
     assert out["ties"] is tables["ties"]
 
 
-def test_period_labels_and_breakable_ids():
+def test_period_labels_and_source_urls_as_links():
     assert findings.period_label("2025") == "2025"
     assert findings.period_label("2026-2030") == "2026–30"
     assert findings.period_label("1999-2001") == "1999–2001"
-    text = "https://example.org/a/WS679751bba310a2ab06ea99d8.html"
-    broken = findings.breakable(text)
-    assert broken.replace(findings.ZWSP, "") == text
-    assert max(len(part) for part in broken.split(findings.ZWSP)) <= 13
+    link = escape.markdown_link("https://a.org/x_(y)|z", "https://a.org/x_(y)|z")
+    assert link == "[https\\:\\/\\/a\\.org\\/x\\_\\(y\\)\\|z](https://a.org/x_%28y%29%7Cz)"
+    assert escape.markdown_cell(link) == link  # written once, not escaped again
+    assert escape.markdown_link("javascript:alert(1)", "javascript:alert(1)") == (
+        "javascript\\:alert\\(1\\)"
+    )
+    assert "\u200b" not in findings.markdown_table(
+        pd.DataFrame({"id": ["morningexpress-2025-01"]}), {"id": "Id"}
+    )
 
 
 def test_the_retellings_sentence_reads_for_none_one_or_several(codebook):

@@ -272,6 +272,45 @@ def test_fallback_pdf_has_the_expected_structure(rendered):
     assert title_fonts(out["pdf"]) and all("Libertinus" in f for f in title_fonts(out["pdf"]))
 
 
+def test_fallback_pdf_passes_the_proof(rendered):
+    """No word over another, nothing wider than the text block, nothing invisible to copy,
+    every URL a link (tests/pdfproof.py)."""
+    from pdfproof import assert_proof
+
+    assert_proof(rendered[1]["pdf"])
+
+
+@pytest.mark.skipif(shutil.which("quarto") is None, reason="quarto is not on PATH")
+def test_quarto_pdf_passes_the_proof(tmp_path, monkeypatch):
+    from pdfproof import assert_proof
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    project = prepare_fixture_project(tmp_path / "quarto")
+    assert_proof(render_report(project, tmp_path / "out", engine="quarto")["pdf"])
+
+
+def test_the_proof_finds_overprinted_words_wide_tables_and_invisible_characters(tmp_path):
+    """Each check of the proof fails on a PDF with that fault."""
+    import typst
+    from pdfproof import proof
+
+    typ = tmp_path / "bad.typ"
+    typ.write_text(
+        '#set page(paper: "a4", margin: (x: 2.2cm, y: 2.4cm))\n'
+        "#place(dx: 0pt, dy: 0pt)[Overprinted]\n#place(dx: 4pt, dy: 1pt)[words]\n"
+        "#v(3cm)\n#box(width: 20cm, height: 2pt, fill: black)\n#place(dx: 16cm)[Outside]\n\n"
+        'Copy\\u{200b}able\n\n#"https://example.org/not-a-link"\n',
+        encoding="utf-8",
+    )
+    pdf = tmp_path / "bad.pdf"
+    pdf.write_bytes(typst.compile(str(typ)))
+    found = proof(pdf)
+    assert found["overlapping words"] and found["ink in the side margins"]
+    assert found["words outside the text block"]
+    assert set(found["invisible characters"]) == {"zero-width space"}
+    assert found["URLs without a link"]
+
+
 @pytest.mark.skipif(shutil.which("quarto") is None, reason="quarto is not on PATH")
 def test_quarto_and_fallback_pdfs_say_the_same(tmp_path, monkeypatch):
     """Where Quarto exists: both renderers of one project give the same headings, captions,

@@ -8,7 +8,6 @@ shortcodes or cross references into the report.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -27,15 +26,28 @@ def md_escape(value) -> str:
 
 
 def markdown_table(
-    df: pd.DataFrame, headers: Mapping[str, str], widths: list[int] | None = None
+    df: pd.DataFrame,
+    headers: Mapping[str, str],
+    widths: list[int] | None = None,
+    *,
+    links: Mapping[str, str] | None = None,
 ) -> str:
     """A pipe table of ``df``'s columns named in ``headers`` (column -> header), every cell
     and header escaped (``escape.markdown_cell``).
 
     ``widths`` are relative column widths: pandoc reads them from the dashes of the rule
     line when a table has long rows, which keeps evidence columns wide in the PDF.
+    ``links`` maps a column to the column holding its cells' URLs: each such cell links
+    there (``escape.markdown_link``: http and https only).
     """
-    rows = [[row[c] for c in headers] for _, row in df.iterrows()]
+    links = links or {}
+
+    def cell(row, column):
+        if column in links:
+            return escape.markdown_link(row[column], row[links[column]])
+        return row[column]
+
+    rows = [[cell(row, c) for c in headers] for _, row in df.iterrows()]
     return escape.markdown_table(rows, list(headers.values()), widths)
 
 
@@ -630,17 +642,12 @@ def report_tables(tables: Mapping[str, pd.DataFrame], codebook, framing_book) ->
         fact=problems["fact_text"].fillna("—"),
     ).sort_values(["article_source_id", "class_", "sector", "article", "primary"])
     problems, problems_note = _top(problems, "disagreements", "triangulation.csv")
+    # Ids, URLs and checksums wrap by layout (styles.typ, styles.css), never by inserted
+    # characters, so what a reader copies out of the report is the id, URL or checksum.
     sources = tables["sources"].assign(
-        **{
-            f"{c}_": tables["sources"][c].map(breakable)
-            for c in ("source_id", "outlet", "date", "url", "sha256")
-        },
         period_=tables["sources"]["period"].map(period_label),
     )
-    corrections = tables["corrections_applied"].assign(
-        source_=tables["corrections_applied"]["source_id"].map(breakable),
-        id_=tables["corrections_applied"]["correction_id"].map(breakable),
-    )
+    corrections = tables["corrections_applied"]
     return {
         "priorities": markdown_table(
             by_place,
@@ -705,8 +712,8 @@ def report_tables(tables: Mapping[str, pd.DataFrame], codebook, framing_book) ->
         "corrections": markdown_table(
             corrections,
             {
-                "id_": "Id",
-                "source_": "Source",
+                "correction_id": "Id",
+                "source_id": "Source",
                 "action": "Action",
                 "found": "Found",
                 "replacement": "Stands as",
@@ -717,16 +724,17 @@ def report_tables(tables: Mapping[str, pd.DataFrame], codebook, framing_book) ->
         "sources": markdown_table(
             sources,
             {
-                "source_id_": "Id",
-                "outlet_": "Outlet",
-                "date_": "Published",
+                "source_id": "Id",
+                "outlet": "Outlet",
+                "date": "Published",
                 "period_": "Period",
                 "kind": "Kind",
                 "language": "Lang",
-                "url_": "URL",
-                "sha256_": "SHA-256",
+                "url": "URL",
+                "sha256": "SHA-256",
             },
             [4, 3, 3, 2, 3, 2, 6, 4],
+            links={"url": "url"},
         ),
         "data_dictionary": markdown_table(
             tables["data_dictionary"],
@@ -734,19 +742,6 @@ def report_tables(tables: Mapping[str, pd.DataFrame], codebook, framing_book) ->
             [3, 3, 2, 10],
         ),
     }
-
-
-ZWSP = "\u200b"  # zero-width space: a line may break here, nothing shows
-_BREAK_AFTER = re.compile(r"([-/_.:?&=])")
-_LONG_RUN = re.compile(r"[^-/_.:?&=\s]{12}(?=[^-/_.:?&=\s])")
-
-
-def breakable(text: str) -> str:
-    """Ids, dates, URLs and checksums with invisible break points (after - / _ . : ? & = and
-    every 12 characters of an unbroken run), so a narrow PDF or phone cell wraps them instead of
-    running them into the next column. Copy-pasting keeps the zero-width spaces."""
-    text = _BREAK_AFTER.sub(r"\1" + ZWSP, str(text))
-    return _LONG_RUN.sub(lambda m: m.group(0) + ZWSP, text)
 
 
 def write_report_inputs(
