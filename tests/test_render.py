@@ -23,6 +23,7 @@ from helpers.engine.render import (
 from helpers.figures.export import vega_bundle_html
 
 EPOCH = "1735689600"  # 2025-01-01
+REPORT = Path(__file__).parent.parent / "report"
 
 
 @pytest.fixture(scope="module")
@@ -226,6 +227,23 @@ def test_auto_engine_picks_quarto_only_when_on_path(monkeypatch):
         resolve_engine("latex")
 
 
+def test_both_renderers_print_the_day_of_source_date_epoch(rendered, tmp_path, monkeypatch):
+    """``date: today`` is the build's day (SOURCE_DATE_EPOCH, the commit's time), not the
+    day the renderer runs: in the fallback's HTML and PDF, and handed to Quarto."""
+    _, _, html, text = rendered
+    assert "2025-01-01" in text and "2025-01-01" in html
+    calls = []
+    monkeypatch.setattr(render.shutil, "which", lambda name: "/opt/quarto/bin/quarto")
+    monkeypatch.setattr(render.subprocess, "run", lambda cmd, **kw: calls.append(cmd))
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1738000000")  # 2025-01-27
+    project = prepare_fixture_project(tmp_path / "p")
+    with pytest.raises(RuntimeError, match="quarto did not write"):
+        render_report(project, tmp_path / "out", engine="quarto")
+    assert calls == [["/opt/quarto/bin/quarto", "render", "report.qmd", "-M", "date:2025-01-27"]]
+    qmd = (REPORT / "report.qmd").read_text(encoding="utf-8")
+    assert "\ndate: today\ndate-format: iso\n" in qmd  # Quarto prints it as the fallback does
+
+
 # What both renderers must put in the fixture's PDF, and what neither may.
 IN_BOTH_PDFS = [
     "Fixture report: provinces and technology",
@@ -237,6 +255,7 @@ IN_BOTH_PDFS = [
     "in Table 1.",
     "Only in the PDF version.",
     "Raw typst block.",
+    "2025-01-01",  # date: today, the day of SOURCE_DATE_EPOCH (EPOCH), in both renderers
     *("Province", "Chinese", "Mentions", "Shanghai", "上海", "12", "Guangdong", "广东", "北京"),
 ]
 IN_NEITHER_PDF = ["Only in the web version.", "Raw HTML block.", "{{<", ":::", "@fig-", "@tbl-"]

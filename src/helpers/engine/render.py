@@ -7,9 +7,10 @@ anything else, so a construct it does not know never reaches the reader as raw t
 
 Supported ``.qmd`` syntax (both engines honour it):
 
-- YAML front matter (``title``, ``subtitle``, ``date`` (``today`` = SOURCE_DATE_EPOCH's day),
-  ``lang``); format options come from ``_quarto.yml`` (``format.html``: ``toc``, ``css``,
-  ``include-in-header``; ``format.typst``: ``papersize``, ``fontsize``, ``page-numbering``,
+- YAML front matter (``title``, ``subtitle``, ``date`` (``today`` = SOURCE_DATE_EPOCH's day,
+  printed as an ISO date; Quarto is handed the same day), ``lang``); format options come
+  from ``_quarto.yml`` (``format.html``: ``toc``, ``css``, ``include-in-header``;
+  ``format.typst``: ``papersize``, ``fontsize``, ``page-numbering``,
   ``toc``, ``include-in-header`` (the fonts and PDF styles, typst code set before the title)),
   read once; ``metadata-files`` are merged into the metadata.
 - Headings, optionally with an id: ``## Title {#sec-name}``; link to them with
@@ -143,7 +144,12 @@ def _render_quarto(report_dir: Path, tmp: Path, document: str) -> dict[str, Path
     quarto = shutil.which("quarto")
     if quarto is None:
         raise RuntimeError("engine='quarto' but quarto is not on PATH")
-    subprocess.run([quarto, "render", document], cwd=report_dir, check=True)
+    # Quarto reads ``date: today`` as the day it runs; the build's date is SOURCE_DATE_EPOCH's
+    # (the commit's time), as in the fallback, so one commit prints one date in both.
+    front, _, _ = split_front_matter(report_dir / document)
+    date = document_date(front.get("date"))
+    metadata = ["-M", f"date:{date}"] if date else []
+    subprocess.run([quarto, "render", document, *metadata], cwd=report_dir, check=True)
     config, _, _ = read_options(report_dir, {})
     out = report_dir / (config.get("project", {}).get("output-dir") or ".")
     stem = Path(document).stem
