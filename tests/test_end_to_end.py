@@ -83,7 +83,7 @@ def test_pdf_has_title_shanghai_captions_and_chinese(built):
         assert raw not in text
     qmd = (built / "report/report.qmd").read_text(encoding="utf-8")
     n_fig, n_tbl = len(re.findall(r"\{#fig-", qmd)), len(re.findall(r"\{#tbl-", qmd))
-    assert (n_fig, n_tbl) == (9, 9)
+    assert (n_fig, n_tbl) == (9, 10)
     for kind, n in (("Figure", n_fig), ("Table", n_tbl)):
         for i in range(1, n + 1):
             assert f"{kind} {i}: " in text, f"caption of {kind} {i} missing"
@@ -100,6 +100,32 @@ def test_pdf_passes_the_proof(built):
     from pdfproof import assert_proof
 
     assert_proof(built / "report/_output/report.pdf")
+
+
+def test_the_report_ships_its_data_links_it_and_names_it(built):
+    """report/_output/data/ holds the tables as CSV with a valid Data Package; every link of
+    the HTML to a file resolves offline, and the PDF names each file."""
+    frictionless = pytest.importorskip("frictionless")
+    out = built / "report/_output"
+    report = frictionless.validate(str(out / "data/datapackage.json"))
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+    package = json.loads((out / "data/datapackage.json").read_text(encoding="utf-8"))
+    names = {r["path"] for r in package["resources"]}
+    assert names == {f"{t}.csv" for t in ("ties", "tie_sources", "codings", "triangulation")} | {
+        "framing_claims.csv"
+    }
+    ties = pd.read_csv(out / "data/ties.csv")
+    assert len(ties) == len(_table(built, "ties"))
+    page = (out / "report.html").read_text(encoding="utf-8")
+    links = set(re.findall(r'href="(data/[^"#]+)"', page))
+    assert links == {f"data/{n}" for n in names} | {"data/datapackage.json"}
+    assert all((out / link).is_file() for link in links)
+    text = " ".join(
+        "\n".join(p.extract_text() for p in PdfReader(out / "report.pdf").pages).split()
+    )
+    for link in links:
+        assert link in text, link
+    assert "How to cite" in text and "CC BY 4.0" in text
 
 
 def test_html_is_self_contained_and_holds_the_charts(built):

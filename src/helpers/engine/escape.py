@@ -67,6 +67,17 @@ def markdown_cell(value) -> str:
 _URL_SAFE = re.compile(r"[A-Za-z0-9\-._~:/?#@!$&'*+,;=%]")
 
 
+_RELATIVE_PATH = re.compile(r"(?!/)(?!.*(?:^|/)\.\.(?:/|$))[A-Za-z0-9_./-]+")
+
+
+def markdown_file_link(text, path: str) -> Markdown:
+    """A link to a file next to the report (a relative path of letters, digits, ``_ . / -``,
+    never absolute or climbing out with ``..``), its text escaped."""
+    if not _RELATIVE_PATH.fullmatch(path):
+        raise ValueError(f"not a plain relative path: {path!r}")
+    return Markdown(f"[{markdown_text(text)}]({path})")
+
+
 def markdown_link(text, url) -> Markdown:
     """A link to an http(s) ``url`` whose text reads back as ``text``; for any other scheme
     (or a missing URL) the escaped text alone, so a source can never link a script."""

@@ -122,12 +122,48 @@ def render_report(
             built = _render_quarto(report_dir, tmp, document)
         else:
             built = _render_fallback(report_dir, tmp, document)
+        shipped_as, shipped = _stage_report_data(report_dir, tmp / "report-data")
         result = {}
         for kind, path in built.items():
             target = output_dir / path.name
             os.replace(path, target)
             result[kind] = target
+        for rel in shipped:
+            target = output_dir / shipped_as / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp / "report-data" / rel, target)
     return result
+
+
+def report_data_files(report_dir: Path) -> tuple[str, list[tuple[Path, str]]]:
+    """The files of ``_quarto.yml``'s ``report-data`` folder (inside the report folder, after
+    symlinks), each with its path relative to that folder, and the folder's name: the data
+    the build ships next to the report, in a folder of that name, whichever renderer runs.
+    No files when the option is absent."""
+    config, _, _ = read_options(report_dir, {})
+    name = config.get("report-data")
+    if not name:
+        return "", []
+    root = Path(report_dir).resolve()
+    where = root / "_quarto.yml"
+    base = inside(root / str(name), root, "report-data folder (_quarto.yml)")
+    if not base.is_dir():
+        raise InputError(where, f"report-data folder missing: {name}")
+    files = []
+    for path in sorted(base.rglob("*")):
+        if path.is_file():
+            real = inside(path, base, "report-data file")
+            files.append((real, path.relative_to(base).as_posix()))
+    return base.name, files
+
+
+def _stage_report_data(report_dir: Path, staging: Path) -> tuple[str, list[str]]:
+    """Copy the report's data files into ``staging`` (moved into place with the report)."""
+    name, files = report_data_files(report_dir)
+    for path, rel in files:
+        (staging / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, staging / rel)
+    return name, [rel for _, rel in files]
 
 
 def resolve_engine(engine: str = "auto") -> str:

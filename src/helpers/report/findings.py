@@ -18,6 +18,11 @@ from helpers import schemas
 from helpers.compare import triangulation as compare
 from helpers.engine import escape, storage
 from helpers.engine.escape import markdown_cell
+from helpers.report import datapackage
+
+# The folder of report/_generated/ that the build copies next to the report, under the same
+# name (_quarto.yml's report-data): the shipped tables as CSV and their datapackage.json.
+DATA_FOLDER = "data"
 
 
 def md_escape(value) -> str:
@@ -31,6 +36,7 @@ def markdown_table(
     widths: list[int] | None = None,
     *,
     links: Mapping[str, str] | None = None,
+    file_links: Mapping[str, str] | None = None,
 ) -> str:
     """A pipe table of ``df``'s columns named in ``headers`` (column -> header), every cell
     and header escaped (``escape.markdown_cell``).
@@ -38,13 +44,16 @@ def markdown_table(
     ``widths`` are relative column widths: pandoc reads them from the dashes of the rule
     line when a table has long rows, which keeps evidence columns wide in the PDF.
     ``links`` maps a column to the column holding its cells' URLs: each such cell links
-    there (``escape.markdown_link``: http and https only).
+    there (``escape.markdown_link``: http and https only); ``file_links`` likewise to a file
+    shipped next to the report (``escape.markdown_file_link``: plain relative paths only).
     """
-    links = links or {}
+    links, file_links = links or {}, file_links or {}
 
     def cell(row, column):
         if column in links:
             return escape.markdown_link(row[column], row[links[column]])
+        if column in file_links:
+            return escape.markdown_file_link(row[column], row[file_links[column]])
         return row[column]
 
     rows = [[cell(row, c) for c in headers] for _, row in df.iterrows()]
@@ -768,3 +777,18 @@ def write_report_inputs(
     )
     for name, text in report_tables(tables, codebook, framing_book).items():
         storage.write_text(folder / "tables" / f"{name}.md", text)
+    datapackage.write_data_package(tables, folder / DATA_FOLDER)
+    files = datapackage.files_table(tables).assign(
+        rows=lambda d: d["rows"].map(lambda n: "" if pd.isna(n) else f"{int(n):,}"),
+        link=lambda d: f"{DATA_FOLDER}/" + d["file"],
+        file=lambda d: f"{DATA_FOLDER}/" + d["file"],
+    )
+    storage.write_text(
+        folder / "tables" / "data_files.md",
+        markdown_table(
+            files,
+            {"file": "File", "rows": "Rows", "description": "What it holds"},
+            [3, 1, 8],
+            file_links={"file": "link"},
+        ),
+    )
