@@ -528,6 +528,37 @@ def test_many_sources_quarto_pdf_passes_the_proof(many, tmp_path):
     assert_proof(out["pdf"])
 
 
+def test_many_sources_a_cut_table_keeps_whole_places_and_links_the_full_table(many):
+    """A table too long for the report shows every place it names with all its ties, says
+    by what rule it was cut, and links the full CSV shipped next to the report."""
+    generated = many / "report/_generated/tables"
+    cut = [p for p in sorted(generated.glob("*.md")) if "Shown: the first" in plain_md(p)]
+    for path in cut:
+        note = plain_md(path)
+        target = re.search(r"\]\((data/[\w.]+\.csv)\)", path.read_text(encoding="utf-8"))
+        assert target and (many / "report/_output" / target.group(1)).is_file(), path.name
+        assert re.search(r"Shown: the first \d+ of \d+ \w[\w ]*, \w", note), path.name
+    ties = _table(many, "ties")
+    if len(ties) > 40:
+        table = (generated / "ties.md").read_text(encoding="utf-8").splitlines()[2:]
+        rows = [line for line in table if line.startswith("| ")]
+        shown = pd.Series([plain_md_text(r.split(" | ")[0][2:]) for r in rows]).value_counts()
+        names = yaml.safe_load((many / "codebook/places.yaml").read_text(encoding="utf-8"))
+        name_of = {p["id"]: p["name_en"] for p in names["places"]}
+        name_of |= {r["id"]: r["name_en"] for r in names.get("regions", [])}
+        per_place = ties["place_id"].map(name_of).value_counts()
+        for place, n in shown.items():
+            assert n == per_place[place], f"{place}: {n} of {per_place[place]} ties shown"
+
+
+def plain_md_text(text: str) -> str:
+    return re.sub(r"\\(.)", r"\1", text).strip()
+
+
+def plain_md(path: Path) -> str:
+    return plain_md_text(path.read_text(encoding="utf-8"))
+
+
 def test_many_sources_charts_fit_and_draw_in_chromium(many, tmp_path):
     from browser import check_html_in_browser
 

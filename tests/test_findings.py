@@ -258,3 +258,25 @@ def test_coverage_counts_the_sources_in_words_a_reader_expects(n, expected):
     )
     corpus = findings._corpus(sources, sources[["source_id", "period"]].assign(selected=True))
     assert corpus["coverage"] == f"{expected}, period 2025"
+
+
+def test_a_cut_table_keeps_whole_groups_says_its_rule_and_links_the_full_table():
+    # 12 places of 4 ties each: 48 rows, more than a table shows
+    df = pd.DataFrame(
+        {"place_id": [f"p{i:02d}" for i in range(12) for _ in range(4)], "n": range(48)}
+    )
+    shown, note = findings._top(
+        df, "ties", "ties", rule="by sources", group="place_id", unit="place"
+    )
+    assert len(shown) == 40 and shown["place_id"].value_counts().eq(4).all()
+    df.loc[df["place_id"] == "p00", "place_id"] = "p01"  # the first place now has 8 ties
+    df = df.sort_values("place_id", kind="stable")
+    shown, note = findings._top(
+        df, "ties", "ties", rule="by sources", group="place_id", unit="place"
+    )
+    assert len(shown) == 40 and set(df["place_id"]) - set(shown["place_id"]) == {"p10", "p11"}
+    assert "Shown: the first 40 of 48 ties, by sources, every place whole" in note.replace("\\", "")
+    assert "(9 places of 11). All are in [" in note.replace("\\", "")
+    assert "](data/ties.csv)" in note
+    uncut, none = findings._top(df.head(40), "ties", "ties", rule="r", group="place_id")
+    assert none == "" and len(uncut) == 40

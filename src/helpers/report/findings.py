@@ -534,13 +534,35 @@ def _direction(book, actor: str, comparators, direction: str) -> str:
 TOP_ROWS = 40  # rows a report table shows before it points to the full CSV
 
 
-def _top(df: pd.DataFrame, what: str, csv: str) -> tuple[pd.DataFrame, str]:
-    """The first TOP_ROWS rows and a note saying where the rest is (empty when all fit)."""
+def _top(
+    df: pd.DataFrame, what: str, table: str, *, rule: str, group: str | None = None, unit: str = ""
+) -> tuple[pd.DataFrame, str]:
+    """At most TOP_ROWS rows of ``df`` (already in the order ``rule`` describes) and a note
+    that says by what rule they were chosen and links the full table shipped with the report
+    (``data/<table>.csv``); empty when all fit.
+
+    With ``group`` (a column), whole groups are kept, in the order they first appear: all of
+    a ``unit``'s rows or none (the first group whole even when it alone is longer).
+    """
     if len(df) <= TOP_ROWS:
         return df, ""
-    return df.head(TOP_ROWS), (
-        f"\nThe first {TOP_ROWS} of {len(df)} {what}; all are in data/processed/{csv}.\n"
+    if group is None:
+        shown, kept = df.head(TOP_ROWS), ""
+    else:
+        sizes = df.groupby(group, sort=False).size()
+        chosen, total = [], 0
+        for key, size in sizes.items():
+            if chosen and total + size > TOP_ROWS:
+                break
+            chosen.append(key)
+            total += size
+        shown = df[df[group].isin(chosen)]
+        kept = f", every {unit} whole ({plural(len(chosen), unit)} of {len(sizes)})"
+    link = escape.markdown_file_link(f"{DATA_FOLDER}/{table}.csv", f"{DATA_FOLDER}/{table}.csv")
+    note = escape.markdown_text(
+        f"Shown: the first {len(shown)} of {len(df)} {what}, {rule}{kept}. All are in"
     )
+    return shown, f"\n{note} {link}{escape.markdown_text('.')}\n"
 
 
 # Column headers of the triangulation table (the figure's legend has the full labels).
@@ -591,7 +613,12 @@ def report_tables(tables: Mapping[str, pd.DataFrame], codebook, framing_book) ->
         .reset_index()
         .sort_values(["level", "n", "place"], ascending=[False, False, True], kind="stable")
     )
-    by_place, priorities_note = _top(by_place, "places", "ties.csv")
+    by_place, priorities_note = _top(
+        by_place,
+        "places",
+        "ties",
+        rule="regions before provinces, each by number of ties and then by name",
+    )
     attested = ties.sort_values(
         ["n_sources", "place_id", "sector_id"], ascending=[False, True, True]
     ).assign(
@@ -600,7 +627,14 @@ def report_tables(tables: Mapping[str, pd.DataFrame], codebook, framing_book) ->
         agreement_=lambda d: d["agreement"].str.replace("_", " "),
         sources=lambda d: d["source_ids"].str.replace(";", "; "),
     )
-    attested, attested_note = _top(attested, "ties", "ties.csv")
+    attested, attested_note = _top(
+        attested,
+        "ties",
+        "ties",
+        rule="by the number of sources that code them, then by place and sector",
+        group="place_id",
+        unit="place",
+    )
     claims = tables["framing_claims"].sort_values(["sentence_id", "dimension"])
     several_sources = claims["source_id"].nunique() > 1
     claims = claims.assign(
@@ -624,7 +658,14 @@ def report_tables(tables: Mapping[str, pd.DataFrame], codebook, framing_book) ->
         ],
         dimension_=claims["dimension"].map(framing_book.dimension_label),
     )
-    claims, framing_note = _top(claims, "framing claims", "framing_claims.csv")
+    claims, framing_note = _top(
+        claims,
+        "framing claims",
+        "framing_claims",
+        rule="in the order of the sentences that make them",
+        group="source_id",
+        unit="source",
+    )
     tri = compare.ties(tables["triangulation"])
     tri = tri.assign(sector=tri["sector_id"].map(labels.sector))
     present = [c for c in compare.CLASS_LABELS if c in set(tri["class"])]
@@ -650,7 +691,14 @@ def report_tables(tables: Mapping[str, pd.DataFrame], codebook, framing_book) ->
         primary=problems["reference_place_id"].map(place),
         fact=problems["fact_text"].fillna("—"),
     ).sort_values(["article_source_id", "class_", "sector", "article", "primary"])
-    problems, problems_note = _top(problems, "disagreements", "triangulation.csv")
+    problems, problems_note = _top(
+        problems,
+        "disagreements",
+        "triangulation",
+        rule="by retelling, class, sector and place",
+        group="article_source_id",
+        unit="retelling",
+    )
     # Ids, URLs and checksums wrap by layout (styles.typ, styles.css), never by inserted
     # characters, so what a reader copies out of the report is the id, URL or checksum.
     sources = tables["sources"].assign(
