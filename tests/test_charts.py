@@ -1032,3 +1032,11 @@ def test_the_breadth_chart_draws_only_named_sectors_and_names_the_rest_in_its_ca
     caption = built["sector_breadth"][1]
     assert unnamed and all(sector in caption for sector in unnamed)
     assert "Not drawn" in caption
+
+
+def test_no_figure_text_is_smaller_than_10_px():
+    """Drawn at its size (the HTML scrolls a wide chart rather than shrink it), every text of
+    every figure is at least 10 px."""
+    for name, (_, svg) in synthetic_svgs(8).items():
+        sizes = [float(s) for s in re.findall(r'font-size="([\d.]+)px"', svg)]
+        assert sizes and min(sizes) >= 10, f"{name}: {min(sizes)} px"

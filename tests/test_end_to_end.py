@@ -94,6 +94,22 @@ def test_pdf_has_title_shanghai_captions_and_chinese(built):
         assert " ".join(words) in flat, name
 
 
+def test_html_layout_fits_desktop_and_phone(built):
+    """At 1280 px the seed's tables fit the page without scrolling; at 390 px the page never
+    scrolls sideways, charts keep their text at 10 px or more (they scroll in their own box
+    instead of shrinking), and no caption sits inside a scrolling region. The contents have a
+    heading."""
+    from browser import page_layout
+
+    html = built / "report/_output/report.html"
+    desktop, phone = page_layout(html, 1280), page_layout(html, 390)
+    assert desktop["main_width"] >= 1000 and desktop["tables_scrolling"] == 0, desktop
+    assert desktop["page_overflow"] <= 0 and desktop["toc_heading"] == "Contents"
+    assert phone["page_overflow"] <= 0 and phone["tables_sticking_out"] == 0, phone
+    assert phone["chart_text_px"] >= 10, phone
+    assert desktop["captions_in_scroll"] == phone["captions_in_scroll"] == 0
+
+
 def test_pdf_passes_the_proof(built):
     """The seed's PDF: no word over another (tables, figures), nothing wider than the text
     block, no zero-width or soft-hyphen character to copy, every URL a link."""

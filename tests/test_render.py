@@ -70,8 +70,12 @@ def test_html_has_figure_captions_links_and_no_raw_syntax(rendered):
     assert '<figure id="fig-provinces">' in html
     assert '<div id="chart-provinces" class="vega-chart" role="img" tabindex="0"' in html
     assert "<figcaption>Figure 1: Mentions of technologies by province.</figcaption>" in html
-    assert '<table id="tbl-provinces">' in html
-    assert "<caption>Table 1: Mentions by province, with Chinese names.</caption>" in html
+    # as Quarto writes a table: a figure with its caption, the table in a scrolling region
+    table = re.search(r'<figure id="tbl-provinces" class="table-figure">(.*?)</figure>', html, re.S)
+    assert table and '<div class="table-scroll" tabindex="0" role="region"' in table.group(1)
+    caption = re.search(r"<figcaption>(.*?)</figcaption>", table.group(1), re.S).group(1)
+    assert " ".join(caption.split()) == "Table 1: Mentions by province, with Chinese names."
+    assert "<caption>" not in html  # a caption inside the table would scroll with it
     assert re.search(r'<a href="#fig-provinces">Figure(\s|&nbsp;|\xa0)1</a>', html)
     assert re.search(r'<a href="#tbl-provinces">Table(\s|&nbsp;|\xa0)1</a>', html)
     assert "Only in the web version." in html and "Only in the PDF version." not in html

@@ -9,7 +9,7 @@ Supported ``.qmd`` syntax (both engines honour it):
 
 - YAML front matter (``title``, ``subtitle``, ``date`` (``today`` = SOURCE_DATE_EPOCH's day,
   printed as an ISO date; Quarto is handed the same day), ``lang``); format options come
-  from ``_quarto.yml`` (``format.html``: ``toc``, ``css``, ``include-in-header``;
+  from ``_quarto.yml`` (``format.html``: ``toc``, ``toc-title``, ``css``, ``include-in-header``;
   ``format.typst``: ``papersize``, ``fontsize``, ``page-numbering``,
   ``toc``, ``include-in-header`` (the fonts and PDF styles, typst code set before the title)),
   read once; ``metadata-files`` are merged into the metadata.
@@ -593,6 +593,8 @@ def _render_fallback(report_dir: Path, tmp: Path, document: str) -> dict[str, Pa
         cmd += ["--include-in-header", str(header)]
     if html_opts.get("toc"):
         cmd.append("--toc")
+        if html_opts.get("toc-title"):
+            cmd += ["-M", f"toc-title={html_opts['toc-title']}"]
     # The HTML (pandoc embedding every resource, the longer job) runs in its own process while
     # this one makes the PDF: on two cores the stage takes the longer of the two, not the sum.
     # An error of the HTML is reported first, as when the two ran one after the other.

@@ -53,7 +53,7 @@ from helpers.figures.theme import (
 
 DEFAULT_SOURCE = "news texts coded with the project's codebook"
 
-TILE_EN, TILE_EN_LINE, TILE_ZH = 9, 11, 11  # the tile map's font sizes and line height (px)
+TILE_EN, TILE_EN_LINE, TILE_ZH = 10, 12, 12  # the tile map's font sizes and line height (px)
 TOP = 20  # rows or columns a chart shows before it keeps the top ones and points to a table
 
 
