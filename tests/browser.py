@@ -225,3 +225,63 @@ def axe_violations(html_path: Path, widths=(1280, 390)) -> list[str]:
         finally:
             browser.close()
     return found
+
+
+LAYOUT_JS = """() => {
+  const scrolls = e => ['auto', 'scroll'].includes(getComputedStyle(e).overflowX);
+  const scroller = e => { for (let p = e.parentElement; p; p = p.parentElement) {
+    if (scrolls(p)) return p; } return null; };
+  const main = document.querySelector('main') || document.body;
+  const tables = [...document.querySelectorAll('table')].map(t => {
+    const box = scroller(t);
+    return { scrolls: box !== null && box.scrollWidth > box.clientWidth + 1,
+             sticks_out: t.getBoundingClientRect().right > main.getBoundingClientRect().right + 1
+               && box === null };
+  });
+  let chartText = Infinity;
+  for (const svg of document.querySelectorAll('.vega-chart svg')) {
+    const scale = svg.getBoundingClientRect().width / parseFloat(svg.getAttribute('width'));
+    for (const t of svg.querySelectorAll('text')) {
+      if (!t.textContent.trim()) continue;
+      chartText = Math.min(chartText, parseFloat(getComputedStyle(t).fontSize) * scale);
+    }
+  }
+  const captions = [...document.querySelectorAll('figcaption, caption')];
+  const toc = document.querySelector('nav#TOC, nav[role="doc-toc"]');
+  const heading = document.querySelector('#toc-title, nav#TOC h2, nav[role="doc-toc"] h2');
+  return {
+    main_width: Math.round(main.getBoundingClientRect().width),
+    page_overflow: document.documentElement.scrollWidth - window.innerWidth,
+    tables_scrolling: tables.filter(t => t.scrolls).length,
+    tables_sticking_out: tables.filter(t => t.sticks_out).length,
+    chart_text_px: chartText === Infinity ? null : Math.round(chartText * 10) / 10,
+    captions_in_scroll: captions.filter(c => scroller(c) !== null).length,
+    toc_heading: toc === null ? null : (heading ? heading.textContent.trim() : ''),
+  };
+}"""
+
+
+def page_layout(html_path: Path, width: int) -> dict:
+    """How the page lays out at ``width`` px in headless Chromium (offline, charts drawn):
+    the main column's width, sideways page scroll, tables that scroll in their region or stick
+    out of the page, the smallest chart text as drawn (px), captions inside a scrolling
+    region, and the contents heading."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            page.route(
+                "**/*",
+                lambda r: (
+                    r.continue_() if r.request.url.startswith(("file:", "data:")) else r.abort()
+                ),
+            )
+            page.goto(Path(html_path).resolve().as_uri(), wait_until="load")
+            charts = page.locator(".vega-chart")
+            for i in range(charts.count()):
+                charts.nth(i).locator("svg text").first.wait_for(state="attached", timeout=10_000)
+            return page.evaluate(LAYOUT_JS)
+        finally:
+            browser.close()

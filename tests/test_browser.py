@@ -139,3 +139,34 @@ def test_hostile_chart_data_and_name_draw_as_text(tmp_path):
     report = check_html_in_browser(out["html"], tmp_path / "shots" / "hostile.png")
     assert report.charts == 1 and report.undrawn_charts == []
     assert report.dialogs == [] and report.console_errors == []
+
+
+def quarto_like_table_page(path: Path, css: str) -> Path:
+    """A page with Quarto's markup of a table float (figure, caption, a div, the table) whose
+    table is wider than a phone, styled with ``css``."""
+    cells = "".join(f"<td>cell-{i}-{'x' * 12}</td>" for i in range(8))
+    path.write_text(
+        "<!doctype html><html lang='en'><head><meta name='viewport' "
+        "content='width=device-width, initial-scale=1'><title>q</title>"
+        f"<style>table{{white-space:nowrap}}</style><style>{css}</style></head><body><main>"
+        "<div id='tbl-wide' class='quarto-float quarto-figure quarto-figure-center'>"
+        "<figure class='quarto-float quarto-float-tbl figure'>"
+        "<figcaption class='quarto-float-caption-top'>Table 1: Wide.</figcaption>"
+        f"<div aria-describedby='c'><table><tr>{cells}</tr></table></div>"
+        "</figure></div></main></body></html>",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_styles_css_makes_quartos_tables_scroll_in_their_own_region(tmp_path):
+    """Quarto writes no scroll wrapper of its own: with styles.css a wide table scrolls inside
+    its float's div, below its caption, and the page does not scroll sideways."""
+    from browser import page_layout
+
+    css = (REPORT_DIR / "styles.css").read_text(encoding="utf-8")
+    bare = page_layout(quarto_like_table_page(tmp_path / "bare.html", ""), 390)
+    styled = page_layout(quarto_like_table_page(tmp_path / "q.html", css), 390)
+    assert bare["page_overflow"] > 100 and bare["tables_sticking_out"] == 1
+    assert styled["page_overflow"] <= 0 and styled["tables_sticking_out"] == 0
+    assert styled["tables_scrolling"] == 1 and styled["captions_in_scroll"] == 0

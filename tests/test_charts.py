@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -424,7 +425,8 @@ def test_priority_matrix_encodings_order_and_tooltips(built):
     assert spec["encoding"]["x"]["sort"][0] == "Semiconductors"
     assert spec["title"]["text"] == ["Title of matrix"]
     assert spec["title"]["subtitle"][0] == "Source: 1 source, 2025."
-    assert fields(spec)["size"] == "n_sources"
+    # one source: every tie has one size, so size encodes nothing and has no legend
+    assert spec["encoding"]["size"] == {"value": 200}
     robotics = [r for r in inline_rows(spec) if r["sector"] == "Robotics"]
     assert robotics[0]["relation"] == "achievement" and robotics[0]["place_zh"] == "上海"
     assert "humanoid robots" in robotics[0]["evidence"]
@@ -472,7 +474,7 @@ def test_sector_breadth_counts_provinces_only():
     assert table.loc["quantum", "any_relation"] == 0
     assert table.index[0] == "semiconductors"
     assert (
-        "No source in this corpus ties these to a province: Quantum."
+        "Not drawn: the 1 sector no source in this corpus ties to a province (Quantum)."
         in chart_text.describe_sector_breadth(make_matrix(), SECTORS)
     )
 
@@ -482,7 +484,7 @@ def test_tile_map_positions_colours_and_grey(built):
     enc = fields(spec)
     assert enc["x"] == "col" and enc["y"] == "row" and enc["color"] == "n_priorities"
     assert "priority_sectors" in enc["tooltip"]
-    assert {"label_en", "name_zh"} <= {
+    assert {"label_en_top", "label_en_bottom", "name_zh"} <= {
         layer["encoding"]["text"]["field"] for layer in spec["layer"][1:]
     }
     rows = {r["id"]: r for r in inline_rows(spec)}
@@ -934,3 +936,109 @@ def test_figures_converted_ahead_are_collected_and_a_changed_one_is_converted_an
         assert written[name]["svg"].read_text(encoding="utf-8") == expected, name
     assert "Changed" in written["framing"]["svg"].read_text(encoding="utf-8")
     assert chart_export._converters is None  # used once, and ended
+
+
+@functools.cache
+def synthetic_svgs(n_sources: int) -> dict[str, tuple[dict, str]]:
+    """Each synthetic figure's Vega-Lite spec and SVG, converted once for the module."""
+    import vl_convert as vlc
+
+    chart_theme.register_cjk_font()
+    out = {}
+    for name, (chart, _) in synthetic_figures(n_sources).items():
+        spec = chart_export.chart_spec(chart)
+        out[name] = (spec, vlc.vegalite_to_svg(spec, vl_version=chart_export.VL_VERSION))
+    return out
+
+
+@pytest.mark.parametrize("n_sources", [1, 8, 200])
+def test_no_two_labels_of_a_figure_overlap(n_sources):
+    """Every text line of every figure (axis labels, tile names, legends, titles) has a box of
+    its own: wrapped labels get rows tall enough, tile names fit their tile."""
+    from svgtext import overlapping_labels
+
+    for name, (_, svg) in synthetic_svgs(n_sources).items():
+        assert overlapping_labels(svg) == [], f"{name} with {n_sources} sources"
+
+
+def test_label_boxes_find_an_overprint():
+    """The overlap check does find two labels printed over each other (and rotated ones)."""
+    from svgtext import overlapping_labels, text_boxes
+
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg"><g transform="translate(10,20)">'
+        '<text transform="translate(0,0)" font-size="10px">Inner</text>'
+        '<text transform="translate(2,4)" font-size="11px">内蒙古</text>'
+        '<text transform="translate(200,50) rotate(-90)" font-size="10px">Upright</text>'
+        "</g></svg>"
+    )
+    assert overlapping_labels(svg) == ["'Inner' over '内蒙古'"]
+    upright = text_boxes(svg)[2]
+    assert upright.y1 - upright.y0 > upright.x1 - upright.x0  # rotated: tall, not wide
+
+
+def _encodings(spec: dict) -> list[tuple[str, dict]]:
+    return [
+        (channel, enc)
+        for layer in [spec, *spec.get("layer", [])]
+        for channel, enc in layer.get("encoding", {}).items()
+        if isinstance(enc, dict)
+    ]
+
+
+@pytest.mark.parametrize("n_sources", [1, 8])
+def test_every_encoded_field_has_a_legend_and_counts_read_as_whole_numbers(n_sources):
+    """A field drawn by colour, shape, size or fill has a legend on at least one channel; a
+    count axis has whole-number ticks ending at or above the largest bar; a count legend
+    reaches the largest value drawn."""
+    legend_channels = {"color", "fill", "stroke", "shape", "size", "opacity", "fillOpacity"}
+    for name, (spec, _) in synthetic_svgs(n_sources).items():
+        fields_with, fields_without = set(), set()
+        for channel, enc in _encodings(spec):
+            enc = enc.get("condition", enc) if "field" not in enc else enc
+            if channel not in legend_channels or "field" not in enc:
+                continue
+            (fields_without if enc.get("legend", {}) is None else fields_with).add(enc["field"])
+            values = (enc.get("legend") or {}).get("values")
+            rows = inline_rows(spec)
+            if values and enc.get("type") == "quantitative":
+                top = max(r[enc["field"]] for r in rows if r.get(enc["field"]) is not None)
+                assert max(values) >= top, f"{name}: legend {values} stops below {top}"
+                assert all(float(v).is_integer() for v in values), name
+        assert fields_without <= fields_with, (
+            f"{name}: no legend for {fields_without - fields_with}"
+        )
+        for channel, enc in _encodings(spec):
+            ticks = ((enc.get("axis") or {}) if channel in ("x", "y") else {}).get("values")
+            if ticks:
+                assert all(float(t).is_integer() for t in ticks), name
+                assert len(set(ticks)) == len(ticks), f"{name}: ticks {ticks}"
+
+
+def test_count_ticks_are_whole_distinct_and_reach_the_top():
+    assert charts.count_ticks(1) == [0, 1]
+    assert charts.count_ticks(5) == [0, 1, 2, 3, 4, 5]
+    assert charts.count_ticks(17) == [0, 5, 10, 15, 20]
+    assert charts.count_ticks(0) == [0, 1]
+    scale, legend = charts.count_legend(5)
+    assert legend.values[-1] == 5 and scale.domain == [0, 5]
+
+
+def test_the_breadth_chart_draws_only_named_sectors_and_names_the_rest_in_its_caption(built):
+    spec = chart_export.chart_spec(built["sector_breadth"][0])
+    drawn = {r["sector"].replace("\n", " ") for r in inline_rows(spec)}
+    table = chart_data.breadth_table(make_ties(), SECTORS)
+    named = set(table.loc[table["any_relation"] > 0, "sector"])
+    assert drawn == named
+    unnamed = set(table.loc[table["any_relation"] == 0, "sector"])
+    caption = built["sector_breadth"][1]
+    assert unnamed and all(sector in caption for sector in unnamed)
+    assert "Not drawn" in caption
+
+
+def test_no_figure_text_is_smaller_than_10_px():
+    """Drawn at its size (the HTML scrolls a wide chart rather than shrink it), every text of
+    every figure is at least 10 px."""
+    for name, (_, svg) in synthetic_svgs(8).items():
+        sizes = [float(s) for s in re.findall(r'font-size="([\d.]+)px"', svg)]
+        assert sizes and min(sizes) >= 10, f"{name}: {min(sizes)} px"

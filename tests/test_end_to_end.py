@@ -83,7 +83,7 @@ def test_pdf_has_title_shanghai_captions_and_chinese(built):
         assert raw not in text
     qmd = (built / "report/report.qmd").read_text(encoding="utf-8")
     n_fig, n_tbl = len(re.findall(r"\{#fig-", qmd)), len(re.findall(r"\{#tbl-", qmd))
-    assert (n_fig, n_tbl) == (9, 9)
+    assert (n_fig, n_tbl) == (9, 10)
     for kind, n in (("Figure", n_fig), ("Table", n_tbl)):
         for i in range(1, n + 1):
             assert f"{kind} {i}: " in text, f"caption of {kind} {i} missing"
@@ -92,6 +92,56 @@ def test_pdf_has_title_shanghai_captions_and_chinese(built):
     for name, caption in captions.items():  # each figure's data-derived caption, in the PDF
         words = re.sub(r"\\(.)", r"\1", caption).split()[:6]
         assert " ".join(words) in flat, name
+
+
+def test_html_layout_fits_desktop_and_phone(built):
+    """At 1280 px the seed's tables fit the page without scrolling; at 390 px the page never
+    scrolls sideways, charts keep their text at 10 px or more (they scroll in their own box
+    instead of shrinking), and no caption sits inside a scrolling region. The contents have a
+    heading."""
+    from browser import page_layout
+
+    html = built / "report/_output/report.html"
+    desktop, phone = page_layout(html, 1280), page_layout(html, 390)
+    assert desktop["main_width"] >= 1000 and desktop["tables_scrolling"] == 0, desktop
+    assert desktop["page_overflow"] <= 0 and desktop["toc_heading"] == "Contents"
+    assert phone["page_overflow"] <= 0 and phone["tables_sticking_out"] == 0, phone
+    assert phone["chart_text_px"] >= 10, phone
+    assert desktop["captions_in_scroll"] == phone["captions_in_scroll"] == 0
+
+
+def test_pdf_passes_the_proof(built):
+    """The seed's PDF: no word over another (tables, figures), nothing wider than the text
+    block, no zero-width or soft-hyphen character to copy, every URL a link."""
+    from pdfproof import assert_proof
+
+    assert_proof(built / "report/_output/report.pdf")
+
+
+def test_the_report_ships_its_data_links_it_and_names_it(built):
+    """report/_output/data/ holds the tables as CSV with a valid Data Package; every link of
+    the HTML to a file resolves offline, and the PDF names each file."""
+    frictionless = pytest.importorskip("frictionless")
+    out = built / "report/_output"
+    report = frictionless.validate(str(out / "data/datapackage.json"))
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+    package = json.loads((out / "data/datapackage.json").read_text(encoding="utf-8"))
+    names = {r["path"] for r in package["resources"]}
+    assert names == {f"{t}.csv" for t in ("ties", "tie_sources", "codings", "triangulation")} | {
+        "framing_claims.csv"
+    }
+    ties = pd.read_csv(out / "data/ties.csv")
+    assert len(ties) == len(_table(built, "ties"))
+    page = (out / "report.html").read_text(encoding="utf-8")
+    links = set(re.findall(r'href="(data/[^"#]+)"', page))
+    assert links == {f"data/{n}" for n in names} | {"data/datapackage.json"}
+    assert all((out / link).is_file() for link in links)
+    text = " ".join(
+        "\n".join(p.extract_text() for p in PdfReader(out / "report.pdf").pages).split()
+    )
+    for link in links:
+        assert link in text, link
+    assert "How to cite" in text and "CC BY 4.0" in text
 
 
 def test_html_is_self_contained_and_holds_the_charts(built):
@@ -476,6 +526,53 @@ def test_many_sources_agreement_between_sources(many):
     assert ties.loc[("shanghai", "semiconductors"), "n_sources"] >= 2  # seed and wire-2025-a
     assert ties.loc[("shanghai", "semiconductors"), "agreement"] == "corroborated"
     assert ties.loc[("anhui", "quantum"), "agreement"] == "contradicted"  # zh vs en plan
+
+
+def test_many_sources_pdf_passes_the_proof(many):
+    from pdfproof import assert_proof
+
+    assert_proof(many / "report/_output/report.pdf")
+
+
+@pytest.mark.skipif(shutil.which("quarto") is None, reason="quarto is not on PATH")
+def test_many_sources_quarto_pdf_passes_the_proof(many, tmp_path):
+    from pdfproof import assert_proof
+
+    from helpers.engine.render import render_report
+
+    out = render_report(many / "report", tmp_path / "quarto", engine="quarto")
+    assert_proof(out["pdf"])
+
+
+def test_many_sources_a_cut_table_keeps_whole_places_and_links_the_full_table(many):
+    """A table too long for the report shows every place it names with all its ties, says
+    by what rule it was cut, and links the full CSV shipped next to the report."""
+    generated = many / "report/_generated/tables"
+    cut = [p for p in sorted(generated.glob("*.md")) if "Shown: the first" in plain_md(p)]
+    for path in cut:
+        note = plain_md(path)
+        target = re.search(r"\]\((data/[\w.]+\.csv)\)", path.read_text(encoding="utf-8"))
+        assert target and (many / "report/_output" / target.group(1)).is_file(), path.name
+        assert re.search(r"Shown: the first \d+ of \d+ \w[\w ]*, \w", note), path.name
+    ties = _table(many, "ties")
+    if len(ties) > 40:
+        table = (generated / "ties.md").read_text(encoding="utf-8").splitlines()[2:]
+        rows = [line for line in table if line.startswith("| ")]
+        shown = pd.Series([plain_md_text(r.split(" | ")[0][2:]) for r in rows]).value_counts()
+        names = yaml.safe_load((many / "codebook/places.yaml").read_text(encoding="utf-8"))
+        name_of = {p["id"]: p["name_en"] for p in names["places"]}
+        name_of |= {r["id"]: r["name_en"] for r in names.get("regions", [])}
+        per_place = ties["place_id"].map(name_of).value_counts()
+        for place, n in shown.items():
+            assert n == per_place[place], f"{place}: {n} of {per_place[place]} ties shown"
+
+
+def plain_md_text(text: str) -> str:
+    return re.sub(r"\\(.)", r"\1", text).strip()
+
+
+def plain_md(path: Path) -> str:
+    return plain_md_text(path.read_text(encoding="utf-8"))
 
 
 def test_many_sources_charts_fit_and_draw_in_chromium(many, tmp_path):

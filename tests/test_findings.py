@@ -8,7 +8,7 @@ import pypandoc
 import pytest
 
 from helpers.codebook import book as codebook_mod
-from helpers.engine import catalogue
+from helpers.engine import catalogue, escape
 from helpers.framing.claims import load_framing_codebook
 from helpers.report import findings
 
@@ -210,14 +210,19 @@ def test_covered_keeps_only_the_selected_sources():
     assert out["ties"] is tables["ties"]
 
 
-def test_period_labels_and_breakable_ids():
+def test_period_labels_and_source_urls_as_links():
     assert findings.period_label("2025") == "2025"
     assert findings.period_label("2026-2030") == "2026–30"
     assert findings.period_label("1999-2001") == "1999–2001"
-    text = "https://example.org/a/WS679751bba310a2ab06ea99d8.html"
-    broken = findings.breakable(text)
-    assert broken.replace(findings.ZWSP, "") == text
-    assert max(len(part) for part in broken.split(findings.ZWSP)) <= 13
+    link = escape.markdown_link("https://a.org/x_(y)|z", "https://a.org/x_(y)|z")
+    assert link == "[https\\:\\/\\/a\\.org\\/x\\_\\(y\\)\\|z](https://a.org/x_%28y%29%7Cz)"
+    assert escape.markdown_cell(link) == link  # written once, not escaped again
+    assert escape.markdown_link("javascript:alert(1)", "javascript:alert(1)") == (
+        "javascript\\:alert\\(1\\)"
+    )
+    assert "\u200b" not in findings.markdown_table(
+        pd.DataFrame({"id": ["morningexpress-2025-01"]}), {"id": "Id"}
+    )
 
 
 def test_the_retellings_sentence_reads_for_none_one_or_several(codebook):
@@ -259,3 +264,25 @@ def test_coverage_counts_the_sources_in_words_a_reader_expects(n, expected):
     )
     corpus = findings._corpus(sources, sources[["source_id", "period"]].assign(selected=True))
     assert corpus["coverage"] == f"{expected}, period 2025"
+
+
+def test_a_cut_table_keeps_whole_groups_says_its_rule_and_links_the_full_table():
+    # 12 places of 4 ties each: 48 rows, more than a table shows
+    df = pd.DataFrame(
+        {"place_id": [f"p{i:02d}" for i in range(12) for _ in range(4)], "n": range(48)}
+    )
+    shown, note = findings._top(
+        df, "ties", "ties", rule="by sources", group="place_id", unit="place"
+    )
+    assert len(shown) == 40 and shown["place_id"].value_counts().eq(4).all()
+    df.loc[df["place_id"] == "p00", "place_id"] = "p01"  # the first place now has 8 ties
+    df = df.sort_values("place_id", kind="stable")
+    shown, note = findings._top(
+        df, "ties", "ties", rule="by sources", group="place_id", unit="place"
+    )
+    assert len(shown) == 40 and set(df["place_id"]) - set(shown["place_id"]) == {"p10", "p11"}
+    assert "Shown: the first 40 of 48 ties, by sources, every place whole" in note.replace("\\", "")
+    assert "(9 places of 11). All are in [" in note.replace("\\", "")
+    assert "](data/ties.csv)" in note
+    uncut, none = findings._top(df.head(40), "ties", "ties", rule="r", group="place_id")
+    assert none == "" and len(uncut) == 40

@@ -23,6 +23,7 @@ from helpers.engine.render import (
 from helpers.figures.export import vega_bundle_html
 
 EPOCH = "1735689600"  # 2025-01-01
+REPORT = Path(__file__).parent.parent / "report"
 
 
 @pytest.fixture(scope="module")
@@ -69,8 +70,12 @@ def test_html_has_figure_captions_links_and_no_raw_syntax(rendered):
     assert '<figure id="fig-provinces">' in html
     assert '<div id="chart-provinces" class="vega-chart" role="img" tabindex="0"' in html
     assert "<figcaption>Figure 1: Mentions of technologies by province.</figcaption>" in html
-    assert '<table id="tbl-provinces">' in html
-    assert "<caption>Table 1: Mentions by province, with Chinese names.</caption>" in html
+    # as Quarto writes a table: a figure with its caption, the table in a scrolling region
+    table = re.search(r'<figure id="tbl-provinces" class="table-figure">(.*?)</figure>', html, re.S)
+    assert table and '<div class="table-scroll" tabindex="0" role="region"' in table.group(1)
+    caption = re.search(r"<figcaption>(.*?)</figcaption>", table.group(1), re.S).group(1)
+    assert " ".join(caption.split()) == "Table 1: Mentions by province, with Chinese names."
+    assert "<caption>" not in html  # a caption inside the table would scroll with it
     assert re.search(r'<a href="#fig-provinces">Figure(\s|&nbsp;|\xa0)1</a>', html)
     assert re.search(r'<a href="#tbl-provinces">Table(\s|&nbsp;|\xa0)1</a>', html)
     assert "Only in the web version." in html and "Only in the PDF version." not in html
@@ -226,6 +231,23 @@ def test_auto_engine_picks_quarto_only_when_on_path(monkeypatch):
         resolve_engine("latex")
 
 
+def test_both_renderers_print_the_day_of_source_date_epoch(rendered, tmp_path, monkeypatch):
+    """``date: today`` is the build's day (SOURCE_DATE_EPOCH, the commit's time), not the
+    day the renderer runs: in the fallback's HTML and PDF, and handed to Quarto."""
+    _, _, html, text = rendered
+    assert "2025-01-01" in text and "2025-01-01" in html
+    calls = []
+    monkeypatch.setattr(render.shutil, "which", lambda name: "/opt/quarto/bin/quarto")
+    monkeypatch.setattr(render.subprocess, "run", lambda cmd, **kw: calls.append(cmd))
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1738000000")  # 2025-01-27
+    project = prepare_fixture_project(tmp_path / "p")
+    with pytest.raises(RuntimeError, match="quarto did not write"):
+        render_report(project, tmp_path / "out", engine="quarto")
+    assert calls == [["/opt/quarto/bin/quarto", "render", "report.qmd", "-M", "date:2025-01-27"]]
+    qmd = (REPORT / "report.qmd").read_text(encoding="utf-8")
+    assert "\ndate: today\ndate-format: iso\n" in qmd  # Quarto prints it as the fallback does
+
+
 # What both renderers must put in the fixture's PDF, and what neither may.
 IN_BOTH_PDFS = [
     "Fixture report: provinces and technology",
@@ -237,6 +259,7 @@ IN_BOTH_PDFS = [
     "in Table 1.",
     "Only in the PDF version.",
     "Raw typst block.",
+    "2025-01-01",  # date: today, the day of SOURCE_DATE_EPOCH (EPOCH), in both renderers
     *("Province", "Chinese", "Mentions", "Shanghai", "上海", "12", "Guangdong", "广东", "北京"),
 ]
 IN_NEITHER_PDF = ["Only in the web version.", "Raw HTML block.", "{{<", ":::", "@fig-", "@tbl-"]
@@ -270,6 +293,45 @@ def test_fallback_pdf_has_the_expected_structure(rendered):
     assert found["missing"] == [] and found["unwanted"] == []
     assert ("Figure", "1") in found["numbers"] and ("Table", "1") in found["numbers"]
     assert title_fonts(out["pdf"]) and all("Libertinus" in f for f in title_fonts(out["pdf"]))
+
+
+def test_fallback_pdf_passes_the_proof(rendered):
+    """No word over another, nothing wider than the text block, nothing invisible to copy,
+    every URL a link (tests/pdfproof.py)."""
+    from pdfproof import assert_proof
+
+    assert_proof(rendered[1]["pdf"])
+
+
+@pytest.mark.skipif(shutil.which("quarto") is None, reason="quarto is not on PATH")
+def test_quarto_pdf_passes_the_proof(tmp_path, monkeypatch):
+    from pdfproof import assert_proof
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    project = prepare_fixture_project(tmp_path / "quarto")
+    assert_proof(render_report(project, tmp_path / "out", engine="quarto")["pdf"])
+
+
+def test_the_proof_finds_overprinted_words_wide_tables_and_invisible_characters(tmp_path):
+    """Each check of the proof fails on a PDF with that fault."""
+    import typst
+    from pdfproof import proof
+
+    typ = tmp_path / "bad.typ"
+    typ.write_text(
+        '#set page(paper: "a4", margin: (x: 2.2cm, y: 2.4cm))\n'
+        "#place(dx: 0pt, dy: 0pt)[Overprinted]\n#place(dx: 4pt, dy: 1pt)[words]\n"
+        "#v(3cm)\n#box(width: 20cm, height: 2pt, fill: black)\n#place(dx: 16cm)[Outside]\n\n"
+        'Copy\\u{200b}able\n\n#"https://example.org/not-a-link"\n',
+        encoding="utf-8",
+    )
+    pdf = tmp_path / "bad.pdf"
+    pdf.write_bytes(typst.compile(str(typ)))
+    found = proof(pdf)
+    assert found["overlapping words"] and found["ink in the side margins"]
+    assert found["words outside the text block"]
+    assert set(found["invisible characters"]) == {"zero-width space"}
+    assert found["URLs without a link"]
 
 
 @pytest.mark.skipif(shutil.which("quarto") is None, reason="quarto is not on PATH")

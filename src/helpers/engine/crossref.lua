@@ -86,11 +86,19 @@ local function table_div(div)
     fail("#" .. div.identifier, "#" .. div.identifier .. " must hold exactly one table, found " .. found)
   end
   if target == "html" then
-    -- A wide table scrolls inside its own region (styles.css), which needs keyboard focus
-    -- and a name to be accessible.
-    return pandoc.Div(body, pandoc.Attr("", { "table-scroll" },
+    -- As Quarto's page: a figure holding the caption and then the table, which scrolls
+    -- inside its own region (styles.css) while the caption stays put. The region needs
+    -- keyboard focus and a name to be accessible.
+    local inner = body:walk({ Table = function(tbl)
+      tbl.caption = { long = {} }
+      tbl.attr = pandoc.Attr("")
+      return tbl
+    end })
+    local region = pandoc.Div(inner, pandoc.Attr("", { "table-scroll" },
       { { "tabindex", "0" }, { "role", "region" },
         { "aria-label", pandoc.utils.stringify(caption) } }))
+    return pandoc.Figure({ region }, { long = { pandoc.Plain(label(div.identifier, caption)) } },
+      pandoc.Attr(div.identifier, { "table-figure" }))
   end
   return body
 end

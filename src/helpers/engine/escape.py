@@ -50,9 +50,45 @@ def markdown_text(value) -> str:
     return _MD_PUNCT.sub(r"\\\1", one_line(value))
 
 
+class Markdown(str):
+    """Markdown this module wrote (e.g. :func:`markdown_link`): a table cell as it stands."""
+
+
 def markdown_cell(value) -> str:
-    """A pipe-table cell: as ``markdown_text`` (``|`` is escaped too); missing values empty."""
+    """A pipe-table cell: as ``markdown_text`` (``|`` is escaped too); missing values empty;
+    a :class:`Markdown` value, already escaped here, as it stands."""
+    if isinstance(value, Markdown):
+        return str(value)
     return "" if is_missing(value) else markdown_text(value)
+
+
+# A URL's characters that may stand in a Markdown link destination inside a pipe table;
+# every other byte is percent-encoded (parentheses, brackets, pipes, backslashes, spaces...).
+_URL_SAFE = re.compile(r"[A-Za-z0-9\-._~:/?#@!$&'*+,;=%]")
+
+
+_RELATIVE_PATH = re.compile(r"(?!/)(?!.*(?:^|/)\.\.(?:/|$))[A-Za-z0-9_./-]+")
+
+
+def markdown_file_link(text, path: str) -> Markdown:
+    """A link to a file next to the report (a relative path of letters, digits, ``_ . / -``,
+    never absolute or climbing out with ``..``), its text escaped."""
+    if not _RELATIVE_PATH.fullmatch(path):
+        raise ValueError(f"not a plain relative path: {path!r}")
+    return Markdown(f"[{markdown_text(text)}]({path})")
+
+
+def markdown_link(text, url) -> Markdown:
+    """A link to an http(s) ``url`` whose text reads back as ``text``; for any other scheme
+    (or a missing URL) the escaped text alone, so a source can never link a script."""
+    label = markdown_text(text)
+    url = "" if is_missing(url) else one_line(url)
+    if not re.match(r"https?://[^\s]", url, flags=re.I):
+        return Markdown(label)
+    target = "".join(
+        c if _URL_SAFE.fullmatch(c) else "".join(f"%{b:02X}" for b in c.encode()) for c in url
+    )
+    return Markdown(f"[{label}]({target})")
 
 
 def html_text(value) -> str:

@@ -7,9 +7,10 @@ anything else, so a construct it does not know never reaches the reader as raw t
 
 Supported ``.qmd`` syntax (both engines honour it):
 
-- YAML front matter (``title``, ``subtitle``, ``date`` (``today`` = SOURCE_DATE_EPOCH's day),
-  ``lang``); format options come from ``_quarto.yml`` (``format.html``: ``toc``, ``css``,
-  ``include-in-header``; ``format.typst``: ``papersize``, ``fontsize``, ``page-numbering``,
+- YAML front matter (``title``, ``subtitle``, ``date`` (``today`` = SOURCE_DATE_EPOCH's day,
+  printed as an ISO date; Quarto is handed the same day), ``lang``); format options come
+  from ``_quarto.yml`` (``format.html``: ``toc``, ``toc-title``, ``css``, ``include-in-header``;
+  ``format.typst``: ``papersize``, ``fontsize``, ``page-numbering``,
   ``toc``, ``include-in-header`` (the fonts and PDF styles, typst code set before the title)),
   read once; ``metadata-files`` are merged into the metadata.
 - Headings, optionally with an id: ``## Title {#sec-name}``; link to them with
@@ -121,12 +122,48 @@ def render_report(
             built = _render_quarto(report_dir, tmp, document)
         else:
             built = _render_fallback(report_dir, tmp, document)
+        shipped_as, shipped = _stage_report_data(report_dir, tmp / "report-data")
         result = {}
         for kind, path in built.items():
             target = output_dir / path.name
             os.replace(path, target)
             result[kind] = target
+        for rel in shipped:
+            target = output_dir / shipped_as / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp / "report-data" / rel, target)
     return result
+
+
+def report_data_files(report_dir: Path) -> tuple[str, list[tuple[Path, str]]]:
+    """The files of ``_quarto.yml``'s ``report-data`` folder (inside the report folder, after
+    symlinks), each with its path relative to that folder, and the folder's name: the data
+    the build ships next to the report, in a folder of that name, whichever renderer runs.
+    No files when the option is absent."""
+    config, _, _ = read_options(report_dir, {})
+    name = config.get("report-data")
+    if not name:
+        return "", []
+    root = Path(report_dir).resolve()
+    where = root / "_quarto.yml"
+    base = inside(root / str(name), root, "report-data folder (_quarto.yml)")
+    if not base.is_dir():
+        raise InputError(where, f"report-data folder missing: {name}")
+    files = []
+    for path in sorted(base.rglob("*")):
+        if path.is_file():
+            real = inside(path, base, "report-data file")
+            files.append((real, path.relative_to(base).as_posix()))
+    return base.name, files
+
+
+def _stage_report_data(report_dir: Path, staging: Path) -> tuple[str, list[str]]:
+    """Copy the report's data files into ``staging`` (moved into place with the report)."""
+    name, files = report_data_files(report_dir)
+    for path, rel in files:
+        (staging / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, staging / rel)
+    return name, [rel for _, rel in files]
 
 
 def resolve_engine(engine: str = "auto") -> str:
@@ -143,7 +180,12 @@ def _render_quarto(report_dir: Path, tmp: Path, document: str) -> dict[str, Path
     quarto = shutil.which("quarto")
     if quarto is None:
         raise RuntimeError("engine='quarto' but quarto is not on PATH")
-    subprocess.run([quarto, "render", document], cwd=report_dir, check=True)
+    # Quarto reads ``date: today`` as the day it runs; the build's date is SOURCE_DATE_EPOCH's
+    # (the commit's time), as in the fallback, so one commit prints one date in both.
+    front, _, _ = split_front_matter(report_dir / document)
+    date = document_date(front.get("date"))
+    metadata = ["-M", f"date:{date}"] if date else []
+    subprocess.run([quarto, "render", document, *metadata], cwd=report_dir, check=True)
     config, _, _ = read_options(report_dir, {})
     out = report_dir / (config.get("project", {}).get("output-dir") or ".")
     stem = Path(document).stem
@@ -551,6 +593,8 @@ def _render_fallback(report_dir: Path, tmp: Path, document: str) -> dict[str, Pa
         cmd += ["--include-in-header", str(header)]
     if html_opts.get("toc"):
         cmd.append("--toc")
+        if html_opts.get("toc-title"):
+            cmd += ["-M", f"toc-title={html_opts['toc-title']}"]
     # The HTML (pandoc embedding every resource, the longer job) runs in its own process while
     # this one makes the PDF: on two cores the stage takes the longer of the two, not the sum.
     # An error of the HTML is reported first, as when the two ran one after the other.

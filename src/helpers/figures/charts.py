@@ -10,6 +10,7 @@ figure ``helpers.figures.describe`` and the files written ``helpers.figures.expo
 
 from __future__ import annotations
 
+import math
 import textwrap
 
 import altair as alt  # importing helpers first keeps jsonschema's slow IRI grammar out
@@ -47,11 +48,60 @@ from helpers.figures.theme import (
     TITLE_WIDTH,
     TRIANGULATION_COLOURS,
     WRAPPED,
+    text_width,
 )
 
 DEFAULT_SOURCE = "news texts coded with the project's codebook"
 
+TILE_EN, TILE_EN_LINE, TILE_ZH = 10, 12, 12  # the tile map's font sizes and line height (px)
 TOP = 20  # rows or columns a chart shows before it keeps the top ones and points to a table
+
+
+LINE_HEIGHT = WRAPPED["labelLineHeight"]
+
+
+def row_step(labels, minimum: int, *, per: int = 1) -> int:
+    """The step (px) of a band axis whose labels are ``labels`` (wrapped with "\n"): enough
+    for the label with the most lines, never less than ``minimum``; ``per`` bands share one
+    label (grouped bars), so each gets its part."""
+    lines = max((str(label).count("\n") + 1 for label in labels), default=1)
+    return max(minimum, math.ceil((lines * LINE_HEIGHT + 4) / per))
+
+
+def count_ticks(top: int, most: int = 8) -> list[int]:
+    """Whole-number tick values from 0 to ``top`` (at least 1), at most ``most`` + 1 of them,
+    at a step of 1, 2 or 5 times a power of ten: a count axis never reads "0, 1, 1"."""
+    top = max(int(top), 1)
+    step = 1
+    while top / step > most:
+        for factor in (2, 5, 10):
+            if top / (step * factor) <= most or factor == 10:
+                step *= factor
+                break
+    values = list(range(0, top + 1, step))
+    if values[-1] < top:
+        values.append(values[-1] + step)
+    return values
+
+
+def count_axis(top: int, title: str | None) -> dict:
+    """The x (or y) channel options of a count: integer ticks up to ``top``, a domain that
+    ends on the last tick."""
+    ticks = count_ticks(top)
+    return {
+        "title": title,
+        "axis": alt.Axis(values=ticks, format="d"),
+        "scale": alt.Scale(domain=[0, ticks[-1]], nice=False),
+    }
+
+
+def count_legend(top: int, *, low: int = 0) -> tuple[alt.Scale, alt.Legend]:
+    """A colour scale from ``low`` to ``top`` and a legend labelled with whole numbers up to
+    ``top``, so the legend reaches the largest value drawn."""
+    top = max(int(top), low + 1)
+    ticks = [t for t in count_ticks(top - low) if t + low <= top]
+    values = sorted({low + t for t in ticks} | {top})
+    return alt.Scale(domain=[low, top], nice=False), alt.Legend(values=values, format="d")
 
 
 def _wrapped_title(title: str, subtitle: list[str]) -> alt.Title:
@@ -153,12 +203,15 @@ def priority_matrix(
                 title="Relation",
                 scale=alt.Scale(domain=RELATION_ORDER, range=RELATION_SHAPES),
             ),
+            # Size shows the number of sources only when it varies (one source: one size).
             size=alt.Size(
                 "n_sources:Q",
                 title="Sources",
-                scale=alt.Scale(domain=[1, top], range=[90, 260] if top > 1 else [200, 200]),
-                legend=alt.Legend(format="d", values=sorted({1, top})) if top > 1 else None,
-            ),
+                scale=alt.Scale(domain=[1, top], range=[90, 260]),
+                legend=alt.Legend(format="d", values=sorted({1, top})),
+            )
+            if top > 1
+            else alt.value(200),
             tooltip=[
                 alt.Tooltip("place:N", title="Place"),
                 alt.Tooltip("place_zh:N", title="地区"),
@@ -172,7 +225,7 @@ def priority_matrix(
         .properties(
             title=_wrapped_title(title, _subtitle(source, detail)),
             width=alt.Step(20),
-            height=alt.Step(18),
+            height=alt.Step(row_step(place_order, 18)),
         )
     )
 
@@ -187,7 +240,14 @@ def sector_breadth(
     sectors when there are more (the others are in the table of priorities)."""
     table = breadth_table(matrix, sectors)
     named = table[table["any_relation"] > 0]
-    detail = f"provinces tied to each of {plural(len(table), 'sector')}."
+    if named.empty:
+        return nothing_to_draw("No province is tied to a sector", title, source)
+    # Sectors no province is tied to are named in the caption, not drawn as empty rows.
+    detail = (
+        f"provinces tied to each of the {len(named)} of {plural(len(table), 'sector')} "
+        "named at all."
+    )
+    table = named
     if len(named) > TOP:
         detail += f" Shown: the {TOP} named by the most provinces."
         table = named.head(TOP)
@@ -208,7 +268,7 @@ def sector_breadth(
                 "sector:N", sort=table["sector"].tolist(), title=None, axis=alt.Axis(**WRAPPED)
             ),
             yOffset=alt.YOffset("measure:N", sort=measures),
-            x=alt.X("provinces:Q", title="Provinces", axis=alt.Axis(tickMinStep=1, format="d")),
+            x=alt.X("provinces:Q", **count_axis(long["provinces"].max(), "Provinces")),
             color=alt.Color(
                 "measure:N",
                 title=None,
@@ -225,7 +285,7 @@ def sector_breadth(
         .properties(
             title=_wrapped_title(title, _subtitle(source, detail)),
             width=360,
-            height=alt.Step(13),
+            height=alt.Step(row_step(table["sector"], 26), **{"for": "position"}),
         )
     )
 
@@ -241,6 +301,12 @@ def tile_map(
 ) -> alt.LayerChart:
     """Tile-grid map: every division one equal square, so small provinces stay visible."""
     table = tile_table(matrix, places, sectors)
+    # The tile is as wide as its longest line needs (CJK included), and never under ``tile``.
+    longest = max(
+        max(text_width(line, TILE_EN) for line in table["label_en"].str.split("\n").sum()),
+        max(text_width(name, TILE_ZH) for name in table["name_zh"]),
+    )
+    tile = max(tile, math.ceil(longest + 10))
     counts = table.set_index("name_en")["n_priorities"]
     top = int(counts.max())
     detail = (
@@ -266,6 +332,8 @@ def tile_map(
         alt.Tooltip("priority_sectors:N", title="Priorities"),
         alt.Tooltip("other_ties:N", title="Other ties"),
     ]
+    tile_scale, tile_legend = count_legend(top, low=1)
+    tile_scale.scheme = "oranges"
     has = alt.datum.n_priorities > 0
     colour = (
         alt.when(has)
@@ -273,8 +341,8 @@ def tile_map(
             alt.Color(
                 "n_priorities:Q",
                 title="Priority sectors",
-                scale=alt.Scale(scheme="oranges", domain=[1, max(top, 1)]),
-                legend=alt.Legend(values=list(range(1, max(top, 1) + 1)), format="d"),
+                scale=tile_scale,
+                legend=tile_legend,
             )
         )
         .otherwise(alt.value(NO_DATA))
@@ -283,12 +351,18 @@ def tile_map(
     ink = alt.when(has & dark).then(alt.value("white")).otherwise(alt.value("#222222"))
     base = alt.Chart(table).encode(x=x, y=y, tooltip=tooltip)
     tiles = base.mark_rect(stroke="white", strokeWidth=2, cornerRadius=3).encode(color=colour)
-    # English names wrap onto lines above the tile's middle (never cut); Chinese below it.
-    english = base.mark_text(baseline="bottom", dy=-1, fontSize=9, lineBreak="\n").encode(
-        text="label_en:N", color=ink
+    # English names on one or two lines above the tile's middle (never cut), Chinese below it;
+    # each line its own mark, placed from the middle up, so no line runs into the next.
+    bottom = base.mark_text(baseline="bottom", dy=-1, fontSize=TILE_EN).encode(
+        text="label_en_bottom:N", color=ink
     )
-    chinese = base.mark_text(baseline="top", dy=3, fontSize=11).encode(text="name_zh:N", color=ink)
-    return alt.layer(tiles, english, chinese).properties(
+    top_line = base.mark_text(baseline="bottom", dy=-2 - TILE_EN_LINE, fontSize=TILE_EN).encode(
+        text="label_en_top:N", color=ink
+    )
+    chinese = base.mark_text(baseline="top", dy=3, fontSize=TILE_ZH).encode(
+        text="name_zh:N", color=ink
+    )
+    return alt.layer(tiles, top_line, bottom, chinese).properties(
         title=_wrapped_title(title, _subtitle(source, detail)),
         width=int(n_cols * tile),
         height=int(n_rows * tile),
@@ -360,7 +434,7 @@ def framing(claims: pd.DataFrame, book, *, title: str, source: str | None = None
         .properties(
             title=_wrapped_title(title, _subtitle(source, detail)),
             width=alt.Step(100),
-            height=alt.Step(18),
+            height=alt.Step(row_step(dims, 18), **{"for": "position"}),
         )
     )
 
@@ -409,6 +483,18 @@ def framing_outlets(
             fillOpacity=alt.FillOpacity(
                 "hedging:N", legend=None, scale=alt.Scale(domain=HEDGING, range=[1, 0])
             ),
+            # As in ``framing``: a constant opacity scale carries the hollow/filled legend.
+            opacity=alt.Opacity(
+                "hedging:N",
+                title="Claim",
+                scale=alt.Scale(domain=HEDGING, range=[1, 1]),
+                legend=alt.Legend(
+                    symbolType="circle",
+                    symbolStrokeColor="#444444",
+                    symbolStrokeWidth=2,
+                    symbolFillColor=HEDGING_FILL,
+                ),
+            ),
             size=alt.Size(
                 "n_claims:Q",
                 title="Claims",
@@ -426,7 +512,7 @@ def framing_outlets(
         .properties(
             title=_wrapped_title(title, _subtitle(source, detail)),
             width=alt.Step(100),
-            height=alt.Step(28),
+            height=alt.Step(row_step(outlets, 28)),
         )
     )
 
@@ -450,6 +536,8 @@ def periods(
         detail += f" Shown: the {TOP} of {len(order)} sectors named most."
         order = order[:TOP]
         table = table[table["sector"].isin(order)]
+    period_scale, period_legend = count_legend(table["provinces"].max())
+    period_scale.scheme = "oranges"
     return (
         alt.Chart(table)
         .mark_rect(stroke="white", strokeWidth=1)
@@ -464,8 +552,8 @@ def periods(
             color=alt.Color(
                 "provinces:Q",
                 title="Provinces",
-                scale=alt.Scale(scheme="oranges", domainMin=0),
-                legend=alt.Legend(format="d", tickMinStep=1),
+                scale=period_scale,
+                legend=period_legend,
             ),
             tooltip=[
                 alt.Tooltip("period:O", title="Period"),
@@ -476,7 +564,7 @@ def periods(
         .properties(
             title=_wrapped_title(title, _subtitle(source, detail)),
             width=alt.Step(70),
-            height=alt.Step(26),
+            height=alt.Step(row_step(order, 26)),
         )
     )
 
@@ -512,7 +600,9 @@ def triangulation(
         .mark_bar()
         .encode(
             y=alt.Y("row:N", sort=order, title=None, axis=alt.Axis(**WRAPPED)),
-            x=alt.X("n:Q", title="Ties", stack="zero", axis=alt.Axis(tickMinStep=1, format="d")),
+            x=alt.X(
+                "n:Q", stack="zero", **count_axis(table.groupby("row")["n"].sum().max(), "Ties")
+            ),
             color=alt.Color(
                 "class_label:N", title="Class", scale=alt.Scale(domain=labels, range=colours)
             ),
@@ -527,7 +617,7 @@ def triangulation(
         .properties(
             title=_wrapped_title(title, _subtitle(source, detail)),
             width=360,
-            height=alt.Step(20),
+            height=alt.Step(row_step(order, 20)),
         )
     )
 
@@ -558,7 +648,7 @@ def consensus(
         .mark_bar()
         .encode(
             y=alt.Y("tie:N", sort=table["tie"].tolist(), title=None, axis=alt.Axis(**WRAPPED)),
-            x=alt.X("n_sources:Q", title="Sources", axis=alt.Axis(tickMinStep=1, format="d")),
+            x=alt.X("n_sources:Q", **count_axis(table["n_sources"].max(), "Sources")),
             color=alt.Color(
                 "agreement_label:N",
                 title="Agreement",
@@ -575,7 +665,7 @@ def consensus(
         .properties(
             title=_wrapped_title(title, _subtitle(source, detail)),
             width=300,
-            height=alt.Step(26),
+            height=alt.Step(row_step(table["tie"], 26)),
         )
     )
 
@@ -599,6 +689,8 @@ def coverage(
         )
         by_source, by_place = by_source[:TOP], by_place[:TOP]
         table = table[table["source_id"].isin(by_source) & table["place"].isin(by_place)]
+    ties_scale, ties_legend = count_legend(table["n_ties"].max())
+    ties_scale.scheme = "blues"
     return (
         alt.Chart(table)
         .mark_rect(stroke="white", strokeWidth=1)
@@ -610,12 +702,7 @@ def coverage(
                 axis=alt.Axis(orient="top", labelAngle=-90, labelLimit=0),
             ),
             y=alt.Y("place:N", sort=by_place, title=None, axis=alt.Axis(**WRAPPED)),
-            color=alt.Color(
-                "n_ties:Q",
-                title="Ties",
-                scale=alt.Scale(scheme="blues", domainMin=0),
-                legend=alt.Legend(format="d", tickMinStep=1),
-            ),
+            color=alt.Color("n_ties:Q", title="Ties", scale=ties_scale, legend=ties_legend),
             tooltip=[
                 alt.Tooltip("source_id:N", title="Source"),
                 alt.Tooltip("place:N", title="Place"),
@@ -626,6 +713,6 @@ def coverage(
         .properties(
             title=_wrapped_title(title, _subtitle(source, detail)),
             width=alt.Step(18),
-            height=alt.Step(16),
+            height=alt.Step(row_step(by_place, 16)),
         )
     )

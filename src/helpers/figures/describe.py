@@ -48,14 +48,16 @@ def describe_sector_breadth(matrix: pd.DataFrame, sectors: pd.DataFrame) -> str:
     unnamed = table[table["any_relation"] == 0]["sector"].tolist()
     top = table.iloc[0]
     text = (
-        f"Bar chart of {plural(len(table), 'sector')}, sorted by the number of provinces "
-        f"tied to each, with priorities beside all relations. {top['sector']} leads with "
-        f"{plural(int(top['any_relation']), 'province')} "
-        f"({top['priority']} as a priority). {len(named)} of {len(table)} sectors are named "
-        f"by at least one province."
+        f"Bar chart of the {len(named)} of {plural(len(table), 'sector')} tied to at least "
+        f"one province, sorted by the number of provinces tied to each, with priorities beside "
+        f"all relations. {top['sector']} leads with "
+        f"{plural(int(top['any_relation']), 'province')} ({top['priority']} as a priority)."
     )
     if unnamed:
-        text += f" No source in this corpus ties these to a province: {join_names(unnamed)}."
+        text += (
+            f" Not drawn: the {plural(len(unnamed), 'sector')} no source in this corpus ties "
+            f"to a province ({join_names(unnamed)})."
+        )
     return text
 
 

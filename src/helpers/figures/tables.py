@@ -146,7 +146,13 @@ def tile_table(matrix: pd.DataFrame, places: pd.DataFrame, sectors: pd.DataFrame
 
     is_priority = ties["relation"] == "priority"
     out = grid[["id", "name_en", "name_zh", "grid_row", "grid_col"]].copy()
-    out["label_en"] = out["name_en"].map(lambda name: wrap(name, 11))
+    # A tile's English name on at most two lines, words never split ("Heilongjiang" whole).
+    lines = out["name_en"].map(
+        lambda name: textwrap.wrap(str(name), 11, break_long_words=False) or [str(name)]
+    )
+    out["label_en"] = lines.map("\n".join)
+    out["label_en_top"] = lines.map(lambda ls: " ".join(ls[:-1]))
+    out["label_en_bottom"] = lines.map(lambda ls: ls[-1])
     out["col"] = out["grid_col"].astype(int)
     out["row"] = out["grid_row"].astype(int)
     out["n_priorities"] = out["id"].map(ties[is_priority].groupby("place_id").size())

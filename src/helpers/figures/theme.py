@@ -66,6 +66,35 @@ TITLE_WIDTH = 70  # characters per line of a wrapped title
 WRAPPED = {"labelLimit": 0, "labelExpr": "split(datum.label, '\\n')", "labelLineHeight": 12}
 
 
+# Advance widths of Noto Sans, in em, by character class: the house estimate of how wide a
+# label is drawn (CJK and full-width characters one em), for the space a label needs.
+_NARROW = set("ijlI.,:;'|!()[]{}` ")
+_SEMI = set('frt-/"*')
+_WIDE = set("mwMW@%&")
+
+
+def char_width(c: str) -> float:
+    """The advance of ``c`` in em (an estimate that errs on the wide side)."""
+    if ord(c) >= 0x2E80:  # CJK, kana, full-width forms
+        return 1.0
+    if c in _NARROW:
+        return 0.28
+    if c in _SEMI:
+        return 0.38
+    if c in _WIDE:
+        return 0.9
+    if c.isupper():
+        return 0.68
+    if c.isdigit():
+        return 0.57
+    return 0.56
+
+
+def text_width(text: str, size: float) -> float:
+    """Estimated width in px of ``text`` at font size ``size`` px (one line)."""
+    return size * sum(char_width(c) for c in str(text))
+
+
 @alt.theme.register("report", enable=True)
 def report_theme() -> alt.theme.ThemeConfig:
     """House style: one CJK-capable font so Chinese names render, Okabe-Ito colours, quiet axes."""

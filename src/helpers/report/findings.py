@@ -8,7 +8,6 @@ shortcodes or cross references into the report.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -19,6 +18,11 @@ from helpers import schemas
 from helpers.compare import triangulation as compare
 from helpers.engine import escape, storage
 from helpers.engine.escape import markdown_cell
+from helpers.report import datapackage
+
+# The folder of report/_generated/ that the build copies next to the report, under the same
+# name (_quarto.yml's report-data): the shipped tables as CSV and their datapackage.json.
+DATA_FOLDER = "data"
 
 
 def md_escape(value) -> str:
@@ -27,15 +31,32 @@ def md_escape(value) -> str:
 
 
 def markdown_table(
-    df: pd.DataFrame, headers: Mapping[str, str], widths: list[int] | None = None
+    df: pd.DataFrame,
+    headers: Mapping[str, str],
+    widths: list[int] | None = None,
+    *,
+    links: Mapping[str, str] | None = None,
+    file_links: Mapping[str, str] | None = None,
 ) -> str:
     """A pipe table of ``df``'s columns named in ``headers`` (column -> header), every cell
     and header escaped (``escape.markdown_cell``).
 
     ``widths`` are relative column widths: pandoc reads them from the dashes of the rule
     line when a table has long rows, which keeps evidence columns wide in the PDF.
+    ``links`` maps a column to the column holding its cells' URLs: each such cell links
+    there (``escape.markdown_link``: http and https only); ``file_links`` likewise to a file
+    shipped next to the report (``escape.markdown_file_link``: plain relative paths only).
     """
-    rows = [[row[c] for c in headers] for _, row in df.iterrows()]
+    links, file_links = links or {}, file_links or {}
+
+    def cell(row, column):
+        if column in links:
+            return escape.markdown_link(row[column], row[links[column]])
+        if column in file_links:
+            return escape.markdown_file_link(row[column], row[file_links[column]])
+        return row[column]
+
+    rows = [[cell(row, c) for c in headers] for _, row in df.iterrows()]
     return escape.markdown_table(rows, list(headers.values()), widths)
 
 
@@ -592,13 +613,35 @@ def _direction(book, actor: str, comparators, direction: str) -> str:
 TOP_ROWS = 40  # rows a report table shows before it points to the full CSV
 
 
-def _top(df: pd.DataFrame, what: str, csv: str) -> tuple[pd.DataFrame, str]:
-    """The first TOP_ROWS rows and a note saying where the rest is (empty when all fit)."""
+def _top(
+    df: pd.DataFrame, what: str, table: str, *, rule: str, group: str | None = None, unit: str = ""
+) -> tuple[pd.DataFrame, str]:
+    """At most TOP_ROWS rows of ``df`` (already in the order ``rule`` describes) and a note
+    that says by what rule they were chosen and links the full table shipped with the report
+    (``data/<table>.csv``); empty when all fit.
+
+    With ``group`` (a column), whole groups are kept, in the order they first appear: all of
+    a ``unit``'s rows or none (the first group whole even when it alone is longer).
+    """
     if len(df) <= TOP_ROWS:
         return df, ""
-    return df.head(TOP_ROWS), (
-        f"\nThe first {TOP_ROWS} of {len(df)} {what}; all are in data/processed/{csv}.\n"
+    if group is None:
+        shown, kept = df.head(TOP_ROWS), ""
+    else:
+        sizes = df.groupby(group, sort=False).size()
+        chosen, total = [], 0
+        for key, size in sizes.items():
+            if chosen and total + size > TOP_ROWS:
+                break
+            chosen.append(key)
+            total += size
+        shown = df[df[group].isin(chosen)]
+        kept = f", every {unit} whole ({plural(len(chosen), unit)} of {len(sizes)})"
+    link = escape.markdown_file_link(f"{DATA_FOLDER}/{table}.csv", f"{DATA_FOLDER}/{table}.csv")
+    note = escape.markdown_text(
+        f"Shown: the first {len(shown)} of {len(df)} {what}, {rule}{kept}. All are in"
     )
+    return shown, f"\n{note} {link}{escape.markdown_text('.')}\n"
 
 
 # Column headers of the triangulation table (the figure's legend has the full labels).
@@ -650,7 +693,12 @@ def report_tables(tables: Mapping[str, pd.DataFrame], codebook, framing_book) ->
         .reset_index()
         .sort_values(["level", "n", "place"], ascending=[False, False, True], kind="stable")
     )
-    by_place, priorities_note = _top(by_place, "places", "ties.csv")
+    by_place, priorities_note = _top(
+        by_place,
+        "places",
+        "ties",
+        rule="regions before provinces, each by number of ties and then by name",
+    )
     attested = ties.sort_values(
         ["n_sources", "place_id", "sector_id"], ascending=[False, True, True]
     ).assign(
@@ -659,7 +707,14 @@ def report_tables(tables: Mapping[str, pd.DataFrame], codebook, framing_book) ->
         agreement_=lambda d: d["agreement"].str.replace("_", " "),
         sources=lambda d: d["source_ids"].str.replace(";", "; "),
     )
-    attested, attested_note = _top(attested, "ties", "ties.csv")
+    attested, attested_note = _top(
+        attested,
+        "ties",
+        "ties",
+        rule="by the number of sources that code them, then by place and sector",
+        group="place_id",
+        unit="place",
+    )
     claims = tables["framing_claims"].sort_values(["sentence_id", "dimension"])
     several_sources = claims["source_id"].nunique() > 1
     claims = claims.assign(
@@ -680,7 +735,14 @@ def report_tables(tables: Mapping[str, pd.DataFrame], codebook, framing_book) ->
         ],
         dimension_=claims["dimension"].map(framing_book.dimension_label),
     )
-    claims, framing_note = _top(claims, "framing claims", "framing_claims.csv")
+    claims, framing_note = _top(
+        claims,
+        "framing claims",
+        "framing_claims",
+        rule="in the order of the sentences that make them",
+        group="source_id",
+        unit="source",
+    )
     tri = compare.ties(tables["triangulation"])
     tri = tri.assign(sector=tri["sector_id"].map(labels.sector))
     present = [c for c in compare.CLASS_LABELS if c in set(tri["class"])]
@@ -706,19 +768,21 @@ def report_tables(tables: Mapping[str, pd.DataFrame], codebook, framing_book) ->
         primary=problems["reference_place_id"].map(place),
         fact=problems["fact_text"].fillna("—"),
     ).sort_values(["article_source_id", "class_", "sector", "article", "primary"])
-    problems, problems_note = _top(problems, "disagreements", "triangulation.csv")
-    sources = tables["sources"].assign(outlet=source_chains(tables["sources"]))
-    sources = sources.assign(
-        **{
-            f"{c}_": sources[c].map(breakable)
-            for c in ("source_id", "outlet", "date", "url", "sha256")
-        },
+    problems, problems_note = _top(
+        problems,
+        "disagreements",
+        "triangulation",
+        rule="by retelling, class, sector and place",
+        group="article_source_id",
+        unit="retelling",
+    )
+    # Ids, URLs and checksums wrap by layout (styles.typ, styles.css), never by inserted
+    # characters, so what a reader copies out of the report is the id, URL or checksum.
+    sources = tables["sources"].assign(
+        outlet=source_chains(tables["sources"]),
         period_=tables["sources"]["period"].map(period_label),
     )
-    corrections = tables["corrections_applied"].assign(
-        source_=tables["corrections_applied"]["source_id"].map(breakable),
-        id_=tables["corrections_applied"]["correction_id"].map(breakable),
-    )
+    corrections = tables["corrections_applied"]
     return {
         "priorities": markdown_table(
             by_place,
@@ -783,8 +847,8 @@ def report_tables(tables: Mapping[str, pd.DataFrame], codebook, framing_book) ->
         "corrections": markdown_table(
             corrections,
             {
-                "id_": "Id",
-                "source_": "Source",
+                "correction_id": "Id",
+                "source_id": "Source",
                 "action": "Action",
                 "found": "Found",
                 "replacement": "Stands as",
@@ -795,16 +859,17 @@ def report_tables(tables: Mapping[str, pd.DataFrame], codebook, framing_book) ->
         "sources": markdown_table(
             sources,
             {
-                "source_id_": "Id",
-                "outlet_": "Written by",
-                "date_": "Published",
+                "source_id": "Id",
+                "outlet": "Written by",
+                "date": "Published",
                 "period_": "Period",
                 "kind": "Kind",
                 "language": "Lang",
-                "url_": "URL",
-                "sha256_": "SHA-256",
+                "url": "URL",
+                "sha256": "SHA-256",
             },
             [4, 3, 3, 2, 3, 2, 6, 4],
+            links={"url": "url"},
         ),
         "data_dictionary": markdown_table(
             tables["data_dictionary"],
@@ -812,19 +877,6 @@ def report_tables(tables: Mapping[str, pd.DataFrame], codebook, framing_book) ->
             [3, 3, 2, 10],
         ),
     }
-
-
-ZWSP = "\u200b"  # zero-width space: a line may break here, nothing shows
-_BREAK_AFTER = re.compile(r"([-/_.:?&=])")
-_LONG_RUN = re.compile(r"[^-/_.:?&=\s]{12}(?=[^-/_.:?&=\s])")
-
-
-def breakable(text: str) -> str:
-    """Ids, dates, URLs and checksums with invisible break points (after - / _ . : ? & = and
-    every 12 characters of an unbroken run), so a narrow PDF or phone cell wraps them instead of
-    running them into the next column. Copy-pasting keeps the zero-width spaces."""
-    text = _BREAK_AFTER.sub(r"\1" + ZWSP, str(text))
-    return _LONG_RUN.sub(lambda m: m.group(0) + ZWSP, text)
 
 
 def write_report_inputs(
@@ -851,3 +903,18 @@ def write_report_inputs(
     )
     for name, text in report_tables(tables, codebook, framing_book).items():
         storage.write_text(folder / "tables" / f"{name}.md", text)
+    datapackage.write_data_package(tables, folder / DATA_FOLDER)
+    files = datapackage.files_table(tables).assign(
+        rows=lambda d: d["rows"].map(lambda n: "" if pd.isna(n) else f"{int(n):,}"),
+        link=lambda d: f"{DATA_FOLDER}/" + d["file"],
+        file=lambda d: f"{DATA_FOLDER}/" + d["file"],
+    )
+    storage.write_text(
+        folder / "tables" / "data_files.md",
+        markdown_table(
+            files,
+            {"file": "File", "rows": "Rows", "description": "What it holds"},
+            [3, 1, 8],
+            file_links={"file": "link"},
+        ),
+    )
