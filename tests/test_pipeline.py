@@ -15,7 +15,7 @@ import nbformat
 import pytest
 import yaml
 
-from helpers.engine import catalogue, paths, pipeline
+from helpers.engine import catalogue, declared, fingerprint, paths, pipeline, promotion, statcache
 from helpers.engine.errors import InputError
 
 
@@ -167,7 +167,7 @@ def test_bad_parameters_stop_before_any_cell_runs(project, override, message):
 
 def test_malformed_override_is_rejected():
     with pytest.raises(InputError, match="malformed parameter"):
-        pipeline.apply_overrides(pipeline.Pipeline((), "python3", 1), ["repeat"])
+        pipeline.apply_overrides(declared.Pipeline((), "python3", 1), ["repeat"])
 
 
 def test_failing_notebook_leaves_previous_outputs_untouched(project):
@@ -305,8 +305,8 @@ def test_empty_optional_fields_of_the_declaration_are_accepted(project):
 
 
 def test_code_dependencies_follow_helper_imports_transitively():
-    stage = pipeline.Stage(name="x", notebook="notebooks/02_code.ipynb", inputs=(), outputs=("y",))
-    files = pipeline.code_files(stage)
+    stage = declared.Stage(name="x", notebook="notebooks/02_code.ipynb", inputs=(), outputs=("y",))
+    files = fingerprint.code_files(stage)
     assert "src/helpers/coding/rules.py" in files
     assert "src/helpers/engine/storage.py" in files
     assert "src/helpers/engine/render.py" not in files
@@ -369,7 +369,7 @@ def staged(project):
         (root / "out" / "b.txt").write_text(version)
         (root / "gen").mkdir()
         (root / "gen" / "c.txt").write_text(version)
-    return pipeline.Stage(name="s", inputs=(), outputs=outputs, notebook="n"), staging
+    return declared.Stage(name="s", inputs=(), outputs=outputs, notebook="n"), staging
 
 
 def _versions(project) -> list[str]:
@@ -386,9 +386,9 @@ def test_a_failed_promotion_restores_every_previous_output(project, staged, monk
             raise PermissionError(1, "Operation not permitted", str(project / failing))
         return real_replace(src, dst)
 
-    monkeypatch.setattr(pipeline.os, "replace", replace)
+    monkeypatch.setattr(promotion.os, "replace", replace)
     with pytest.raises(pipeline.StageFailed) as failure:
-        pipeline._promote(stage, staging)
+        promotion.promote(stage, staging)
     message = str(failure.value)
     assert f"could not move {failing} into place" in message and "restored" in message
     assert "\n" not in message
@@ -397,7 +397,7 @@ def test_a_failed_promotion_restores_every_previous_output(project, staged, monk
 
 def test_a_promotion_replaces_all_outputs_together(project, staged):
     stage, staging = staged
-    pipeline._promote(stage, staging)
+    promotion.promote(stage, staging)
     assert _versions(project) == ["new", "new", "new"]
 
 
@@ -635,7 +635,7 @@ def test_a_stage_that_kills_the_kernel_fails_in_one_line_and_the_next_run_starts
 
 
 def test_a_no_op_run_reads_no_unchanged_file_yet_content_decides(project, monkeypatch):
-    monkeypatch.setattr(pipeline._StatCache, "RACY_NS", 0)  # files here are seconds old at most
+    monkeypatch.setattr(statcache.StatCache, "RACY_NS", 0)  # files here are seconds old at most
     _run()
     cache = json.loads((project / "build" / "stat-cache.json").read_text())
     assert "data/a.txt" in cache["files"] and "notebooks/01_upper.ipynb" in cache["files"]
