@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,12 +76,14 @@ def load_pipeline(path: Path | None = None) -> Pipeline:
         name: catalogue.Dataset(**d, contracts=declared["contracts"] if d["contract"] else None)
         for name, d in declared["catalogue"].items()
     }
-    return Pipeline(
+    pipeline = Pipeline(
         stages=tuple(_stage(entry, datasets) for entry in declared["stages"]),
         kernel=declared["kernel"],
         timeout_seconds=declared["timeout_seconds"],
         catalogue=datasets,
     )
+    check_files(pipeline, path)
+    return pipeline
 
 
 def _stage(entry: dict, datasets: dict[str, catalogue.Dataset]) -> Stage:
@@ -160,6 +163,71 @@ def _check_declared_paths(declared: dict, path: Path) -> None:
                 _check_inside_project(entry[key], f"{where}: `{key}`", path)
         for param, value in entry["parameters"].items():
             _check_inside_project(value, f"{where}: parameter `{param}`", path)
+
+
+# What an output may never hold or lie in, besides the other datasets: the project's own files.
+_PROJECT_FILES = ("pipeline.yaml", "requirements.lock", "src", "tools", "tests", ".git", "build")
+
+
+def check_files(pipeline: Pipeline, path: Path) -> None:
+    """What the declaration says about the files on disk, checked every run (they change
+    without the declaration changing): no output overlaps another dataset or the project's
+    own files, a folder's ``include`` matches some file, a ``render:`` file exists.
+
+    Why: promoting an output replaces whatever lies at its path, so an output declared over
+    a researcher's corrections, or a folder of them, would delete them; and an ``include``
+    that matches nothing makes a stage read nothing, its edits silently ignored.
+    """
+    writer = {name: s.name for s in pipeline.stages for name in s.writes}
+    taken = [
+        (name, rel, f"dataset {clip(name, 60)} ({clip(rel)})")
+        for name, d in pipeline.catalogue.items()
+        for rel in d.files()
+    ]
+    taken += [
+        (None, f, f"stage {clip(s.name, 60)}'s {key} ({clip(f)})")
+        for s in pipeline.stages
+        for key, f in _sources(s)
+    ]
+    taken += [(None, rel, f"the project's own {clip(rel)}") for rel in _PROJECT_FILES]
+    real = {rel: os.path.realpath(paths.ROOT / rel) for _, rel, _ in taken}
+    for name in writer:
+        for rel in pipeline.catalogue[name].files():
+            for other, other_rel, label in taken:
+                if other != name and _overlap(real[rel], real[other_rel]):
+                    raise InputError(
+                        path,
+                        f"dataset {clip(name, 60)} (written by stage {clip(writer[name], 60)}) "
+                        f"at {clip(rel)} {_relation(real[rel], real[other_rel])} {label}: an "
+                        "output must not overlap another dataset or the project's own files, "
+                        "which promoting it would replace",
+                    )
+    for name, d in pipeline.catalogue.items():
+        if d.include and name not in writer and not any(paths.ROOT.glob(d.watched)):
+            raise InputError(
+                path,
+                f"dataset {clip(name, 60)}: `include` {clip(d.include)} matches no file in "
+                f"{clip(d.path)}, so a stage reading it would read nothing",
+            )
+    for stage in pipeline.stages:
+        if stage.render and not (paths.ROOT / stage.render).is_file():
+            raise InputError(
+                path, f"stage {clip(stage.name, 60)}: `render` {clip(stage.render)}: no such file"
+            )
+
+
+def _sources(stage: Stage) -> list[tuple[str, str]]:
+    return [(key, f) for key in ("notebook", "render") if (f := getattr(stage, key))]
+
+
+def _overlap(a: str, b: str) -> bool:
+    return a == b or a.startswith(b.rstrip("/") + "/") or b.startswith(a.rstrip("/") + "/")
+
+
+def _relation(a: str, b: str) -> str:
+    return (
+        "is also" if a == b else ("lies inside" if a.startswith(b.rstrip("/") + "/") else "holds")
+    )
 
 
 def apply_overrides(pipeline: Pipeline, assignments: list[str]) -> Pipeline:

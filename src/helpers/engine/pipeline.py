@@ -32,7 +32,7 @@ from helpers.engine.declared import Pipeline, Stage, apply_overrides, load_pipel
 from helpers.engine.errors import InputError, StageFailed
 from helpers.engine.fingerprint import files, fingerprint, output_hashes
 from helpers.engine.kernel import WarmKernel, run_notebook
-from helpers.engine.promotion import promote, run_lock, staging
+from helpers.engine.promotion import promote, recover, run_lock, staging
 from helpers.engine.provenance import git
 from helpers.engine.render_stage import run_render
 from helpers.engine.statcache import STAT_CACHE
@@ -94,6 +94,12 @@ def run(pipeline: Pipeline, *, dry_run=False, force=(), engine="auto", out=sys.s
         _explain(pipeline, force=force, out=out)
         return []
     with run_lock():
+        width = max(len(s.name) for s in pipeline.stages)
+        for name in recover([o for s in pipeline.stages for o in s.outputs]):
+            print(
+                f"{name:<{width}}  previous outputs restored (a run was killed moving them)",
+                file=out,
+            )
         kernel, ahead = WarmKernel(pipeline.kernel), []
         try:
             return _run(pipeline, force=force, engine=engine, out=out, kernel=kernel, ahead=ahead)
