@@ -582,6 +582,56 @@ def test_a_render_naming_a_missing_file_is_refused(project):
     )
 
 
+def test_an_input_edited_while_its_stage_runs_runs_it_again_next_time(project, monkeypatch):
+    real_run_stage = pipeline.run_stage
+
+    def edited_meanwhile(stage, *args, **kwargs):
+        real_run_stage(stage, *args, **kwargs)
+        if stage.name == "upper":  # the stage has read its inputs; a researcher saves a file
+            (project / "data" / "a.txt").write_text("alpha gamma\n")
+
+    monkeypatch.setattr(pipeline, "run_stage", edited_meanwhile)
+    assert _run()[0] == ["upper", "count"]
+    assert (project / "out" / "upper.txt").read_text() == "ALPHA\nBETA\n"  # read before
+    monkeypatch.setattr(pipeline, "run_stage", real_run_stage)
+    ran, log = _run()
+    assert ran == ["upper", "count"] and "(changed: data/a.txt)" in log
+    assert (project / "out" / "upper.txt").read_text() == "ALPHA GAMMA\nBETA\n"
+
+
+def test_a_file_deleted_from_a_folder_output_runs_its_stage_again(project):
+    _notebook(
+        project / "notebooks" / "03_pages.ipynb",
+        "catalogue = None\n",
+        """
+        from helpers.engine.catalogue import open_catalogue
+        cat = open_catalogue(catalogue)
+        pages = cat.output_path("pages")
+        pages.mkdir(parents=True)
+        for i, word in enumerate(cat.read("upper").split()):
+            (pages / f"{i}.txt").write_text(word)
+        """,
+    )
+
+    def edit(spec):
+        spec["catalogue"]["pages"] = {"path": "out/pages", "format": "folder"}
+        spec["stages"].append(
+            {
+                "name": "pages",
+                "notebook": "notebooks/03_pages.ipynb",
+                "inputs": ["upper"],
+                "outputs": ["pages"],
+            }
+        )
+
+    _declare(project, edit)
+    assert _run()[0] == ["upper", "count", "pages"]
+    (project / "out" / "pages" / "1.txt").unlink()
+    ran, log = _run()
+    assert ran == ["pages"] and "(output missing: out/pages/1.txt)" in log
+    assert (project / "out" / "pages" / "1.txt").read_text() == "BETA"
+
+
 def test_a_second_run_in_the_same_folder_stops_with_one_line(project):
     import fcntl
 

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from helpers.engine.declared import Pipeline, Stage, apply_overrides, load_pipeline
 from helpers.engine.errors import InputError, StageFailed
-from helpers.engine.fingerprint import files, fingerprint, output_hashes
+from helpers.engine.fingerprint import fingerprint, output_hashes
 from helpers.engine.kernel import WarmKernel, run_notebook
 from helpers.engine.promotion import promote, recover, run_lock, staging
 from helpers.engine.provenance import git
@@ -146,6 +146,9 @@ def _run(pipeline: Pipeline, *, force, engine, out, kernel, ahead) -> list:
             continue
         started = time.perf_counter()
         try:
+            # what the stage is about to read: an input edited while it runs is then a change
+            # the next run sees, not a hash recorded as if the stage had read it
+            read = fingerprint(stage)
             _run_one(pipeline, index, engine=engine, kernel=kernel, ahead=ahead)
         except (StageFailed, InputError, OSError) as exc:
             done = (
@@ -159,7 +162,7 @@ def _run(pipeline: Pipeline, *, force, engine, out, kernel, ahead) -> list:
             ) from None
         seconds = time.perf_counter() - started
         state[stage.name] = {
-            "fingerprint": fingerprint(stage),
+            "fingerprint": read,
             "outputs": output_hashes(stage),
             "reasons": reasons,
             "seconds": round(seconds, 3),
@@ -178,8 +181,6 @@ def _run(pipeline: Pipeline, *, force, engine, out, kernel, ahead) -> list:
 def _run_one(pipeline: Pipeline, index: int, *, engine, kernel, ahead) -> None:
     """Run stage ``index``, starting the kernel and the imports the stages after it need."""
     stage = pipeline.stages[index]
-    for rel in stage.inputs:  # refuses a symlink out of the project before a kernel
-        files(rel)  # reads it (the fingerprint is taken after: outputs may be inputs)
     if stage.notebook:
         kernel.upcoming = [s for s in pipeline.stages[index:] if s.notebook]
         if not ahead and any(s.render for s in pipeline.stages[index:]):

@@ -42,6 +42,8 @@ def reasons_to_run(stage: Stage, record: dict | None) -> list[str]:
     if not reasons:
         outs = output_hashes(stage)
         recorded = record.get("outputs", {})
+        # a folder output is the files it held: one deleted from it is missing too
+        reasons += [f"output missing: {k}" for k in sorted(recorded) if k not in outs]
         reasons += [
             f"output edited by hand: {k}" for k in sorted(outs) if recorded.get(k) != outs[k]
         ]
