@@ -23,7 +23,7 @@ import pytest
 import yaml
 from pypdf import PdfReader
 
-from helpers.engine.pipeline import copy_project
+from tools.projects import copy_project
 
 pytestmark = pytest.mark.slow
 

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from documents import EN_PARAGRAPHS, ZH_PARAGRAPHS, article_html, pdf, report_pages
 
-from helpers.engine.pipeline import copy_project
+from tools.projects import copy_project
 
 pytestmark = pytest.mark.slow
 

@@ -9,9 +9,9 @@ import json
 
 import pytest
 
-from helpers.engine import paths, pipeline
+from helpers.engine import declared, paths
 
-STAGES = [s for s in pipeline.load_pipeline(paths.PIPELINE).stages if s.notebook]
+STAGES = [s for s in declared.load_pipeline(paths.PIPELINE).stages if s.notebook]
 
 
 def _cells(stage):
@@ -35,7 +35,7 @@ def test_notebook_is_clean_and_parameterised(stage):
     for node in tree.body:
         assert isinstance(node, ast.Assign), "the parameters cell holds assignments only"
         names[node.targets[0].id] = ast.literal_eval(node.value)  # literals only
-    assert set(names) == set(stage.parameters) | set(pipeline.INJECTED)
+    assert set(names) == set(stage.parameters) | set(declared.INJECTED)
     assert names["catalogue"] is None, "default None: run by hand, the project's catalogue"
     for name, value in stage.parameters.items():
         assert type(value) is type(names[name]), f"{stage.name}.{name}: type differs"
@@ -54,7 +54,7 @@ def test_notebook_is_thin(stage):
 
 @pytest.mark.parametrize("stage", STAGES, ids=lambda s: s.name)
 def test_notebook_holds_no_data_path(stage):
-    """Paths live in pipeline.yaml's catalogue; a notebook names datasets (issue 13)."""
+    """Paths live in pipeline.yaml's catalogue; a notebook names datasets."""
     nb = _cells(stage)
     for cell in nb["cells"]:
         source = "".join(cell["source"])

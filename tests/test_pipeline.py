@@ -15,7 +15,7 @@ import nbformat
 import pytest
 import yaml
 
-from helpers.engine import catalogue, paths, pipeline
+from helpers.engine import catalogue, declared, fingerprint, paths, pipeline, promotion, statcache
 from helpers.engine.errors import InputError
 
 
@@ -167,7 +167,7 @@ def test_bad_parameters_stop_before_any_cell_runs(project, override, message):
 
 def test_malformed_override_is_rejected():
     with pytest.raises(InputError, match="malformed parameter"):
-        pipeline.apply_overrides(pipeline.Pipeline((), "python3", 1), ["repeat"])
+        pipeline.apply_overrides(declared.Pipeline((), "python3", 1), ["repeat"])
 
 
 def test_failing_notebook_leaves_previous_outputs_untouched(project):
@@ -292,6 +292,7 @@ def test_empty_optional_fields_of_the_declaration_are_accepted(project):
         "catalogue:\n  x: {path: x.md, format: md, description: }\n"
         "stages:\n  - {name: a, render: x.qmd, parameters: , inputs: , outputs: [x, x]}\n"
     )
+    (project / "x.qmd").write_text("# x\n")
     declared = pipeline.load_pipeline()
     (stage,) = declared.stages
     assert (stage.parameters, stage.reads, stage.writes, stage.outputs) == (
@@ -305,8 +306,8 @@ def test_empty_optional_fields_of_the_declaration_are_accepted(project):
 
 
 def test_code_dependencies_follow_helper_imports_transitively():
-    stage = pipeline.Stage(name="x", notebook="notebooks/02_code.ipynb", inputs=(), outputs=("y",))
-    files = pipeline.code_files(stage)
+    stage = declared.Stage(name="x", notebook="notebooks/02_code.ipynb", inputs=(), outputs=("y",))
+    files = fingerprint.code_files(stage)
     assert "src/helpers/coding/rules.py" in files
     assert "src/helpers/engine/storage.py" in files
     assert "src/helpers/engine/render.py" not in files
@@ -328,7 +329,7 @@ def test_the_real_pipeline_declaration_is_consistent():
         produced |= set(stage.outputs)
 
 
-# -- hostile or unlucky runs (issue 14) -----------------------------------------------------------
+# -- hostile or unlucky runs -----------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -369,7 +370,7 @@ def staged(project):
         (root / "out" / "b.txt").write_text(version)
         (root / "gen").mkdir()
         (root / "gen" / "c.txt").write_text(version)
-    return pipeline.Stage(name="s", inputs=(), outputs=outputs, notebook="n"), staging
+    return declared.Stage(name="s", inputs=(), outputs=outputs, notebook="n"), staging
 
 
 def _versions(project) -> list[str]:
@@ -386,9 +387,9 @@ def test_a_failed_promotion_restores_every_previous_output(project, staged, monk
             raise PermissionError(1, "Operation not permitted", str(project / failing))
         return real_replace(src, dst)
 
-    monkeypatch.setattr(pipeline.os, "replace", replace)
+    monkeypatch.setattr(promotion.os, "replace", replace)
     with pytest.raises(pipeline.StageFailed) as failure:
-        pipeline._promote(stage, staging)
+        promotion.promote(stage, staging)
     message = str(failure.value)
     assert f"could not move {failing} into place" in message and "restored" in message
     assert "\n" not in message
@@ -397,8 +398,238 @@ def test_a_failed_promotion_restores_every_previous_output(project, staged, monk
 
 def test_a_promotion_replaces_all_outputs_together(project, staged):
     stage, staging = staged
-    pipeline._promote(stage, staging)
+    promotion.promote(stage, staging)
     assert _versions(project) == ["new", "new", "new"]
+
+
+KILL_INSIDE_PROMOTION = """
+import os, sys
+from pathlib import Path
+from helpers.engine import declared, paths, promotion
+
+root = Path(sys.argv[1])
+paths.ROOT, paths.BUILD = root, root / "build"
+real_replace = os.replace
+
+def replace(src, dst):
+    if Path(src) == root / "build" / "staging" / "s" / "gen":
+        os._exit(137)  # killed: no handler, no finally
+    real_replace(src, dst)
+
+os.replace = replace
+stage = declared.Stage(name="s", inputs=(), outputs=("out/a.txt", "out/b.txt", "gen"))
+promotion.promote(stage, root / "build" / "staging" / "s")
+"""
+
+
+def test_a_kill_inside_promotion_is_undone_before_anything_else(project, staged):
+    import subprocess
+    import sys
+
+    stage, staging = staged
+    killed = subprocess.run(
+        [sys.executable, "-c", KILL_INSIDE_PROMOTION, str(project)], capture_output=True
+    )
+    assert killed.returncode == 137, killed.stderr
+    assert (project / "out" / "a.txt").read_text() == "new"  # mixed: a and b new, gen aside
+    assert not (project / "gen").exists()
+    assert (staging / "_replaced" / "gen" / "c.txt").read_text() == "old"  # kept, not lost
+    assert promotion.recover(stage.outputs) == ["s"]
+    assert _versions(project) == ["old", "old", "old"]
+    assert not staging.exists()
+    assert promotion.recover(stage.outputs) == []
+
+
+def test_an_interrupt_inside_promotion_puts_the_previous_outputs_back(project, staged, monkeypatch):
+    stage, staging = staged
+    real_replace = os.replace
+
+    def replace(src, dst):
+        if Path(src) == staging / "gen":
+            raise KeyboardInterrupt
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(promotion.os, "replace", replace)
+    with pytest.raises(KeyboardInterrupt):
+        promotion.promote(stage, staging)
+    assert _versions(project) == ["old", "old", "old"]
+    assert not (staging / promotion.JOURNAL).exists()
+
+
+def test_a_run_first_restores_what_a_killed_promotion_replaced(project):
+    _run()
+    staging = project / "build" / "staging" / "upper"
+    (staging / "_replaced" / "out").mkdir(parents=True)
+    (staging / promotion.JOURNAL).write_text('{"stage": "upper", "outputs": ["out/upper.txt"]}')
+    (project / "out" / "upper.txt").rename(staging / "_replaced" / "out" / "upper.txt")
+    (project / "out" / "upper.txt").write_text("HALF OF A KILLED RUN\n")
+    ran, log = _run()
+    assert "upper  previous outputs restored" in log
+    assert ran == []  # what is in place is the last successful run's again
+    assert (project / "out" / "upper.txt").read_text() == "ALPHA\nBETA\n"
+    assert not staging.exists()
+
+
+def test_a_journal_naming_an_undeclared_path_is_refused(project):
+    (project / "keep.txt").write_text("precious\n")
+    staging = project / "build" / "staging" / "upper"
+    staging.mkdir(parents=True)
+    (staging / promotion.JOURNAL).write_text('{"stage": "upper", "outputs": ["keep.txt"]}')
+    with pytest.raises(pipeline.StageFailed, match="journal of an interrupted promotion"):
+        _run()
+    assert (project / "keep.txt").read_text() == "precious\n"
+
+
+def _declare(project: Path, edit) -> None:
+    spec = yaml.safe_load((project / "pipeline.yaml").read_text())
+    edit(spec)
+    (project / "pipeline.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
+
+
+@pytest.mark.parametrize(
+    ("path", "problem"),
+    [
+        (
+            "data/count.txt",
+            "'count' (written by stage 'count') at 'data/count.txt' lies inside "
+            "dataset 'texts' ('data')",
+        ),
+        (
+            "out/upper.txt",
+            "'upper' (written by stage 'upper') at 'out/upper.txt' is also dataset "
+            "'count' ('out/upper.txt')",
+        ),
+        (
+            "src/count.txt",
+            "'count' (written by stage 'count') at 'src/count.txt' lies inside the "
+            "project's own 'src'",
+        ),
+        ("pipeline.yaml.txt", None),  # beside the declaration: fine
+    ],
+)
+def test_an_output_may_not_overlap_another_dataset(project, path, problem):
+    _declare(project, lambda spec: spec["catalogue"]["count"].update(path=path))
+    if problem is None:
+        assert pipeline.load_pipeline().stages[1].outputs == (path,)
+        return
+    with pytest.raises(InputError) as failure:
+        pipeline.load_pipeline()
+    message = str(failure.value)
+    assert message.startswith(f"{project / 'pipeline.yaml'}: dataset {problem}: an output must")
+    assert "\n" not in message
+
+
+def test_an_output_declared_over_hand_edited_files_deletes_nothing(project, capsys):
+    """A folder output over the researchers' annotations would replace them all."""
+    notes = project / "annotations"
+    notes.mkdir()
+    (notes / "corrections.yaml").write_text("corrections: []\n")
+
+    def edit(spec):
+        spec["catalogue"]["corrections"] = {
+            "path": "annotations/corrections.yaml",
+            "format": "yaml",
+        }
+        spec["catalogue"]["count"] = {"path": "annotations", "format": "folder"}
+        spec["stages"][0]["inputs"].append("corrections")
+
+    _declare(project, edit)
+    assert pipeline.main([]) == 1
+    err = capsys.readouterr().err
+    assert (
+        "dataset 'count' (written by stage 'count') at 'annotations' holds dataset "
+        "'corrections' ('annotations/corrections.yaml')"
+    ) in err
+    assert err.count("\n") == 1
+    assert (notes / "corrections.yaml").read_text() == "corrections: []\n"
+
+
+def test_inputs_may_overlap_each_other(project):
+    """A folder input and a file in it (the codebook and its framing file) read the same
+    files; neither is written, so neither can overwrite the other."""
+    _declare(
+        project,
+        lambda spec: (
+            spec["catalogue"].update(first={"path": "data/a.txt", "format": "text"})
+            or spec["stages"][0]["inputs"].append("first")
+        ),
+    )
+    assert _run()[0] == ["upper", "count"]
+
+
+def test_an_include_that_matches_nothing_is_refused(project):
+    _declare(project, lambda spec: spec["catalogue"]["texts"].update(include="*.yml"))
+    with pytest.raises(InputError, match=r"dataset 'texts': `include` '\*\.yml' matches no file"):
+        pipeline.load_pipeline()
+    _declare(project, lambda spec: spec["catalogue"]["texts"].update(include="*.txt"))
+    pipeline.load_pipeline()
+    for name in ("a.txt", "b.txt"):  # checked every run, not only when the file changed
+        (project / "data" / name).unlink()
+    with pytest.raises(InputError, match="matches no file in 'data'"):
+        pipeline.load_pipeline()
+
+
+def test_a_render_naming_a_missing_file_is_refused(project):
+    def edit(spec):
+        spec["catalogue"]["page"] = {"path": "out/page.html", "format": "html"}
+        spec["stages"].append({"name": "page", "render": "report/nowhere.qmd", "outputs": ["page"]})
+
+    _declare(project, edit)
+    with pytest.raises(InputError) as failure:
+        pipeline.load_pipeline()
+    assert str(failure.value) == (
+        f"{project / 'pipeline.yaml'}: stage 'page': `render` 'report/nowhere.qmd': no such file"
+    )
+
+
+def test_an_input_edited_while_its_stage_runs_runs_it_again_next_time(project, monkeypatch):
+    real_run_stage = pipeline.run_stage
+
+    def edited_meanwhile(stage, *args, **kwargs):
+        real_run_stage(stage, *args, **kwargs)
+        if stage.name == "upper":  # the stage has read its inputs; a researcher saves a file
+            (project / "data" / "a.txt").write_text("alpha gamma\n")
+
+    monkeypatch.setattr(pipeline, "run_stage", edited_meanwhile)
+    assert _run()[0] == ["upper", "count"]
+    assert (project / "out" / "upper.txt").read_text() == "ALPHA\nBETA\n"  # read before
+    monkeypatch.setattr(pipeline, "run_stage", real_run_stage)
+    ran, log = _run()
+    assert ran == ["upper", "count"] and "(changed: data/a.txt)" in log
+    assert (project / "out" / "upper.txt").read_text() == "ALPHA GAMMA\nBETA\n"
+
+
+def test_a_file_deleted_from_a_folder_output_runs_its_stage_again(project):
+    _notebook(
+        project / "notebooks" / "03_pages.ipynb",
+        "catalogue = None\n",
+        """
+        from helpers.engine.catalogue import open_catalogue
+        cat = open_catalogue(catalogue)
+        pages = cat.output_path("pages")
+        pages.mkdir(parents=True)
+        for i, word in enumerate(cat.read("upper").split()):
+            (pages / f"{i}.txt").write_text(word)
+        """,
+    )
+
+    def edit(spec):
+        spec["catalogue"]["pages"] = {"path": "out/pages", "format": "folder"}
+        spec["stages"].append(
+            {
+                "name": "pages",
+                "notebook": "notebooks/03_pages.ipynb",
+                "inputs": ["upper"],
+                "outputs": ["pages"],
+            }
+        )
+
+    _declare(project, edit)
+    assert _run()[0] == ["upper", "count", "pages"]
+    (project / "out" / "pages" / "1.txt").unlink()
+    ran, log = _run()
+    assert ran == ["pages"] and "(output missing: out/pages/1.txt)" in log
+    assert (project / "out" / "pages" / "1.txt").read_text() == "BETA"
 
 
 def test_a_second_run_in_the_same_folder_stops_with_one_line(project):
@@ -635,7 +866,7 @@ def test_a_stage_that_kills_the_kernel_fails_in_one_line_and_the_next_run_starts
 
 
 def test_a_no_op_run_reads_no_unchanged_file_yet_content_decides(project, monkeypatch):
-    monkeypatch.setattr(pipeline._StatCache, "RACY_NS", 0)  # files here are seconds old at most
+    monkeypatch.setattr(statcache.StatCache, "RACY_NS", 0)  # files here are seconds old at most
     _run()
     cache = json.loads((project / "build" / "stat-cache.json").read_text())
     assert "data/a.txt" in cache["files"] and "notebooks/01_upper.ipynb" in cache["files"]

@@ -185,6 +185,40 @@ def test_an_alias_bomb_in_a_codebook_stops_at_once(tmp_path, name):
     _one_line(info, name, "anchors and aliases")
 
 
+def test_a_key_given_twice_in_a_codebook_is_refused_naming_the_file_and_the_key(tmp_path):
+    """YAML keeps the last of two keys: a second `regions:` would drop the first's regions."""
+    for own in ("places.yaml", "sectors.yaml"):
+        source = catalogue.path("codebook") / own
+        (tmp_path / own).write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    places = tmp_path / "places.yaml"
+    lines = places.read_text(encoding="utf-8").splitlines()
+    first = lines.index("regions:") + 1
+    places.write_text("\n".join(lines) + "\nregions: []\n", encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        load_codebook(tmp_path)
+    _one_line(
+        info,
+        "places.yaml: duplicate key 'regions' at line",
+        f"(first at line {first}, column 1)",
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("sources:\n  - id: a\n    url: https://a\n    url: https://b\n", "'url' at line 4"),
+        ("sources: [{id: a, id: b}]\n", "'id' at line 1, column 19"),
+        ("sources: []\nsources: []\n", "'sources' at line 2"),
+    ],
+)
+def test_a_key_given_twice_in_any_yaml_input_is_one_line(tmp_path, text, key):
+    path = tmp_path / "manifest.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        read_yaml(path, "manifest")
+    _one_line(info, f"{path}: duplicate key {key}", "give each key once")
+
+
 def test_a_yaml_file_over_the_size_cap_is_refused_before_parsing(tmp_path):
     big = tmp_path / "manifest.yaml"
     big.write_text("sources: []\n" + "#" * MAX_YAML_BYTES, encoding="utf-8")

@@ -171,6 +171,72 @@ def test_an_include_outside_the_report_folder_is_refused(tmp_path):
             )
 
 
+@pytest.fixture
+def report_project(tmp_path, monkeypatch):
+    """A project whose report stage renders report/report.qmd, which includes leak.md."""
+    from helpers.engine import paths
+
+    monkeypatch.setattr(paths, "ROOT", tmp_path)
+    monkeypatch.setattr(paths, "BUILD", tmp_path / "build")
+    report = tmp_path / "report"
+    (report / "_generated").mkdir(parents=True)
+    (report / "report.qmd").write_text("# R\n\n{{< include leak.md >}}\n", encoding="utf-8")
+    (report / "styles.css").write_text("body { color: black; }\n", encoding="utf-8")
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("link", "target"),
+    [
+        ("leak.md", "/etc/passwd"),
+        ("leak.md", "/proc/self/environ"),
+        ("styles.css", "/etc/passwd"),
+        ("_generated/tables", "/etc"),  # a folder link: whatever is under it
+    ],
+)
+def test_the_render_copy_follows_no_link_out_of_the_report(
+    report_project, monkeypatch, link, target
+):
+    from helpers.engine.declared import Pipeline, Stage
+    from helpers.engine.render_stage import run_render
+
+    monkeypatch.setenv("SECRET_OF_THE_BUILD", CANARY)
+    linked = report_project / "report" / link
+    linked.unlink(missing_ok=True)
+    linked.symlink_to(target)
+    stage = Stage(
+        name="report", inputs=(), outputs=("report/_output/report.html",), render="report/r.qmd"
+    )
+    staging = report_project / "build" / "staging" / "report"
+    staging.mkdir(parents=True)
+    with pytest.raises(InputError) as failure:
+        run_render(stage, Pipeline((stage,), "python3", 1), staging, "fallback")
+    message = str(failure.value)
+    assert message.startswith(f"{linked}: link leads outside {report_project / 'report'}")
+    assert "\n" not in message and CANARY not in message
+    copied = [p.read_bytes() for p in staging.rglob("*") if p.is_file() and not p.is_symlink()]
+    assert not any(b"root:" in data or CANARY.encode() in data for data in copied)
+    assert not (staging / "report").exists()  # nothing rendered
+
+
+def test_the_render_copy_keeps_links_inside_the_report_as_files(report_project):
+    from helpers.engine.render_stage import copy_report
+
+    report = report_project / "report"
+    (report / "parts").mkdir()
+    (report / "parts" / "a.md").write_text("A\n", encoding="utf-8")
+    (report / "leak.md").symlink_to("parts/a.md")
+    (report / "more").symlink_to("parts")
+    (report / "_output").mkdir()
+    (report / "_output" / "old.html").write_text("old\n", encoding="utf-8")
+    work = report_project / "work"
+    copy_report(report, work)
+    assert (work / "leak.md").read_text(encoding="utf-8") == "A\n"
+    assert not (work / "leak.md").is_symlink()
+    assert (work / "more" / "a.md").read_text(encoding="utf-8") == "A\n"
+    assert not (work / "_output").exists()
+
+
 def test_case2_codebook_name_cannot_add_an_event_handler(arena):
     """Issue 14 case 2: a place name with a newline and a fence in a chart description gave
     two chart divs an onfocus handler."""

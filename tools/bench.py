@@ -33,9 +33,10 @@ from pathlib import Path
 from helpers.codebook import book as codebook_mod
 from helpers.coding import rules as coding
 from helpers.engine import catalogue, paths
-from helpers.engine.pipeline import copy_project, load_pipeline
+from helpers.engine.declared import load_pipeline
 from helpers.ingest import extract, text
 from tools import evaluation, synthetic
+from tools.projects import copy_project
 
 SIZES = (10, 100, 1000)
 CODING_1000_S = 3.5  # issue 11: coding 1,000 articles, with the gazetteer and cue lexicon

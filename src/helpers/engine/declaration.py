@@ -3,7 +3,7 @@
 Why a module of its own: pydantic costs a tenth of a second to import, and the runner reads
 ``pipeline.yaml`` on every run, the no-op included. So the runner imports this only when the
 file (or this code) changed since the last check, and otherwise reads the checked declaration
-back from ``build/declaration.json`` (:func:`helpers.engine.pipeline.load_pipeline`).
+back from ``build/declaration.json`` (:func:`helpers.engine.declared.load_pipeline`).
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ class Dataset(Model):
 class Datasets(Model):
     """What this module reads of pipeline.yaml: the ``catalogue:`` mapping, name -> dataset.
 
-    The runner's model of the whole file (:class:`helpers.engine.pipeline.Declaration`) extends it.
+    The model of the whole file (:class:`Declaration`) extends it.
     """
 
     catalogue: dict[Text, Dataset]

@@ -1,7 +1,8 @@
 """The one error type for bad input, so every stage reports it the same way.
 
 Raise ``InputError(path, problem)``: the message always names the file and the problem, and the
-runner prints it as one line instead of a traceback.
+runner prints it as one line instead of a traceback. ``StageFailed`` is the runner's own: a
+stage that could not run or finish, its message already the one line to print.
 """
 
 from __future__ import annotations
@@ -28,3 +29,7 @@ def clip(value: object, limit: int = 80) -> str:
     shorter.maxstring = shorter.maxother = limit
     text = shorter.repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+class StageFailed(Exception):
+    """A stage could not run or did not finish; the message is the one line to print."""
