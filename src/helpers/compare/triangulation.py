@@ -664,14 +664,9 @@ def tie_sources(
     evidence the fact in the coder's words; a fact rebuilt from a retelling does not."""
     live = codings[codings["status"] != "rejected"]
     asserted = live[live["modality"] == "asserted"]
+    facts = _attesting_facts(reference)
     stated = set(zip(asserted["place_id"], asserted["sector_id"], strict=True))
-    if reference is not None and len(reference):
-        facts = reference[
-            (reference["confidence"] == "high")
-            & reference["place_id"].notna()
-            & reference["sector_id"].notna()
-        ]
-        stated |= set(zip(facts["place_id"], facts["sector_id"], strict=True))
+    stated |= set(zip(facts["place_id"], facts["sector_id"], strict=True))
     tie_of = pd.MultiIndex.from_arrays([live["place_id"], live["sector_id"]])
     negating = live[(live["modality"] == "negated").to_numpy() & tie_of.isin(list(stated))]
     live = pd.concat([asserted, negating])
@@ -703,7 +698,7 @@ def tie_sources(
                 "from_reference": False,
             }
         )
-    rows += _reference_sources(reference)
+    rows += _reference_sources(facts)
     rows.sort(key=lambda r: (r["place_id"], r["sector_id"], r["source_id"]))
     df = pd.DataFrame(rows, columns=list(schemas.TIE_SOURCES.columns))
     if df.empty:
@@ -711,17 +706,21 @@ def tie_sources(
     return schemas.TIE_SOURCES.validate(df)
 
 
-def _reference_sources(reference: pd.DataFrame | None) -> list[dict]:
-    """TIE_SOURCES rows of a reference: one per (place, sector) its high-confidence facts
-    attest, the strongest relation, the first such fact as evidence (``sentence_id`` is
-    ``<reference>:<fact_id>``; a fact has no offsets in a text, so 0, 0)."""
-    if reference is None or reference.empty:
-        return []
-    facts = reference[
+def _attesting_facts(reference: pd.DataFrame | None) -> pd.DataFrame:
+    """A reference's facts that attest a tie: of high confidence, with a place and a sector."""
+    if reference is None:
+        return _empty(schemas.REFERENCE_CODINGS)
+    return reference[
         (reference["confidence"] == "high")
         & reference["place_id"].notna()
         & reference["sector_id"].notna()
     ]
+
+
+def _reference_sources(facts: pd.DataFrame) -> list[dict]:
+    """TIE_SOURCES rows of a reference: one per (place, sector) its attesting facts name, the
+    strongest relation, the first such fact as evidence (``sentence_id`` is
+    ``<reference>:<fact_id>``; a fact has no offsets in a text, so 0, 0)."""
     rows = []
     keys = ["place_id", "sector_id", "source_id"]
     for (place, sector, source), g in facts.groupby(keys, sort=True):
