@@ -33,8 +33,9 @@ def test_notebook_is_clean_and_parameterised(stage):
     tree = ast.parse("".join(tagged[0]["source"]))
     names = {}
     for node in tree.body:
-        assert isinstance(node, ast.Assign), "the parameters cell holds assignments only"
-        names[node.targets[0].id] = ast.literal_eval(node.value)  # literals only
+        assert isinstance(node, ast.Assign | ast.AnnAssign), "the cell holds assignments only"
+        target = node.target if isinstance(node, ast.AnnAssign) else node.targets[0]
+        names[target.id] = ast.literal_eval(node.value)  # literals only
     assert set(names) == set(stage.parameters) | set(declared.INJECTED)
     assert names["catalogue"] is None, "default None: run by hand, the project's catalogue"
     for name, value in stage.parameters.items():

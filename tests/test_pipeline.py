@@ -32,7 +32,7 @@ def _notebook(path: Path, parameters: str, body: str) -> None:
     nbformat.write(nb, path)
 
 
-UPPER_PARAMETERS = 'catalogue = None\nsuffix = ".txt"\nrepeat = 1\n'
+UPPER_PARAMETERS = 'catalogue = None\nsuffix = ".txt"\nrepeat = 1\nlabels: list[str] = []\n'
 
 
 @pytest.fixture
@@ -153,16 +153,80 @@ def test_parameter_change_and_hand_edited_output_trigger_a_rerun(project):
 @pytest.mark.parametrize(
     "override, message",
     [
-        ("upper.colour=1", "unknown parameter 'colour'"),
-        ("upper.repeat=two", "parameter 'repeat' must be int"),
-        ("upper.suffix=[3]", "parameter 'suffix' must be str"),
+        ("upper.colour=1", "unknown parameter 'colour' (--set upper.colour)"),
+        ("upper.repeat=two", "parameter 'repeat' (--set upper.repeat) must be int like its"),
+        ("upper.suffix=[3]", "parameter 'suffix' (--set upper.suffix) must be str"),
+        (
+            "upper.labels=[1, 2]",
+            "parameter 'labels' (--set upper.labels) must be list[str] as annotated in "
+            "notebooks/01_upper.ipynb, got list [1, 2]",
+        ),
     ],
 )
 def test_bad_parameters_stop_before_any_cell_runs(project, override, message):
     bad = pipeline.apply_overrides(pipeline.load_pipeline(), [override])
-    with pytest.raises(pipeline.StageFailed, match=message):
+    with pytest.raises(pipeline.StageFailed) as failure:
         pipeline.run(bad, out=io.StringIO())
+    assert message in str(failure.value) and "\n" not in str(failure.value)
     assert not (project / "build" / "notebooks" / "01_upper.ipynb").exists()
+
+
+def test_a_bad_parameter_in_the_declaration_blames_the_declaration(project):
+    _declare(project, lambda spec: spec["stages"][0]["parameters"].update(labels=["a", 3]))
+    with pytest.raises(pipeline.StageFailed, match=re.escape("'labels' (pipeline.yaml) must be")):
+        _run()
+    fixed = pipeline.apply_overrides(pipeline.load_pipeline(), ["upper.labels=[a, b]"])
+    assert pipeline.run(fixed, out=io.StringIO()) == ["upper", "count"]
+
+
+def test_an_unknown_kernel_is_one_line_naming_the_declaration(project, capsys):
+    _declare(project, lambda spec: spec.update(kernel="no-such-kernel"))
+    assert pipeline.main([]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(
+        f"error: {project / 'pipeline.yaml'}: `kernel` 'no-such-kernel': no such Jupyter kernel "
+        "(installed: "
+    )
+    assert "python3" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("content", ["not a notebook\n", '{"cells": 3}\n', ""])
+def test_a_notebook_that_is_not_a_notebook_is_one_line(project, capsys, content):
+    (project / "notebooks" / "01_upper.ipynb").write_text(content)
+    assert pipeline.main([]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {project / 'notebooks' / '01_upper.ipynb'}: not a Jupyter ")
+    assert err.count("\n") == 1
+
+
+def test_a_missing_notebook_is_one_line(project, capsys):
+    (project / "notebooks" / "02_count.ipynb").unlink()
+    assert pipeline.main([]) == 1
+    err = capsys.readouterr().err
+    assert err == (
+        f"error: {project / 'pipeline.yaml'}: stage 'count': `notebook` "
+        "'notebooks/02_count.ipynb': no such file\n"
+    )
+
+
+def test_ctrl_c_is_one_line_saying_what_completed(project, capsys, monkeypatch):
+    real_run_stage = pipeline.run_stage
+
+    def interrupted(stage, *args, **kwargs):
+        if stage.name == "count":
+            raise KeyboardInterrupt
+        real_run_stage(stage, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "run_stage", interrupted)
+    assert pipeline.main([]) == 130
+    err = capsys.readouterr().err
+    assert err == (
+        "error: interrupted (Ctrl-C) while stage count ran [stages completed in this run: "
+        "upper; count and later stages keep their previous outputs]\n"
+    )
+    monkeypatch.setattr(pipeline, "load_pipeline", lambda: (_ for _ in ()).throw(KeyboardInterrupt))
+    assert pipeline.main([]) == 130
+    assert capsys.readouterr().err == "error: interrupted (Ctrl-C)\n"
 
 
 def test_malformed_override_is_rejected():

@@ -38,6 +38,7 @@ class Stage:
     reads: tuple[str, ...] = ()
     writes: tuple[str, ...] = ()
     contracts: tuple[str, ...] = ()  # modules of the contracts of the tables it reads or writes
+    overridden: tuple[str, ...] = ()  # parameters given by --set for this run
 
     @property
     def executed_notebook(self) -> Path:
@@ -172,7 +173,8 @@ _PROJECT_FILES = ("pipeline.yaml", "requirements.lock", "src", "tools", "tests",
 def check_files(pipeline: Pipeline, path: Path) -> None:
     """What the declaration says about the files on disk, checked every run (they change
     without the declaration changing): no output overlaps another dataset or the project's
-    own files, a folder's ``include`` matches some file, a ``render:`` file exists.
+    own files, a folder's ``include`` matches some file, a stage's notebook or ``render:``
+    file exists.
 
     Why: promoting an output replaces whatever lies at its path, so an output declared over
     a researcher's corrections, or a folder of them, would delete them; and an ``include``
@@ -210,10 +212,11 @@ def check_files(pipeline: Pipeline, path: Path) -> None:
                 f"{clip(d.path)}, so a stage reading it would read nothing",
             )
     for stage in pipeline.stages:
-        if stage.render and not (paths.ROOT / stage.render).is_file():
-            raise InputError(
-                path, f"stage {clip(stage.name, 60)}: `render` {clip(stage.render)}: no such file"
-            )
+        for key, rel in _sources(stage):
+            if not (paths.ROOT / rel).is_file():
+                raise InputError(
+                    path, f"stage {clip(stage.name, 60)}: `{key}` {clip(rel)}: no such file"
+                )
 
 
 def _sources(stage: Stage) -> list[tuple[str, str]]:
@@ -259,7 +262,11 @@ def apply_overrides(pipeline: Pipeline, assignments: list[str]) -> Pipeline:
             parsed = value.strip()  # a year or a number typed where text is declared
         _check_inside_project(parsed, f"--set {clip(key, 60)}")
         stages[stage_name] = Stage(
-            **{**stage.__dict__, "parameters": {**stage.parameters, param: parsed}}
+            **{
+                **stage.__dict__,
+                "parameters": {**stage.parameters, param: parsed},
+                "overridden": tuple(dict.fromkeys((*stage.overridden, param))),
+            }
         )
     return Pipeline(
         tuple(stages[s.name] for s in pipeline.stages),

@@ -33,3 +33,7 @@ def clip(value: object, limit: int = 80) -> str:
 
 class StageFailed(Exception):
     """A stage could not run or did not finish; the message is the one line to print."""
+
+
+class Interrupted(StageFailed):
+    """The run was interrupted (Ctrl-C); the message says what this run completed."""

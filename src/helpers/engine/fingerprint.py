@@ -17,6 +17,7 @@ from pathlib import Path
 
 from helpers.engine import paths
 from helpers.engine.declared import Stage
+from helpers.engine.errors import InputError, clip
 from helpers.engine.statcache import STAT_CACHE
 
 LOCK = "requirements.lock"
@@ -75,15 +76,29 @@ def _module_file(dotted: str) -> str | None:
 
 def python_source(rel: str) -> str:
     """The Python of a module, or of a notebook's code cells."""
-    text = (paths.ROOT / rel).read_text(encoding="utf-8")
-    if not rel.endswith(".ipynb"):
-        return text
-    cells = json.loads(text)["cells"]
-    return "\n".join("".join(c["source"]) for c in cells if c.get("cell_type") == "code")
+    try:
+        text = (paths.ROOT / rel).read_text(encoding="utf-8")
+        if not rel.endswith(".ipynb"):
+            return text
+        cells = json.loads(text)["cells"]
+        return "\n".join("".join(c["source"]) for c in cells if c.get("cell_type") == "code")
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:  # bad UTF-8 or JSON
+        raise InputError(
+            paths.ROOT / rel, f"not a Jupyter notebook ({type(exc).__name__}: {clip(str(exc))})"
+        ) from None
 
 
 def _module_imports(rel: str) -> set[str]:
-    return STAT_CACHE.imports_of(rel, lambda r: imported_helpers(python_source(r)))
+    return STAT_CACHE.imports_of(rel, _parsed_imports)
+
+
+def _parsed_imports(rel: str) -> set[str]:
+    try:
+        return imported_helpers(python_source(rel))
+    except SyntaxError as exc:
+        raise InputError(
+            paths.ROOT / rel, f"cannot be read as Python: {exc.msg} (line {exc.lineno})"
+        ) from None
 
 
 def third_party_imports(stages: list[Stage]) -> list[str]:

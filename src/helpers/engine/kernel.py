@@ -18,38 +18,90 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from helpers.engine import catalogue, paths
-from helpers.engine.declared import Pipeline, Stage
-from helpers.engine.errors import StageFailed
+from helpers.engine.declared import INJECTED, Pipeline, Stage
+from helpers.engine.errors import InputError, StageFailed, clip
 from helpers.engine.fingerprint import third_party_imports
 
 
 def check_parameters(stage: Stage, injected: dict) -> None:
-    """Fail before any cell runs when a parameter is unknown or of the wrong type."""
+    """Fail before any cell runs when a parameter is unknown or of the wrong type: the type
+    the notebook's parameters cell annotates (``sources: list[str] = []``), else its default's.
+    The message blames where the value came from: ``--set`` or pipeline.yaml."""
+    declared = _declared_parameters(stage)
+    for name, value in injected.items():
+        origin = f"--set {stage.name}.{name}" if name in stage.overridden else "pipeline.yaml"
+        if name not in declared:
+            raise StageFailed(
+                f"stage {stage.name}: unknown parameter {name!r} ({origin}); "
+                f"{stage.notebook} declares {sorted(declared)}"
+            )
+        if name in INJECTED:
+            continue
+        problem = _annotation_problem(value, declared[name].get("inferred_type_name"))
+        if problem is None:
+            problem = _default_problem(value, declared[name]["default"])
+        if problem:
+            raise StageFailed(
+                f"stage {stage.name}: parameter {name!r} ({origin}) must be {problem} in "
+                f"{stage.notebook}, got {type(value).__name__} {clip(value)}"
+            )
+
+
+def _declared_parameters(stage: Stage) -> dict:
+    """The notebook's parameters cell, as papermill reads it; one line when there is none."""
     import papermill
 
     nb_path = paths.ROOT / stage.notebook
-    declared = papermill.inspect_notebook(str(nb_path))
+    if not nb_path.is_file():
+        raise StageFailed(f"stage {stage.name}: `notebook` {stage.notebook}: no such file")
+    try:
+        declared = papermill.inspect_notebook(str(nb_path))
+    except Exception as exc:  # not JSON, not a notebook, a notebook of a future format
+        raise StageFailed(
+            f"stage {stage.name}: `notebook` {stage.notebook} is not a Jupyter notebook "
+            f"({type(exc).__name__}: {first_line(str(exc), 120)})"
+        ) from None
     if not declared:
         raise StageFailed(f"stage {stage.name}: {stage.notebook} has no cell tagged `parameters`")
-    for name, value in injected.items():
-        if name not in declared:
-            raise StageFailed(
-                f"stage {stage.name}: unknown parameter {name!r} (pipeline.yaml); "
-                f"{stage.notebook} declares {sorted(declared)}"
-            )
-        try:
-            default = ast.literal_eval(declared[name]["default"])
-        except (ValueError, SyntaxError):
-            continue  # a non-literal default: nothing to compare the type with
-        if (
-            default is not None
-            and not isinstance(value, type(default))
-            or (isinstance(value, bool) and not isinstance(default, bool))
-        ):
-            raise StageFailed(
-                f"stage {stage.name}: parameter {name!r} must be {type(default).__name__} like "
-                f"its default in {stage.notebook}, got {type(value).__name__} {value!r}"
-            )
+    return declared
+
+
+# What a parameters cell may annotate: plain data, as YAML gives it.
+_TYPES = {"str": str, "int": int, "float": float, "bool": bool, "list": list, "dict": dict}
+
+
+def _annotation_problem(value: object, annotation: str | None) -> str | None:
+    """What ``value`` should be by the cell's annotation ("" when it is), or None when the cell
+    annotates nothing this can read."""
+    if not annotation or annotation == "None":
+        return None
+    try:  # the notebook is the project's own code; still, nothing but these names
+        expected = eval(annotation, {"__builtins__": {}}, _TYPES)  # noqa: S307
+        from pydantic import TypeAdapter, ValidationError
+
+        adapter = TypeAdapter(expected)
+    except Exception:
+        return None
+    try:
+        adapter.validate_python(value, strict=True)
+    except ValidationError:
+        return f"{annotation} as annotated"
+    return ""
+
+
+def _default_problem(value: object, default_text: str) -> str:
+    """What ``value`` should be by the type of the cell's default ("" when it is)."""
+    try:
+        default = ast.literal_eval(default_text)
+    except (ValueError, SyntaxError):
+        return ""  # a non-literal default: nothing to compare the type with
+    if (
+        default is not None
+        and not isinstance(value, type(default))
+        or (isinstance(value, bool) and not isinstance(default, bool))
+    ):
+        return f"{type(default).__name__} like its default"
+    return ""
 
 
 @contextmanager
@@ -111,6 +163,7 @@ class WarmKernel:
     def manager(self):
         """The running kernel's manager, starting a kernel if none is alive; a new kernel
         first imports what :attr:`upcoming` stages import from outside the project."""
+        from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
         from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
 
@@ -122,11 +175,19 @@ class WarmKernel:
         # executed notebook) goes to a log of the run, not to the terminal.
         self._log = open(paths.BUILD / "notebooks" / "kernel.log", "w", encoding="utf-8")
         self.km = AsyncKernelManager(kernel_name=self.name)
-        run_sync(self.km.start_kernel)(
-            cwd=str(paths.NOTEBOOKS),
-            stderr=self._log,
-            extra_arguments=["--HistoryManager.hist_file=:memory:"],
-        )
+        try:
+            run_sync(self.km.start_kernel)(
+                cwd=str(paths.NOTEBOOKS),
+                stderr=self._log,
+                extra_arguments=["--HistoryManager.hist_file=:memory:"],
+            )
+        except NoSuchKernel:
+            self.shutdown()
+            raise InputError(
+                paths.PIPELINE,
+                f"`kernel` {clip(self.name, 60)}: no such Jupyter kernel (installed: "
+                f"{', '.join(sorted(KernelSpecManager().find_kernel_specs()))})",
+            ) from None
         self.kc = self.km.client()
         self.kc.start_channels()  # requests wait in their sockets until the kernel binds
         self.kc.allow_stdin = False

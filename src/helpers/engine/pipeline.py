@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 from helpers.engine.declared import Pipeline, Stage, apply_overrides, load_pipeline
-from helpers.engine.errors import InputError, StageFailed
+from helpers.engine.errors import InputError, Interrupted, StageFailed
 from helpers.engine.fingerprint import fingerprint, output_hashes
 from helpers.engine.kernel import WarmKernel, run_notebook
 from helpers.engine.promotion import promote, recover, run_lock, staging
@@ -52,6 +52,12 @@ def _os_problem(exc: OSError) -> str:
     """An OS error as one line: what failed and on which file."""
     where = f" ({exc.filename})" if exc.filename else ""
     return f"{exc.strerror or type(exc).__name__}{where}"
+
+
+def _cause(exc: BaseException, stage: Stage) -> str:
+    if isinstance(exc, KeyboardInterrupt):
+        return f"interrupted (Ctrl-C) while stage {stage.name} ran"
+    return _os_problem(exc) if isinstance(exc, OSError) else str(exc)
 
 
 def _import_ahead(modules: tuple[str, ...]) -> threading.Thread:
@@ -150,15 +156,16 @@ def _run(pipeline: Pipeline, *, force, engine, out, kernel, ahead) -> list:
             # the next run sees, not a hash recorded as if the stage had read it
             read = fingerprint(stage)
             _run_one(pipeline, index, engine=engine, kernel=kernel, ahead=ahead)
-        except (StageFailed, InputError, OSError) as exc:
+        except (StageFailed, InputError, OSError, KeyboardInterrupt) as exc:
             done = (
                 f"stages completed in this run: {', '.join(ran)}"
                 if ran
                 else "no stage completed in this run"
             )
-            cause = _os_problem(exc) if isinstance(exc, OSError) else str(exc)
-            raise StageFailed(
-                f"{cause} [{done}; {stage.name} and later stages keep their previous outputs]"
+            kind = Interrupted if isinstance(exc, KeyboardInterrupt) else StageFailed
+            raise kind(
+                f"{_cause(exc, stage)} [{done}; {stage.name} and later stages keep their "
+                "previous outputs]"
             ) from None
         seconds = time.perf_counter() - started
         state[stage.name] = {
@@ -235,6 +242,12 @@ def main(argv: list[str] | None = None) -> int:
                 "command line", f"--force: unknown stage(s) {sorted(force - set(names))}"
             )
         run(pipeline, dry_run=args.dry_run, force=force, engine=args.engine)
+    except Interrupted as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 130
+    except KeyboardInterrupt:  # before or after the stages
+        print("error: interrupted (Ctrl-C)", file=sys.stderr)
+        return 130
     except (InputError, StageFailed) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
