@@ -10,6 +10,7 @@ terms (leftmost-longest, non-overlapping); ``Cues.find`` the one place for relat
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Literal, NamedTuple
@@ -345,16 +346,34 @@ class Cues:
 
 
 class CueIndex:
-    """The cues of one text, asked for by kind and span."""
+    """The cues of one text, asked for by kind and span.
+
+    Each kind's cues are kept sorted by start, so a question costs a binary search: the
+    coding asks several per tie, and a long clause holds many cues."""
 
     def __init__(self, text: str, spans: list[tuple]):
-        self.text, self._spans = text, spans
+        self.text = text
+        by_kind: dict[str, list[tuple[int, int, str]]] = {}
+        for s, e, t, kinds in spans:  # spans come sorted
+            for kind in kinds:
+                by_kind.setdefault(kind, []).append((s, e, t))
+        self._by_kind = by_kind
+        self._starts = {kind: [s for s, _, _ in found] for kind, found in by_kind.items()}
 
     def find(self, kind: str, start: int = 0, end: int | None = None) -> tuple | None:
-        """The first cue of ``kind`` lying within text[start:end]: (start, end, text) or None."""
+        """The first cue of ``kind`` lying within text[start:end]: (start, end, text) or None.
+
+        Cues found in one pass do not overlap, so only the few that cross ``end`` (one per
+        pass) are skipped before the answer."""
+        found = self._by_kind.get(kind)
+        if not found:
+            return None
         end = len(self.text) if end is None else end
-        for s, e, t, kinds in self._spans:
-            if s >= start and e <= end and kind in kinds:
+        for i in range(bisect_left(self._starts[kind], start), len(found)):
+            s, e, t = found[i]
+            if s >= end:
+                return None
+            if e <= end:
                 return s, e, t
         return None
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -320,18 +321,23 @@ def _paired(text: str, places: list[_Place], sectors: list[TermMatch]) -> dict:
     (possessive or attributive) make a list of pairs, and every sector then goes to the
     nearest place before it, never across. Empty when the clause holds no such list."""
     mentions = sorted({p.mention for p in places if p.mention is not None}, key=lambda m: m.start)
-    attached = [
-        p
-        for p in mentions
-        if any(m.start >= p.end and _ATTRIBUTIVE.fullmatch(text, p.end, m.start) for m in sectors)
-    ]
-    if len(attached) < 2:
+    starts = [m.start for m in sectors]  # in reading order
+    attached = 0
+    for p in mentions:
+        # only the next term can follow a place directly: any later one has that term between
+        k = bisect_left(starts, p.end)
+        if k < len(sectors) and _ATTRIBUTIVE.fullmatch(text, p.end, sectors[k].start):
+            attached += 1
+            if attached == 2:
+                break
+    if attached < 2:
         return {}
+    ends = [p.end for p in mentions]
     owner = {}
     for m in sectors:
-        before = [p for p in mentions if p.end <= m.start]
-        if before:
-            owner[m] = before[-1]
+        k = bisect_right(ends, m.start)
+        if k:
+            owner[m] = mentions[k - 1]
     return owner
 
 
@@ -345,6 +351,64 @@ def _lead_in(text: str, lo: int, pos: int) -> tuple[int, int]:
     return (lo + words[0].start(), pos) if words else (pos, pos)
 
 
+# Bounds on what one sentence and one clause cost: a text without punctuation is one sentence.
+MAX_UNIT_CHARS = 600
+_SOFT_CUT = frozenset("，,、；;：:")
+
+
+def unit_spans(text: str, find_terms, limit: int) -> list[tuple[int, int]]:
+    """A sentence as the spans coded one after the other: the sentence itself, or, when it is
+    longer than ``limit`` characters (a text without full stops), pieces of at most ``limit``,
+    each cut after the last comma, semicolon or colon of its second half, else at its last
+    space, and never inside a codebook term (``find_terms`` gives their spans)."""
+    if len(text) <= limit:
+        return [(0, len(text))]
+    terms = [(m.start, m.end) for m in find_terms(text)]
+    starts = [a for a, _ in terms]
+
+    def inside(at: int) -> int | None:
+        """The start of the term that ``at`` cuts through, if any."""
+        k = bisect_right(starts, at) - 1
+        return terms[k][0] if k >= 0 and terms[k][0] < at < terms[k][1] else None
+
+    spans, pos = [], 0
+    while len(text) - pos > limit:
+        hi, lo = pos + limit, pos + limit // 2
+        cut = next((c for c in range(hi, lo, -1) if text[c - 1] in _SOFT_CUT), None)
+        if cut is None or inside(cut) is not None:
+            cut = next((c for c in range(hi, lo, -1) if text[c - 1].isspace()), None)
+        if cut is None or inside(cut) is not None:
+            cut = hi if inside(hi) is None or inside(hi) <= pos else inside(hi)
+        spans.append((pos, cut))
+        pos = cut
+    spans.append((pos, len(text)))
+    return spans
+
+
+_UNCERTAIN = ("negation", "hypothetical")
+
+# Bounds on what one clause costs: a clause may list many places and sectors.
+MAX_PAIRS_PER_TIE = 16
+MAX_TIES_PER_CLAUSE = 500
+
+
+def _pairs_in_order(group, free, owned):
+    """The (place mention, term) pairs of one tie, in reading order (place first, then term):
+    a term a pairing signal gives to a place (``owned``) pairs with that place only."""
+    for i, place in group:
+        mine = owned.get(id(place.mention), ())
+        if not free:
+            for j, m in mine:
+                yield i, j, place, m
+            continue
+        if not mine:
+            for j, m in free:
+                yield i, j, place, m
+            continue
+        for j, m in sorted([*free, *mine]):
+            yield i, j, place, m
+
+
 class _Coder:
     """Codes one sentence at a time, in reading order, keeping the place scope of its source."""
 
@@ -353,6 +417,8 @@ class _Coder:
         self.cues = codebook.cues
         self.codings: dict[str, dict] = {}
         self.mentions: list[dict] = []
+        self._mentioned: dict[str, int] = {}
+        self._memo: dict[tuple, object] = {}  # what one sentence's pairs share (_modality)
 
     # -- relation and modality ------------------------------------------------------------
 
@@ -392,17 +458,48 @@ class _Coder:
         window = [(lo, hi), _lead_in(cue_text.text, c_start, first)]
         # A negated predicate after the term: "the quantum lab was not on the agenda".
         at = max(hi, term.end)
-        while cue := cue_text.find("priority", at, c_end):
+        cue = cue_text.find("priority", at, c_end)
+        if cue:
             window.append(_lead_in(cue_text.text, at, cue[0]))
-            at = cue[1]
         if not outside and place.mention.start > term.start:
-            after = _AFTER.match(cue_text.text, place.mention.end, c_end)
-            if after:
-                window.append(after.span())
-        for kind, label in (("negation", "negated"), ("hypothetical", "hypothetical")):
-            if any(cue_text.find(kind, a, b) for a, b in window if b > a):
+            key = ("after", id(cue_text), place.mention.end, c_end)
+            if key not in self._memo:
+                after = _AFTER.match(cue_text.text, place.mention.end, c_end)
+                self._memo[key] = after.span() if after else None
+            if self._memo[key]:
+                window.append(self._memo[key])
+        later = self._later_predicates(cue_text, cue, c_end) if cue else (False, False)
+        for n, (kind, label) in enumerate(
+            zip(_UNCERTAIN, ("negated", "hypothetical"), strict=True)
+        ):
+            if later[n] or any(cue_text.find(kind, a, b) for a, b in window if b > a):
                 return label
         return "asserted"
+
+    def _later_predicates(self, cue_text: CueIndex, cue: tuple, c_end: int) -> tuple[bool, bool]:
+        """Whether a negation, and a hypothetical, stands in the lead-in of a priority cue
+        after ``cue`` in its clause. The same for every pair whose search reaches ``cue``, so
+        it is worked out once a clause (``_memo`` holds it for the sentence)."""
+
+        def key(c: tuple) -> tuple:
+            return ("later", id(cue_text), c[0], c[1], c_end)
+
+        if key(cue) in self._memo:
+            return self._memo[key(cue)]
+        chain = [cue]
+        while (nxt := cue_text.find("priority", chain[-1][1], c_end)) and key(
+            nxt
+        ) not in self._memo:
+            chain.append(nxt)
+        flags, succ = (self._memo[key(nxt)], nxt) if nxt else ((False, False), None)
+        for cur in reversed(chain):
+            if succ is not None:
+                a, b = _lead_in(cue_text.text, cur[1], succ[0])
+                neg, hyp = (b > a and bool(cue_text.find(k, a, b)) for k in _UNCERTAIN)
+                flags = (flags[0] or neg, flags[1] or hyp)
+            self._memo[key(cur)] = flags
+            succ = cur
+        return flags
 
     # -- output ---------------------------------------------------------------------------
     def add(self, base, place: _Place, term: TermMatch, relation, modality, rule):
@@ -441,10 +538,11 @@ class _Coder:
         topic: tuple[str, str | None] | None = None
         paragraph = None
         per_paragraph: dict[str, int] = {}
-        for r in rows:
-            per_paragraph[r[1]] = per_paragraph.get(r[1], 0) + 1
+        for r in dict.fromkeys((r[1], r[2]) for r in rows):  # a long sentence is several rows
+            per_paragraph[r[0]] = per_paragraph.get(r[0], 0) + 1
         first_paragraph = rows[0][1] if rows else None
         for source_id, paragraph_id, sentence_id, s_start, s_end, text in rows:
+            self._memo.clear()
             found = self.cb.find_terms(text)
             first_in_paragraph = paragraph_id != paragraph
             paragraph = paragraph_id
@@ -571,22 +669,15 @@ class _Coder:
                     subject, ref_rule = _referred(cue_text, before, sentence_id, c_start, first)
                     named = {x.place_id for x in c_places}
                     placed.append(([x for x in subject if x.place_id not in named], ref_rule))
-                modality: dict[tuple, str] = {}  # members of a region share their mention
                 owner = _paired(text, c_places, own)
+                clause = (c_start, c_end)
                 for places_of, rule_of in placed:
+                    if own:
+                        ties = (relation, standing, rule_of)
+                        self._code_ties(base, cue_text, clause, places_of, own, owner, ties)
+                        continue
                     for place in places_of:
-                        if own:
-                            for m in own:
-                                if m in owner and owner[m] is not place.mention:
-                                    continue  # a pairing signal gives m to another place
-                                key = (place.mention, m)
-                                if key not in modality:
-                                    mod = self._modality(cue_text, place, m, (c_start, c_end))
-                                    modality[key] = (
-                                        standing if mod == "asserted" and standing else mod
-                                    )
-                                self.add(base, place, m, relation, modality[key], rule_of)
-                        elif topic is not None and not first_in_paragraph and rule_of == "R-SENT":
+                        if topic is not None and not first_in_paragraph and rule_of == "R-SENT":
                             m = TermMatch(
                                 c_end, c_end, "", "sector", topic[1] or topic[0], topic[0]
                             )
@@ -595,6 +686,57 @@ class _Coder:
                             self.add(base, place, m, relation, mod, "R-TOPIC")
             if inherited:
                 scope.places = inherited
+
+    def _code_ties(self, base, cue_text, clause, places, terms, owner, ties) -> None:
+        """Every place x sector term of a clause, one tie at a time (R-SENT).
+
+        Each tie (a place id and a sector or technology) is coded from the first of its
+        (place mention, term) pairs in reading order, or, when the clause holds a negation or a
+        hypothetical cue, from its first asserted pair (a later asserted pair outranks an
+        earlier negated one). So the work is the ties' and not the pairs': a clause that
+        names one place and one sector a thousand times is one tie. At most
+        ``MAX_PAIRS_PER_TIE`` pairs are judged for one tie, and a clause makes at most
+        ``MAX_TIES_PER_CLAUSE`` ties."""
+        relation, standing, rule = ties
+        uncertain = cue_text.find("negation", *clause) or cue_text.find("hypothetical", *clause)
+        search = bool(uncertain) and standing is None and relation != "context"
+        by_place: dict[tuple, list[tuple[int, _Place]]] = {}
+        for i, place in enumerate(places):
+            region_named = place.via_region and place.mention.entity_type == "region"
+            by_place.setdefault((place.place_id, region_named), []).append((i, place))
+        by_tie: dict[tuple, tuple[list, dict]] = {}  # (sector, technology) -> unowned, owned
+        for j, m in enumerate(terms):
+            free, owned = by_tie.setdefault((m.sector_id, m.entity_id), ([], {}))
+            holder = owner.get(m)
+            (free if holder is None else owned.setdefault(id(holder), [])).append((j, m))
+        modality: dict[tuple, str] = {}  # members of a region share their mention
+
+        def judged(place: _Place, m: TermMatch) -> str:
+            key = (place.mention, m)
+            if key not in modality:
+                mod = self._modality(cue_text, place, m, clause) if uncertain else "asserted"
+                modality[key] = _stated(mod, standing)
+            return modality[key]
+
+        chosen = []
+        for group in by_place.values():
+            for free, owned in by_tie.values():
+                pairs = _pairs_in_order(group, free, owned)
+                first = next(pairs, None)
+                if first is None:
+                    continue
+                best = first
+                if search and judged(first[2], first[3]) != "asserted":
+                    for n, pair in enumerate(pairs, start=2):
+                        if n > MAX_PAIRS_PER_TIE:
+                            break
+                        if judged(pair[2], pair[3]) == "asserted":
+                            best = pair
+                            break
+                chosen.append((first[:2], best))
+        chosen.sort(key=lambda c: c[0])
+        for _, (_, _, place, m) in chosen[:MAX_TIES_PER_CLAUSE]:
+            self.add(base, place, m, relation, judged(place, m), rule)
 
     def _own_places(self, text: str, matches: list[TermMatch]):
         """The matches less place names that stand for no policy of that place: inside or
@@ -643,7 +785,9 @@ class _Coder:
         return [], "R-SENT"
 
     def _record_mentions(self, source_id, paragraph_id, sentence_id, s_start, matches, parens):
-        for n, m in enumerate(matches, start=1):
+        first = self._mentioned.get(sentence_id, 0) + 1  # numbered on across a long sentence
+        self._mentioned[sentence_id] = first - 1 + len(matches)
+        for n, m in enumerate(matches, start=first):
             self.mentions.append(
                 {
                     "mention_id": f"{sentence_id}:m{n:02d}",
@@ -674,15 +818,22 @@ def code_sentences(
     rows = list(zip(*(order[c].tolist() for c in columns), strict=True))
     written = {row[2]: (row[3], row[5]) for row in rows}
     by_source: dict[str, list] = {}
-    for row in rows:
-        by_source.setdefault(row[0], []).append((*row[:5], for_matching(row[5])))
+    for source_id, paragraph_id, sentence_id, s_start, s_end, text in rows:
+        matching = for_matching(text)
+        spans = unit_spans(matching, codebook.find_terms, MAX_UNIT_CHARS)
+        for a, b in spans:
+            end = s_end if len(spans) == 1 else s_start + b
+            unit = (source_id, paragraph_id, sentence_id, s_start + a, end, matching[a:b])
+            by_source.setdefault(source_id, []).append(unit)
     for source_rows in by_source.values():
         coder.code_source(source_rows)
     for m in coder.mentions:
         s_start, text = written[m["sentence_id"]]
         m["text"] = text[m["start"] - s_start : m["end"] - s_start]
     for c in coder.codings.values():
-        c["evidence"] = written[c["sentence_id"]][1]
+        s_start, text = written[c["sentence_id"]]
+        whole = c["start"] == s_start and c["end"] - c["start"] >= len(text)
+        c["evidence"] = text if whole else text[c["start"] - s_start : c["end"] - s_start]
     mentions_df = pd.DataFrame(coder.mentions, columns=list(MENTIONS.columns))
     codings_df = pd.DataFrame(list(coder.codings.values()), columns=list(CODINGS.columns))
     if adjudications_path is not None:
