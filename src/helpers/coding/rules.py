@@ -52,6 +52,7 @@ _BEFORE_WORDS = 3
 # Up to four words after a place (in Chinese: up to the next comma).
 _AFTER = re.compile(r"\s*(?:[^\s，,。;；]+\s+){0,4}[^\s，,。;；]*")
 _CJK = re.compile(r"[\u3400-\u9fff]")
+_WORD = re.compile(r"\S+")
 # A comma that may open a list item naming its own place: "…, Wuhan …", "…, and Hefei …", "，上海…".
 _LIST_COMMA = re.compile(r"(?:,\s*(?:and\s+)?|，)")
 
@@ -344,11 +345,17 @@ def _paired(text: str, places: list[_Place], sectors: list[TermMatch]) -> dict:
 def _lead_in(text: str, lo: int, pos: int) -> tuple[int, int]:
     """The few words (or Chinese characters) of text[lo:pos] right before ``pos``, where a
     negation or a hypothetical reaches what follows it."""
-    before = text[lo:pos]
-    if _CJK.search(before):
+    if _CJK.search(text, lo, pos):
         return max(lo, pos - 12), pos
-    words = list(re.finditer(r"\S+", before))[-_BEFORE_WORDS:]
-    return (lo + words[0].start(), pos) if words else (pos, pos)
+    width = 64  # look back only as far as the last words reach
+    while True:
+        at = max(lo, pos - width)
+        words = list(_WORD.finditer(text, at, pos))
+        if len(words) > _BEFORE_WORDS or at == lo:  # the first may be cut: not one of the last
+            break
+        width *= 4
+    words = words[-_BEFORE_WORDS:]
+    return (words[0].start(), pos) if words else (pos, pos)
 
 
 # Bounds on what one sentence and one clause cost: a text without punctuation is one sentence.
@@ -455,12 +462,12 @@ class _Coder:
             lo = min(place.mention.end, term.end)
             hi = max(place.mention.start, term.start)
             first = min(lo, place.mention.start)
-        window = [(lo, hi), _lead_in(cue_text.text, c_start, first)]
+        window = [(lo, hi), self._lead_in(cue_text.text, c_start, first)]
         # A negated predicate after the term: "the quantum lab was not on the agenda".
         at = max(hi, term.end)
         cue = cue_text.find("priority", at, c_end)
         if cue:
-            window.append(_lead_in(cue_text.text, at, cue[0]))
+            window.append(self._lead_in(cue_text.text, at, cue[0]))
         if not outside and place.mention.start > term.start:
             key = ("after", id(cue_text), place.mention.end, c_end)
             if key not in self._memo:
@@ -475,6 +482,13 @@ class _Coder:
             if later[n] or any(cue_text.find(kind, a, b) for a, b in window if b > a):
                 return label
         return "asserted"
+
+    def _lead_in(self, text: str, lo: int, pos: int) -> tuple[int, int]:
+        """``_lead_in``, remembered for the sentence: many pairs share a mention."""
+        key = ("lead", id(text), lo, pos)
+        if key not in self._memo:
+            self._memo[key] = _lead_in(text, lo, pos)
+        return self._memo[key]
 
     def _later_predicates(self, cue_text: CueIndex, cue: tuple, c_end: int) -> tuple[bool, bool]:
         """Whether a negation, and a hypothetical, stands in the lead-in of a priority cue
