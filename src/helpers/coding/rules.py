@@ -19,7 +19,8 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
-from helpers.codebook.book import Codebook, CueIndex, TermMatch
+from helpers.codebook.book import Codebook, TermMatch
+from helpers.codebook.cues import CueIndex
 from helpers.codebook.script import for_matching
 from helpers.engine.errors import InputError
 from helpers.engine.models import check_table, read_csv
