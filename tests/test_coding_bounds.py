@@ -3,10 +3,12 @@ text's length, whatever its punctuation (checked by counting, not by timing)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from helpers.codebook.book import load_codebook
-from helpers.coding import rules
+from helpers.coding import relations
 from helpers.coding.rules import code_sentences, unit_spans
 from helpers.engine import catalogue
 from tests.test_coding import make_sentences
@@ -19,15 +21,15 @@ def cb():
 
 def test_a_short_sentence_is_one_unit(cb):
     text = "Shanghai will develop chips, and Jiangsu plans robotics."
-    assert unit_spans(text, cb.find_terms, rules.MAX_UNIT_CHARS) == [(0, len(text))]
+    assert unit_spans(text, cb.find_terms, cb.rules.unit_chars) == [(0, len(text))]
 
 
 def test_a_long_sentence_is_cut_at_commas_and_never_inside_a_term(cb):
     text = "上海发展集成电路，" * 200 + "北京人工智能" * 300
-    spans = unit_spans(text, cb.find_terms, rules.MAX_UNIT_CHARS)
+    spans = unit_spans(text, cb.find_terms, cb.rules.unit_chars)
     assert spans[0][0] == 0 and spans[-1][1] == len(text)
     assert all(a == b_prev for (_, b_prev), (a, _) in zip(spans, spans[1:], strict=False))
-    assert all(0 < b - a <= rules.MAX_UNIT_CHARS for a, b in spans)
+    assert all(0 < b - a <= cb.rules.unit_chars for a, b in spans)
     cuts = [b for _, b in spans[:-1]]
     assert text[cuts[0] - 1] == "，"  # a comma in the second half is where the first piece ends
     terms = [(m.start, m.end) for m in cb.find_terms(text)]
@@ -36,7 +38,7 @@ def test_a_long_sentence_is_cut_at_commas_and_never_inside_a_term(cb):
 
 def test_english_without_full_stops_is_cut_at_spaces(cb):
     text = "Shanghai will develop chips and Jiangsu plans robotics " * 60
-    spans = unit_spans(text, cb.find_terms, rules.MAX_UNIT_CHARS)
+    spans = unit_spans(text, cb.find_terms, cb.rules.unit_chars)
     assert len(spans) > 1
     assert all(text[b - 1] == " " for _, b in spans[:-1])
 
@@ -58,7 +60,7 @@ def test_a_repeated_sentence_codes_what_one_copy_codes(cb):
         "priority",
     )
     assert coding.rule_id == "R-SENT"
-    assert len(coding.evidence) <= rules.MAX_UNIT_CHARS
+    assert len(coding.evidence) <= cb.rules.unit_chars
     assert text.startswith(coding.evidence)
     assert len(many["mentions"]) == 2 * 2000
     assert many["mentions"]["mention_id"].is_unique
@@ -68,17 +70,17 @@ def test_pairs_judged_are_bounded_per_tie(cb, monkeypatch):
     """One place and one sector named a thousand times in a clause with a negation is one
     tie: the pairs judged for it stop at the first asserted one, and at the declared bound."""
     calls = []
-    judge = rules._Coder._modality
+    judge = relations.Modality.of
 
     def counting(self, *args):
         calls.append(1)
         return judge(self, *args)
 
-    monkeypatch.setattr(rules._Coder, "_modality", counting)
+    monkeypatch.setattr(relations.Modality, "of", counting)
     text = "上海不发展集成电路" * 1000
     out = code_sentences(make_sentences([text], language="zh"), cb)
-    units = len(unit_spans(text, cb.find_terms, rules.MAX_UNIT_CHARS))
-    assert 0 < len(calls) <= units * rules.MAX_PAIRS_PER_TIE
+    units = len(unit_spans(text, cb.find_terms, cb.rules.unit_chars))
+    assert 0 < len(calls) <= units * cb.rules.pairs_per_tie
     (coding,) = out["codings"].itertuples()
     assert coding.modality == "negated"
 
@@ -92,10 +94,10 @@ def test_a_later_asserted_pair_outranks_an_earlier_negated_one(cb):
     }
 
 
-def test_a_clause_makes_at_most_the_declared_number_of_ties(cb, monkeypatch):
-    monkeypatch.setattr(rules, "MAX_TIES_PER_CLAUSE", 3)
+def test_a_clause_makes_at_most_the_declared_number_of_ties(cb):
+    capped = dataclasses.replace(cb, rules=dataclasses.replace(cb.rules, ties_per_clause=3))
     text = "Shanghai, Beijing and Jiangsu will develop chips, robots, drones and batteries."
-    out = code_sentences(make_sentences([text]), cb)
+    out = code_sentences(make_sentences([text]), capped)
     assert len(out["codings"]) == 3
     # the first three in reading order: the first place with the first three sectors
     assert set(out["codings"]["place_id"]) == {"shanghai"}

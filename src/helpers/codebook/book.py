@@ -29,6 +29,7 @@ from helpers.codebook.entries import (
     Slug,
     Technology,
 )
+from helpers.codebook.rules import CodingRules, RulesFile, compile_rules
 from helpers.codebook.terms import (
     EDGE_L,
     EDGE_R,
@@ -57,6 +58,7 @@ class Codebook:
     cities: dict[str, City]
     categories: dict[str, Category]
     cues: Cues
+    rules: CodingRules  # rules.yaml: the coding rules' word lists and thresholds
     gazetteer_source: dict
     _names: dict[str, tuple[str, str]] = field(repr=False)  # resolve(): key -> (type, id)
     _terms: dict[str, tuple[str, str, str | None]] = field(repr=False)  # casefold key
@@ -151,6 +153,12 @@ class Codebook:
 
 # How messages name an item of each list ("place 'beijing': term #3: ...").
 _NOUNS = {
+    "dateline_agencies": "dateline agency",
+    "dateline_outlets": "dateline outlet",
+    "count_words": "count word",
+    "place_appositives": "place appositive",
+    "sector_appositives": "sector appositive",
+    "contrastive_joints": "contrastive joint",
     "places": "place",
     "regions": "region",
     "cities": "city",
@@ -180,6 +188,7 @@ def load_codebook(folder: Path | str) -> Codebook:
     sectorbook = _read(sectors_path, SectorsFile)
     gazetteer = _read(cities_path, CitiesFile)
     cuebook = _read(folder / "cues.yaml", CuesFile)
+    rules = compile_rules(_read(folder / "rules.yaml", RulesFile))
     places = {p.id: p for p in placebook.places}
     regions = {g.id: g for g in placebook.regions}
     categories = {c.id: c for c in sectorbook.categories}
@@ -266,6 +275,7 @@ def load_codebook(folder: Path | str) -> Codebook:
         cities,
         categories,
         cues,
+        rules,
         gazetteer_source,
         names,
         terms,
