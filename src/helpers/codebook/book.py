@@ -201,60 +201,96 @@ def load_codebook(folder: Path | str) -> Codebook:
     gazetteer_source = gazetteer.source.model_dump() if gazetteer.source else {}
     cues = Cues([e.of_kind(kind) for kind in CUE_KINDS for e in getattr(cuebook, kind)])
 
-    names: dict[str, tuple[str, str]] = {}
-    owner: dict[str, str] = {}
-    terms: dict[str, tuple[str, str, str | None]] = {}
-    exact: dict[str, tuple[str, str, str | None]] = {}
+    index = _NameIndex()
+    index.add_places(places, regions, places_path)
+    index.add_cities(cities, cities_path)
+    index.add_sectors(sectors, technologies, sectors_path)
+    patterns = _term_patterns(index.terms, index.exact)
+    return Codebook(
+        places,
+        regions,
+        sectors,
+        technologies,
+        cities,
+        categories,
+        cues,
+        rules,
+        gazetteer_source,
+        index.names,
+        index.terms,
+        index.exact,
+        patterns,
+    )
 
-    def claim(path, label, name, resolved, searched=None):
+
+class _NameIndex:
+    """Every name, alias and term of the codebook, each claimed by one entry: what resolves
+    (``names``) and what is searched in texts (``terms``, case-folded; ``exact``, as written)."""
+
+    def __init__(self):
+        self.names: dict[str, tuple[str, str]] = {}
+        self.owner: dict[str, str] = {}
+        self.terms: dict[str, tuple[str, str, str | None]] = {}
+        self.exact: dict[str, tuple[str, str, str | None]] = {}
+
+    def claim(self, path, label, name, resolved, searched=None) -> None:
         key = term_key(name)
         if not key:
             raise InputError(path, f"{label}: empty term")
-        if key in owner and owner[key] != label:
+        if key in self.owner and self.owner[key] != label:
             raise InputError(
-                path, f"{label}: duplicate alias {name!r} (already used by {owner[key]})"
+                path, f"{label}: duplicate alias {name!r} (already used by {self.owner[key]})"
             )
-        owner[key] = label
-        names[key] = resolved
+        self.owner[key] = label
+        self.names[key] = resolved
         if searched is not None:
             if is_case_sensitive(name):
-                exact[exact_key(name)] = searched
+                self.exact[exact_key(name)] = searched
             else:
-                terms[key] = searched
+                self.terms[key] = searched
 
-    for p in places.values():
-        label = f"place {p.id!r}"
-        for name in (p.id, p.name_en, p.name_zh, p.pinyin, *p.aliases):
-            claim(places_path, label, name, ("place", p.id), ("place", p.id, None))
-    for g in regions.values():
-        label = f"region {g.id!r}"
-        claim(places_path, label, g.id, ("region", g.id))
-        for name in (g.name_en, g.name_zh, *g.aliases):
-            claim(places_path, label, name, ("region", g.id), ("region", g.id, None))
-    for c in cities.values():
-        label = f"city {c.id!r}"
-        searched = [*c.aliases]
-        searched += [c.name_zh] if c.match_zh else []
-        searched += [c.name_en] if c.match_en else []
-        for name in searched:
-            claim(cities_path, label, name, ("place", c.province), ("city", c.id, c.province))
-    for s in sectors.values():
-        label = f"sector {s.id!r}"
-        for name in (s.id, s.name_en, s.name_zh):
-            claim(sectors_path, label, name, ("sector", s.id))
-        for old in s.formerly:
-            names.setdefault(term_key(old), ("sector", s.id))
-        for term in s.terms:
-            claim(sectors_path, label, term, ("sector", s.id), ("sector", s.id, s.id))
-    for t in technologies.values():
-        label = f"technology {t.id!r}"
-        for name in (t.id, t.name_en, t.name_zh):
-            claim(sectors_path, label, name, ("sector", t.sector_id))
-        for old in t.formerly:
-            names.setdefault(term_key(old), ("sector", t.sector_id))
-        for term in t.terms:
-            claim(sectors_path, label, term, ("sector", t.sector_id), ("sector", t.id, t.sector_id))
+    def add_places(self, places: dict, regions: dict, path: Path) -> None:
+        for p in places.values():
+            label = f"place {p.id!r}"
+            for name in (p.id, p.name_en, p.name_zh, p.pinyin, *p.aliases):
+                self.claim(path, label, name, ("place", p.id), ("place", p.id, None))
+        for g in regions.values():
+            label = f"region {g.id!r}"
+            self.claim(path, label, g.id, ("region", g.id))
+            for name in (g.name_en, g.name_zh, *g.aliases):
+                self.claim(path, label, name, ("region", g.id), ("region", g.id, None))
 
+    def add_cities(self, cities: dict, path: Path) -> None:
+        for c in cities.values():
+            label = f"city {c.id!r}"
+            searched = [*c.aliases]
+            searched += [c.name_zh] if c.match_zh else []
+            searched += [c.name_en] if c.match_en else []
+            for name in searched:
+                self.claim(path, label, name, ("place", c.province), ("city", c.id, c.province))
+
+    def add_sectors(self, sectors: dict, technologies: dict, path: Path) -> None:
+        for s in sectors.values():
+            label = f"sector {s.id!r}"
+            for name in (s.id, s.name_en, s.name_zh):
+                self.claim(path, label, name, ("sector", s.id))
+            for old in s.formerly:
+                self.names.setdefault(term_key(old), ("sector", s.id))
+            for term in s.terms:
+                self.claim(path, label, term, ("sector", s.id), ("sector", s.id, s.id))
+        for t in technologies.values():
+            label = f"technology {t.id!r}"
+            for name in (t.id, t.name_en, t.name_zh):
+                self.claim(path, label, name, ("sector", t.sector_id))
+            for old in t.formerly:
+                self.names.setdefault(term_key(old), ("sector", t.sector_id))
+            for term in t.terms:
+                searched = ("sector", t.id, t.sector_id)
+                self.claim(path, label, term, ("sector", t.sector_id), searched)
+
+
+def _term_patterns(terms: dict, exact: dict) -> tuple[re.Pattern, ...]:
+    """The searched terms as tries: English case-insensitive, capitals as written, Chinese."""
     chinese = sorted(k for k in terms if _CJK.search(k))
     english = sorted(k for k in terms if not _CJK.search(k))
     # "battery" is also found as "batteries" (the regex adds -s and -es itself)
@@ -267,18 +303,4 @@ def load_codebook(folder: Path | str) -> Codebook:
         # Keys are case-folded, and the text is lower-cased for this pattern (see find_terms):
         # much faster than a case-insensitive regex.
         patterns.append(re.compile(trie_regex(chinese)))
-    return Codebook(
-        places,
-        regions,
-        sectors,
-        technologies,
-        cities,
-        categories,
-        cues,
-        rules,
-        gazetteer_source,
-        names,
-        terms,
-        exact,
-        tuple(patterns),
-    )
+    return tuple(patterns)
