@@ -15,6 +15,9 @@ from helpers.coding.units import Paren, blank, clauses, is_title, parentheticals
 from helpers.schemas import RELATION_RANK
 
 _PLACED = ("place", "city", "region")
+# A clause with at most this many (place, term) pairs codes each pair in turn (the definition);
+# a larger one codes each tie from its first pairs (the same ties, at the cost of the ties).
+_FEW_PAIRS = 64
 
 
 @dataclass
@@ -232,6 +235,22 @@ class Coder:
         pairs are judged for one tie, and a clause makes at most ``ties_per_clause`` ties
         (codebook/rules.yaml)."""
         relation, standing, rule = ties
+        judged: dict[tuple, str] = {}  # members of a region share their mention
+
+        def judge(place: Place, m: TermMatch) -> str:
+            key = (place.mention, m)
+            if key not in judged:
+                mod = self.modality.of(cue_text, place, m, clause)
+                judged[key] = relations.stated(mod, standing)
+            return judged[key]
+
+        few = min(_FEW_PAIRS, self.rules.ties_per_clause)  # so the cap on ties cannot bind
+        if len(places) * len(terms) <= few:  # most clauses: every pair, as defined
+            for place in places:
+                for m in terms:
+                    if m not in owner or owner[m] is place.mention:
+                        self.add(base, place, m, relation, judge(place, m), rule)
+            return
         uncertain = any(cue_text.find(kind, *clause) for kind in relations.UNCERTAIN)
         search = uncertain and standing is None and relation != "context"
         by_place: dict[tuple, list[tuple[int, Place]]] = {}
@@ -243,15 +262,6 @@ class Coder:
             free, owned = by_tie.setdefault((m.sector_id, m.entity_id), ([], {}))
             holder = owner.get(m)
             (free if holder is None else owned.setdefault(id(holder), [])).append((j, m))
-        judged: dict[tuple, str] = {}  # members of a region share their mention
-
-        def judge(place: Place, m: TermMatch) -> str:
-            key = (place.mention, m)
-            if key not in judged:
-                mod = self.modality.of(cue_text, place, m, clause) if uncertain else "asserted"
-                judged[key] = relations.stated(mod, standing)
-            return judged[key]
-
         chosen = []
         for group in by_place.values():
             for free, owned in by_tie.values():
