@@ -10,8 +10,9 @@ figures of the build before), never the edit's own. Also ingest and coding throu
 synthetic corpora of 10, 100 and 1,000 articles of about 400 words (tools.synthetic), and
 the coding's quality on the dev and held-out sets (tools.evaluation; its floors are guarded
 by tests). And the sources as received: extracting the text of a 30-page PDF and of a 200 KB
-web page, and ingest plus coding of a 50,000-character Chinese work report
-(``python -m tools.bench --documents`` runs these alone). Exits non-zero when a target is missed.
+web page, ingest plus coding of a 50,000-character Chinese work report, and the code step on
+2 MB texts without punctuation (``python -m tools.bench --documents`` runs these alone).
+Exits non-zero when a target is missed.
 """
 
 from __future__ import annotations
@@ -433,6 +434,86 @@ def document_checks(cb) -> list[tuple]:
     ]
 
 
+# Texts without punctuation, just under the 2 MB a source may hold: one sentence each.
+HOSTILE_GOALS = {"code_s": 10.0, "peak_mib": 1024.0}
+HOSTILE_BYTES = 1_990_000
+
+
+def hostile_texts(cb) -> dict[str, str]:
+    """The texts of the hostile-coding rows: a place and a sector repeated (Chinese), the
+    synthetic work report with its punctuation taken out, and English without full stops."""
+    import re
+
+    zh = "上海发展集成电路"
+    mixed = re.sub(r"[，。、\n]", "", zh_work_report(cb, HOSTILE_BYTES // 3))
+    places = sorted(p.name_en for p in cb.places.values())
+    sectors = ["chips", "robots", "AI", "batteries", "drones", "quantum computing"]
+    en = " ".join(
+        f"{places[i % len(places)]} will not develop {sectors[i % len(sectors)]} and"
+        for i in range(HOSTILE_BYTES // 40)
+    )
+    texts = {"zh-repeated": zh * (HOSTILE_BYTES // len(zh.encode())), "zh-mixed": mixed, "en": en}
+    return {k: v[: HOSTILE_BYTES // len(v[:1].encode())] for k, v in texts.items()}
+
+
+def hostile_coding(name: str) -> None:
+    """Ingest one hostile text and time the code step on it; prints seconds, codings and the
+    process's peak memory as JSON. Called as ``bench.py --hostile <name>`` (its own process,
+    so the peak is its own)."""
+    import yaml
+
+    cb = codebook_mod.load_codebook(catalogue.path("codebook"))
+    data = hostile_texts(cb)[name].encode("utf-8")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        (folder / "text.txt").write_bytes(data)
+        entry = {
+            "id": "hostile",
+            "title": "hostile",
+            "outlet": "synthetic",
+            "url": "https://example.org/",
+            "date": "2025-01-27",
+            "period": "2025",
+            "language": "en" if name == "en" else "zh",
+            "kind": "primary",
+            "file": "text.txt",
+            "sha256": hashlib.sha256(data).hexdigest(),
+        }
+        (folder / "manifest.yaml").write_text(yaml.safe_dump({"sources": [entry]}), "utf-8")
+        (folder / "corrections.yaml").write_text("corrections: []\n", encoding="utf-8")
+        tables = text.ingest(folder / "manifest.yaml", folder / "corrections.yaml", folder)
+    started = time.perf_counter()
+    coded = coding.code_sentences(tables["sentences"], cb)
+    seconds = time.perf_counter() - started
+    found = {"s": seconds, "bytes": len(data), "codings": len(coded["codings"])}
+    print(json.dumps({**found, "peak_mib": peak_mib()}))
+
+
+def hostile_checks() -> list[tuple]:
+    """The code step on 2 MB without punctuation, each text in a process of its own."""
+    rows = []
+    for name in ("zh-repeated", "zh-mixed", "en"):
+        done = subprocess.run(
+            [sys.executable, "-m", "tools.bench", "--hostile", name],
+            capture_output=True,
+            text=True,
+        )
+        if done.returncode:
+            sys.exit(f"bench: the hostile coding of {name} failed: {done.stderr.strip()[-2000:]}")
+        found = json.loads(done.stdout)
+        ok = found["s"] < HOSTILE_GOALS["code_s"] and found["peak_mib"] < HOSTILE_GOALS["peak_mib"]
+        rows.append(
+            (
+                f"code step, {found['bytes'] / 1e6:.1f} MB without punctuation ({name})",
+                f"{found['s']:.2f} s",
+                f"< {HOSTILE_GOALS['code_s']:.0f} s, peak {found['peak_mib']:.0f} MiB "
+                f"< {HOSTILE_GOALS['peak_mib']:.0f}",
+                ok,
+            )
+        )
+    return rows
+
+
 def _print(checks: list[tuple]) -> None:
     width = max(len(c[0]) for c in checks)
     print(f"{'measure':<{width}}  {'value':>10}  {'target / note':<28}  ok")
@@ -508,6 +589,7 @@ def main() -> int:
     )
     checks += many_sources_checks()
     checks += document_checks(cb)
+    checks += hostile_checks()
     print(f"machine: {machine()}")
     _print(checks)
     coding_quality()
@@ -518,8 +600,12 @@ if __name__ == "__main__":
     if sys.argv[1:2] == ["--one-process"]:
         one_process(Path(sys.argv[2]))
         sys.exit(0)
+    if sys.argv[1:2] == ["--hostile"]:
+        hostile_coding(sys.argv[2])
+        sys.exit(0)
     if sys.argv[1:2] == ["--documents"]:
         found = document_checks(codebook_mod.load_codebook(catalogue.path("codebook")))
+        found += hostile_checks()
         print(f"machine: {machine()}")
         _print(found)
         sys.exit(0 if all(c[3] for c in found) else 1)

