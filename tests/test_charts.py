@@ -823,8 +823,10 @@ def test_workers_write_the_same_svgs_as_one_process(built):
     }
     workers = chart_svg.Workers(chart_export.VL_VERSION, font_dir, 2)
     procs = list(workers.procs)
+    assert len(procs) == 2
     assert convert(specs, workers=workers) == serial
-    assert [proc.returncode for proc in procs] == [0, 0]  # done, and gone
+    assert [proc.is_alive() for proc in procs] == [False, False]  # done, and gone
+    assert not workers.procs
 
 
 def test_a_failing_figure_fails_the_export_in_one_line_and_writes_nothing(built, tmp_path):
@@ -849,7 +851,7 @@ def test_a_failing_figure_fails_the_export_in_one_line_and_writes_nothing(built,
 def test_a_worker_that_dies_fails_the_export_in_one_line():
     workers = chart_svg.Workers(chart_export.VL_VERSION, chart_theme.cjk_font_dir(), 1)
     workers.procs[0].kill()
-    workers.procs[0].wait()  # dead before the figure is handed over: no race with the kill
+    workers.procs[0].join()  # dead before the figure is handed over: no race with the kill
     with pytest.raises(
         chart_svg.ExportError, match=r"^figure 'a': SVG export failed: every SVG worker stopped$"
     ):

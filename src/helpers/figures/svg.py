@@ -3,9 +3,10 @@ cache by content.
 
 Why workers: vl-convert runs one JavaScript runtime per process and holds the GIL while it
 converts, 0.1 to 0.4 s a figure with the CJK font plus half a second to warm up, so threads
-gain nothing; separate processes (:class:`Workers`) convert the figures side by side, and
-started early (``chart_export.start_converters``) they warm up while the charts notebook still
-reads its tables, then convert what it hands them (:func:`submit`) while it goes on.
+gain nothing; a process pool (:class:`Workers`) converts the figures side by side, and
+started early (``chart_export.start_converters``) its processes warm up while the charts
+notebook still reads its tables, then convert what it hands them (:func:`submit`) while it
+goes on. This is the only code in the figures that exists for speed.
 
 Why renumbered ids: Vega names gradients and clip paths from counters global to its process
 (``gradient_0``, ``clip1``, ...), so a figure's SVG depended on what its process had converted
@@ -18,22 +19,20 @@ Vega-Lite's versions, the time zone, the font files; see :func:`environment`), c
 SHA-256 of its SVG, and is ignored when it does not read back whole. The least recently used
 entries beyond :data:`CACHE_ENTRIES` are dropped.
 
-This module imports nothing heavier than vl-convert: it is also the workers' program
-(``python -m helpers.figures.svg VL_VERSION FONT_DIR``: one JSON spec a line in, one JSON reply a
-line out).
+This module imports nothing heavier than vl-convert, which the workers import too.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 import re
-import subprocess
 import sys
-import tempfile
-import threading
 import time
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 CACHE_ENTRIES = 256
@@ -274,175 +273,107 @@ def _text(spec: dict) -> str:
 
 
 class Workers:
-    """Worker processes that convert specs to SVG, started (and warming up) at once.
+    """A pool of processes (:class:`concurrent.futures.ProcessPoolExecutor`) that convert specs
+    to SVG, started and warming up at once.
 
-    A worker reads one spec a line and answers one line; it exits when its input closes, so
-    none outlives this object, nor the process that started it. Specs are converted in the
-    background from :meth:`submit` on, the largest first, each by the next free worker; a
-    result is kept by the spec's text, so a spec changed after it was submitted is converted
-    anew.
+    Each process loads vl-convert and the fonts in its initializer; :meth:`submit` hands over
+    specs, the largest first; a result is kept by the spec's text, so a spec changed after it
+    was submitted is converted anew. The processes are spawned (not forked: the charts
+    notebook's kernel runs threads) and end with :meth:`close`, or with this object.
     """
 
     def __init__(self, vl_version: str, font_dir: Path | str, count: int | None = None) -> None:
         self.vl_version, self.font_dir = vl_version, str(font_dir)
-        src = str(Path(__file__).resolve().parents[2])  # the same helpers as this process
-        env = {
-            **os.environ,
-            "PYTHONPATH": os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")])),
-        }
-        self.procs: list[subprocess.Popen] = []
-        self.logs = []
-        self._lock = threading.Lock()
-        self._queue: list[str] = []  # spec texts, largest first
-        self._done: dict[str, tuple[str, str]] = {}  # spec text -> ("svg" | "error", text)
-        self._drivers: dict[int, threading.Thread] = {}
-        for _ in range(count or worker_count()):
-            log = tempfile.TemporaryFile()
-            self.logs.append(log)
-            self.procs.append(
-                subprocess.Popen(
-                    [sys.executable, "-m", "helpers.figures.svg", vl_version, self.font_dir],
-                    stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE,
-                    stderr=log,
-                    env=env,
-                    text=True,
-                    encoding="utf-8",
-                )
-            )
+        count = count or worker_count()
+        main = sys.modules["__main__"]
+        if not hasattr(main, "__spec__"):  # a kernel's namespace module, which spawn reads
+            main.__spec__ = None
+        self._pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
+            max_workers=count,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_warm_up,
+            initargs=(vl_version, self.font_dir),
+        )
+        self._futures: dict[str, Future] = {}  # spec text -> its conversion
+        # one task per process starts them all now (the pool spawns a process per task while
+        # none is idle), so they warm up while the caller builds its figures
+        self._ready = [self._pool.submit(_ready) for _ in range(count)]
+
+    @property
+    def procs(self) -> list:
+        """The pool's processes (for tests: they are gone once closed)."""
+        return list(self._pool._processes.values()) if self._pool else []
 
     def serve(self, vl_version: str, font_dir: Path | str) -> bool:
         """True when these workers convert for this Vega-Lite version and font folder."""
-        return bool(self.procs) and (self.vl_version, self.font_dir) == (
+        return self._pool is not None and (self.vl_version, self.font_dir) == (
             vl_version,
             str(font_dir),
         )
 
     def submit(self, specs: dict[str, dict]) -> None:
         """Convert ``specs`` in the background (those not converted or queued already)."""
-        texts = {_text(spec) for spec in specs.values()}
-        with self._lock:
-            known = set(self._queue) | set(self._done)
-            self._queue += sorted(texts - known, key=lambda t: (-len(t), t))
-            self._queue.sort(key=lambda t: (-len(t), t))
-            for i, (proc, log) in enumerate(zip(self.procs, self.logs, strict=True)):
-                driver = self._drivers.get(i)
-                if (
-                    self._queue
-                    and proc.poll() is None
-                    and (driver is None or not driver.is_alive())
-                ):
-                    self._drivers[i] = threading.Thread(
-                        target=self._drive, args=(proc, log), daemon=True
-                    )
-                    self._drivers[i].start()
-
-    def _drive(self, proc: subprocess.Popen, log) -> None:
-        while True:
-            with self._lock:
-                if not self._queue:
-                    return
-                text = self._queue.pop(0)
+        texts = {_text(spec) for spec in specs.values()} - set(self._futures)
+        for text in sorted(texts, key=lambda t: (-len(t), t)):
             try:
-                proc.stdin.write(text + "\n")
-                proc.stdin.flush()
-                line = proc.stdout.readline()
-            except (OSError, ValueError):  # its pipe broke, or was closed by close()
-                line = ""
-            if not line:
-                with self._lock:
-                    self._done[text] = (
-                        "error",
-                        f"its SVG worker stopped ({_exit(proc)}){_tail(log)}",
-                    )
-                return
-            reply = json.loads(line)
-            with self._lock:
-                self._done[text] = (
-                    ("error", reply["error"]) if "error" in reply else ("svg", reply["svg"])
+                self._futures[text] = self._pool.submit(
+                    _convert_reply, text, self.vl_version, self.font_dir
                 )
+            except BrokenProcessPool:
+                self._futures[text] = _failed(STOPPED)
 
     def results(self, specs: dict[str, dict]) -> dict[str, str]:
         """The SVG of every spec, by name, once converted; then the workers end. Raises
         :class:`ExportError` naming a figure that could not be converted."""
         self.submit(specs)
-        for driver in list(self._drivers.values()):
-            driver.join()
-        with self._lock:
-            left, self._queue = self._queue, []  # every worker stopped before these
+        replies = {}
+        for name, spec in specs.items():
+            try:
+                replies[name] = self._futures[_text(spec)].result()
+            except BrokenProcessPool:
+                replies[name] = ("error", STOPPED)
         self.close()
-        for text in left:
-            self._done[text] = ("error", "every SVG worker stopped")
-        failed = sorted(
-            name for name, spec in specs.items() if self._done[_text(spec)][0] == "error"
-        )
+        failed = sorted(name for name, (kind, _) in replies.items() if kind == "error")
         if failed:
             name = failed[0]
-            raise ExportError(
-                f"figure {name!r}: SVG export failed: {self._done[_text(specs[name])][1]}"
-            )
-        return {name: self._done[_text(spec)][1] for name, spec in specs.items()}
+            raise ExportError(f"figure {name!r}: SVG export failed: {replies[name][1]}")
+        return {name: svg for name, (_, svg) in replies.items()}
 
     def close(self) -> None:
-        """End the workers (they exit when their input closes; killed if they do not)."""
-        with self._lock:
-            self._queue = []
-        for proc in self.procs:
-            try:
-                proc.stdin.close()
-            except OSError:
-                pass
-        for proc in self.procs:
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        for driver in list(self._drivers.values()):
-            driver.join()
-        for proc in self.procs:
-            proc.stdout.close()
-        for log in self.logs:
-            log.close()
-        self.procs, self.logs, self._drivers = [], [], {}
+        """End the workers (what is still queued is dropped)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
 
     def __del__(self) -> None:  # a notebook dropped them unused: no process is left behind
-        if getattr(self, "procs", None):
+        if getattr(self, "_pool", None) is not None:
             self.close()
 
 
-def _exit(proc: subprocess.Popen) -> str:
-    try:
-        code = proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        code = proc.wait()
-    return f"exit code {code}"
+STOPPED = "every SVG worker stopped"
 
 
-def _tail(log) -> str:
-    log.seek(0)
-    lines = [ln.strip() for ln in log.read().decode("utf-8", "replace").splitlines() if ln.strip()]
-    return f": {lines[-1][:200]}" if lines else ""
+def _failed(message: str) -> Future:
+    done: Future = Future()
+    done.set_result(("error", message))
+    return done
 
 
-def _serve(vl_version: str, font_dir: str) -> None:
-    """A worker: warm up, then one spec a line from stdin to one reply a line on stdout (the
-    real stdout kept for replies; anything the converter prints goes to stderr)."""
+def _warm_up(vl_version: str, font_dir: str) -> None:
+    """A worker's initializer: vl-convert, the fonts and Vega loaded before the first figure."""
     import vl_convert as vlc
 
-    replies = os.fdopen(os.dup(1), "w", encoding="utf-8")
-    os.dup2(2, 1)
     _register(font_dir)
     vlc.vegalite_to_svg(_WARM_UP, vl_version=vl_version)
-    for line in sys.stdin:
-        try:
-            reply = {"svg": convert_here(json.loads(line), vl_version, font_dir)}
-        except Exception as exc:  # the parent names the figure and stops the export
-            reply = {"error": f"{type(exc).__name__}: {_first_line(str(exc))}"}
-        replies.write(json.dumps(reply, ensure_ascii=False) + "\n")
-        replies.flush()
 
 
-if __name__ == "__main__":
-    _serve(sys.argv[1], sys.argv[2])
+def _ready() -> None:
+    """A task that only makes the pool start a process."""
+
+
+def _convert_reply(text: str, vl_version: str, font_dir: str) -> tuple[str, str]:
+    """("svg", the SVG) or ("error", one line): the parent names the figure and stops."""
+    try:
+        return "svg", convert_here(json.loads(text), vl_version, font_dir)
+    except Exception as exc:
+        return "error", f"{type(exc).__name__}: {_first_line(str(exc))}"
