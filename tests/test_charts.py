@@ -14,7 +14,7 @@ import pytest
 from helpers import schemas
 from helpers.compare import triangulation as compare
 from helpers.engine import catalogue
-from helpers.figures import charts
+from helpers.figures import charts, registry
 from helpers.figures import describe as chart_text
 from helpers.figures import export as chart_export
 from helpers.figures import svg as chart_svg
@@ -300,6 +300,11 @@ def sources_for(ids) -> pd.DataFrame:
             "outlet": [f"Outlet {i % 12}" for i in range(len(ids))],
             "author_outlet": [f"Outlet {i % 12}" for i in range(len(ids))],
             "period": [["2025", "2026", "2026-2030"][i % 3] for i in range(len(ids))],
+            "language": "en",
+            **dict.fromkeys(
+                ["original_outlet", "original_language", "translated_by", "republished_by"]
+            ),
+            "machine_translation": False,
         }
     )
 
@@ -311,54 +316,25 @@ def make_ties(ties=TIES) -> pd.DataFrame:
 
 
 def figures(ties, codings, tie_sources, claims, tri, places=PLACES, sectors=SECTORS) -> dict:
-    """Every chart with its description; titles are given (findings computes them)."""
-    SOURCES = sources_for(set(codings["source_id"]) | set(claims["source_id"]))  # noqa: N806
-
-    def title(name):
-        return f"Title of {name}"
-
-    return {
-        "priority_matrix": (
-            charts.priority_matrix(
-                ties, codings, places, sectors, title=title("matrix"), source="1 source, 2025"
-            ),
-            chart_text.describe_priority_matrix(ties, codings, places, sectors),
-        ),
-        "consensus": (
-            charts.consensus(ties, places, sectors, title=title("consensus"), source="s"),
-            chart_text.describe_consensus(ties),
-        ),
-        "coverage": (
-            charts.coverage(tie_sources, places, title=title("coverage"), source="s"),
-            chart_text.describe_coverage(tie_sources),
-        ),
-        "sector_breadth": (
-            charts.sector_breadth(ties, sectors, title=title("breadth"), source="s"),
-            chart_text.describe_sector_breadth(ties, sectors),
-        ),
-        "tile_map": (
-            charts.tile_map(ties, places, sectors, title=title("map"), source="s"),
-            chart_text.describe_tile_map(ties, places, sectors),
-        ),
-        "periods": (
-            charts.periods(tie_sources, SOURCES, sectors, title=title("periods"), source="s"),
-            chart_text.describe_periods(tie_sources, SOURCES, sectors),
-        ),
-        "framing_outlets": (
-            charts.framing_outlets(
-                claims, SOURCES, FRAMING_BOOK, title=title("outlets"), source="s"
-            ),
-            chart_text.describe_framing_outlets(claims, SOURCES, FRAMING_BOOK),
-        ),
-        "framing": (
-            charts.framing(claims, FRAMING_BOOK, title=title("framing"), source="s"),
-            chart_text.describe_framing(claims, FRAMING_BOOK),
-        ),
-        "triangulation": (
-            charts.triangulation(tri, sectors, title=title("triangulation"), source="s"),
-            chart_text.describe_triangulation(tri, sectors),
-        ),
-    }
+    """Every chart of the registry with its description; titles are given (findings computes
+    them)."""
+    sources = sources_for(set(codings["source_id"]) | set(claims["source_id"]))
+    inputs = registry.Inputs(
+        tables={
+            "ties": ties,
+            "tie_sources": tie_sources,
+            "sources": sources,
+            "framing_claims": claims,
+            "triangulation": tri,
+        },
+        places=places,
+        sectors=sectors,
+        framing_book=FRAMING_BOOK,
+        titles={f.name: f"Title of {f.name}" for f in registry.FIGURES},
+        source_line="1 source, 2025",
+        triangulation_line="s",
+    )
+    return registry.build_all(inputs)
 
 
 @pytest.fixture(scope="module")
@@ -423,7 +399,7 @@ def test_priority_matrix_encodings_order_and_tooltips(built):
     assert {"place", "place_zh", "sector", "relation", "evidence"} <= set(enc["tooltip"])
     assert spec["encoding"]["y"]["sort"][0] == "Shanghai"
     assert spec["encoding"]["x"]["sort"][0] == "Semiconductors"
-    assert spec["title"]["text"] == ["Title of matrix"]
+    assert spec["title"]["text"] == ["Title of priority_matrix"]
     assert spec["title"]["subtitle"][0] == "Source: 1 source, 2025."
     # one source: every tie has one size, so size encodes nothing and has no legend
     assert spec["encoding"]["size"] == {"value": 200}
@@ -542,7 +518,7 @@ def test_svg_has_english_and_chinese_labels(built, tmp_path):
         built["tile_map"][0], "tile_map", tmp_path, built["tile_map"][1], png=True
     )
     svg = paths["svg"].read_text(encoding="utf-8")
-    for label in ["Shanghai", "上海", "Hainan", "海南", "Title of map"]:
+    for label in ["Shanghai", "上海", "Hainan", "海南", "Title of tile_map"]:
         assert label in svg
     matrix = chart_export.export_chart(built["priority_matrix"][0], "m", tmp_path, "x")
     assert "Semiconductors" in matrix["svg"].read_text(encoding="utf-8")
@@ -553,10 +529,14 @@ def test_exports_are_byte_identical(built, tmp_path):
     chart, text = built["framing"]
     first = chart_export.export_chart(chart, "framing", tmp_path / "a", text)
     second = chart_export.export_chart(
-        charts.framing(make_claims(), FRAMING_BOOK, title="Title of framing", source="s"),
+        charts.framing(
+            make_claims(), FRAMING_BOOK, title="Title of framing", source="1 source, 2025"
+        ),
         "framing",
         tmp_path / "b",
-        chart_text.describe_framing(make_claims(), FRAMING_BOOK),
+        chart_text.describe_framing(
+            make_claims(), FRAMING_BOOK, sources_for(make_claims()["source_id"])
+        ),
     )
     assert sorted(p.name for p in first.values()) == [
         "framing.html",
@@ -1044,3 +1024,23 @@ def test_no_figure_text_is_smaller_than_10_px():
     for name, (_, svg) in synthetic_svgs(8).items():
         sizes = [float(s) for s in re.findall(r'font-size="([\d.]+)px"', svg)]
         assert sizes and min(sizes) >= 10, f"{name}: {min(sizes)} px"
+
+
+def test_the_framing_caption_names_only_the_actors_present_and_who_wrote_the_claims():
+    claims = make_claims()
+    sources = sources_for(claims["source_id"]).assign(
+        original_outlet="Adnkronos",
+        original_language="it",
+        translated_by="morningexpress.in",
+        machine_translation=True,
+    )
+    caption = chart_text.describe_framing(claims, FRAMING_BOOK, sources)
+    involved = set(claims["actor"]) | {
+        c for cell in claims["comparators"].dropna() for c in cell.split(";")
+    }
+    for actor in FRAMING_BOOK.actors:
+        assert (FRAMING_BOOK.actor_in_text(actor) in caption) == (actor in involved), actor
+    assert caption.endswith(
+        "Claims written by Adnkronos (Italian), machine-translated into English by "
+        "morningexpress.in."
+    )

@@ -286,3 +286,117 @@ def test_a_cut_table_keeps_whole_groups_says_its_rule_and_links_the_full_table()
     assert "](data/ties.csv)" in note
     uncut, none = findings._top(df.head(40), "ties", "ties", rule="r", group="place_id")
     assert none == "" and len(uncut) == 40
+
+
+# -- the seed, built: each finding a reviewer checks, against the data ------------------------
+
+
+@pytest.fixture(scope="module")
+def seed(tmp_path_factory):
+    """The seed built by the runner in a copy of the project: its tables, manifest and the
+    report's generated numbers and tables."""
+    import os
+    import subprocess
+    import sys
+
+    import yaml
+
+    from tools.projects import copy_project
+
+    project = copy_project(tmp_path_factory.mktemp("seed"))
+    env = {**os.environ, "PYTHONPATH": str(project / "src"), "SOURCE_DATE_EPOCH": "1738000000"}
+    run = subprocess.run(
+        [sys.executable, "-m", "helpers.engine.pipeline"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    processed, generated = project / "data/processed", project / "report/_generated"
+    return {
+        "tables": {p.stem: pd.read_parquet(p) for p in processed.glob("*.parquet")},
+        "manifest": yaml.safe_load((project / "data/raw/manifest.yaml").read_text("utf-8")),
+        "numbers": yaml.safe_load((generated / "numbers.yml").read_text("utf-8")),
+        "md": {p.stem: p.read_text("utf-8") for p in (generated / "tables").glob("*.md")},
+    }
+
+
+def _retellings(seed) -> list[dict]:
+    return [s for s in seed["manifest"]["sources"] if s.get("retells")]
+
+
+@pytest.mark.slow
+def test_seed_a_region_is_not_its_members(seed):
+    """No province gets a tie from a region it merely belongs to: every province tie of a
+    retelling is one its text names (Jiangsu, a member of the Yangtze River Delta the seed
+    names, has none); the vehicles sector is named by the retelling's provinces and regions
+    apart, and the report's key numbers count both levels as the tables do."""
+    ties, by_source = seed["tables"]["ties"], seed["tables"]["tie_sources"]
+    assert "jiangsu" not in set(ties["place_id"]) | set(by_source["place_id"])
+    (retelling,) = _retellings(seed)
+    told = by_source[(by_source["source_id"] == retelling["id"]) & ~by_source["from_reference"]]
+    vehicles = told[told["sector_id"] == "vehicles"].groupby("place_level")["place_id"]
+    assert vehicles.nunique().to_dict() == {"province": 2, "region": 2}
+    numbers = seed["numbers"]["numbers"]
+    assert numbers["n_region_ties"] == int((ties["place_level"] == "region").sum())
+
+
+@pytest.mark.slow
+def test_seed_omissions_and_the_one_misattribution(seed):
+    """The retelling omits the Sichuan-Chongqing vehicles fact and Sichuan's brain-computer
+    interfaces, misattributes exactly one fact, and the report lists each omission with the
+    fact's text and states the counts of the triangulation table."""
+    tri, facts = seed["tables"]["triangulation"], seed["tables"]["reference_codings"]
+    omitted = tri[tri["class"] == "omitted_by_article"]
+    vehicle_facts = facts.loc[facts["sector_id"] == "vehicles", "fact_id"]
+    circle = {
+        f
+        for f, g in facts[facts["fact_id"].isin(vehicle_facts)].groupby("fact_id")["place_id"]
+        if {"sichuan", "chongqing"} <= set(g)
+    }
+    assert circle and set(omitted["fact_id"]) >= circle
+    assert {"sichuan", "chongqing"} <= set(
+        omitted.loc[omitted["fact_id"].isin(circle), "reference_place_id"]
+    )
+    bci = omitted[omitted["sector_id"] == "brain-computer-interfaces"]
+    assert set(bci["reference_place_id"]) == {"sichuan"}
+    assert (tri["class"] == "misattributed").sum() == 1
+    numbers = seed["numbers"]["numbers"]
+    assert numbers["tri_misattributed"] == 1
+    assert numbers["tri_omitted_by_article"] == len(omitted)
+    for text in omitted["fact_text"]:
+        assert findings.md_escape(text) in seed["md"]["discrepancies"]
+
+
+@pytest.mark.slow
+def test_seed_framing_is_credited_to_its_author_with_the_chain(seed):
+    """The framing is the original author's (the manifest's ``original``), and the sources
+    table and the framing figure's caption name the chain that brought the text here."""
+    sources, claims = seed["tables"]["sources"], seed["tables"]["framing_claims"]
+    (retelling,) = _retellings(seed)
+    author = retelling["original"]["outlet"]
+    assert set(claims["source_id"]) == {retelling["id"]}
+    assert sources.set_index("source_id").loc[retelling["id"], "author_outlet"] == author
+    row = sources[sources["source_id"] == retelling["id"]]
+    (chain,) = findings.source_chains(row)
+    assert chain.startswith(author) and all(step["outlet"] in chain for step in retelling["via"])
+    assert findings.md_escape(chain) in seed["md"]["sources"]
+    assert chain in seed["numbers"]["captions"]["framing"].replace("\\", "")
+
+
+@pytest.mark.slow
+def test_seed_a_ranking_is_kept_in_the_framing_table(seed, codebook):
+    """'A gap with the United States and above all with Europe' is coded as a ranking, and
+    the framing table shows it as one."""
+    claims = seed["tables"]["framing_claims"]
+    ranked = claims[claims["ranking"].fillna("") != ""]
+    assert len(ranked) >= 1
+    book = load_framing_codebook(catalogue.path("framing_codebook"))
+    for row in ranked.itertuples():
+        assert row.ranking.split(";")[0] in row.comparators.split(";")
+        cell = findings._compared_with(book, row.comparators, row.ranking)
+        assert "above all" in cell
+        assert findings.md_escape(cell) in seed["md"]["framing"]
+    assert "europe" in {r.split(";")[0] for r in ranked["ranking"]}

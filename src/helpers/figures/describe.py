@@ -21,7 +21,7 @@ from helpers.figures.tables import (
     triangulation_table,
 )
 from helpers.figures.theme import RELATION_ORDER
-from helpers.report.findings import join_names, plural
+from helpers.report.findings import join_names, plural, source_chains
 
 
 def describe_priority_matrix(
@@ -76,8 +76,9 @@ def describe_tile_map(matrix: pd.DataFrame, places: pd.DataFrame, sectors: pd.Da
     )
 
 
-def describe_framing(claims: pd.DataFrame, book) -> str:
-    """Alt text and caption for the framing chart, one clause per dimension."""
+def describe_framing(claims: pd.DataFrame, book, sources: pd.DataFrame) -> str:
+    """Alt text and caption for the framing chart, one clause per dimension; it names only the
+    actors the claims involve and who wrote the claims (a translation's original author)."""
     if claims.empty:
         return "No framing claim to show: no text in this selection makes one."
     table = framing_table(claims, book)
@@ -93,12 +94,17 @@ def describe_framing(claims: pd.DataFrame, book) -> str:
         else:
             clause = "no one clearly ahead"
         parts.append(f"{dimension}: {clause}{hedged}")
+    involved = set(claims["actor"]) | {
+        c for cell in claims["comparators"].dropna() for c in str(cell).split(";") if c
+    }
+    named = [book.actor_in_text(a) for a in book.actors if a in involved]
+    written = sources[sources["source_id"].isin(set(claims["source_id"]))]
     return (
         f"Dot chart of {plural(found['n'], 'framing claim')} "
-        f"({found['n_comparative']} naming a comparator) comparing "
-        f"{join_names([book.actor_in_text(a) for a in book.actors])}; upward triangles mark the "
-        f"actor put ahead, downward ones those put behind, hollow marks hedged claims "
-        f"({found['hedged']}). " + "; ".join(parts) + "."
+        f"({found['n_comparative']} naming a comparator) involving {join_names(named)}; upward "
+        f"triangles mark the actor put ahead, downward ones those put behind, hollow marks "
+        f"hedged claims ({found['hedged']}). " + "; ".join(parts) + ". Claims written by "
+        f"{'; '.join(sorted(set(source_chains(written))))}."
     )
 
 
