@@ -414,13 +414,69 @@ def test_framing_only_in_article(tmp_path, cb, fcb):
     assert framing["article_sentence_id"] == "a:p02:s01" and pd.isna(framing["fact_id"])
 
 
-def test_framing_agrees_when_the_reference_names_the_comparator(tmp_path, cb, fcb):
-    reference = ref(tmp_path, cb, fact("F1", "", "general", "", "Tariffs set by the United States"))
-    out = triangulate(codings_df(), claim("united-states"), reference, fcb)
-    # the claim agrees with the fact; the fact itself (no place, no sector) is not coded
-    assert out["class"].tolist() == ["agrees", "not_coded"]
-    assert out["fact_id"].tolist() == ["F1", "F1"]
-    assert out["article_sentence_id"].tolist()[0] == "a:p02:s01"
+FRAMED = [*HEADER, "framing_dimension", "framing_direction", "framing_comparators"]
+
+
+def framed(tmp_path, cb, fcb, *rows) -> pd.DataFrame:
+    """A reference whose facts carry their own framing (dimension, direction, rivals)."""
+    return reference_codings(facts_file(tmp_path, list(rows), FRAMED), cb, "ref", fcb)
+
+
+def framing_of(out: pd.DataFrame) -> list[tuple]:
+    rows = out[out["class"].str.startswith("framing")]
+    return sorted(zip(rows["class"], rows["fact_id"].fillna("-"), strict=True))
+
+
+def test_a_claim_keeps_the_framing_of_the_reference_that_frames_it_alike(tmp_path, cb, fcb):
+    reference = framed(
+        tmp_path,
+        cb,
+        fcb,
+        fact("F1", "", "general", "", "China leads the US and Europe")
+        + ["technology-gap", "actor_ahead", "united-states; europe"],
+    )
+    out = triangulate(codings_df(), claim(), reference, fcb)
+    assert framing_of(out) == [("framing_agrees", "F1")]
+
+
+def test_a_claim_that_turns_the_direction_or_adds_rivals_changes_the_framing(tmp_path, cb, fcb):
+    """Who is ahead differs, or the claim names rivals the reference does not: changed; a
+    framing of the reference on a dimension no claim takes up is dropped."""
+    behind = fact("F1", "", "general", "", "Chips are a bottleneck") + [
+        "technology-gap",
+        "comparator_ahead",
+        "",
+    ]
+    edge = fact("F2", "", "general", "", "An edge in cars") + ["technology-gap", "actor_ahead", ""]
+    pressure = fact("F3", "", "general", "", "Withstand external pressure") + [
+        "supply-chains",
+        "unclear",
+        "",
+    ]
+    out = triangulate(codings_df(), claim(), framed(tmp_path, cb, fcb, behind, edge, pressure), fcb)
+    assert framing_of(out) == [("framing_changed", "F1"), ("framing_only_in_reference", "F3")]
+    changed = out[out["class"] == "framing_changed"].iloc[0]
+    assert "China ahead of United States, Europe" in changed["note"]
+    assert "F1: Technology gap or lead: China behind others" in changed["note"]
+    assert "F2: Technology gap or lead: China ahead of others" in changed["note"]
+
+
+@pytest.mark.parametrize(
+    ("framing", "message"),
+    [
+        (["technology-gap", "", ""], "needs both framing_dimension and framing_direction"),
+        (["no-such-dimension", "actor_ahead", ""], "unknown framing_dimension 'no-such-dimension'"),
+        (["technology-gap", "actor_ahead", "mars"], "unknown framing comparator 'mars'"),
+        (["", "", "europe"], "framing_comparators without a framing"),
+    ],
+)
+def test_a_reference_framing_the_codebook_cannot_read_stops_in_one_line(
+    tmp_path, cb, fcb, framing, message
+):
+    path = facts_file(tmp_path, [fact("F1", "", "general", "", "A claim") + framing], FRAMED)
+    with pytest.raises(InputError, match=re.escape(message)) as failed:
+        reference_codings(path, cb, "ref", fcb)
+    assert "facts.csv" in str(failed.value) and "\n" not in str(failed.value)
 
 
 def test_triangulation_is_deterministic(tmp_path, cb, fcb):
@@ -510,12 +566,23 @@ def test_seed_covers_every_fact_coding_and_comparative_claim(seed_result, seed_c
     ) <= set(out["article_sentence_id"] + "|" + out["article_place_id"] + "|" + out["sector_id"])
     comparative = claims[claims["comparative"]]
     assert len(comparative) == 3
-    framing = out[out["class"] == "framing_only_in_article"]
-    assert sorted(framing["note"].str.extract(r"framing on (\S+):")[0]) == [
-        "policy-pace",
-        "supply-chains",
-        "technology-gap",
+    # the reference frames chips as a bottleneck, cars as an edge and external pressure on
+    # supply chains; the retelling puts China ahead of the United States and Europe on all
+    framing = out[out["class"].str.startswith("framing")].set_index("class")
+    assert (
+        sorted(zip(out["class"], out["fact_id"].fillna("-"), strict=True)).count(
+            ("framing_changed", "X03")
+        )
+        == 1
+    )
+    assert sorted(framing.index) == [
+        "framing_changed",
+        "framing_changed",
+        "framing_only_in_article",
     ]
+    assert framing.loc["framing_only_in_article", "note"].startswith(
+        "Pace of policy-making and implementation: China ahead of United States, Europe"
+    )
 
 
 def test_seed_story(seed_result):

@@ -23,6 +23,7 @@ import pytest
 import yaml
 from pypdf import PdfReader
 
+from helpers.schemas import TRIANGULATION_CLASSES
 from tools.projects import add_synthetic_sources, copy_project
 
 pytestmark = pytest.mark.slow
@@ -462,7 +463,10 @@ def expected_numbers(project: Path) -> dict:
         "n_hedged_comparative": int(comparative["hedged"].sum()),
         "n_flat_comparative": int((~comparative["hedged"]).sum()),
         "n_reference_facts": _table(project, "reference_codings")["fact_id"].nunique(),
-        **{f"tri_{c}": int((units["class"] == c).sum()) for c in set(tri["class"])},
+        **{
+            f"tri_{c}": int((units["class"] == c).sum())
+            for c in set(tri["class"]) | set(TRIANGULATION_CLASSES)
+        },
     }
 
 

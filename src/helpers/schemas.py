@@ -24,7 +24,10 @@ TRIANGULATION_CLASSES = [
     "omitted_by_article",
     "added_by_article",
     "misattributed",
+    "framing_agrees",
+    "framing_changed",
     "framing_only_in_article",
+    "framing_only_in_reference",
     "not_coded",
 ]
 DIRECTIONS = ["actor_ahead", "comparator_ahead", "unclear"]
@@ -404,6 +407,20 @@ REFERENCE_CODINGS = _schema(
         ),
         "commitment": _col(str, "The fact, in the coder's own words."),
         "urls": _col(str, "Where the story was read, space-separated."),
+        "framing_dimension": _col(
+            str, "The fact's own framing of China: a framing dimension id.", nullable=True
+        ),
+        "framing_direction": _col(
+            str,
+            "Who the fact puts ahead on that dimension.",
+            nullable=True,
+            checks=pa.Check.isin(DIRECTIONS),
+        ),
+        "framing_comparators": _col(
+            str,
+            "The rivals the fact names, `;`-separated actor ids; empty: none named.",
+            nullable=True,
+        ),
     },
 )
 
@@ -417,7 +434,8 @@ TRIANGULATION = _schema(
             str,
             "agrees, unconfirmed (meets a fact rebuilt from the retelling itself: no agreement), "
             "omitted_by_article, added_by_article, misattributed, "
-            "framing_only_in_article or not_coded.",
+            "framing_agrees, framing_changed, framing_only_in_article, framing_only_in_reference "
+            "(a framing claim against the reference's own framing) or not_coded.",
             checks=pa.Check.isin(TRIANGULATION_CLASSES),
         ),
         "sector_id": _col(str, "Sector compared, where there is one.", nullable=True),

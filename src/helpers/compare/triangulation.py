@@ -39,10 +39,18 @@ FACTS = pa.DataFrameSchema(
         "relation": pa.Column(str, pa.Check.isin(FACT_RELATIONS)),
         "confidence": pa.Column(str, pa.Check.isin(CONFIDENCES)),
         "urls": pa.Column(str, nullable=True),
+        # the reference's own framing of China against other powers, where a fact holds one
+        # (CODING.md §7): a framing dimension id, who it puts ahead, the rivals it names
+        "framing_dimension": pa.Column(str, nullable=True, required=False),
+        "framing_direction": pa.Column(
+            str, pa.Check.isin(schemas.DIRECTIONS), nullable=True, required=False
+        ),
+        "framing_comparators": pa.Column(str, nullable=True, required=False),
     },
     strict=True,
 )
-FACT_COLUMNS = list(FACTS.columns)
+_FRAMING = ("framing_dimension", "framing_direction", "framing_comparators")
+FACT_COLUMNS = [name for name, column in FACTS.columns.items() if column.required]
 
 
 # -- the reference side ------------------------------------------------------------------------
@@ -108,11 +116,41 @@ def _fact_sectors(path, fact, codebook) -> list[str | None]:
     return list(dict.fromkeys(sectors)) or [None]
 
 
-def reference_codings(facts_csv: Path | str, codebook, source_id: str) -> pd.DataFrame:
+def _fact_framing(path, fact, framing_codebook) -> dict[str, str | None]:
+    """The fact's framing fields, checked against the framing codebook (when given)."""
+    found = {k: fact.get(k, "") or None for k in _FRAMING}
+    dimension, direction, comparators = (found[k] for k in _FRAMING)
+    if (dimension is None) != (direction is None):
+        raise InputError(
+            path, f"{_fact(fact)}: a framing needs both framing_dimension and framing_direction"
+        )
+    if comparators and dimension is None:
+        raise InputError(path, f"{_fact(fact)}: framing_comparators without a framing")
+    if framing_codebook is not None and dimension is not None:
+        if dimension not in framing_codebook.dimensions:
+            raise InputError(
+                path,
+                f"{_fact(fact)}: unknown framing_dimension {clip(dimension, 60)}; the framing "
+                f"codebook has {sorted(framing_codebook.dimensions)}",
+            )
+        for actor in filter(None, (comparators or "").split(";")):
+            if actor.strip() not in framing_codebook.actors:
+                raise InputError(
+                    path, f"{_fact(fact)}: unknown framing comparator {clip(actor, 60)}"
+                )
+    if comparators:
+        found["framing_comparators"] = ";".join(a.strip() for a in comparators.split(";"))
+    return found
+
+
+def reference_codings(
+    facts_csv: Path | str, codebook, source_id: str, framing_codebook=None
+) -> pd.DataFrame:
     """The facts table as REFERENCE_CODINGS: one row per fact x place x level-1 sector.
 
     A general fact keeps an empty place, a fact naming no sector an empty sector, so every fact
-    has at least one row. Any defect of the table stops with an InputError naming the file.
+    has at least one row; a fact's framing (if any) is on each of its rows. Any defect of the
+    table stops with an InputError naming the file.
     """
     path = Path(facts_csv)
     facts = _read_facts(path)
@@ -120,6 +158,7 @@ def reference_codings(facts_csv: Path | str, codebook, source_id: str) -> pd.Dat
     for _, fact in facts.iterrows():
         places = _fact_places(path, fact, codebook)
         sectors = _fact_sectors(path, fact, codebook)
+        framing = _fact_framing(path, fact, framing_codebook)
         for place in places:
             for sector in sectors:
                 rid = f"{fact['fact_id']}:{place or 'general'}:{sector or 'none'}"
@@ -135,6 +174,7 @@ def reference_codings(facts_csv: Path | str, codebook, source_id: str) -> pd.Dat
                         "confidence": fact["confidence"],
                         "commitment": fact["commitment"],
                         "urls": fact["urls"],
+                        **framing,
                     }
                 )
     df = pd.DataFrame(rows, columns=list(schemas.REFERENCE_CODINGS.columns))
@@ -148,6 +188,12 @@ _CLASS_ORDER = {c: i for i, c in enumerate(schemas.TRIANGULATION_CLASSES)}
 # The classes that count ties between a retelling and its reference (the others are framing
 # claims and facts no coding can meet).
 TIE_CLASSES = ["agrees", "unconfirmed", "omitted_by_article", "added_by_article", "misattributed"]
+FRAMING_CLASSES = [
+    "framing_agrees",
+    "framing_changed",
+    "framing_only_in_article",
+    "framing_only_in_reference",
+]
 # How the classes read in charts and tables, in schemas.TRIANGULATION_CLASSES order.
 CLASS_LABELS = {
     "agrees": "Agrees",
@@ -155,7 +201,10 @@ CLASS_LABELS = {
     "omitted_by_article": "Omitted by the retelling",
     "added_by_article": "Added by the retelling",
     "misattributed": "Misattributed",
+    "framing_agrees": "Framing as in the reference",
+    "framing_changed": "Framing changed by the retelling",
     "framing_only_in_article": "Framing only in the retelling",
+    "framing_only_in_reference": "Framing dropped by the retelling",
     "not_coded": "Not coded",
 }
 _COLUMNS = list(schemas.TRIANGULATION.columns)
@@ -413,49 +462,78 @@ def _triangulate_one(
                     )
                 )
 
-    # 4. Comparative framing claims.
-    mentioned = set()
-    for r in refs:
-        mentioned |= {
-            h.label
-            for h in framing_codebook.actor_terms.find(r["commitment"])
-            if h.label != "@back"
-        }
-    for claim in claims:
-        if not claim["comparative"]:
-            continue
-        comparators = str(claim["comparators"]).split(";")
-        shared = [a for a in comparators if a in mentioned]
-        if shared:
-            ref = next(
-                r
-                for r in refs
-                if {h.label for h in framing_codebook.actor_terms.find(r["commitment"])}
-                & set(shared)
-            )
-            rows.append(
-                _row(
-                    "agrees",
-                    None,
-                    f"framing on {claim['dimension']}: the reference "
-                    f"also names {', '.join(shared)}",
-                    claim=claim,
-                    ref=ref,
-                    article=article,
-                )
-            )
-        else:
-            rows.append(
-                _row(
-                    "framing_only_in_article",
-                    None,
-                    f"framing on {claim['dimension']}: {claim['actor']} against "
-                    f"{', '.join(comparators)}, whom no reference fact mentions",
-                    claim=claim,
-                    article=article,
-                )
-            )
+    rows += _framing_rows(article, claims, refs, framing_codebook)
     return rows
+
+
+def _framing_rows(article, claims: list[dict], refs: list[dict], framing_codebook) -> list[dict]:
+    """The retelling's comparative claims against the reference's own framing, by dimension
+    (CODING.md §7-8): a claim agrees when a fact frames its dimension the same way (who is
+    ahead) against the rivals the claim names; it changes the framing when the reference frames
+    the dimension otherwise; a claim on a dimension the reference does not frame is the
+    retelling's alone, and a framing of the reference no claim takes up is dropped."""
+    by_dimension: dict[str, list[dict]] = {}
+    for r in refs:
+        dim = r.get("framing_dimension")
+        if dim and not pd.isna(dim) and r not in by_dimension.get(dim, []):
+            if r["fact_id"] not in {f["fact_id"] for f in by_dimension.get(dim, [])}:
+                by_dimension.setdefault(dim, []).append(r)
+    rows, claimed = [], set()
+    for claim in (c for c in claims if c["comparative"]):
+        dim, facts = claim["dimension"], by_dimension.get(claim["dimension"], [])
+        claimed.add(dim)
+        said = _claim_phrase(claim, framing_codebook)
+        if not facts:
+            note = f"{said}; the reference does not frame this dimension"
+            rows.append(_row("framing_only_in_article", None, note, claim=claim, article=article))
+            continue
+        rivals = set(str(claim["comparators"]).split(";"))
+        same = [
+            f
+            for f in facts
+            if f["framing_direction"] == claim["direction"]
+            and rivals <= set(str(f["framing_comparators"] or "").split(";"))
+        ]
+        cls = "framing_agrees" if same else "framing_changed"
+        ref = (same or facts)[0]
+        held = "; ".join(f"{f['fact_id']}: {_fact_phrase(f, framing_codebook)}" for f in facts)
+        note = f"{said}; the reference: {held}"
+        rows.append(_row(cls, None, note, claim=claim, ref=ref, article=article))
+    for dim in sorted(set(by_dimension) - claimed):
+        for fact in by_dimension[dim]:
+            note = f"{_fact_phrase(fact, framing_codebook)}; the retelling makes no claim on it"
+            rows.append(_row("framing_only_in_reference", None, note, ref=fact, article=article))
+    return rows
+
+
+def _standing(actor: str, direction: str, rivals: list[str]) -> str:
+    """Who is ahead, in words: "China ahead of Europe", "China against others, no one clearly
+    ahead"."""
+    against = ", ".join(rivals) or "others"
+    if direction == "unclear":
+        return f"{actor} against {against}, no one clearly ahead"
+    return f"{actor} {'ahead of' if direction == 'actor_ahead' else 'behind'} {against}"
+
+
+def _claim_phrase(claim, framing_codebook) -> str:
+    """A claim as a note reads it: "technology gap: China ahead of United States, Europe"."""
+    rivals = [framing_codebook.actor_label(a) for a in str(claim["comparators"]).split(";") if a]
+    actor = framing_codebook.actor_label(claim["actor"])
+    return (
+        f"{framing_codebook.dimension_label(claim['dimension'])}: "
+        f"{_standing(actor, claim['direction'], rivals)}"
+    )
+
+
+def _fact_phrase(fact, framing_codebook) -> str:
+    """A reference framing as a note reads it (its rivals, or "others" where it names none)."""
+    named = str(fact["framing_comparators"] or "")
+    rivals = [framing_codebook.actor_label(a) for a in named.split(";") if a]
+    actor = framing_codebook.actor_label(framing_codebook.focal_actor)
+    return (
+        f"{framing_codebook.dimension_label(fact['framing_dimension'])}: "
+        f"{_standing(actor, fact['framing_direction'], rivals)}"
+    )
 
 
 def _placeless_sector_sentences(mentions: pd.DataFrame | None) -> dict[str, dict]:
@@ -553,7 +631,9 @@ def compare_sources(
     claims = claims[claims["source_id"].isin(chosen)]
     refs, tris = [], []
     for ref_source in sorted((s for s in sources if s.kind == "reference"), key=lambda s: s.id):
-        reference = reference_codings(source_path(ref_source, raw_dir), codebook, ref_source.id)
+        reference = reference_codings(
+            source_path(ref_source, raw_dir), codebook, ref_source.id, framing_codebook
+        )
         articles = {s.id for s in sources if s.retells == ref_source.id}
         tri = triangulate(
             codings[codings["source_id"].isin(articles)],
@@ -597,7 +677,7 @@ def ties(triangulation: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in columns}).assign(
             n_rows=pd.Series(dtype="int64")
         )
-    per_row = triangulation["class"].isin(["framing_only_in_article", "not_coded"])
+    per_row = triangulation["class"].isin([*FRAMING_CLASSES, "not_coded"])
     key = (
         triangulation[
             [

@@ -54,7 +54,10 @@ TRIANGULATION_COLOURS = [  # in schemas.TRIANGULATION_CLASSES order
     OKABE_ITO["orange"],
     OKABE_ITO["sky_blue"],
     OKABE_ITO["vermillion"],
+    OKABE_ITO["blue"],  # framing as in the reference
+    "#882255",  # framing changed (Paul Tol's wine, safe for colour-blind readers too)
     OKABE_ITO["purple"],
+    "#332288",  # framing dropped (Tol's indigo)
     GREY,
 ]
 

@@ -651,9 +651,38 @@ _SHORT_CLASS = {
     "omitted_by_article": "Omitted",
     "added_by_article": "Added",
     "misattributed": "Misattributed",
+    "framing_agrees": "Framing kept",
+    "framing_changed": "Framing changed",
     "framing_only_in_article": "Framing only",
+    "framing_only_in_reference": "Framing dropped",
     "not_coded": "Not coded",
 }
+
+
+def _framing_reference_table(triangulation: pd.DataFrame) -> str:
+    """Each retelling's comparative claims against its reference's own framing (kept, changed,
+    the retelling's alone, dropped), with both sides' words."""
+    rows = triangulation[triangulation["class"].isin(compare.FRAMING_CLASSES)]
+    rows = rows.assign(
+        class_=rows["class"].map(compare.CLASS_LABELS),
+        order=rows["class"].map({c: i for i, c in enumerate(compare.FRAMING_CLASSES)}),
+        said=rows["article_evidence"].fillna("—"),
+        fact=[
+            f"{f}: {t}" if isinstance(f, str) else "—"
+            for f, t in zip(rows["fact_id"], rows["fact_text"], strict=True)
+        ],
+    ).sort_values(["article_source_id", "order", "row_id"], na_position="last")
+    return markdown_table(
+        rows,
+        {
+            "article_source_id": "Retelling",
+            "class_": "Class",
+            "note": "Comparison",
+            "said": "The retelling's sentence",
+            "fact": "The reference's fact",
+        },
+        [3, 2, 5, 5, 5],
+    )
 
 
 def report_tables(tables: Mapping[str, pd.DataFrame], codebook, framing_book) -> dict[str, str]:
@@ -844,6 +873,7 @@ def report_tables(tables: Mapping[str, pd.DataFrame], codebook, framing_book) ->
             [3, 2, 3, 2, 2, 7],
         )
         + problems_note,
+        "framing_reference": _framing_reference_table(tables["triangulation"]),
         "corrections": markdown_table(
             corrections,
             {
