@@ -84,7 +84,7 @@ def test_pdf_has_title_shanghai_captions_and_chinese(built):
         assert raw not in text
     qmd = (built / "report/report.qmd").read_text(encoding="utf-8")
     n_fig, n_tbl = len(re.findall(r"\{#fig-", qmd)), len(re.findall(r"\{#tbl-", qmd))
-    assert (n_fig, n_tbl) == (9, 10)
+    assert (n_fig, n_tbl) == (9, 11)
     for kind, n in (("Figure", n_fig), ("Table", n_tbl)):
         for i in range(1, n + 1):
             assert f"{kind} {i}: " in text, f"caption of {kind} {i} missing"
