@@ -431,7 +431,7 @@ def expected_numbers(project: Path) -> dict:
     per_sector = priorities.groupby("sector_id").size()
     # one row per (retelling, class, sector, places): the unit the report counts
     key = ["article_source_id", "class", "sector_id", "article_place_id", "reference_place_id"]
-    framing_or_uncoded = tri["class"].isin(["framing_only_in_article", "not_coded"])
+    framing_or_uncoded = tri["class"].str.startswith("framing") | (tri["class"] == "not_coded")
     units = pd.concat(
         [tri[~framing_or_uncoded].astype(str).drop_duplicates(key), tri[framing_or_uncoded]]
     )

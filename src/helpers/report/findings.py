@@ -774,7 +774,12 @@ def report_tables(tables: Mapping[str, pd.DataFrame], codebook, framing_book) ->
     )
     tri = compare.ties(tables["triangulation"])
     tri = tri.assign(sector=tri["sector_id"].map(labels.sector))
-    present = [c for c in compare.CLASS_LABELS if c in set(tri["class"])]
+    # framing has a table of its own (framing_reference)
+    present = [
+        c
+        for c in compare.CLASS_LABELS
+        if c in set(tri["class"]) and c not in compare.FRAMING_CLASSES
+    ]
     summary = (
         tri.pivot_table(
             index="article_source_id",
