@@ -13,12 +13,8 @@ import pytest
 
 from helpers import schemas
 from helpers.codebook.book import load_codebook
-from helpers.compare.triangulation import (
-    FACT_COLUMNS,
-    compare_sources,
-    reference_codings,
-    triangulate,
-)
+from helpers.compare.reference import FACT_COLUMNS, reference_codings
+from helpers.compare.triangulation import compare_sources, triangulate
 from helpers.engine import catalogue
 from helpers.engine.errors import InputError
 from helpers.framing.claims import load_framing_codebook
@@ -671,7 +667,7 @@ def _tri(*rows) -> pd.DataFrame:
 
 
 def test_ties_count_sources_and_classify_agreement():
-    from helpers.compare.triangulation import tie_agreement, tie_sources
+    from helpers.compare.agreement import tie_agreement, tie_sources
 
     codings = codings_df(
         _by("a", "1", "shanghai", "semiconductors"),
@@ -709,7 +705,7 @@ def test_ties_count_sources_and_classify_agreement():
 
 
 def test_selection_by_period_and_ids():
-    from helpers.compare.triangulation import select_sources
+    from helpers.compare.selection import select_sources
     from helpers.ingest.sources import load_manifest
 
     seed, reference = load_manifest(catalogue.path("manifest"))
