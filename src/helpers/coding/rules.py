@@ -119,15 +119,15 @@ def code_sentences(
             by_source.setdefault(source_id, []).append(unit)
     for source_rows in by_source.values():
         coder.code_source(source_rows)
-    for m in coder.mentions:
+    for m in coder.record.mentions:
         s_start, text = written[m["sentence_id"]]
         m["text"] = text[m["start"] - s_start : m["end"] - s_start]
-    for c in coder.codings.values():
+    for c in coder.record.codings.values():
         s_start, text = written[c["sentence_id"]]
         whole = c["start"] == s_start and c["end"] - c["start"] >= len(text)
         c["evidence"] = text if whole else text[c["start"] - s_start : c["end"] - s_start]
-    mentions_df = pd.DataFrame(coder.mentions, columns=list(MENTIONS.columns))
-    codings_df = pd.DataFrame(list(coder.codings.values()), columns=list(CODINGS.columns))
+    mentions_df = pd.DataFrame(coder.record.mentions, columns=list(MENTIONS.columns))
+    codings_df = pd.DataFrame(list(coder.record.codings.values()), columns=list(CODINGS.columns))
     if adjudications_path is not None:
         codings_df = apply_adjudications(codings_df, Path(adjudications_path), sentences, codebook)
     return {
