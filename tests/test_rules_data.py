@@ -9,6 +9,7 @@ import yaml
 from helpers.codebook.book import load_codebook
 from helpers.codebook.rules import joint_regex
 from helpers.coding import units
+from helpers.coding.rules import code_sentences
 from helpers.coding.scope import counted
 from helpers.engine import catalogue
 from helpers.engine.errors import InputError
@@ -185,3 +186,15 @@ def test_a_caption_paragraph_is_as_long_as_its_example(cb):
     assert len(out) and set(out["modality"]) == {"caption"}
     longer = make_sentences([t["example"].replace(" Photo:", " It grew. Photo:")])
     assert set(code_sentences(longer, cb)["codings"]["modality"]) == {"asserted"}
+
+
+@pytest.mark.parametrize("entry", _entries("first_person"))
+def test_a_first_person_word_makes_its_example_a_quoted_statement(cb, entry):
+    found = cb.rules.quoted.search(entry["example"])
+    assert found is not None and found.group().casefold() == entry["word"]
+    # quoted and national: the province in scope before it takes none of its sectors
+    language = "en" if entry["example"].isascii() else "zh"
+    out = code_sentences(
+        make_sentences(["Anhui presented its plan.", entry["example"]], language=language), cb
+    )
+    assert out["codings"].empty

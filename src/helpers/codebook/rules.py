@@ -98,13 +98,15 @@ class RulesFile(Model):
     figurative_terms: Entries(Word)
     topic_markers: Entries(Joint)
     sector_references: Entries(Word)
+    first_person: Entries(Word)
     thresholds: Thresholds
     bounds: Bounds
 
     @model_validator(mode="after")
     def _no_duplicates(self) -> RulesFile:
-        words = ("dateline_agencies", "dateline_outlets", "count_words", "head_nouns")
-        for name in (*words, "other_industries", "figurative_terms", "sector_references"):
+        named = ("dateline_agencies", "dateline_outlets", "count_words", "head_nouns")
+        lists = ("other_industries", "figurative_terms", "sector_references", "first_person")
+        for name in (*named, *lists):
             words = [e.word.casefold() for e in getattr(self, name)]
             twice = sorted({w for w in words if words.count(w) > 1})
             if twice:
@@ -159,6 +161,7 @@ class CodingRules:
     topic_before: re.Pattern  # "In X," at a sentence's start
     topic_after: re.Pattern  # "X方面，", "X领域，"
     sector_reference: re.Pattern
+    quoted: re.Pattern  # a quotation, or a speaker's first person: a statement quoted
     caption_sentences: int
     title_max_words: int
     title_max_chars: int
@@ -234,6 +237,7 @@ def compile_rules(book: RulesFile) -> CodingRules:
         topic_before=topic_before,
         topic_after=topic_after,
         sector_reference=re.compile(_alternation(_word(w.word) for w in book.sector_references)),
+        quoted=re.compile('["“”「」]|' + _alternation(_word(w.word) for w in book.first_person)),
         caption_sentences=t.caption_sentences.value,
         title_max_words=t.title_max_words.value,
         title_max_chars=t.title_max_chars.value,
