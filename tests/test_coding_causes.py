@@ -105,3 +105,26 @@ def test_terms_of_the_codebook(cb, text, language, sector):
 )
 def test_a_metaphor_or_an_event_with_a_product_is_no_tie(cb, text, language):
     assert coded(cb, [text], language) == {}
+
+
+@pytest.mark.parametrize(
+    ("paragraphs", "language"),
+    [
+        (["安徽将发展量子科技。", "生物制造方面，生物制造被视为颠覆性技术，发展目标明确。"], "zh"),
+        (
+            [
+                "Anhui will develop quantum technology.",
+                "In biomanufacturing, fermentation plants are the target of new funds.",
+            ],
+            "en",
+        ),
+    ],
+)
+def test_a_section_opened_by_a_topic_marker_takes_no_place_from_the_scope_alone(
+    cb, paragraphs, language
+):
+    assert coded(cb, paragraphs, language) == {("anhui", "quantum"): "priority"}
+    # a reference word still points back
+    referred = [paragraphs[0], paragraphs[1].replace("，生物制造", "，该省生物制造")]
+    if language == "zh":
+        assert ("anhui", "biomanufacturing") in coded(cb, referred, language)

@@ -165,6 +165,13 @@ class Coder:
         s.topic, s.first_in_paragraph = reading.topic, first_in_paragraph
         if not places and scope is not None and not title:
             s.inherited, s.rule = resolve(cue_text, matches, scope, sentence_id, self.rules)
+            if (
+                s.rule == "R-SCOPE"
+                and first_in_paragraph
+                and reading.topic
+                and reading.topic.marked
+            ):
+                s.inherited = []  # "生物制造方面，…": a new section names its own places
         if title:
             return  # a headline is not a tie; it only sets the place
         attached = [p for p in parens if p.anchor is not None and p.anchor.entity_type in _PLACED]
