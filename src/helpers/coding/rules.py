@@ -9,7 +9,9 @@ is tied to the place its text is about, and the coding records the sentence that
 
 The order in which the rules apply to a sentence, declared here once:
 
-1. A headline and a dateline make no tie; they set the place in scope (``units``, ``scope``).
+1. What the codebook matches stand for (``mentions``): a head noun decides a phrase's sector,
+   a region that only locates its member and a metaphor are no matches that tie. A headline
+   and a dateline make no tie; they set the place in scope (``units``, ``scope``).
 2. ``R-PAREN``: a sector inside a parenthetical attached to a place ties to that place only.
 3. The sentence is cut into clauses (``units.clauses``); each clause takes its places from the
    first of ``PLACE_RULES`` that gives any, and ``BESIDE_RULES`` may add a subject to them.
