@@ -154,7 +154,8 @@ class CodingRules:
     count: re.Pattern
     count_words: dict[str, int]
     after_place: re.Pattern
-    heads: tuple[tuple[re.Pattern, str, frozenset[str]], ...]  # (after a term, sector, of)
+    heads: re.Pattern  # a head noun right after a term (its spaces or hyphen before it)
+    head_of: dict[str, tuple[tuple[str, frozenset[str]], ...]]  # word -> (sector, of which)
     locator: re.Pattern  # right after a region: it only locates the member that follows
     other_industry: re.Pattern
     figurative: frozenset[str]
@@ -215,10 +216,15 @@ def compile_rules(book: RulesFile) -> CodingRules:
     )
     t, b = book.thresholds, book.bounds
     after = t.after_place_words.value
-    heads = tuple(
-        (re.compile(r"[\s-]*" + _word(h.word)), h.sector, frozenset(h.after))
-        for h in book.head_nouns
-    )
+    # one pattern for every head noun, longest first; the word found says which entries apply
+    words = sorted({h.word for h in book.head_nouns}, key=lambda w: (-len(w), w))
+    heads = re.compile(r"[\s-]*(" + _alternation(_word(w) for w in words) + ")")
+    head_of: dict[str, tuple[tuple[str, frozenset[str]], ...]] = {}
+    for h in book.head_nouns:
+        head_of[h.word.casefold()] = (
+            *head_of.get(h.word.casefold(), ()),
+            (h.sector, frozenset(h.after)),
+        )
     topic_before, topic_after = _topic(book.topic_markers)
     return CodingRules(
         dateline=dateline,
@@ -229,6 +235,7 @@ def compile_rules(book: RulesFile) -> CodingRules:
         count_words=count_words,
         after_place=re.compile(rf"\s*(?:[^\s，,。;；]+\s+){{0,{after}}}[^\s，,。;；]*"),
         heads=heads,
+        head_of=head_of,
         locator=re.compile(
             "(?:" + _alternation(re.escape(j.joint) for j in book.region_locators) + r")\s*"
         ),

@@ -29,13 +29,14 @@ class Topic:
     marked: bool
 
 
-@dataclass(frozen=True)
+@dataclass
 class Paragraph:
     """What the coder knows of a sentence's paragraph before reading it."""
 
     n: int  # its sentences
     first: bool  # the source's first paragraph
-    caption: bool  # a photo caption (rules.yaml: caption_sentences)
+    ends: tuple[str, str]  # its first and last sentences
+    caption: bool | None = None  # a photo caption: worked out when a sentence needs it
 
 
 @dataclass
@@ -102,8 +103,7 @@ class Coder:
             self._code_sentence(row, reading, paragraphs[row[1]])
 
     def _paragraphs(self, rows) -> dict[str, Paragraph]:
-        """Each paragraph's length, place in the source, and whether it is a caption: at most
-        ``caption_sentences`` sentences, opening or ending with a caption cue ("Photo: VCG")."""
+        """Each paragraph's length, place in the source, and first and last sentences."""
         texts: dict[str, dict[str, str]] = {}
         for r in rows:  # a long sentence is several rows: its first piece stands for it
             texts.setdefault(r[1], {}).setdefault(r[2], r[5])
@@ -111,12 +111,19 @@ class Coder:
         out = {}
         for paragraph_id, sentences in texts.items():
             ends = list(sentences.values())
-            n = len(ends)
-            caption = n <= self.rules.caption_sentences and any(
-                self.cues.find("caption", t) for t in {ends[0], ends[-1]}
-            )
-            out[paragraph_id] = Paragraph(n, paragraph_id == first, caption and n > 2)
+            out[paragraph_id] = Paragraph(len(ends), paragraph_id == first, (ends[0], ends[-1]))
         return out
+
+    def _is_caption(self, para: Paragraph, text: str) -> bool:
+        """A photo caption: a paragraph of one or two sentences, this one with a caption cue,
+        or of at most ``caption_sentences`` that opens or ends with one ("... Photo: VCG")."""
+        if para.n <= 2:
+            return bool(self.cues.find("caption", text))
+        if para.caption is None:
+            para.caption = para.n <= self.rules.caption_sentences and any(
+                self.cues.find("caption", t) for t in set(para.ends)
+            )
+        return para.caption
 
     def _code_sentence(self, row, reading: Reading, para: Paragraph) -> None:
         """Code one sentence, and move ``reading`` (scope, topic) past it."""
@@ -149,7 +156,7 @@ class Coder:
                 scope.active = False
             return
         # A photo caption stands as its own paragraph (with, at most, its credit line).
-        caption = para.caption or (para.n <= 2 and bool(self.cues.find("caption", text)))
+        caption = self._is_caption(para, text)
         # a verb of the central government or of a speaker's base is no relation here
         blanked = blank(text, [(m.start, m.end) for m in matches] + [(0, d_end)] + elsewhere)
         cue_text = self.cues.index(blank(blanked, [(p.start, p.end) for p in parens]))

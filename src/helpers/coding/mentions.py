@@ -31,11 +31,12 @@ def headed(text: str, matches: list[TermMatch], cb: Codebook) -> list[TermMatch]
         out.append(m)
         if m.entity_type != "sector":
             continue
-        for pattern, target, after in cb.rules.heads:
+        head = cb.rules.heads.match(text, m.end, nxt.end if nxt is not None else len(text))
+        if not head:
+            continue
+        word = head.group(1).casefold()
+        for target, after in cb.rules.head_of.get(word, ()):
             if after and m.sector_id not in after:
-                continue
-            head = pattern.match(text, m.end, nxt.end if nxt is not None else len(text))
-            if not head:
                 continue
             end = head.end()
             if nxt is not None and end > nxt.start:  # the head is the next term: taken in

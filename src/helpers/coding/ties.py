@@ -9,7 +9,7 @@ clause makes at most ``ties_per_clause`` ties (codebook/rules.yaml)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from helpers.codebook.cues import CueIndex
 from helpers.codebook.rules import CodingRules
@@ -23,8 +23,7 @@ from helpers.coding.scope import Place
 _FEW_PAIRS = 64
 
 
-@dataclass(frozen=True)
-class ClauseTies:
+class ClauseTies(NamedTuple):
     """What every tie of one clause shares."""
 
     base: dict  # the fields of the sentence's codings
