@@ -128,3 +128,20 @@ def test_a_section_opened_by_a_topic_marker_takes_no_place_from_the_scope_alone(
     referred = [paragraphs[0], paragraphs[1].replace("，生物制造", "，该省生物制造")]
     if language == "zh":
         assert ("anhui", "biomanufacturing") in coded(cb, referred, language)
+
+
+def test_in_a_clause_of_pairs_a_term_no_place_owns_goes_to_the_places_before_it(cb):
+    got = coded(
+        cb,
+        [
+            "江苏和上海将深化合作。",
+            "两地将联合发展人工智能，推动合肥的集成电路和杭州的机器人产业发展。",
+        ],
+        "zh",
+    )
+    assert set(got) == {
+        ("jiangsu", "artificial-intelligence"),
+        ("shanghai", "artificial-intelligence"),
+        ("anhui", "semiconductors"),
+        ("zhejiang", "robotics"),
+    }

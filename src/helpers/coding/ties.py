@@ -57,7 +57,9 @@ def code_ties(
     if len(places) * len(terms) <= few:  # most clauses: every pair, as defined
         for place in places:
             for m in terms:
-                if m not in owner or owner[m] is place.mention:
+                if owner.get(m, m) is place.mention or (
+                    m not in owner and not (owner and _after(place, m))
+                ):
                     record.add(at.base, place, m, at.relation, judge(place, m), at.rule)
         return
     uncertain = any(at.cue_text.find(kind, *at.clause) for kind in relations.UNCERTAIN)
@@ -66,7 +68,7 @@ def code_ties(
     tie_terms = _by_tie(terms, owner)
     for group in _by_place(places).values():
         for free, owned in tie_terms.values():
-            pairs = _pairs_in_order(group, free, owned)
+            pairs = _pairs_in_order(group, free, owned, bool(owner))
             first = next(pairs, None)
             if first is None:
                 continue
@@ -103,18 +105,26 @@ def _by_tie(terms: list[TermMatch], owner: dict) -> dict[tuple, tuple[list, dict
     return out
 
 
-def _pairs_in_order(group, free, owned):
+def _after(place: Place, m: TermMatch) -> bool:
+    """Whether the place is named after the term (in a clause of pairs, a term that no place
+    owns belongs to the places before it: 两地将发展航空航天，推动成都大飞机和重庆卫星…)."""
+    return place.mention is not None and place.mention.start > m.start
+
+
+def _pairs_in_order(group, free, owned, pairing=False):
     """The (place mention, term) pairs of one tie, in reading order (place first, then term):
-    a term a pairing signal gives to a place (``owned``) pairs with that place only."""
+    a term a pairing signal gives to a place (``owned``) pairs with that place only, and in a
+    clause of pairs (``pairing``) a term no place owns pairs with the places before it only."""
     for i, place in group:
         mine = owned.get(id(place.mention), ())
-        if not free:
+        pool = [(j, m) for j, m in free if not _after(place, m)] if pairing else free
+        if not pool:
             for j, m in mine:
                 yield i, j, place, m
             continue
         if not mine:
-            for j, m in free:
+            for j, m in pool:
                 yield i, j, place, m
             continue
-        for j, m in sorted([*free, *mine]):
+        for j, m in sorted([*pool, *mine]):
             yield i, j, place, m
