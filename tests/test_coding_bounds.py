@@ -106,7 +106,7 @@ def test_a_clause_makes_at_most_the_declared_number_of_ties(cb):
 def test_coding_each_tie_once_codes_what_coding_every_pair_codes(cb, monkeypatch):
     """A clause large enough to be coded tie by tie gives the codings (ids, relations,
     modalities, evidence) that coding each of its pairs in turn gives."""
-    from helpers.coding import coder
+    from helpers.coding import ties
 
     text = (
         "Shanghai, Beijing, Jiangsu, Zhejiang, Anhui, Hubei, Hunan, Sichuan and Fujian will "
@@ -115,16 +115,16 @@ def test_coding_each_tie_once_codes_what_coding_every_pair_codes(cb, monkeypatch
     )
     sentences = make_sentences([text])
     grouped = []
-    in_order = coder._pairs_in_order
+    in_order = ties._pairs_in_order
 
     def counting(*args):
         grouped.append(1)
         return in_order(*args)
 
-    monkeypatch.setattr(coder, "_pairs_in_order", counting)
+    monkeypatch.setattr(ties, "_pairs_in_order", counting)
     by_tie = code_sentences(sentences, cb)["codings"]
     assert grouped  # the clause was coded tie by tie
-    monkeypatch.setattr(coder, "_FEW_PAIRS", 10**6)
+    monkeypatch.setattr(ties, "_FEW_PAIRS", 10**6)
     by_pair = code_sentences(sentences, cb)["codings"]
     assert len(by_tie) > 50 and "negated" in set(by_tie["modality"])
     assert by_tie.equals(by_pair)

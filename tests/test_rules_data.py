@@ -9,6 +9,7 @@ import yaml
 from helpers.codebook.book import load_codebook
 from helpers.codebook.rules import joint_regex
 from helpers.coding import units
+from helpers.coding.rules import code_sentences
 from helpers.coding.scope import counted
 from helpers.engine import catalogue
 from helpers.engine.errors import InputError
@@ -108,6 +109,8 @@ def test_a_negation_within_its_window_negates_the_example(cb, name):
         (lambda d: d["count_words"][0].update(count="2"), "field `count` must be a whole number"),
         (lambda d: d["place_appositives"][0].update(joint=", " + "x" * 200), "more than the limit"),
         (lambda d: d.pop("contrastive_joints"), "missing required field(s): contrastive_joints"),
+        (lambda d: d["head_nouns"][0].update(sector="warp-drive"), "unknown sector 'warp-drive'"),
+        (lambda d: d["head_nouns"][0].update(after=["warp"]), "unknown sector 'warp'"),
     ],
 )
 def test_a_bad_rules_file_is_refused_in_one_line(tmp_path, edit, problem):
@@ -116,3 +119,82 @@ def test_a_bad_rules_file_is_refused_in_one_line(tmp_path, edit, problem):
         load_codebook(folder)
     message = str(caught.value)
     assert message.startswith(str(path)) and problem in message and "\n" not in message
+
+
+@pytest.mark.parametrize("entry", _entries("head_nouns"))
+def test_a_head_noun_gives_its_sector_to_the_phrase_of_its_example(cb, entry):
+    from helpers.coding.mentions import headed
+
+    text = entry["example"]
+    found = headed(text, cb.find_terms(text), cb)
+    phrase = [m for m in found if m.entity_type == "sector" and entry["word"] in m.text]
+    assert phrase and phrase[0].entity_id == entry["sector"]
+    assert phrase[0].text != entry["word"]  # a modifier before it was taken in
+    assert phrase[0].sector_id == cb.sector_of(entry["sector"])
+
+
+@pytest.mark.parametrize("entry", _entries("region_locators"))
+def test_a_region_locator_makes_its_region_no_place_of_its_example(cb, entry):
+    from helpers.coding.mentions import locators
+
+    text = entry["example"]
+    found = cb.find_terms(text)
+    spans = locators(text, found, cb)
+    assert [m.entity_type for m in found if (m.start, m.end) in spans] == ["region"]
+
+
+@pytest.mark.parametrize("entry", _entries("other_industries"))
+def test_another_industry_makes_a_list_item_of_its_own_in_its_example(cb, entry):
+    text = entry["example"]
+    cut = units.clauses(text, [], cb.find_terms(text), cb.rules)
+    assert len(cut) == 2 and entry["word"].lower() in text[cut[1][0] :].lower()
+
+
+@pytest.mark.parametrize("entry", _entries("figurative_terms"))
+def test_a_figurative_term_names_no_sector_in_its_example(cb, entry):
+    from helpers.coding.mentions import figurative
+
+    text = entry["example"]
+    found = cb.find_terms(text)
+    assert any(m.text.casefold() == entry["word"] for m in found)
+    assert not any(m.text.casefold() == entry["word"] for m in figurative(text, found, cb))
+
+
+@pytest.mark.parametrize("entry", _entries("topic_markers"))
+def test_a_topic_marker_opens_the_topic_of_its_example(cb, entry):
+    from helpers.coding.coder import Coder
+
+    text = entry["example"]
+    found = cb.find_terms(text)
+    topic = Coder(cb, (), ())._topic(text, found, [m for m in found if m.entity_type != "sector"])
+    assert topic is not None and topic.marked
+
+
+@pytest.mark.parametrize("entry", _entries("sector_references"))
+def test_a_sector_reference_is_found_in_its_example(cb, entry):
+    found = cb.rules.sector_reference.search(entry["example"])
+    assert found is not None and found.group().lower() == entry["word"].lower()
+
+
+def test_a_caption_paragraph_is_as_long_as_its_example(cb):
+    from helpers.coding.rules import code_sentences
+
+    t = RULES["thresholds"]["caption_sentences"]
+    sentences = make_sentences([t["example"]])
+    assert len(sentences) == t["value"]
+    out = code_sentences(sentences, cb)["codings"]
+    assert len(out) and set(out["modality"]) == {"caption"}
+    longer = make_sentences([t["example"].replace(" Photo:", " It grew. Photo:")])
+    assert set(code_sentences(longer, cb)["codings"]["modality"]) == {"asserted"}
+
+
+@pytest.mark.parametrize("entry", _entries("first_person"))
+def test_a_first_person_word_makes_its_example_a_quoted_statement(cb, entry):
+    found = cb.rules.quoted.search(entry["example"])
+    assert found is not None and found.group().casefold() == entry["word"]
+    # quoted and national: the province in scope before it takes none of its sectors
+    language = "en" if entry["example"].isascii() else "zh"
+    out = code_sentences(
+        make_sentences(["Anhui presented its plan.", entry["example"]], language=language), cb
+    )
+    assert out["codings"].empty

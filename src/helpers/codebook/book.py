@@ -159,6 +159,12 @@ _NOUNS = {
     "place_appositives": "place appositive",
     "sector_appositives": "sector appositive",
     "contrastive_joints": "contrastive joint",
+    "head_nouns": "head noun",
+    "region_locators": "region locator",
+    "other_industries": "other industry",
+    "figurative_terms": "figurative term",
+    "topic_markers": "topic marker",
+    "sector_references": "sector reference",
     "places": "place",
     "regions": "region",
     "cities": "city",
@@ -188,7 +194,8 @@ def load_codebook(folder: Path | str) -> Codebook:
     sectorbook = _read(sectors_path, SectorsFile)
     gazetteer = _read(cities_path, CitiesFile)
     cuebook = _read(folder / "cues.yaml", CuesFile)
-    rules = compile_rules(_read(folder / "rules.yaml", RulesFile))
+    rules_book = _read(folder / "rules.yaml", RulesFile)
+    rules = compile_rules(rules_book)
     places = {p.id: p for p in placebook.places}
     regions = {g.id: g for g in placebook.regions}
     categories = {c.id: c for c in sectorbook.categories}
@@ -198,6 +205,13 @@ def load_codebook(folder: Path | str) -> Codebook:
         if c.province not in places:
             raise InputError(cities_path, f"city {clip(c.id)}: unknown province {clip(c.province)}")
     cities = {c.id: c for c in gazetteer.cities}
+    for head in rules_book.head_nouns:
+        for sid in (head.sector, *head.after):
+            if sid not in sectors and sid not in technologies:
+                raise InputError(
+                    folder / "rules.yaml",
+                    f"head noun {clip(head.word)}: unknown sector {clip(sid)}",
+                )
     gazetteer_source = gazetteer.source.model_dump() if gazetteer.source else {}
     cues = Cues([e.of_kind(kind) for kind in CUE_KINDS for e in getattr(cuebook, kind)])
 

@@ -13,7 +13,7 @@ from typing import Annotated
 
 from pydantic import Field, model_validator
 
-from helpers.codebook.entries import Entries, Name, Prose, at_most
+from helpers.codebook.entries import Entries, Name, Names, Prose, Slug, at_most
 from helpers.engine.errors import clip
 from helpers.engine.models import Model
 
@@ -34,6 +34,13 @@ class Joint(Model):
     example: Prose
 
 
+class HeadNoun(Model):
+    word: Name
+    sector: Slug  # a sector or technology id of sectors.yaml
+    after: Names = ()  # the sectors it is the head of; empty: any
+    example: Prose
+
+
 class Threshold(Model):
     value: Annotated[int, Field(ge=1, le=200)]
     example: Prose
@@ -45,6 +52,7 @@ class Thresholds(Model):
     lead_in_words: Threshold
     lead_in_chars: Threshold
     after_place_words: Threshold
+    caption_sentences: Threshold
 
 
 class Bound(Model):
@@ -84,17 +92,32 @@ class RulesFile(Model):
     place_appositives: Entries(Joint)
     sector_appositives: Entries(Joint)
     contrastive_joints: Entries(Joint)
+    head_nouns: Entries(HeadNoun)
+    region_locators: Entries(Joint)
+    other_industries: Entries(Word)
+    figurative_terms: Entries(Word)
+    topic_markers: Entries(Joint)
+    sector_references: Entries(Word)
+    first_person: Entries(Word)
     thresholds: Thresholds
     bounds: Bounds
 
     @model_validator(mode="after")
     def _no_duplicates(self) -> RulesFile:
-        for name in ("dateline_agencies", "dateline_outlets", "count_words"):
+        named = ("dateline_agencies", "dateline_outlets", "count_words", "head_nouns")
+        lists = ("other_industries", "figurative_terms", "sector_references", "first_person")
+        for name in (*named, *lists):
             words = [e.word.casefold() for e in getattr(self, name)]
             twice = sorted({w for w in words if words.count(w) > 1})
             if twice:
                 raise ValueError(f"{name}: {clip(twice[0])} listed twice")
-        for name in ("place_appositives", "sector_appositives", "contrastive_joints"):
+        for name in (
+            "place_appositives",
+            "sector_appositives",
+            "contrastive_joints",
+            "region_locators",
+            "topic_markers",
+        ):
             joints = [e.joint for e in getattr(self, name)]
             twice = sorted({j for j in joints if joints.count(j) > 1})
             if twice:
@@ -131,6 +154,16 @@ class CodingRules:
     count: re.Pattern
     count_words: dict[str, int]
     after_place: re.Pattern
+    heads: re.Pattern  # a head noun right after a term (its spaces or hyphen before it)
+    head_of: dict[str, tuple[tuple[str, frozenset[str]], ...]]  # word -> (sector, of which)
+    locator: re.Pattern  # right after a region: it only locates the member that follows
+    other_industry: re.Pattern
+    figurative: frozenset[str]
+    topic_before: re.Pattern  # "In X," at a sentence's start
+    topic_after: re.Pattern  # "X方面，", "X领域，"
+    sector_reference: re.Pattern
+    quoted: re.Pattern  # a quotation, or a speaker's first person: a statement quoted
+    caption_sentences: int
     title_max_words: int
     title_max_chars: int
     lead_in_words: int
@@ -144,6 +177,23 @@ def _appositive(joints: list[Joint]) -> re.Pattern:
     """The joints of one list share one comma: ``,\\s*(?:the|a|...)``, case-insensitive."""
     words = [_words(j.joint.lstrip(",")) for j in joints]
     return re.compile(r",\s*(?:" + _alternation(words) + r")(?![A-Za-z])", re.IGNORECASE)
+
+
+def _word(word: str) -> str:
+    """A word of a list: English on word boundaries, case-insensitive; Chinese anywhere."""
+    if word.isascii():
+        return r"(?i:(?<![A-Za-z])" + _words(word) + r"(?![A-Za-z]))"
+    return re.escape(word)
+
+
+def _topic(joints: list[Joint]) -> tuple[re.Pattern, re.Pattern]:
+    """The topic markers: English ones stand before the term ("In X,"), Chinese after it."""
+    before = [_words(j.joint) for j in joints if j.joint.isascii()]
+    after = [re.escape(j.joint) for j in joints if not j.joint.isascii()]
+    return (
+        re.compile(r"^\s*(?:" + (_alternation(before) or "(?!)") + r")\s+", re.IGNORECASE),
+        re.compile(r"(?:" + (_alternation(after) or "(?!)") + r")\s*[，,]"),
+    )
 
 
 def compile_rules(book: RulesFile) -> CodingRules:
@@ -166,6 +216,16 @@ def compile_rules(book: RulesFile) -> CodingRules:
     )
     t, b = book.thresholds, book.bounds
     after = t.after_place_words.value
+    # one pattern for every head noun, longest first; the word found says which entries apply
+    words = sorted({h.word for h in book.head_nouns}, key=lambda w: (-len(w), w))
+    heads = re.compile(r"[\s-]*(" + _alternation(_word(w) for w in words) + ")")
+    head_of: dict[str, tuple[tuple[str, frozenset[str]], ...]] = {}
+    for h in book.head_nouns:
+        head_of[h.word.casefold()] = (
+            *head_of.get(h.word.casefold(), ()),
+            (h.sector, frozenset(h.after)),
+        )
+    topic_before, topic_after = _topic(book.topic_markers)
     return CodingRules(
         dateline=dateline,
         place_appositive=_appositive(book.place_appositives),
@@ -174,6 +234,18 @@ def compile_rules(book: RulesFile) -> CodingRules:
         count=count,
         count_words=count_words,
         after_place=re.compile(rf"\s*(?:[^\s，,。;；]+\s+){{0,{after}}}[^\s，,。;；]*"),
+        heads=heads,
+        head_of=head_of,
+        locator=re.compile(
+            "(?:" + _alternation(re.escape(j.joint) for j in book.region_locators) + r")\s*"
+        ),
+        other_industry=re.compile(_alternation(_word(w.word) for w in book.other_industries)),
+        figurative=frozenset(w.word.casefold() for w in book.figurative_terms),
+        topic_before=topic_before,
+        topic_after=topic_after,
+        sector_reference=re.compile(_alternation(_word(w.word) for w in book.sector_references)),
+        quoted=re.compile('["“”「」]|' + _alternation(_word(w.word) for w in book.first_person)),
+        caption_sentences=t.caption_sentences.value,
         title_max_words=t.title_max_words.value,
         title_max_chars=t.title_max_chars.value,
         lead_in_words=t.lead_in_words.value,

@@ -9,7 +9,9 @@ is tied to the place its text is about, and the coding records the sentence that
 
 The order in which the rules apply to a sentence, declared here once:
 
-1. A headline and a dateline make no tie; they set the place in scope (``units``, ``scope``).
+1. What the codebook matches stand for (``mentions``): a head noun decides a phrase's sector,
+   a region that only locates its member and a metaphor are no matches that tie. A headline
+   and a dateline make no tie; they set the place in scope (``units``, ``scope``).
 2. ``R-PAREN``: a sector inside a parenthetical attached to a place ties to that place only.
 3. The sentence is cut into clauses (``units.clauses``); each clause takes its places from the
    first of ``PLACE_RULES`` that gives any, and ``BESIDE_RULES`` may add a subject to them.
@@ -119,15 +121,15 @@ def code_sentences(
             by_source.setdefault(source_id, []).append(unit)
     for source_rows in by_source.values():
         coder.code_source(source_rows)
-    for m in coder.mentions:
+    for m in coder.record.mentions:
         s_start, text = written[m["sentence_id"]]
         m["text"] = text[m["start"] - s_start : m["end"] - s_start]
-    for c in coder.codings.values():
+    for c in coder.record.codings.values():
         s_start, text = written[c["sentence_id"]]
         whole = c["start"] == s_start and c["end"] - c["start"] >= len(text)
         c["evidence"] = text if whole else text[c["start"] - s_start : c["end"] - s_start]
-    mentions_df = pd.DataFrame(coder.mentions, columns=list(MENTIONS.columns))
-    codings_df = pd.DataFrame(list(coder.codings.values()), columns=list(CODINGS.columns))
+    mentions_df = pd.DataFrame(coder.record.mentions, columns=list(MENTIONS.columns))
+    codings_df = pd.DataFrame(list(coder.record.codings.values()), columns=list(CODINGS.columns))
     if adjudications_path is not None:
         codings_df = apply_adjudications(codings_df, Path(adjudications_path), sentences, codebook)
     return {

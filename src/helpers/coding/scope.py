@@ -146,12 +146,28 @@ def resolve(cue_text: CueIndex, matches, scope: Scope, sentence_id: str, rules: 
         scope.active = False
         return [], "R-SENT"
     speaker = cue_text.find("speaker")
-    if speaker and scope.active and not cue_text.find("national"):  # "…, he said"
+    national = cue_text.find("national")
+    if speaker and scope.active and not national:  # "…, he said"
         mention = TermMatch(speaker[0], speaker[1], speaker[2], "ref", "", None)
-        return carried(scope.places, mention, sentence_id), "R-REF"
+        return carried(speaking(scope, speaker[2]), mention, sentence_id), "R-REF"
     has_sector = any(m.entity_type == "sector" for m in matches)
     has_cue = cue_text.find("priority") or cue_text.find("achievement")
-    national = cue_text.find("national")
+    if has_sector and national and rules.quoted.search(cue_text.text):
+        # a national statement quoted in a province's story ("'We will …,' the State
+        # Council's report said") is no statement of the province, and ends its scope
+        scope.active = False
+        return [], "R-SENT"
     if scope.active and has_sector and has_cue and not national and count_units(scope.places) == 1:
         return carried(scope.places, None, sentence_id), "R-SCOPE"
     return [], "R-SENT"
+
+
+def speaking(scope: Scope, word: str) -> list[Place]:
+    """Whom a speaker ("officials", "the report", 报告) speaks for: the places in scope; for a
+    report, when the last sentence named only a region, the province named before it (a
+    government work report is a province's: a region mentioned in its story has none)."""
+    is_report = "report" in word.casefold() or "报告" in word
+    if not is_report or any(p.level != "region" for p in scope.places):
+        return scope.places
+    provinces = [p for p in scope.recent if p.level != "region"]
+    return last_units(provinces, 1) if provinces else scope.places

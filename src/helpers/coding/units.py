@@ -94,7 +94,10 @@ def clauses(
                 if c.end() in starts and c.start() not in ends
             ]
     if commas:
+        # an item may name an industry outside technology (钢铁, "tourism"): it is an item of
+        # its own all the same, so the sector of the item before does not spill into it
         sectors = [m.start for m in matches if m.entity_type == "sector" and not hidden(m.start)]
+        sectors = sorted(sectors + [o.start() for o in rules.other_industry.finditer(text)])
         for at in commas:
             if hidden(at):
                 continue
