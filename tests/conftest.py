@@ -12,6 +12,8 @@ reproducible; locally the search stays random and keeps finding new cases.
 from __future__ import annotations
 
 import os
+import re
+import sys
 
 import pytest
 from hypothesis import settings
@@ -33,3 +35,80 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("measured quality")
         for line in _METRICS:
             terminalreporter.write_line(line)
+
+
+class _ScanCounter:
+    """A compiled pattern that adds the characters each call scans to ``total`` (a search: the
+    rest of the text; an anchored match: what it matched): a loop that searches again from
+    every position scans n*n characters in n calls."""
+
+    def __init__(self, pattern: re.Pattern, total: list[int]) -> None:
+        self._pattern, self._total = pattern, total
+
+    def __getattr__(self, name: str):
+        method = getattr(self._pattern, name)
+        if name not in {"search", "match", "fullmatch", "finditer", "findall", "sub", "subn"}:
+            return method
+        text_at = 1 if name in {"sub", "subn"} else 0
+
+        def counted(*args, **kwargs):
+            string = args[text_at] if len(args) > text_at else kwargs.get("string", "")
+            pos = args[text_at + 1] if len(args) > text_at + 1 else kwargs.get("pos", 0)
+            found = method(*args, **kwargs)
+            if name in {"match", "fullmatch"}:  # anchored: what it matched, and one more
+                self._total[0] += 1 + (found.end() - pos if found else 0)
+            else:  # a search goes on to the end of the text
+                self._total[0] += max(len(string) - pos, 0)
+            return found
+
+        return counted
+
+
+def count_work(fn, arg, modules=()) -> tuple[object, int]:
+    """``fn(arg)``'s result and its work: the function calls it made (Python and C) plus the
+    characters handed to the compiled patterns of ``modules`` to scan.
+
+    A measure that, unlike a stopwatch, gives the same number on an idle machine and on one
+    kept busy by other jobs, so a test can hold an algorithm to linear work. (Backtracking
+    inside one match is not counted: the timing of hostile inputs lives in ``make bench``.)
+    """
+    count, scanned = 0, [0]
+
+    def profile(frame, event, _):
+        nonlocal count
+        if event in ("call", "c_call"):
+            count += 1
+
+    patched = [
+        (module, name, value)
+        for module in modules
+        for name, value in vars(module).items()
+        if isinstance(value, re.Pattern)
+    ]
+    for module, name, value in patched:
+        setattr(module, name, _ScanCounter(value, scanned))
+    previous = sys.getprofile()
+    sys.setprofile(profile)
+    try:
+        result = fn(arg)
+    finally:
+        sys.setprofile(previous)
+        for module, name, value in patched:
+            setattr(module, name, value)
+    return result, count + scanned[0]
+
+
+def assert_linear_work(fn, make_input, n: int, modules=(), factor: int = 4) -> None:
+    """``fn(make_input(factor * n))`` does at most about ``factor`` times the work of
+    ``fn(make_input(n))`` (:func:`count_work`): work linear in the input, counted, not timed."""
+    _, small = count_work(fn, make_input(n), modules)
+    _, large = count_work(fn, make_input(factor * n), modules)
+    assert large <= factor * 1.25 * small + 200, (
+        f"work {large:,} on {factor}x the input against {small:,}: it grows faster than the input"
+    )
+
+
+@pytest.fixture
+def linear_work():
+    """:func:`assert_linear_work`, for tests (conftest is not imported by name)."""
+    return assert_linear_work

@@ -11,7 +11,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -158,16 +157,29 @@ BOMB = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
 )
 
 
-def test_an_alias_bomb_in_the_manifest_stops_at_once(tmp_path):
+def test_an_alias_bomb_in_the_manifest_stops_at_once(tmp_path, monkeypatch):
+    """Refused at the first anchor's parse event: nothing of the bomb is ever built."""
     manifest = _project(tmp_path, {"a.txt": "Shanghai backs chips.\n"})
     manifest.write_text(
         BOMB + "sources:\n  - {id: *i, title: T, outlet: O, url: u, date: 2025-01-27, "
         "language: en, kind: primary, file: a.txt, sha256: x}\n"
     )
-    started = time.perf_counter()
+    events: list[object] = []
+    real_parse = yaml.parse
+
+    def counted(*args, **kwargs):
+        for event in real_parse(*args, **kwargs):
+            events.append(event)
+            yield event
+
+    def never(*args, **kwargs):
+        raise AssertionError("the bomb reached the YAML constructor")
+
+    monkeypatch.setattr(yaml, "parse", counted)
+    monkeypatch.setattr(yaml, "load", never)
     with pytest.raises(InputError) as info:
         load_manifest(manifest)
-    assert time.perf_counter() - started < 1
+    assert len(events) <= 6  # stream, document, mapping, a key, the anchored sequence
     _one_line(info, "manifest.yaml", "anchors and aliases", "line 1")
 
 
@@ -261,30 +273,27 @@ def test_a_source_over_the_size_limit_is_refused_with_one_line(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "run",
-    [
-        "." * 100_000 + "x",
-        "!" * 100_000 + "x",
-        "?!." * 33_000 + "x",
-        "a. " * 100_000,
-        "(" * 100_000,
-    ],
+    ("unit", "end"), [(".", "x"), ("!", "x"), ("?!.", "x"), ("a. ", ""), ("(", "")]
 )
 @pytest.mark.parametrize("language", ["en", "zh"])
-def test_sentence_ends_are_linear_on_long_runs_of_punctuation(run, language):
-    paragraph = "It begins " + run + " and Ends here. Then more."
-    started = time.perf_counter()
-    cuts = text.sentence_cuts(paragraph, language)
-    assert time.perf_counter() - started < 1
-    assert all(0 < c < len(paragraph) for c in cuts)
+def test_sentence_ends_are_linear_on_long_runs_of_punctuation(unit, end, language, linear_work):
+    """Counted calls, not seconds (the matches' own steps are timed in ``make bench``)."""
+
+    def paragraph(n: int) -> str:
+        return "It begins " + unit * n + end + " and Ends here. Then more."
+
+    long = paragraph(100_000 // len(unit))
+    assert all(0 < c < len(long) for c in text.sentence_cuts(long, language))
+    linear_work(lambda p: text.sentence_cuts(p, language), paragraph, 2_000, (text,))
 
 
-def test_segmenting_a_large_source_of_punctuation_runs_is_fast():
-    body = ("Dots" + "." * 5_000 + "x. Bang" + "!" * 5_000 + "y. ") * 20  # ~200k characters
-    started = time.perf_counter()
-    _, sentences = text.segment_source("s", body, "en")
-    assert time.perf_counter() - started < 1
+def test_segmenting_a_large_source_of_punctuation_runs_is_linear(linear_work):
+    def body(repeats: int) -> str:
+        return ("Dots" + "." * 5_000 + "x. Bang" + "!" * 5_000 + "y. ") * repeats
+
+    _, sentences = text.segment_source("s", body(20), "en")  # ~200k characters
     assert len(sentences) == 40
+    linear_work(lambda b: text.segment_source("s", b, "en"), body, 5, (text,))
 
 
 # -- 5./6. hostile characters are normalised at ingest, not found later -----------------------
