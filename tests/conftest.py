@@ -14,6 +14,8 @@ from __future__ import annotations
 import os
 import re
 import sys
+import threading
+from pathlib import Path
 
 import pytest
 from hypothesis import settings
@@ -112,3 +114,40 @@ def assert_linear_work(fn, make_input, n: int, modules=(), factor: int = 4) -> N
 def linear_work():
     """:func:`assert_linear_work`, for tests (conftest is not imported by name)."""
     return assert_linear_work
+
+
+@pytest.fixture
+def fifo():
+    """Makes named pipes (``fifo(path)``) and fails the test if anything opened one to read.
+
+    A reader blocked on a pipe waits for a writer: a watcher opens each pipe to write whenever
+    it can without waiting (only while a reader has it open), which both records the reader and
+    lets it go on, so the test fails instead of hanging.
+    """
+    made: list[Path] = []
+    opened: list[Path] = []
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.is_set():
+            for path in list(made):
+                try:
+                    fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+                except OSError:  # no reader (ENXIO), as it should be; or the pipe is gone
+                    continue
+                opened.append(path)
+                os.close(fd)  # the reader sees the end of the file
+            stop.wait(0.01)
+
+    def make(path: Path) -> Path:
+        path.unlink(missing_ok=True)
+        os.mkfifo(path)
+        made.append(path)
+        return path
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    yield make
+    stop.set()
+    watcher.join()
+    assert not opened, f"a pipe was opened to read: {opened}"

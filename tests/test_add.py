@@ -257,6 +257,11 @@ def test_an_answer_larger_than_the_cap_is_refused_while_read(server):
         add.fetch(f"{server}/long", max_bytes=1000)
 
 
+def test_a_pipe_given_to_add_is_refused_at_once(project, tmp_path, fifo):
+    page = fifo(tmp_path / "page.html")
+    _refused(project, str(page), "page.html", "device or pipe, not a regular file")
+
+
 def test_a_server_that_does_not_answer_in_time(server):
     with pytest.raises(InputError, match=r"/slow: no answer within 0.3 s"):
         add.fetch(f"{server}/slow", timeout=0.3)

@@ -272,6 +272,34 @@ def test_a_source_over_the_size_limit_is_refused_with_one_line(tmp_path):
     _one_line(info, "a.txt", "more than the limit", "manifest entry 's0'")
 
 
+def test_a_pipe_listed_as_a_source_stops_at_once_naming_it(tmp_path, fifo):
+    (tmp_path / "raw").mkdir()
+    fifo(tmp_path / "raw" / "b.txt")
+    manifest = _project(tmp_path, {"a.txt": "Shanghai backs chips.\n", "b.txt": ""})
+    for read in (load_manifest, _ingest):
+        with pytest.raises(InputError) as info:
+            read(manifest)
+        _one_line(info, "b.txt", "device or pipe, not a regular file", "manifest entry 's1'")
+
+
+@pytest.mark.parametrize("name", ["manifest.yaml", "corrections.yaml"])
+def test_a_pipe_in_place_of_a_yaml_input_stops_at_once_naming_it(tmp_path, fifo, name):
+    manifest = _project(tmp_path, {"a.txt": "Shanghai backs chips.\n"})
+    fifo(manifest if name == "manifest.yaml" else tmp_path / name)
+    with pytest.raises(InputError) as info:
+        _ingest(manifest)
+    _one_line(info, name, "device or pipe, not a regular file")
+
+
+def test_a_device_listed_as_a_source_stops_at_once_naming_it(tmp_path):
+    manifest = _project(tmp_path, {"a.txt": "Shanghai backs chips.\n"})
+    (tmp_path / "raw" / "a.txt").unlink()
+    (tmp_path / "raw" / "a.txt").symlink_to("/dev/zero")  # inside() refuses: it leaves raw/
+    with pytest.raises(InputError) as info:
+        load_manifest(manifest)
+    _one_line(info, "a.txt", "leads outside")
+
+
 @pytest.mark.parametrize(
     ("unit", "end"), [(".", "x"), ("!", "x"), ("?!.", "x"), ("a. ", ""), ("(", "")]
 )

@@ -22,7 +22,7 @@ from pydantic import AfterValidator, field_validator, model_validator
 from helpers import schemas
 from helpers.engine.errors import InputError, clip
 from helpers.engine.models import HIDDEN, INVISIBLE, Items, Model, Text, parse
-from helpers.engine.paths import inside
+from helpers.engine.paths import inside, regular_size
 from helpers.engine.yamlio import read_yaml
 
 TEXT_FORMATS = {".txt": "txt", ".md": "md"}
@@ -405,8 +405,8 @@ def _read_checked(source: Source, raw_dir: Path) -> bytes:
         if document
         else (MAX_SOURCE_BYTES, "MAX_SOURCE_BYTES")
     )
+    size = regular_size(real, path, "file", f" ({label})")
     try:
-        size = real.stat().st_size
         if size > limit:
             raise InputError(
                 path,
