@@ -111,6 +111,12 @@ def assert_linear_work(fn, make_input, n: int, modules=(), factor: int = 4) -> N
 
 
 @pytest.fixture
+def work():
+    """:func:`count_work`, for tests (conftest is not imported by name)."""
+    return count_work
+
+
+@pytest.fixture
 def linear_work():
     """:func:`assert_linear_work`, for tests (conftest is not imported by name)."""
     return assert_linear_work

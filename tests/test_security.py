@@ -464,3 +464,21 @@ def test_the_lock_carries_hashes_for_every_pin_and_make_installs_with_them():
     makefile = (paths.ROOT / "Makefile").read_text(encoding="utf-8")
     assert "--require-hashes -r requirements.lock" in makefile
     assert "--generate-hashes" in makefile
+
+
+# -- tokens that reach pandoc ---------------------------------------------------------------
+
+
+def test_a_huge_token_is_clipped_before_it_reaches_pandoc(linear_work):
+    """Pandoc's typst writer is quadratic in a word's length: no cell hands it a long one."""
+    from helpers.engine import escape
+
+    limit = escape.MAX_TOKEN_CHARS
+    cell = escape.markdown_cell("Shanghai " + "x" * 200_000 + " backs chips")
+    assert max(len(token) for token in cell.split()) == limit + 1  # the token and its "…"
+    assert cell == "Shanghai " + "x" * limit + "\u2026 backs chips"
+    table = escape.markdown_table([["政" * 200_000, "a"]], ["evidence", "b"])
+    assert max(len(token) for token in table.split()) <= limit + 1
+    kept = "上海发展集成电路" * 120 + " and " + "y" * limit  # at the limit: unchanged
+    assert escape.markdown_cell(kept) == kept
+    linear_work(escape.markdown_cell, lambda n: ("ab " * n + "z" * n) * 3, 2_000, (escape,))

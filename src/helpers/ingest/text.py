@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +50,12 @@ from helpers.ingest.sources import (
 
 # -- corrections ----------------------------------------------------------------------------
 
+# Bounds of the corrections list: each correction costs a search of its source, so a list of
+# thousands on a large source would take the ingest stage minutes; a researcher who needs more
+# has a source to re-extract, not to repair.
+MAX_CORRECTIONS_PER_SOURCE = 1_000
+MAX_OCCURRENCE = 10_000  # how far into a source's repeats of a text a correction may pick
+
 
 class Correction(Model):
     """One entry of the corrections list; ``occurrence`` (1-based) picks among repeats.
@@ -64,7 +71,7 @@ class Correction(Model):
     replacement: str
     action: Literal[tuple(schemas.CORRECTION_ACTIONS)]
     reason: Text
-    occurrence: Annotated[int, Field(ge=1)] | None = None
+    occurrence: Annotated[int, Field(ge=1, le=MAX_OCCURRENCE)] | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -108,6 +115,7 @@ def load_corrections(path: Path | str, sources: Sequence[Source] | None = None) 
         raise InputError(path, "expected a top-level key `corrections` holding a list")
     corrections = parse(Corrections, data, path, nouns={"corrections": "correction"}).corrections
 
+    _within_the_cap(corrections, path)
     kinds = {s.id: s.kind for s in sources} if sources is not None else None
     seen: set[str] = set()
     for c in corrections:
@@ -123,6 +131,17 @@ def load_corrections(path: Path | str, sources: Sequence[Source] | None = None) 
                 "table, not a text; corrections apply to texts only",
             )
     return corrections
+
+
+def _within_the_cap(corrections: Sequence[Correction], path: Path) -> None:
+    per_source = Counter(c.source for c in corrections)
+    source, n = max(per_source.items(), key=lambda kv: kv[1], default=("", 0))
+    if n > MAX_CORRECTIONS_PER_SOURCE:
+        raise InputError(
+            path,
+            f"{n:,} corrections of source {clip(source)}, more than the limit of "
+            f"{MAX_CORRECTIONS_PER_SOURCE:,} per source (text.MAX_CORRECTIONS_PER_SOURCE)",
+        )
 
 
 # -- normalisation and alignment ------------------------------------------------------------
@@ -303,8 +322,11 @@ def _character_fixes(raw_text: str, start: int, end: int) -> list[tuple]:
 
 
 def _locate(raw_text: str, c: Correction, path: Path | str) -> tuple[int, int]:
+    """The raw span of ``c``; the search stops at the hit it needs (one more tells that a text
+    without ``occurrence`` is ambiguous), so a text repeated everywhere costs no more."""
+    wanted = c.occurrence or 2
     hits, i = [], raw_text.find(c.found)
-    while i != -1:
+    while i != -1 and len(hits) < wanted:
         hits.append(i)
         i = raw_text.find(c.found, i + 1)
     if not hits:
@@ -315,7 +337,7 @@ def _locate(raw_text: str, c: Correction, path: Path | str) -> tuple[int, int]:
         raise InputError(
             path,
             f"correction '{c.id}': text {clip(c.found)} is ambiguous, found "
-            f"{len(hits)} times in source '{c.source}'; add `occurrence`",
+            f"{max(2, raw_text.count(c.found))} times in source '{c.source}'; add `occurrence`",
         )
     n = c.occurrence or 1
     if n > len(hits):
