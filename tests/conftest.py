@@ -32,6 +32,19 @@ def metrics():
     return _METRICS.append
 
 
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (``make test``: ``-n auto --dist loadgroup``) the tests of a module
+    that share a module-scoped fixture (a built project, a rendered report) run on one worker,
+    so the fixture is built once; every other test goes to whichever worker is free."""
+    for item in items:
+        defs = getattr(item, "_fixtureinfo", None)
+        shared = defs and any(
+            fixture[-1].scope == "module" for fixture in defs.name2fixturedefs.values()
+        )
+        if shared and not item.get_closest_marker("xdist_group"):
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+
+
 def pytest_terminal_summary(terminalreporter):
     if _METRICS:
         terminalreporter.section("measured quality")
