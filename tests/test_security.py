@@ -22,7 +22,7 @@ from helpers.engine import catalogue, paths
 from helpers.engine.errors import InputError, clip
 from helpers.engine.yamlio import MAX_YAML_BYTES, read_yaml
 from helpers.framing.claims import load_framing_codebook
-from helpers.ingest import text
+from helpers.ingest import segment, text
 from helpers.ingest.sources import MAX_SOURCE_BYTES, load_manifest
 
 BREAKOUT = (
@@ -312,7 +312,7 @@ def test_sentence_ends_are_linear_on_long_runs_of_punctuation(unit, end, languag
 
     long = paragraph(100_000 // len(unit))
     assert all(0 < c < len(long) for c in text.sentence_cuts(long, language))
-    linear_work(lambda p: text.sentence_cuts(p, language), paragraph, 2_000, (text,))
+    linear_work(lambda p: text.sentence_cuts(p, language), paragraph, 2_000, (segment,))
 
 
 def test_segmenting_a_large_source_of_punctuation_runs_is_linear(linear_work):
@@ -321,7 +321,7 @@ def test_segmenting_a_large_source_of_punctuation_runs_is_linear(linear_work):
 
     _, sentences = text.segment_source("s", body(20), "en")  # ~200k characters
     assert len(sentences) == 40
-    linear_work(lambda b: text.segment_source("s", b, "en"), body, 5, (text,))
+    linear_work(lambda b: text.segment_source("s", b, "en"), body, 5, (segment,))
 
 
 # -- 5./6. hostile characters are normalised at ingest, not found later -----------------------
@@ -462,8 +462,26 @@ def test_the_lock_carries_hashes_for_every_pin_and_make_installs_with_them():
     for i in pins:
         assert lines[i].rstrip().endswith("\\") and "--hash=sha256:" in lines[i + 1], lines[i]
     makefile = (paths.ROOT / "Makefile").read_text(encoding="utf-8")
-    assert "--require-hashes -r requirements.lock" in makefile
-    assert "--generate-hashes" in makefile
+    assert "scripts/install.sh" in makefile and "--generate-hashes" in makefile
+    script = (paths.ROOT / "scripts" / "install.sh").read_text(encoding="utf-8")
+    installs = [line for line in script.splitlines() if re.search(r"pip install .*-r ", line)]
+    assert len(installs) == 3  # uv's own entry, then the lock by uv, or by pip
+    assert all("--require-hashes" in line for line in installs), installs
+
+
+def test_the_installer_takes_uv_pinned_with_its_hashes_from_the_lock():
+    entry = subprocess.run(
+        ["bash", "scripts/install.sh", "--uv-entry"],
+        cwd=paths.ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    lock = (paths.ROOT / "requirements.lock").read_text(encoding="utf-8").splitlines()
+    (pin,) = [line for line in lock if line.startswith("uv==")]
+    assert entry[0] == pin and re.fullmatch(r"uv==[\d.]+ \\", pin)
+    assert len(entry) > 2 and all("--hash=sha256:" in line for line in entry[1:])
+    assert not entry[-1].endswith("\\")  # the whole entry, and nothing after it
 
 
 # -- tokens that reach pandoc ---------------------------------------------------------------

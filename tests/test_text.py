@@ -359,11 +359,11 @@ def test_occurrence_picks_one_of_repeats(tmp_path):
 
 def test_a_correction_searches_its_source_only_as_far_as_the_hit_it_needs(work):
     """A text repeated through a large source costs a correction its own hits, no more."""
-    from helpers.ingest.text import Correction, _locate
+    from helpers.ingest.corrections import Correction, locate
 
     c = Correction(**_entry(found="a", replacement="b", occurrence=3))
-    small, work_small = work(lambda t: _locate(t, c, "c.yaml"), "a" * 1_000)
-    large, work_large = work(lambda t: _locate(t, c, "c.yaml"), "a" * 1_000_000)
+    small, work_small = work(lambda t: locate(t, c, "c.yaml"), "a" * 1_000)
+    large, work_large = work(lambda t: locate(t, c, "c.yaml"), "a" * 1_000_000)
     assert small == large == (2, 3)
     assert work_large == work_small < 50
 
