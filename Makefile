@@ -14,9 +14,7 @@ help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 $(STAMP): requirements.lock pyproject.toml
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
-	$(PY) -m pip install --quiet --no-deps -e .
+	@PYTHON=$(PYTHON) scripts/install.sh $(VENV)
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
@@ -57,7 +55,7 @@ eval-real: $(STAMP) ## Score the coding on real texts gathered outside the repos
 	$(PY) -m tools.evaluation --per-text $(TEXTS)
 
 lab: $(STAMP) ## Open JupyterLab on the notebooks
-	$(VENV)/bin/jupyter lab notebooks/
+	$(VENV)/bin/jupyter lab notebooks/ $$(test "$$(id -u)" = 0 && echo --allow-root)
 
 bench: $(STAMP) system-report ## Benchmarks: cold build, no-op, one-source change, throughput
 	$(PY) -m tools.bench

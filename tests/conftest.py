@@ -32,17 +32,49 @@ def metrics():
     return _METRICS.append
 
 
+def _shared_fixtures(item) -> list[str]:
+    """The module-scoped fixtures ``item`` uses (a built project, a rendered report...)."""
+    defs = getattr(item, "_fixtureinfo", None)
+    found = defs.name2fixturedefs.items() if defs else ()
+    return sorted(name for name, fixture in found if fixture[-1].scope == "module")
+
+
+def _fixture_groups(items) -> dict[int, str]:
+    """Each test that uses a module-scoped fixture -> its group: the tests of a module joined
+    by the fixtures they share (union-find), so each such fixture is built by one worker."""
+    parent: dict[tuple, tuple] = {}
+
+    def root(key: tuple) -> tuple:
+        while parent.setdefault(key, key) != key:
+            key = parent[key]
+        return key
+
+    used = {id(item): [(item.module.__name__, f) for f in _shared_fixtures(item)] for item in items}
+    for keys in used.values():
+        for key in keys[1:]:
+            parent[root(key)] = root(keys[0])
+    return {i: "::".join(root(keys[0])) for i, keys in used.items() if keys}
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
 def pytest_collection_modifyitems(config, items):
-    """Under pytest-xdist (``make test``: ``-n auto --dist loadgroup``) the tests of a module
-    that share a module-scoped fixture (a built project, a rendered report) run on one worker,
-    so the fixture is built once; every other test goes to whichever worker is free."""
+    """Under pytest-xdist (``make test``: ``-n auto --dist loadgroup``) the tests that share a
+    module-scoped fixture run on one worker, so it is built once; every other test goes to
+    whichever worker is free.
+
+    xdist 3.8 tells the controller a test's group by a suffix of its node id, which it writes
+    where pytest 9 no longer reads it (pytest-xdist#1386); the suffix is set here where pytest 9
+    keeps the id, until a release of xdist does so itself.
+    """
+    groups = _fixture_groups(items)
     for item in items:
-        defs = getattr(item, "_fixtureinfo", None)
-        shared = defs and any(
-            fixture[-1].scope == "module" for fixture in defs.name2fixturedefs.values()
-        )
-        if shared and not item.get_closest_marker("xdist_group"):
-            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+        group = groups.get(id(item))
+        if group is None or item.get_closest_marker("xdist_group"):
+            continue
+        item.add_marker(pytest.mark.xdist_group(group))
+        structured = getattr(item, "_id", None)
+        if getattr(config.option, "loadgroup", False) and hasattr(structured, "parse"):
+            item._id = structured.parse(f"{item.nodeid}@{group}")
 
 
 def pytest_terminal_summary(terminalreporter):
