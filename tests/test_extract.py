@@ -149,6 +149,35 @@ def _entry(source_id: str, file: str, lang: str = "en", **fields) -> dict:
     }
 
 
+def test_the_extracted_text_is_kept_as_a_dataset_the_offsets_point_into(tmp_path):
+    import csv
+    from importlib import metadata
+
+    files = {
+        "report.pdf": pdf(report_pages(EN_PARAGRAPHS, 3)),
+        "page.html": article_html(EN_PARAGRAPHS),
+    }
+    entries = [_entry("report", "report.pdf"), _entry("page", "page.html", kind="secondary")]
+    layer = tmp_path / "extracted"
+    tables = text.ingest(*_project(tmp_path, files, entries), layer_to=layer)
+    assert sorted(p.name for p in layer.iterdir()) == ["index.csv", "page.txt", "report.txt"]
+    for row in tables["sentences"].itertuples():
+        if row.source_id in ("report", "page"):
+            kept = (layer / f"{row.source_id}.txt").read_text(encoding="utf-8")
+            assert kept[row.raw_start : row.raw_end] == row.text
+    with (layer / "index.csv").open(encoding="utf-8") as handle:
+        index = {row["source_id"]: row for row in csv.DictReader(handle)}
+    pdf_row, html_row = index["report"], index["page"]
+    assert pdf_row["raw_sha256"] == hashlib.sha256(files["report.pdf"]).hexdigest()
+    assert pdf_row["extractor"] == f"pypdf {metadata.version('pypdf')}"
+    assert html_row["extractor"] == f"trafilatura {metadata.version('trafilatura')}"
+    assert pdf_row["pages"] == "3" and len(pdf_row["page_starts"].split()) == 3
+    assert html_row["pages"] == "" and html_row["page_starts"] == ""
+    before = {p.name: p.read_bytes() for p in layer.iterdir()}
+    text.ingest(*_project(tmp_path / "again", files, entries), layer_to=layer)
+    assert {p.name: p.read_bytes() for p in layer.iterdir()} == before  # the same bytes
+
+
 def test_ingest_gives_every_pdf_sentence_its_page(tmp_path):
     files = {
         "report.pdf": pdf(report_pages(EN_PARAGRAPHS, 3)),

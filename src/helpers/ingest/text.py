@@ -24,6 +24,7 @@ from helpers.engine.errors import InputError, clip
 from helpers.ingest import language
 from helpers.ingest.corrections import Correction, load_corrections
 from helpers.ingest.extract import Extracted, extract
+from helpers.ingest.layer import write_layer
 from helpers.ingest.normalise import normalise
 from helpers.ingest.segment import frame, segment_rows, segment_source, sentence_cuts
 from helpers.ingest.sources import (
@@ -70,12 +71,17 @@ def source_text(source: Source, raw_dir: Path | str) -> Extracted:
 
 
 def ingest(
-    manifest_path: Path | str, corrections_path: Path | str, raw_dir: Path | str
+    manifest_path: Path | str,
+    corrections_path: Path | str,
+    raw_dir: Path | str,
+    *,
+    layer_to: Path | str | None = None,
 ) -> dict[str, pd.DataFrame]:
     """The ingest stage: manifest + corrections + raw files -> the four validated tables.
 
     Returns ``{"sources", "paragraphs", "sentences", "corrections_applied"}``, each sorted by
-    its ids so the same input gives byte-identical files.
+    its ids so the same input gives byte-identical files. With ``layer_to``, the text extracted
+    from each web page and PDF is written there too (:mod:`helpers.ingest.layer`).
     """
     sources = load_manifest(manifest_path, raw_dir)
     corrections = load_corrections(corrections_path, sources)
@@ -84,6 +90,7 @@ def ingest(
     p_rows: list[tuple] = []
     s_rows: list[tuple] = []
     applied: list[dict] = []
+    layer: list[tuple[Source, Extracted]] = []
     by_source: dict[str, list[Correction]] = {}
     for c in corrections:
         by_source.setdefault(c.source, []).append(c)
@@ -91,6 +98,8 @@ def ingest(
         if not source.is_text:
             continue
         extracted = source_text(source, raw_dir)
+        if source.fmt not in TEXT_FORMATS.values():
+            layer.append((source, extracted))
         n_pages[source.id] = extracted.n_pages
         norm = normalise(
             extracted.text, by_source.get(source.id, []), corrections_path=corrections_path
@@ -115,6 +124,8 @@ def ingest(
     sentences = frame(s_rows, schemas.SENTENCES).sort_values(
         ["source_id", "start"], kind="stable", ignore_index=True
     )
+    if layer_to is not None:
+        write_layer(layer_to, layer)
     columns = list(schemas.CORRECTIONS_APPLIED.columns)
     audit = frame(
         [tuple(row[c] for c in columns) for row in applied], schemas.CORRECTIONS_APPLIED
