@@ -15,8 +15,13 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-# The report's page: A4 with 2.2 cm side margins (helpers/engine/report.typ), in points.
+# The report's page: A4 with 2.2 cm side and 2.4 cm top and bottom margins
+# (helpers/engine/report.typ), in points.
 MARGIN_X = 2.2 / 2.54 * 72
+MARGIN_Y = 2.4 / 2.54 * 72
+DPI = 36  # pages drawn at this resolution for the ink checks
+INK = 200  # a grey darker than this is ink
+_LIGHT = bytes(range(INK, 256))  # deleted from a row of pixels, what is left is ink
 INVISIBLE = {"\u200b": "zero-width space", "\u00ad": "soft hyphen", "\u2060": "word joiner"}
 _WORD = re.compile(
     r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>'
@@ -95,24 +100,83 @@ def _pgm(data: bytes) -> tuple[int, int, bytes]:
     return width, height, data[pos + 1 : pos + 1 + width * height]
 
 
-def ink_in_side_margins(pdf: Path, dpi: int = 36) -> list[str]:
-    """Pages with ink in a side margin (a figure or table drawn wider than the text block),
-    from the rendered page: lines and marks of an SVG count, not only its words."""
+def page_pixels(pdf: Path, dpi: int = DPI) -> list[tuple[int, int, bytes]]:
+    """Each page drawn as greyscale pixels (width, height, pixels): lines and marks of an SVG
+    count as ink, not only its words."""
     pages = len(PdfReader(pdf).pages)
+    return [
+        _pgm(
+            subprocess.run(
+                ["pdftoppm", "-gray", "-r", str(DPI), "-f", str(n), "-l", str(n), str(pdf)],
+                capture_output=True,
+                check=True,
+            ).stdout
+        )
+        for n in range(1, pages + 1)
+    ]
+
+
+def _inked_rows(page: tuple[int, int, bytes]) -> list[float]:
+    """The heights (pt from the top) of the page's pixel rows that hold ink."""
+    width, height, pixels = page
+    return [y / DPI * 72 for y in range(height) if min(pixels[y * width : (y + 1) * width]) < INK]
+
+
+def ink_in_side_margins(pixels: list[tuple[int, int, bytes]]) -> list[str]:
+    """Pages with ink in a side margin (a figure or table drawn wider than the text block)."""
     faults = []
-    for n in range(1, pages + 1):
-        data = subprocess.run(
-            ["pdftoppm", "-gray", "-r", str(dpi), "-f", str(n), "-l", str(n), str(pdf)],
-            capture_output=True,
-            check=True,
-        ).stdout
-        width, height, pixels = _pgm(data)
-        margin = int((MARGIN_X - 3) / 72 * dpi)
+    for n, (width, height, data) in enumerate(pixels, start=1):
+        margin = int((MARGIN_X - 3) / 72 * DPI)
         for y in range(height):
-            row = pixels[y * width : (y + 1) * width]
-            if min(row[:margin]) < 200 or min(row[width - margin :]) < 200:
-                faults.append(f"page {n}: ink in a side margin at {y / dpi * 72:.0f} pt")
+            row = data[y * width : (y + 1) * width]
+            if min(row[:margin]) < INK or min(row[width - margin :]) < INK:
+                faults.append(f"page {n}: ink in a side margin at {y / DPI * 72:.0f} pt")
                 break
+    return faults
+
+
+def _caption_starts(found: list[Word], kind: str) -> list[Word]:
+    """The first word of each caption of ``kind`` ("Figure 3: ...", "Table 2: ...")."""
+    return [
+        w
+        for w, after in zip(found, found[1:], strict=False)
+        if w.text == kind and after.page == w.page and re.fullmatch(r"\d+:", after.text)
+    ]
+
+
+def captions_apart_from_their_figures(found, pixels) -> list[str]:
+    """A figure's caption (set below it) that begins a page with no ink above it, or a table's
+    caption (set above it) that ends a page with no ink below it: the reader sees the caption
+    on one page and what it describes on another."""
+    faults = []
+    for w in _caption_starts(found, "Figure"):
+        if not [y for y in _inked_rows(pixels[w.page - 1]) if y < w.y0 - 3]:
+            faults.append(
+                f"page {w.page}: a figure caption starts the page, its chart on the one before"
+            )
+    for w in _caption_starts(found, "Table"):
+        bottom = pixels[w.page - 1][1] / DPI * 72 - MARGIN_Y
+        line = [o for o in found if o.page == w.page and abs(o.y0 - w.y0) < 2]
+        below = max(o.y1 for o in line) + 3
+        if not [y for y in _inked_rows(pixels[w.page - 1]) if below < y < bottom]:
+            faults.append(f"page {w.page}: a table caption ends the page, its table on the next")
+    return faults
+
+
+def half_empty_pages(found, pixels) -> list[str]:
+    """Pages before the appendix whose ink stops above the middle of the text block (a figure
+    or table pushed to the next page leaves a gap a reader sees at once)."""
+    heights = sorted(w.y1 - w.y0 for w in found)
+    median = heights[len(heights) // 2] if heights else 0
+    appendix = [w.page for w in found if w.text == "Appendix" and w.y1 - w.y0 > 1.2 * median]
+    last = appendix[0] if appendix else len(pixels)
+    faults = []
+    for n in range(1, last):
+        height = pixels[n - 1][1] / DPI * 72
+        middle = MARGIN_Y + (height - 2 * MARGIN_Y) / 2
+        body = [y for y in _inked_rows(pixels[n - 1]) if y < height - MARGIN_Y]
+        if not body or max(body) < middle:
+            faults.append(f"page {n}: more than half of the page is empty")
     return faults
 
 
@@ -151,10 +215,13 @@ def unlinked_urls(pdf: Path, found: list[Word], sizes) -> list[str]:
 def proof(pdf: Path) -> dict[str, list | dict]:
     """Every fault the checks find, by kind (each empty for a good PDF)."""
     found, sizes = words(pdf)
+    pixels = page_pixels(pdf)
     return {
         "overlapping words": overlapping_words(found),
         "words outside the text block": words_outside_text_block(found, sizes),
-        "ink in the side margins": ink_in_side_margins(pdf),
+        "ink in the side margins": ink_in_side_margins(pixels),
+        "captions apart from their figures": captions_apart_from_their_figures(found, pixels),
+        "pages more than half empty": half_empty_pages(found, pixels),
         "invisible characters": invisible_characters(pdf),
         "URLs without a link": unlinked_urls(pdf, found, sizes),
     }

@@ -116,7 +116,7 @@ def quarto_like_page(path: Path, css: str) -> Path:
 
 
 def test_styles_css_keeps_quartos_layout_from_scrolling_sideways(tmp_path):
-    """Without report/styles.css the page at 390 px scrolls sideways, as issue 13 measured in
+    """Without report/styles.css the page at 390 px scrolls sideways, as measured in
     Quarto's HTML; with it, the chart scrolls inside its own box."""
     css = (REPORT_DIR / "styles.css").read_text(encoding="utf-8")
     bare = check_html_in_browser(quarto_like_page(tmp_path / "bare.html", ""), tmp_path / "b.png")

@@ -23,7 +23,7 @@ import pytest
 import yaml
 from pypdf import PdfReader
 
-from tools.projects import copy_project
+from tools.projects import add_synthetic_sources, copy_project
 
 pytestmark = pytest.mark.slow
 
@@ -622,3 +622,40 @@ def test_many_sources_each_finding_is_stated_with_one_value(many):
     assert plain(titles["priority_matrix"]).startswith(plain(numbers["top_places_phrase"]))
     assert plain(titles["sector_breadth"]) == plain(numbers["top_sectors_phrase"])
     assert f"{numbers['n_corroborated_ties']} ties are attested" in plain(titles["consensus"])
+
+
+# -- the report at the scale of a year's collection: the seed and 200 synthetic sources --------
+
+
+@pytest.fixture(scope="module")
+def two_hundred(tmp_path_factory) -> Path:
+    project = copy_project(tmp_path_factory.mktemp("two-hundred"))
+    add_synthetic_sources(project, 200)
+    result = pipeline(project)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return project
+
+
+def test_two_hundred_sources_pdf_passes_the_proof(two_hundred):
+    from pdfproof import assert_proof
+
+    assert len(PdfReader(two_hundred / "report/_output/report.pdf").pages) > 30
+    assert_proof(two_hundred / "report/_output/report.pdf")
+
+
+@pytest.mark.skipif(shutil.which("quarto") is None, reason="quarto is not on PATH")
+def test_two_hundred_sources_quarto_pdf_passes_the_proof(two_hundred, tmp_path):
+    from pdfproof import assert_proof
+
+    from helpers.engine.render import render_report
+
+    out = render_report(two_hundred / "report", tmp_path / "quarto", engine="quarto")
+    assert_proof(out["pdf"])
+
+
+def test_two_hundred_sources_every_number_in_the_prose_equals_the_tables(two_hundred):
+    numbers = yaml.safe_load((two_hundred / "report/_generated/numbers.yml").read_text())
+    expected = expected_numbers(two_hundred)
+    assert expected["n_sources"] == 202
+    for key, value in expected.items():
+        assert numbers["numbers"].get(key, 0) == value, key

@@ -49,3 +49,16 @@ def test_real_gold_is_one_row_per_tie_and_one_url_per_text(path):
     for r in rows:
         urls.setdefault(r["source_id"], set()).add(r["url"])
     assert all(len(u) == 1 for u in urls.values()), f"{path.name}: a text with two URLs"
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_readme_table_gives_each_file_its_texts_and_ties(path):
+    """The README's table is what a reader trusts; it must agree with the file it describes."""
+    rows = _rows(path)
+    readme = (REAL / "README.md").read_text(encoding="utf-8")
+    line = next((ln for ln in readme.splitlines() if ln.startswith(f"| `{path.name}` |")), None)
+    assert line, f"README.md has no table row for {path.name}"
+    cells = [c.strip() for c in line.strip("|").split("|")]
+    n_texts = len({r["source_id"] for r in rows})
+    assert cells[1].split()[0] == str(n_texts), f"{path.name}: {n_texts} texts, README {cells[1]}"
+    assert cells[2] == str(len(rows)), f"{path.name}: {len(rows)} ties, README says {cells[2]}"

@@ -334,6 +334,33 @@ def test_the_proof_finds_overprinted_words_wide_tables_and_invisible_characters(
     assert found["URLs without a link"]
 
 
+def test_the_proof_finds_captions_apart_from_their_figures_and_half_empty_pages(tmp_path):
+    """A chart's caption at the top of the next page, a table's caption alone at the foot of
+    a page, and a page left half empty before the appendix are each found; a good page is not."""
+    import typst
+    from pdfproof import proof
+
+    typ = tmp_path / "apart.typ"
+    typ.write_text(
+        '#set page(paper: "a4", margin: (x: 2.2cm, y: 2.4cm))\n'
+        "A short page.\n#pagebreak()\n"
+        "Figure 1: a caption whose chart stayed on the page before.\n\n"
+        "#v(1fr)\nTable 2: a caption whose table went to the next page.\n#pagebreak()\n"
+        "#rect(width: 100%, height: 60%)\nFigure 3: a caption under its chart.\n\n"
+        "Table 4: a caption over its table.\n\n#rect(width: 100%, height: 2cm)\n"
+        "#pagebreak()\n= Appendix\nThe end.\n",
+        encoding="utf-8",
+    )
+    pdf = tmp_path / "apart.pdf"
+    pdf.write_bytes(typst.compile(str(typ)))
+    found = proof(pdf)
+    assert found["captions apart from their figures"] == [
+        "page 2: a figure caption starts the page, its chart on the one before",
+        "page 2: a table caption ends the page, its table on the next",
+    ]
+    assert found["pages more than half empty"] == ["page 1: more than half of the page is empty"]
+
+
 @pytest.mark.skipif(shutil.which("quarto") is None, reason="quarto is not on PATH")
 def test_quarto_and_fallback_pdfs_say_the_same(tmp_path, monkeypatch):
     """Where Quarto exists: both renderers of one project give the same headings, captions,
