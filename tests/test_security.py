@@ -500,3 +500,20 @@ def test_a_huge_token_is_clipped_before_it_reaches_pandoc(linear_work):
     kept = "上海发展集成电路" * 120 + " and " + "y" * limit  # at the limit: unchanged
     assert escape.markdown_cell(kept) == kept
     linear_work(escape.markdown_cell, lambda n: ("ab " * n + "z" * n) * 3, 2_000, (escape,))
+
+
+# -- hand-edited tables -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("hidden", ["\x07", "\x1b", "\x7f", "\u200b", "\u2028"])
+def test_a_control_or_invisible_character_in_a_csv_cell_is_refused(tmp_path, hidden):
+    from helpers.engine.models import read_csv
+
+    path = tmp_path / "facts.csv"
+    path.write_text(f'fact_id,claim\nF1,"Shanghai\tbacks\nchips"\nF2,Anhui{hidden} backs fusion\n')
+    with pytest.raises(InputError) as info:
+        read_csv(path, "facts table")
+    code = f"U+{ord(hidden):04X}"
+    _one_line(info, "facts.csv", "row 4, column 'claim'", code, "position 5")
+    path.write_text('fact_id,claim\nF1,"Shanghai\tbacks\nchips"\n')  # tab and line feed: text
+    assert read_csv(path, "facts table")["claim"].tolist() == ["Shanghai\tbacks\nchips"]
