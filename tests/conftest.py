@@ -67,6 +67,9 @@ def pytest_collection_modifyitems(config, items):
     keeps the id, until a release of xdist does so itself.
     """
     groups = _fixture_groups(items)
+    # The groups first (each keeps its order): they are the largest units of work, and one
+    # handed out last would leave the other workers idle while it runs.
+    items.sort(key=lambda item: id(item) not in groups)
     for item in items:
         group = groups.get(id(item))
         if group is None or item.get_closest_marker("xdist_group"):
