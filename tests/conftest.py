@@ -53,7 +53,27 @@ def _fixture_groups(items) -> dict[int, str]:
     for keys in used.values():
         for key in keys[1:]:
             parent[root(key)] = root(keys[0])
-    return {i: "::".join(root(keys[0])) for i, keys in used.items() if keys}
+    groups = {i: "::".join(root(keys[0])) for i, keys in used.items() if keys}
+    return _dealt(groups, int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
+
+
+DEALT_FROM = 8  # a group of more tests than this is dealt to every worker
+
+
+def _dealt(groups: dict[int, str], workers: int) -> dict[int, str]:
+    """A large group dealt round-robin into one group a worker: each worker builds the fixture
+    once and runs its share, where one worker alone would run the group while others idle."""
+    sizes: dict[str, int] = {}
+    for group in groups.values():
+        sizes[group] = sizes.get(group, 0) + 1
+    seen: dict[str, int] = {}
+    dealt = {}
+    for i, group in groups.items():
+        if workers > 1 and sizes[group] > DEALT_FROM:
+            n = seen[group] = seen.get(group, -1) + 1
+            group = f"{group}#{n % workers}"
+        dealt[i] = group
+    return dealt
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
