@@ -14,9 +14,7 @@ help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 $(STAMP): requirements.lock pyproject.toml
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
-	$(PY) -m pip install --quiet --no-deps -e .
+	@PYTHON=$(PYTHON) scripts/install.sh $(VENV)
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
@@ -37,8 +35,12 @@ add-source: $(STAMP) ## Add a source: FROM=<file or URL> (a web page, PDF or tex
 	@test -n "$(FROM)" || { echo "make add-source: say what to add, FROM=<file or URL>" >&2; exit 2; }
 	@$(PY) -m helpers.ingest.add "$(FROM)" $(ARGS)
 
-test: $(STAMP) system-test lint ## Run the lint and the whole test suite
-	$(PY) -m pytest $(ARGS)
+# The tests on every core (pytest-xdist); a module's tests that share a built fixture stay on
+# one worker (tests/conftest.py), so it is built once.
+XDIST := -n auto --dist loadgroup
+
+test: $(STAMP) system-test lint ## Run the lint and the whole test suite, on every core
+	$(PY) -m pytest $(XDIST) $(ARGS)
 
 lint: $(STAMP) ## ruff (lint, formatting) of every Python file and notebook; the import contract
 	$(VENV)/bin/ruff check .
@@ -46,14 +48,14 @@ lint: $(STAMP) ## ruff (lint, formatting) of every Python file and notebook; the
 	$(VENV)/bin/lint-imports --no-cache
 
 test-fast: $(STAMP) ## Tests without the slow end-to-end and browser ones
-	$(PY) -m pytest -m "not slow" $(ARGS)
+	$(PY) -m pytest $(XDIST) -m "not slow" $(ARGS)
 
 eval-real: $(STAMP) ## Score the coding on real texts gathered outside the repository: TEXTS=<set folder>
 	@test -n "$(TEXTS)" || { echo "usage: make eval-real TEXTS=<folder with manifest.yaml, texts, gold_codings.csv>" >&2; exit 2; }
 	$(PY) -m tools.evaluation --per-text $(TEXTS)
 
 lab: $(STAMP) ## Open JupyterLab on the notebooks
-	$(VENV)/bin/jupyter lab notebooks/
+	$(VENV)/bin/jupyter lab notebooks/ $$(test "$$(id -u)" = 0 && echo --allow-root)
 
 bench: $(STAMP) system-report ## Benchmarks: cold build, no-op, one-source change, throughput
 	$(PY) -m tools.bench

@@ -136,4 +136,8 @@ def test_a_byte_order_mark_is_not_part_of_the_first_column(tmp_path):
 def test_a_hostile_value_stays_on_one_line_and_bounded(tmp_path):
     value = "x\u2028" + "y" * 500
     problem = _problem(tmp_path, HEADER + f'a,"{value}\n{value}",\n')
-    assert problem.startswith("row 2: unknown colour 'x\\u2028yyy") and len(problem) < 200
+    assert problem.startswith("row 2, column 'colour': holds the invisible or control character")
+    assert "U+2028" in problem and len(problem) < 200
+    value = "x" + "y" * 500  # no hidden character: the schema's message, clipped
+    problem = _problem(tmp_path, HEADER + f'a,"{value}\n{value}",\n')
+    assert problem.startswith("row 2: unknown colour 'xyyy") and len(problem) < 200

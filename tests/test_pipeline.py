@@ -961,8 +961,16 @@ def test_a_no_op_run_reads_no_unchanged_file_yet_content_decides(project, monkey
     assert (project / "out" / "upper.txt").read_text() == "ALPHA\nBEXA\n"
 
 
-def test_a_file_changed_just_before_it_was_hashed_is_not_cached(project):
-    _run()  # every file here is younger than the racy window
+def test_a_file_changed_just_before_it_was_hashed_is_not_cached(project, monkeypatch):
+    """The cache's clock stands a second after the project's newest write whenever it is read,
+    so every file was changed within the racy window, however long the run takes."""
+
+    def just_after_the_last_write() -> int:
+        files = [p for p in project.rglob("*") if p.is_file()]
+        return max(max(p.stat().st_mtime_ns, p.stat().st_ctime_ns) for p in files) + 10**9
+
+    monkeypatch.setattr(statcache.STAT_CACHE, "clock", just_after_the_last_write)
+    _run()
     cache = json.loads((project / "build" / "stat-cache.json").read_text())
     assert "data/a.txt" not in cache["files"] and "out/upper.txt" not in cache["files"]
 

@@ -11,7 +11,7 @@ import pytest
 from browser import prepare_fixture_project
 from pypdf import PdfReader
 
-from helpers.engine import render
+from helpers.engine import fallback, render
 from helpers.engine.errors import InputError
 from helpers.engine.escape import markdown_text as markdown_escape
 from helpers.engine.render import (
@@ -403,15 +403,15 @@ def test_an_inline_script_header_is_spliced_in_as_pandoc_would_embed_it(
     )
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     spliced = []
-    real_splice = render.splice_headers
+    real_splice = fallback.splice_headers
     monkeypatch.setattr(
-        render,
+        fallback,
         "splice_headers",
         lambda html, headers: spliced.append(headers) or real_splice(html, headers),
     )
     fast = render_report(project, tmp_path / "fast", engine="fallback")["html"].read_bytes()
     assert [list(headers.values()) for headers in spliced] == [[text]]  # the bundle, not the style
-    monkeypatch.setattr(render, "_inline_script", lambda text: False)
+    monkeypatch.setattr(fallback, "_inline_script", lambda text: False)
     slow = render_report(project, tmp_path / "slow", engine="fallback")["html"].read_bytes()
     assert fast == slow and text.split("\n")[1].encode() in fast
 
@@ -428,7 +428,7 @@ def test_an_inline_script_header_is_spliced_in_as_pandoc_would_embed_it(
     ],
 )
 def test_only_a_header_that_is_one_inline_script_is_spliced(text, spliced):
-    assert render._inline_script(text) is spliced
+    assert fallback._inline_script(text) is spliced
 
 
 def test_a_missing_or_repeated_header_placeholder_is_an_error():

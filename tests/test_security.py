@@ -11,7 +11,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -23,7 +22,7 @@ from helpers.engine import catalogue, paths
 from helpers.engine.errors import InputError, clip
 from helpers.engine.yamlio import MAX_YAML_BYTES, read_yaml
 from helpers.framing.claims import load_framing_codebook
-from helpers.ingest import text
+from helpers.ingest import segment, text
 from helpers.ingest.sources import MAX_SOURCE_BYTES, load_manifest
 
 BREAKOUT = (
@@ -158,16 +157,29 @@ BOMB = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
 )
 
 
-def test_an_alias_bomb_in_the_manifest_stops_at_once(tmp_path):
+def test_an_alias_bomb_in_the_manifest_stops_at_once(tmp_path, monkeypatch):
+    """Refused at the first anchor's parse event: nothing of the bomb is ever built."""
     manifest = _project(tmp_path, {"a.txt": "Shanghai backs chips.\n"})
     manifest.write_text(
         BOMB + "sources:\n  - {id: *i, title: T, outlet: O, url: u, date: 2025-01-27, "
         "language: en, kind: primary, file: a.txt, sha256: x}\n"
     )
-    started = time.perf_counter()
+    events: list[object] = []
+    real_parse = yaml.parse
+
+    def counted(*args, **kwargs):
+        for event in real_parse(*args, **kwargs):
+            events.append(event)
+            yield event
+
+    def never(*args, **kwargs):
+        raise AssertionError("the bomb reached the YAML constructor")
+
+    monkeypatch.setattr(yaml, "parse", counted)
+    monkeypatch.setattr(yaml, "load", never)
     with pytest.raises(InputError) as info:
         load_manifest(manifest)
-    assert time.perf_counter() - started < 1
+    assert len(events) <= 6  # stream, document, mapping, a key, the anchored sequence
     _one_line(info, "manifest.yaml", "anchors and aliases", "line 1")
 
 
@@ -260,31 +272,56 @@ def test_a_source_over_the_size_limit_is_refused_with_one_line(tmp_path):
     _one_line(info, "a.txt", "more than the limit", "manifest entry 's0'")
 
 
+def test_a_pipe_listed_as_a_source_stops_at_once_naming_it(tmp_path, fifo):
+    (tmp_path / "raw").mkdir()
+    fifo(tmp_path / "raw" / "b.txt")
+    manifest = _project(tmp_path, {"a.txt": "Shanghai backs chips.\n", "b.txt": ""})
+    for read in (load_manifest, _ingest):
+        with pytest.raises(InputError) as info:
+            read(manifest)
+        _one_line(info, "b.txt", "device or pipe, not a regular file", "manifest entry 's1'")
+
+
+@pytest.mark.parametrize("name", ["manifest.yaml", "corrections.yaml"])
+def test_a_pipe_in_place_of_a_yaml_input_stops_at_once_naming_it(tmp_path, fifo, name):
+    manifest = _project(tmp_path, {"a.txt": "Shanghai backs chips.\n"})
+    fifo(manifest if name == "manifest.yaml" else tmp_path / name)
+    with pytest.raises(InputError) as info:
+        _ingest(manifest)
+    _one_line(info, name, "device or pipe, not a regular file")
+
+
+def test_a_device_listed_as_a_source_stops_at_once_naming_it(tmp_path):
+    manifest = _project(tmp_path, {"a.txt": "Shanghai backs chips.\n"})
+    (tmp_path / "raw" / "a.txt").unlink()
+    (tmp_path / "raw" / "a.txt").symlink_to("/dev/zero")  # inside() refuses: it leaves raw/
+    with pytest.raises(InputError) as info:
+        load_manifest(manifest)
+    _one_line(info, "a.txt", "leads outside")
+
+
 @pytest.mark.parametrize(
-    "run",
-    [
-        "." * 100_000 + "x",
-        "!" * 100_000 + "x",
-        "?!." * 33_000 + "x",
-        "a. " * 100_000,
-        "(" * 100_000,
-    ],
+    ("unit", "end"), [(".", "x"), ("!", "x"), ("?!.", "x"), ("a. ", ""), ("(", "")]
 )
 @pytest.mark.parametrize("language", ["en", "zh"])
-def test_sentence_ends_are_linear_on_long_runs_of_punctuation(run, language):
-    paragraph = "It begins " + run + " and Ends here. Then more."
-    started = time.perf_counter()
-    cuts = text.sentence_cuts(paragraph, language)
-    assert time.perf_counter() - started < 1
-    assert all(0 < c < len(paragraph) for c in cuts)
+def test_sentence_ends_are_linear_on_long_runs_of_punctuation(unit, end, language, linear_work):
+    """Counted calls, not seconds (the matches' own steps are timed in ``make bench``)."""
+
+    def paragraph(n: int) -> str:
+        return "It begins " + unit * n + end + " and Ends here. Then more."
+
+    long = paragraph(100_000 // len(unit))
+    assert all(0 < c < len(long) for c in text.sentence_cuts(long, language))
+    linear_work(lambda p: text.sentence_cuts(p, language), paragraph, 2_000, (segment,))
 
 
-def test_segmenting_a_large_source_of_punctuation_runs_is_fast():
-    body = ("Dots" + "." * 5_000 + "x. Bang" + "!" * 5_000 + "y. ") * 20  # ~200k characters
-    started = time.perf_counter()
-    _, sentences = text.segment_source("s", body, "en")
-    assert time.perf_counter() - started < 1
+def test_segmenting_a_large_source_of_punctuation_runs_is_linear(linear_work):
+    def body(repeats: int) -> str:
+        return ("Dots" + "." * 5_000 + "x. Bang" + "!" * 5_000 + "y. ") * repeats
+
+    _, sentences = text.segment_source("s", body(20), "en")  # ~200k characters
     assert len(sentences) == 40
+    linear_work(lambda b: text.segment_source("s", b, "en"), body, 5, (segment,))
 
 
 # -- 5./6. hostile characters are normalised at ingest, not found later -----------------------
@@ -425,5 +462,58 @@ def test_the_lock_carries_hashes_for_every_pin_and_make_installs_with_them():
     for i in pins:
         assert lines[i].rstrip().endswith("\\") and "--hash=sha256:" in lines[i + 1], lines[i]
     makefile = (paths.ROOT / "Makefile").read_text(encoding="utf-8")
-    assert "--require-hashes -r requirements.lock" in makefile
-    assert "--generate-hashes" in makefile
+    assert "scripts/install.sh" in makefile and "--generate-hashes" in makefile
+    script = (paths.ROOT / "scripts" / "install.sh").read_text(encoding="utf-8")
+    installs = [line for line in script.splitlines() if re.search(r"pip install .*-r ", line)]
+    assert len(installs) == 3  # uv's own entry, then the lock by uv, or by pip
+    assert all("--require-hashes" in line for line in installs), installs
+
+
+def test_the_installer_takes_uv_pinned_with_its_hashes_from_the_lock():
+    entry = subprocess.run(
+        ["bash", "scripts/install.sh", "--uv-entry"],
+        cwd=paths.ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    lock = (paths.ROOT / "requirements.lock").read_text(encoding="utf-8").splitlines()
+    (pin,) = [line for line in lock if line.startswith("uv==")]
+    assert entry[0] == pin and re.fullmatch(r"uv==[\d.]+ \\", pin)
+    assert len(entry) > 2 and all("--hash=sha256:" in line for line in entry[1:])
+    assert not entry[-1].endswith("\\")  # the whole entry, and nothing after it
+
+
+# -- tokens that reach pandoc ---------------------------------------------------------------
+
+
+def test_a_huge_token_is_clipped_before_it_reaches_pandoc(linear_work):
+    """Pandoc's typst writer is quadratic in a word's length: no cell hands it a long one."""
+    from helpers.engine import escape
+
+    limit = escape.MAX_TOKEN_CHARS
+    cell = escape.markdown_cell("Shanghai " + "x" * 200_000 + " backs chips")
+    assert max(len(token) for token in cell.split()) == limit + 1  # the token and its "…"
+    assert cell == "Shanghai " + "x" * limit + "\u2026 backs chips"
+    table = escape.markdown_table([["政" * 200_000, "a"]], ["evidence", "b"])
+    assert max(len(token) for token in table.split()) <= limit + 1
+    kept = "上海发展集成电路" * 120 + " and " + "y" * limit  # at the limit: unchanged
+    assert escape.markdown_cell(kept) == kept
+    linear_work(escape.markdown_cell, lambda n: ("ab " * n + "z" * n) * 3, 2_000, (escape,))
+
+
+# -- hand-edited tables -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("hidden", ["\x07", "\x1b", "\x7f", "\u200b", "\u2028"])
+def test_a_control_or_invisible_character_in_a_csv_cell_is_refused(tmp_path, hidden):
+    from helpers.engine.models import read_csv
+
+    path = tmp_path / "facts.csv"
+    path.write_text(f'fact_id,claim\nF1,"Shanghai\tbacks\nchips"\nF2,Anhui{hidden} backs fusion\n')
+    with pytest.raises(InputError) as info:
+        read_csv(path, "facts table")
+    code = f"U+{ord(hidden):04X}"
+    _one_line(info, "facts.csv", "row 4, column 'claim'", code, "position 5")
+    path.write_text('fact_id,claim\nF1,"Shanghai\tbacks\nchips"\n')  # tab and line feed: text
+    assert read_csv(path, "facts table")["claim"].tolist() == ["Shanghai\tbacks\nchips"]

@@ -201,7 +201,9 @@ def test_source_is_plain_data():
 
 def test_period_is_a_year_or_a_range_and_reaches_the_table(tmp_path):
     """An unquoted YAML year reads as the same text as a quoted one."""
-    path = _manifest(tmp_path, [_entry(period=2025), _entry(id="b", period="2026-2030")])
+    other = b"Anhui backs fusion.\n"
+    b = _entry("b.txt", other, id="b", period="2026-2030")
+    path = _manifest(tmp_path, [_entry(period=2025), b], {"a.txt": TEXT.encode(), "b.txt": other})
     first, second = load_manifest(path)
     assert (first.period, second.period) == ("2025", "2026-2030")
     assert (period_years(first.period), period_years(second.period)) == (
@@ -253,7 +255,9 @@ def test_chain_of_a_translation_reaches_the_sources_table(tmp_path):
             },
         ],
     }
-    path = _manifest(tmp_path, [_entry(**chain), _entry(id="b")])
+    other = b"Anhui backs fusion.\n"
+    files = {"a.txt": TEXT.encode(), "b.txt": other}
+    path = _manifest(tmp_path, [_entry(**chain), _entry("b.txt", other, id="b")], files)
     sources = load_manifest(path)
     empty = pd.DataFrame({"source_id": pd.Series([], dtype=str)})
     table = sources_table(sources, {}, empty, empty).set_index("source_id")
@@ -321,3 +325,28 @@ def test_seed_names_its_chain():
     assert [(v.outlet, v.role, v.machine) for v in seed.via] == [
         ("morningexpress.in", "translation", True)
     ]
+
+
+def test_one_file_or_the_same_bytes_under_two_ids_is_refused(tmp_path):
+    """One source under two ids would count as two corroborating sources."""
+    files = {"a.txt": TEXT.encode(), "copy.txt": TEXT.encode()}
+    path = _manifest(tmp_path, [_entry(), _entry(id="b", url="https://example.org/b")], files)
+    message = _fails(path, "entries 'a' and 'b' name the same file (a.txt)", "one entry")
+    assert "\n" not in message
+    copy = _entry("copy.txt", id="b", url="https://example.org/b")
+    path = _manifest(tmp_path, [_entry(), copy], files)
+    _fails(path, "entries 'a' and 'b' name a file of the same content (copy.txt)")
+
+
+def test_retellings_in_a_circle_are_refused_with_every_problem_at_once(tmp_path):
+    texts = {f"{n}.txt": f"Shanghai backs chips, says {n}.\n".encode() for n in "abcd"}
+    entries = [
+        _entry(f"{n}.txt", texts[f"{n}.txt"], id=n, url=f"https://example.org/{n}", retells=r)
+        for n, r in zip("abcd", ["b", "c", "a", "nowhere"], strict=True)
+    ]
+    message = _fails(
+        _manifest(tmp_path, entries, texts),
+        "entry 'd': retells 'nowhere', which is not another id",
+        "retells go round in a circle ('a' -> 'b' -> 'c' -> 'a'); one must be the original",
+    )
+    assert message.count("round in a circle") == 1 and "\n" not in message

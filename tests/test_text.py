@@ -278,6 +278,11 @@ def _entry(**fields) -> dict:
         ([_entry(action="keep")], ["correction 'c1'", "a keep leaves the text"]),
         ([_entry(note="x")], ["correction 'c1'", "unknown field", "note"]),
         ([_entry(occurrence=0)], ["correction 'c1'", "`occurrence` must be greater than or"]),
+        ([_entry(occurrence=10_001)], ["correction 'c1'", "`occurrence` must be less than or"]),
+        (
+            [_entry(id=f"c{i}", found=f"w{i}") for i in range(1_001)],
+            ["1,001 corrections of source 'a'", "limit of 1,000 per source"],
+        ),
         (
             [_entry(found="Shanghai backs"), _entry(id="c2", found="backs chips")],
             ["'c1' and 'c2' overlap"],
@@ -350,6 +355,17 @@ def test_occurrence_picks_one_of_repeats(tmp_path):
     tables = ingest(manifest, path, tmp_path)
     assert tables["paragraphs"]["text"].iloc[0] == "Shanghai backs chips. Anhui funds fusion."
     assert tables["corrections_applied"][["raw_start", "raw_end"]].iloc[0].tolist() == [28, 33]
+
+
+def test_a_correction_searches_its_source_only_as_far_as_the_hit_it_needs(work):
+    """A text repeated through a large source costs a correction its own hits, no more."""
+    from helpers.ingest.corrections import Correction, locate
+
+    c = Correction(**_entry(found="a", replacement="b", occurrence=3))
+    small, work_small = work(lambda t: locate(t, c, "c.yaml"), "a" * 1_000)
+    large, work_large = work(lambda t: locate(t, c, "c.yaml"), "a" * 1_000_000)
+    assert small == large == (2, 3)
+    assert work_large == work_small < 50
 
 
 # -- properties -----------------------------------------------------------------------------

@@ -11,7 +11,8 @@ synthetic corpora of 10, 100 and 1,000 articles of about 400 words (tools.synthe
 the coding's quality on the dev and held-out sets (tools.evaluation; its floors are guarded
 by tests). And the sources as received: extracting the text of a 30-page PDF and of a 200 KB
 web page, ingest plus coding of a 50,000-character Chinese work report, and the code step on
-2 MB texts without punctuation (``python -m tools.bench --documents`` runs these alone).
+2 MB texts without punctuation, and the hostile inputs the tests count the work of
+(``tools.bench_inputs``; ``python -m tools.bench --documents`` runs these alone).
 Exits non-zero when a target is missed.
 """
 
@@ -36,7 +37,7 @@ from helpers.coding import rules as coding
 from helpers.engine import catalogue, paths
 from helpers.engine.declared import load_pipeline
 from helpers.ingest import extract, text
-from tools import evaluation, synthetic
+from tools import bench_inputs, evaluation, synthetic
 from tools.projects import copy_project
 
 SIZES = (10, 100, 1000)
@@ -590,6 +591,7 @@ def main() -> int:
     checks += many_sources_checks()
     checks += document_checks(cb)
     checks += hostile_checks()
+    checks += bench_inputs.checks()
     print(f"machine: {machine()}")
     _print(checks)
     coding_quality()
@@ -606,6 +608,7 @@ if __name__ == "__main__":
     if sys.argv[1:2] == ["--documents"]:
         found = document_checks(codebook_mod.load_codebook(catalogue.path("codebook")))
         found += hostile_checks()
+        found += bench_inputs.checks()
         print(f"machine: {machine()}")
         _print(found)
         sys.exit(0 if all(c[3] for c in found) else 1)

@@ -44,10 +44,24 @@ def is_missing(value) -> bool:
     return type(value).__name__ in ("NAType", "NaTType")
 
 
+# Pandoc's typst writer takes time quadratic in a word's length (a 200 kB token cost the report
+# stage 95 s), so no word longer than this reaches pandoc: a longer one is clipped, marked "…".
+# Far above any real word, and above a usual Chinese sentence (one "word" to pandoc).
+MAX_TOKEN_CHARS = 1_000
+# A whole token only (the lookbehind): each run of non-space characters is scanned once.
+_LONG_TOKEN = re.compile(rf"(?<!\S)\S{{{MAX_TOKEN_CHARS + 1},}}")
+
+
+def clip_tokens(text: str) -> str:
+    """``text`` with every token over :data:`MAX_TOKEN_CHARS` clipped to it, marked "…"."""
+    return _LONG_TOKEN.sub(lambda m: m.group()[:MAX_TOKEN_CHARS] + "\u2026", text)
+
+
 def markdown_text(value) -> str:
     """Pandoc/Quarto Markdown that reads back as ``value``: every ASCII punctuation character
-    backslash-escaped (no emphasis, link, shortcode, citation, math, raw HTML or fence)."""
-    return _MD_PUNCT.sub(r"\\\1", one_line(value))
+    backslash-escaped (no emphasis, link, shortcode, citation, math, raw HTML or fence), and
+    no token over :data:`MAX_TOKEN_CHARS` (:func:`clip_tokens`)."""
+    return _MD_PUNCT.sub(r"\\\1", clip_tokens(one_line(value)))
 
 
 class Markdown(str):

@@ -189,6 +189,7 @@ def read_csv(path: Path | str, what: str) -> pd.DataFrame:
                         f"row {start}: {len(row)} cells, but the header names "
                         f"{len(header)} columns",
                     )
+                _refuse_hidden_cells(row, header, start, path)
                 records.append(row)
                 lines.append(start)
             start = reader.line_num + 1
@@ -201,6 +202,19 @@ def read_csv(path: Path | str, what: str) -> pd.DataFrame:
         raise InputError(path, f"duplicate column(s): {_quoted(twice)}")
     frame = pd.DataFrame(records, columns=header, index=pd.Index(lines, name="line"), dtype=str)
     return frame.apply(lambda column: column.str.strip()).replace("", None)
+
+
+def _refuse_hidden_cells(row: list[str], header: list[str], line: int, path) -> None:
+    """A control or invisible character in a cell (a facts table's claim, an adjudication's
+    note) would pass into the processed tables and the report unseen: refused, naming it."""
+    for name, cell in zip(header, row, strict=True):
+        hidden = HIDDEN.search(cell)
+        if hidden:
+            raise InputError(
+                path,
+                f"row {line}, column {clip(name, 40)}: holds the invisible or control "
+                f"character U+{ord(hidden.group()):04X} at position {hidden.start()}; remove it",
+            )
 
 
 def check_table(

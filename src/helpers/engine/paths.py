@@ -7,6 +7,7 @@ catalogue's business (``helpers.engine.catalogue``, declared in pipeline.yaml), 
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -29,6 +30,25 @@ def inside(path: Path | str, folder: Path | str, what: str = "file") -> Path:
     return Path(real)
 
 
+def regular_size(path: Path | str, shown: Path | str, what: str = "file", note: str = "") -> int:
+    """The size of ``path``, refused (``InputError`` naming ``shown``, ``note`` after the
+    problem) unless it is a regular file: opening a pipe or a device would wait for a writer,
+    or read for ever."""
+    from helpers.engine.errors import InputError
+
+    try:
+        mode = os.stat(path)
+    except FileNotFoundError:
+        raise InputError(shown, f"{what} not found{note}") from None
+    except OSError as exc:
+        raise InputError(shown, f"cannot read the {what}: {exc.strerror}{note}") from None
+    if stat.S_ISDIR(mode.st_mode):
+        raise InputError(shown, f"{what} is a folder, not a file{note}")
+    if not stat.S_ISREG(mode.st_mode):
+        raise InputError(shown, f"{what} is a device or pipe, not a regular file{note}")
+    return mode.st_size
+
+
 MAX_INPUT_BYTES = 5_000_000  # a hand-edited file (YAML, CSV); a thousand-source manifest is ~0.5 MB
 
 
@@ -40,11 +60,8 @@ def read_input(path: Path | str, what: str, *, within: Path | str | None = None)
 
     path = Path(path)
     real = inside(path, path.parent if within is None else within, what)
+    size = regular_size(real, path, what)
     try:
-        size = real.stat().st_size
-        if not real.is_file():
-            kind = "a folder" if real.is_dir() else "a device or pipe"
-            raise InputError(path, f"{what} is {kind}, not a file")
         if size > MAX_INPUT_BYTES:
             raise InputError(
                 path, f"{what} is {size:,} bytes, more than the limit of {MAX_INPUT_BYTES:,}"

@@ -33,6 +33,7 @@ import yaml
 
 from helpers import schemas
 from helpers.engine.errors import InputError, clip
+from helpers.engine.paths import regular_size
 from helpers.engine.storage import write_bytes, write_text
 from helpers.ingest import language
 from helpers.ingest.extract import extract, html_metadata, pdf_metadata
@@ -144,10 +145,8 @@ def read_file(path: Path | str) -> Received:
     if fmt is None:
         raise InputError(path, "not a .txt, .md, .html, .htm or .pdf file")
     limit = MAX_DOCUMENT_BYTES if fmt in DOCUMENT_FORMATS.values() else MAX_SOURCE_BYTES
+    size = regular_size(path, path)
     try:
-        if not path.is_file():
-            raise InputError(path, "no such file")
-        size = path.stat().st_size
         if size > limit:
             raise InputError(path, f"file is {size:,} bytes, more than the limit of {limit:,}")
         data = path.read_bytes()

@@ -22,7 +22,7 @@ from pydantic import AfterValidator, field_validator, model_validator
 from helpers import schemas
 from helpers.engine.errors import InputError, clip
 from helpers.engine.models import HIDDEN, INVISIBLE, Items, Model, Text, parse
-from helpers.engine.paths import inside
+from helpers.engine.paths import inside, regular_size
 from helpers.engine.yamlio import read_yaml
 
 TEXT_FORMATS = {".txt": "txt", ".md": "md"}
@@ -258,23 +258,63 @@ def load_manifest(path: Path | str, raw_dir: Path | str | None = None) -> list[S
     if not isinstance(data, dict) or not isinstance(data.get("sources"), list):
         raise InputError(path, "expected a top-level key `sources` holding a list of entries")
     sources = parse(Manifest, data, path, nouns={"sources": "entry"}).sources
-    seen: set[str] = set()
+    problems = _id_problems(sources)
+    if problems:
+        raise InputError(path, "; ".join(problems))
+    for source in sources:
+        _read_checked(source, raw_dir)
+    problems = _same_source_twice(sources, raw_dir)
+    if problems:
+        raise InputError(path, "; ".join(problems))
+    return sources
+
+
+def _id_problems(sources: list[Source]) -> list[str]:
+    """Ids given twice, and retellings of no other entry or in a circle (which no reference
+    could end, so none would be triangulated), all at once."""
+    problems, seen = [], set()
     for source in sources:
         if source.id in seen:
-            raise InputError(path, f"duplicate id {clip(source.id)}")
+            problems.append(f"duplicate id {clip(source.id)}")
         seen.add(source.id)
+    retells = {s.id: s.retells for s in sources if s.retells is not None}
     for source in sources:
         if source.retells is not None and (
             source.retells not in seen or source.retells == source.id
         ):
-            raise InputError(
-                path,
+            problems.append(
                 f"entry {clip(source.id)}: retells {clip(source.retells)}, which is not another "
-                "id in the manifest",
+                "id in the manifest"
             )
+    reported: set[str] = set()
+    for start in retells:
+        chain, at = [start], retells[start]
+        while at in retells and at not in chain:
+            chain.append(at)
+            at = retells[at]
+        if at != start or len(chain) < 2 or start in reported:  # no circle through start
+            continue
+        reported |= set(chain)
+        circle = " -> ".join(clip(i) for i in [*chain, start])
+        problems.append(f"retells go round in a circle ({circle}); one must be the original")
+    return problems
+
+
+def _same_source_twice(sources: list[Source], raw_dir: Path) -> list[str]:
+    """Two entries for one file, or for the same bytes: one source, which would otherwise
+    count as two corroborating ones."""
+    problems, first = [], {}
     for source in sources:
-        _read_checked(source, raw_dir)
-    return sources
+        for key in (("file", source_path(source, raw_dir)), ("content", source.sha256)):
+            other = first.setdefault(key, source.id)
+            if other != source.id:
+                what = "the same file" if key[0] == "file" else "a file of the same content"
+                problems.append(
+                    f"entries {clip(other)} and {clip(source.id)} name {what} "
+                    f"({source.file}): one source, give it one entry"
+                )
+                break
+    return problems
 
 
 def read_text(source: Source, raw_dir: Path | str) -> str:
@@ -405,8 +445,8 @@ def _read_checked(source: Source, raw_dir: Path) -> bytes:
         if document
         else (MAX_SOURCE_BYTES, "MAX_SOURCE_BYTES")
     )
+    size = regular_size(real, path, "file", f" ({label})")
     try:
-        size = real.stat().st_size
         if size > limit:
             raise InputError(
                 path,
