@@ -21,7 +21,8 @@ from helpers.figures.tables import (
     triangulation_table,
 )
 from helpers.figures.theme import RELATION_ORDER
-from helpers.report.findings import join_names, plural, source_chains
+from helpers.report.corpus import source_chains
+from helpers.report.wording import join_names, plural
 
 
 def describe_priority_matrix(

@@ -16,7 +16,7 @@ import pandas as pd
 
 from helpers.compare import triangulation as compare
 from helpers.figures.theme import LABEL_WIDTH
-from helpers.report import findings
+from helpers.report import corpus, wording
 
 NO_SECTOR = "No sector named"
 
@@ -221,8 +221,8 @@ def framing_findings(claims: pd.DataFrame, book) -> dict:
 def framing_outlets_table(claims: pd.DataFrame, sources: pd.DataFrame, book) -> pd.DataFrame:
     """Comparative claims per (outlet, comparator, direction, hedging): who frames the focal
     actor against whom, which way, and how firmly. The outlet is the claim's author
-    (``findings.authors``: the original's, for a translation)."""
-    outlet = findings.authors(sources)
+    (``corpus.authors``: the original's, for a translation)."""
+    outlet = corpus.authors(sources)
     rows = []
     for claim in claims[claims["comparative"]].itertuples(index=False):
         for comparator in [c for c in text_or_empty(claim.comparators).split(";") if c]:
@@ -251,7 +251,7 @@ def periods_table(
     sector_en = lookup(sectors, "sector_id", "name_en")
     rows = tie_sources[
         (tie_sources["place_level"] == "province") & (tie_sources["relation"] == "priority")
-    ].assign(period=lambda d: d["source_id"].map(period).map(findings.period_label))
+    ].assign(period=lambda d: d["source_id"].map(period).map(wording.period_label))
     out = rows.groupby(["period", "sector_id"])["place_id"].nunique().rename("provinces")
     out = out.reset_index()
     out["sector"] = out["sector_id"].map(sector_en).map(wrap)
