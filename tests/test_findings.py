@@ -480,3 +480,36 @@ def test_the_prose_agrees_for_one_two_and_many_sources_retellings_and_periods(n)
         assert f"{n} more ties meet only facts" in retold
         assert said["framing_makes"] == f"2 of the {n} texts make"
         assert f"The {n} texts are in English ({n - n // 2}) and Chinese ({n // 2})." in prose
+
+
+@pytest.mark.slow
+def test_seed_places_only_the_reference_names_are_drawn_and_marked(seed):
+    """Sichuan and Chongqing, named only by the Xinhua facts, are in the matrix and the tile
+    map, and the captions mark exactly the places whose every tie is the reference's."""
+    from helpers.figures.tables import REFERENCE_ONLY_NOTE, reference_only
+
+    by_source = seed["tables"]["tie_sources"]
+    only = reference_only(by_source)
+    assert {"sichuan", "chongqing"} <= only
+    assert not only & set(by_source.loc[~by_source["from_reference"], "place_id"])
+    assert only <= set(seed["tables"]["ties"]["place_id"])
+    captions = {k: v.replace("\\", "") for k, v in seed["numbers"]["captions"].items()}
+    for figure in ("priority_matrix", "tile_map"):
+        marked = captions[figure].split(" Marked ")[1].split(":")[0]
+        assert REFERENCE_ONLY_NOTE.replace("\\", "") in captions[figure].replace("\n", " ")
+        assert sorted(p.capitalize() for p in only) == sorted(
+            marked.replace(" and ", ", ").split(", ")
+        )
+
+
+def test_a_place_is_reference_only_when_every_tie_of_it_is_the_references():
+    from helpers.figures.tables import reference_only
+
+    by_source = pd.DataFrame(
+        {
+            "place_id": ["a", "a", "b", "c"],
+            "from_reference": [True, False, True, False],
+        }
+    )
+    assert reference_only(by_source) == {"b"}
+    assert reference_only(by_source.iloc[:0]) == set() and reference_only(None) == set()

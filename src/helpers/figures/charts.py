@@ -21,6 +21,7 @@ from helpers.compare import triangulation as compare
 from helpers.figures.describe import plural
 from helpers.figures.tables import (
     NO_SECTOR,
+    REFERENCE_ONLY_NOTE,
     breadth_table,
     consensus_table,
     coverage_table,
@@ -169,6 +170,8 @@ def priority_matrix(
         f"{plural(int(codings['source_id'].nunique()), 'text')}; strongest relation per "
         f"tie; larger marks: more sources.{note}"
     )
+    if table["reference_only"].any():
+        detail += f" {REFERENCE_ONLY_NOTE[:1].upper()}{REFERENCE_ONLY_NOTE[1:]}."
     top = max(int(table["n_sources"].max()), 1)
     data = shown[
         [
@@ -298,9 +301,11 @@ def tile_map(
     title: str,
     source: str | None = None,
     tile: int = 60,
+    evidence: pd.DataFrame | None = None,
 ) -> alt.LayerChart:
-    """Tile-grid map: every division one equal square, so small provinces stay visible."""
-    table = tile_table(matrix, places, sectors)
+    """Tile-grid map: every division one equal square, so small provinces stay visible; a
+    division only a reference names is marked (``evidence``: TIE_SOURCES)."""
+    table = tile_table(matrix, places, sectors, evidence)
     # The tile is as wide as its longest line needs (CJK included), and never under ``tile``.
     longest = max(
         max(text_width(line, TILE_EN) for line in table["label_en"].str.split("\n").sum()),
@@ -313,6 +318,8 @@ def tile_map(
         f"priority sectors per provincial-level division; "
         f"grey: {plural(int((counts == 0).sum()), 'division')} with none."
     )
+    if table["reference_only"].any():
+        detail += f" {REFERENCE_ONLY_NOTE[:1].upper()}{REFERENCE_ONLY_NOTE[1:]}."
     n_cols = table["col"].max() - table["col"].min() + 1
     n_rows = table["row"].max() - table["row"].min() + 1
     x = alt.X(

@@ -86,10 +86,15 @@ FIGURES: tuple[Figure, ...] = (
     Figure(
         "tile_map",
         lambda i, title, source: charts.tile_map(
-            _t(i, "ties"), i.places, i.sectors, title=title, source=source
+            _t(i, "ties"),
+            i.places,
+            i.sectors,
+            title=title,
+            source=source,
+            evidence=_t(i, "tie_sources"),
         ),
-        lambda i: text.describe_tile_map(_t(i, "ties"), i.places, i.sectors),
-        ("ties",),
+        lambda i: text.describe_tile_map(_t(i, "ties"), i.places, i.sectors, _t(i, "tie_sources")),
+        ("ties", "tie_sources"),
     ),
     Figure(
         "periods",
