@@ -513,3 +513,30 @@ def test_a_place_is_reference_only_when_every_tie_of_it_is_the_references():
     )
     assert reference_only(by_source) == {"b"}
     assert reference_only(by_source.iloc[:0]) == set() and reference_only(None) == set()
+
+
+def test_the_framing_table_names_the_pdf_page_of_its_evidence(codebook):
+    """A claim from a PDF's sentence says the page it is on; one from a web page or text has
+    no page."""
+    book = load_framing_codebook(catalogue.path("framing_codebook"))
+    claims = pd.DataFrame(
+        {
+            "claim_id": ["c1", "c2"],
+            "source_id": ["plan", "news"],
+            "sentence_id": ["plan:p03:s01", "news:p01:s01"],
+            "dimension": [next(iter(book.dimensions))] * 2,
+            "actor": [book.focal_actor] * 2,
+            "comparators": ["", ""],
+            "ranking": ["", ""],
+            "direction": ["unclear", "unclear"],
+            "hedged": [False, True],
+            "evidence": ["A sentence of the plan.", "A sentence of the news."],
+        }
+    )
+    sentences = pd.DataFrame(
+        {"sentence_id": ["plan:p03:s01", "news:p01:s01"], "page": pd.array([7, None], "Int64")}
+    )
+    table = report_tables._framing(claims, sentences, book)
+    assert markdown.md_escape("plan:p03:s01 (PDF page 7)") in table
+    assert "news:p01:s01" in table.replace("\\", "")
+    assert table.count("PDF page") == 1

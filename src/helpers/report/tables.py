@@ -60,7 +60,7 @@ def report_tables(tables: Mapping[str, pd.DataFrame], codebook, framing_book) ->
     return {
         "priorities": _priorities(tables["ties"], tables["sources"], labels),
         "ties": _ties(tables["ties"], labels),
-        "framing": _framing(tables["framing_claims"], framing_book),
+        "framing": _framing(tables["framing_claims"], tables["sentences"], framing_book),
         "triangulation": summary,
         "discrepancies": discrepancies,
         "framing_reference": _framing_reference(tables["triangulation"]),
@@ -165,14 +165,31 @@ def _ties(ties: pd.DataFrame, labels: Labels) -> str:
     return markdown_table(attested, headers, [3, 3, 2, 1, 2, 6]) + note
 
 
-def _framing(claims: pd.DataFrame, framing_book) -> str:
+def pdf_pages(sentences: pd.DataFrame) -> dict[str, int]:
+    """Sentence id -> the PDF page it starts on, for the sentences of PDF sources."""
+    if "page" not in sentences:
+        return {}
+    paged = sentences[sentences["page"].notna()]
+    return dict(zip(paged["sentence_id"], paged["page"].astype(int), strict=True))
+
+
+def _where(sentence_id: str, source_id: str, several: bool, pages: Mapping[str, int]) -> str:
+    """A sentence as a reader finds it: its id (without the source's when there is one
+    source), and the PDF page when the source is a PDF: 'p05:s02 (PDF page 3)'."""
+    where = sentence_id if several else sentence_id.removeprefix(f"{source_id}:")
+    page = pages.get(sentence_id)
+    return where if page is None else f"{where} (PDF page {page})"
+
+
+def _framing(claims: pd.DataFrame, sentences: pd.DataFrame, framing_book) -> str:
     """The framing claims in sentence order: compared with whom (ranking kept), direction,
-    hedge and the evidence."""
+    hedge and the evidence, with the PDF page of a PDF's sentence."""
     claims = claims.sort_values(["sentence_id", "dimension"])
     several_sources = claims["source_id"].nunique() > 1
+    pages = pdf_pages(sentences)
     claims = claims.assign(
         where=[
-            sid if several_sources else sid.removeprefix(f"{src}:")
+            _where(sid, src, several_sources, pages)
             for sid, src in zip(claims["sentence_id"], claims["source_id"], strict=True)
         ],
         comparators_=[
