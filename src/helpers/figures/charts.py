@@ -69,6 +69,29 @@ def _matrix_view(table: pd.DataFrame) -> tuple[pd.DataFrame, list[str], list[str
     return shown, places, sectors, note
 
 
+_MATRIX_TOOLTIP = [
+    ("place:N", "Place"),
+    ("place_zh:N", "地区"),
+    ("sector:N", "Sector"),
+    ("relation:N", "Relation"),
+    ("n_codings:Q", "Codings"),
+    ("n_sources:Q", "Sources"),
+    ("evidence:N", "Evidence"),
+]
+
+
+def _sources_size(top: int):
+    """Mark size by the number of sources, only when it varies (one source: one size)."""
+    if top <= 1:
+        return alt.value(200)
+    return alt.Size(
+        "n_sources:Q",
+        title="Sources",
+        scale=alt.Scale(domain=[1, top], range=[90, 260]),
+        legend=alt.Legend(format="d", values=sorted({1, top})),
+    )
+
+
 def priority_matrix(
     matrix: pd.DataFrame,
     codings: pd.DataFrame,
@@ -127,24 +150,8 @@ def priority_matrix(
                 title="Relation",
                 scale=alt.Scale(domain=RELATION_ORDER, range=RELATION_SHAPES),
             ),
-            # Size shows the number of sources only when it varies (one source: one size).
-            size=alt.Size(
-                "n_sources:Q",
-                title="Sources",
-                scale=alt.Scale(domain=[1, top], range=[90, 260]),
-                legend=alt.Legend(format="d", values=sorted({1, top})),
-            )
-            if top > 1
-            else alt.value(200),
-            tooltip=[
-                alt.Tooltip("place:N", title="Place"),
-                alt.Tooltip("place_zh:N", title="地区"),
-                alt.Tooltip("sector:N", title="Sector"),
-                alt.Tooltip("relation:N", title="Relation"),
-                alt.Tooltip("n_codings:Q", title="Codings"),
-                alt.Tooltip("n_sources:Q", title="Sources"),
-                alt.Tooltip("evidence:N", title="Evidence"),
-            ],
+            size=_sources_size(top),
+            tooltip=[alt.Tooltip(field, title=name) for field, name in _MATRIX_TOOLTIP],
         )
         .properties(
             title=wrapped_title(title, subtitle(source, detail)),
