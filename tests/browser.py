@@ -14,7 +14,7 @@ import pandas as pd
 import yaml
 
 from helpers.figures.export import html_snippet, vega_bundle_html
-from helpers.report.findings import markdown_table, md_escape
+from helpers.report.markdown import markdown_table, md_escape
 
 FIXTURE_PROJECT = Path(__file__).parent / "fixtures" / "report_project"
 REPORT_DIR = Path(__file__).parent.parent / "report"

@@ -14,7 +14,7 @@ import pytest
 from helpers import schemas
 from helpers.compare import triangulation as compare
 from helpers.engine import catalogue
-from helpers.figures import charts, registry
+from helpers.figures import charts, comparisons, layout, registry
 from helpers.figures import describe as chart_text
 from helpers.figures import export as chart_export
 from helpers.figures import svg as chart_svg
@@ -529,7 +529,7 @@ def test_exports_are_byte_identical(built, tmp_path):
     chart, text = built["framing"]
     first = chart_export.export_chart(chart, "framing", tmp_path / "a", text)
     second = chart_export.export_chart(
-        charts.framing(
+        comparisons.framing(
             make_claims(), FRAMING_BOOK, title="Title of framing", source="1 source, 2025"
         ),
         "framing",
@@ -731,10 +731,10 @@ def test_a_selection_without_retellings_or_claims_still_has_its_figures():
     no_tri = make_triangulation().iloc[0:0]
     no_claims = make_claims().iloc[0:0]
     for chart, text in [
-        (charts.triangulation(no_tri, SECTORS, title="T"), "retells"),
-        (charts.framing(no_claims, FRAMING_BOOK, title="T"), "framing claim"),
+        (comparisons.triangulation(no_tri, SECTORS, title="T"), "retells"),
+        (comparisons.framing(no_claims, FRAMING_BOOK, title="T"), "framing claim"),
         (
-            charts.framing_outlets(no_claims, sources_for([SRC]), FRAMING_BOOK, title="T"),
+            comparisons.framing_outlets(no_claims, sources_for([SRC]), FRAMING_BOOK, title="T"),
             "comparator",
         ),
     ]:
@@ -998,11 +998,11 @@ def test_every_encoded_field_has_a_legend_and_counts_read_as_whole_numbers(n_sou
 
 
 def test_count_ticks_are_whole_distinct_and_reach_the_top():
-    assert charts.count_ticks(1) == [0, 1]
-    assert charts.count_ticks(5) == [0, 1, 2, 3, 4, 5]
-    assert charts.count_ticks(17) == [0, 5, 10, 15, 20]
-    assert charts.count_ticks(0) == [0, 1]
-    scale, legend = charts.count_legend(5)
+    assert layout.count_ticks(1) == [0, 1]
+    assert layout.count_ticks(5) == [0, 1, 2, 3, 4, 5]
+    assert layout.count_ticks(17) == [0, 5, 10, 15, 20]
+    assert layout.count_ticks(0) == [0, 1]
+    scale, legend = layout.count_legend(5)
     assert legend.values[-1] == 5 and scale.domain == [0, 5]
 
 

@@ -10,7 +10,8 @@ import pytest
 from helpers.codebook import book as codebook_mod
 from helpers.engine import catalogue, escape
 from helpers.framing.claims import load_framing_codebook
-from helpers.report import findings
+from helpers.report import corpus, findings, markdown, wording
+from helpers.report import tables as report_tables
 
 HOSTILE = "<script>alert(1)</script> | {{< include /etc/passwd >}} @fig-x *bold* [link](x)"
 
@@ -21,7 +22,7 @@ def codebook():
 
 
 def test_escaped_text_renders_as_the_same_text_in_html_and_typst():
-    table = findings.markdown_table(
+    table = markdown.markdown_table(
         pd.DataFrame({"evidence": [HOSTILE], "n": [3]}), {"evidence": "Evidence", "n": "N"}
     )
     html = " ".join(pypandoc.convert_text(table, "html", format="markdown").split())
@@ -34,8 +35,8 @@ def test_escaped_text_renders_as_the_same_text_in_html_and_typst():
 
 
 def test_missing_values_are_empty_cells():
-    assert findings.md_escape(None) == "" and findings.md_escape(float("nan")) == ""
-    assert findings.md_escape("a\n  b") == "a b"
+    assert markdown.md_escape(None) == "" and markdown.md_escape(float("nan")) == ""
+    assert markdown.md_escape("a\n  b") == "a b"
 
 
 def _tables() -> dict[str, pd.DataFrame]:
@@ -211,16 +212,16 @@ def test_covered_keeps_only_the_selected_sources():
 
 
 def test_period_labels_and_source_urls_as_links():
-    assert findings.period_label("2025") == "2025"
-    assert findings.period_label("2026-2030") == "2026–30"
-    assert findings.period_label("1999-2001") == "1999–2001"
+    assert wording.period_label("2025") == "2025"
+    assert wording.period_label("2026-2030") == "2026–30"
+    assert wording.period_label("1999-2001") == "1999–2001"
     link = escape.markdown_link("https://a.org/x_(y)|z", "https://a.org/x_(y)|z")
     assert link == "[https\\:\\/\\/a\\.org\\/x\\_\\(y\\)\\|z](https://a.org/x_%28y%29%7Cz)"
     assert escape.markdown_cell(link) == link  # written once, not escaped again
     assert escape.markdown_link("javascript:alert(1)", "javascript:alert(1)") == (
         "javascript\\:alert\\(1\\)"
     )
-    assert "\u200b" not in findings.markdown_table(
+    assert "\u200b" not in markdown.markdown_table(
         pd.DataFrame({"id": ["morningexpress-2025-01"]}), {"id": "Id"}
     )
 
@@ -262,8 +263,8 @@ def test_coverage_counts_the_sources_in_words_a_reader_expects(n, expected):
             "n_paragraphs": [1] * n,
         }
     )
-    corpus = findings._corpus(sources, sources[["source_id", "period"]].assign(selected=True))
-    assert corpus["coverage"] == f"{expected}, period 2025"
+    found = corpus.corpus_numbers(sources, sources[["source_id", "period"]].assign(selected=True))
+    assert found["coverage"] == f"{expected}, period 2025"
 
 
 def test_a_cut_table_keeps_whole_groups_says_its_rule_and_links_the_full_table():
@@ -271,20 +272,20 @@ def test_a_cut_table_keeps_whole_groups_says_its_rule_and_links_the_full_table()
     df = pd.DataFrame(
         {"place_id": [f"p{i:02d}" for i in range(12) for _ in range(4)], "n": range(48)}
     )
-    shown, note = findings._top(
+    shown, note = markdown.top_rows(
         df, "ties", "ties", rule="by sources", group="place_id", unit="place"
     )
     assert len(shown) == 40 and shown["place_id"].value_counts().eq(4).all()
     df.loc[df["place_id"] == "p00", "place_id"] = "p01"  # the first place now has 8 ties
     df = df.sort_values("place_id", kind="stable")
-    shown, note = findings._top(
+    shown, note = markdown.top_rows(
         df, "ties", "ties", rule="by sources", group="place_id", unit="place"
     )
     assert len(shown) == 40 and set(df["place_id"]) - set(shown["place_id"]) == {"p10", "p11"}
     assert "Shown: the first 40 of 48 ties, by sources, every place whole" in note.replace("\\", "")
     assert "(9 places of 11). All are in [" in note.replace("\\", "")
     assert "](data/ties.csv)" in note
-    uncut, none = findings._top(df.head(40), "ties", "ties", rule="r", group="place_id")
+    uncut, none = markdown.top_rows(df.head(40), "ties", "ties", rule="r", group="place_id")
     assert none == "" and len(uncut) == 40
 
 
@@ -367,7 +368,7 @@ def test_seed_omissions_and_the_one_misattribution(seed):
     assert numbers["tri_misattributed"] == 1
     assert numbers["tri_omitted_by_article"] == len(omitted)
     for text in omitted["fact_text"]:
-        assert findings.md_escape(text) in seed["md"]["discrepancies"]
+        assert markdown.md_escape(text) in seed["md"]["discrepancies"]
 
 
 @pytest.mark.slow
@@ -380,9 +381,9 @@ def test_seed_framing_is_credited_to_its_author_with_the_chain(seed):
     assert set(claims["source_id"]) == {retelling["id"]}
     assert sources.set_index("source_id").loc[retelling["id"], "author_outlet"] == author
     row = sources[sources["source_id"] == retelling["id"]]
-    (chain,) = findings.source_chains(row)
+    (chain,) = corpus.source_chains(row)
     assert chain.startswith(author) and all(step["outlet"] in chain for step in retelling["via"])
-    assert findings.md_escape(chain) in seed["md"]["sources"]
+    assert markdown.md_escape(chain) in seed["md"]["sources"]
     assert chain in seed["numbers"]["captions"]["framing"].replace("\\", "")
 
 
@@ -396,7 +397,146 @@ def test_seed_a_ranking_is_kept_in_the_framing_table(seed, codebook):
     book = load_framing_codebook(catalogue.path("framing_codebook"))
     for row in ranked.itertuples():
         assert row.ranking.split(";")[0] in row.comparators.split(";")
-        cell = findings._compared_with(book, row.comparators, row.ranking)
+        cell = report_tables._compared_with(book, row.comparators, row.ranking)
         assert "above all" in cell
-        assert findings.md_escape(cell) in seed["md"]["framing"]
+        assert markdown.md_escape(cell) in seed["md"]["framing"]
     assert "europe" in {r.split(";")[0] for r in ranked["ranking"]}
+
+
+# -- English number agreement: the prose for one, two and many ---------------------------------
+
+
+def test_nouns_and_verbs_agree_with_their_number():
+    assert [wording.plural(n, "source") for n in (0, 1, 2)] == [
+        "0 sources",
+        "1 source",
+        "2 sources",
+    ]
+    assert wording.plural(3, "province-sector priority") == "3 province-sector priorities"
+    assert wording.plural(2, "match") == "2 matches" and wording.noun(2, "its") == "their"
+    assert [wording.counted(n, "text", "names") for n in (1, 2)] == ["1 text names", "2 texts name"]
+    assert [wording.counted(n, "tie", "is") for n in (1, 5)] == ["1 tie is", "5 ties are"]
+    assert [wording.verb(2, v) for v in ("misattributes", "omits", "has", "ties", "carries")] == [
+        "misattribute",
+        "omit",
+        "have",
+        "tie",
+        "carry",
+    ]
+    assert [wording.whole(n, "source") for n in (1, 2, 4)] == [
+        "the one source",
+        "both sources",
+        "all 4 sources",
+    ]
+
+
+def _corpus_of(n_texts: int, periods: list[str], languages: list[str]) -> pd.DataFrame:
+    """``n_texts`` secondary sources (periods and languages cycled) and one reference."""
+    rows = [
+        {
+            "source_id": f"t{i}",
+            "outlet": f"O{i}",
+            "date": "2025-01",
+            "period": periods[i % len(periods)],
+            "language": languages[i % len(languages)],
+            "kind": "secondary",
+        }
+        for i in range(n_texts)
+    ]
+    rows.append({**rows[0], "source_id": "ref", "kind": "reference", "outlet": "R"})
+    return pd.DataFrame(rows)
+
+
+# A count of one before a plural noun ("1 texts", "1 retellings name") is the slip this guards.
+_ONE_BEFORE_PLURAL = r"\b1 (texts|sources|retellings|periods|outlets|references|ties)\b"
+
+
+@pytest.mark.parametrize("n", [1, 2, 5])
+def test_the_prose_agrees_for_one_two_and_many_sources_retellings_and_periods(n):
+    import re
+
+    periods = ["2025", "2026-2030", "2021-2025"][:n]
+    sources = _corpus_of(n, periods, ["en", "zh"][: min(n, 2)])
+    found = corpus.corpus_numbers(sources, sources[["source_id", "period"]].assign(selected=True))
+    counts = {"n_reference_facts": 3, "n_corroborated_ties": n - 1, "n_single_source_ties": 2}
+    counts |= {"n_ties": 4, "n_framing_sources": min(n, 2)}
+    said = corpus.corpus_sentences(found, counts)
+    tri = {f"tri_{c}": 1 for c in ("agrees", "omitted_by_article", "added_by_article")}
+    tri |= {"n_retellings": n, "tri_misattributed": 0, "tri_unconfirmed": n}
+    retold = findings._triangulation_sentence(tri)
+    prose = " ".join([*said.values(), found["coverage"], retold])
+    assert not re.search(_ONE_BEFORE_PLURAL, prose), prose
+    period_word = "period" if len(set(periods)) == 1 else "periods"
+    assert f"{period_word} {found['periods']}" in found["coverage"]
+    if n == 1:
+        assert said["texts_tie"] == "The text ties" and "The text is in English." in prose
+        assert "One retelling is checked against its reference" in retold
+        assert "it agrees with its reference on 1, omits 1, adds 1 and misattributes 0" in retold
+        assert "1 more tie meets only facts" in retold
+    else:
+        assert said["texts_tie"] == "The texts tie"
+        assert f"{n} retellings are each checked against their reference" in retold
+        assert "they agree with their references on 1, omit 1, add 1 and misattribute 0" in retold
+        assert f"{n} more ties meet only facts" in retold
+        assert said["framing_makes"] == f"2 of the {n} texts make"
+        assert f"The {n} texts are in English ({n - n // 2}) and Chinese ({n // 2})." in prose
+
+
+@pytest.mark.slow
+def test_seed_places_only_the_reference_names_are_drawn_and_marked(seed):
+    """Sichuan and Chongqing, named only by the Xinhua facts, are in the matrix and the tile
+    map, and the captions mark exactly the places whose every tie is the reference's."""
+    from helpers.figures.tables import REFERENCE_ONLY_NOTE, reference_only
+
+    by_source = seed["tables"]["tie_sources"]
+    only = reference_only(by_source)
+    assert {"sichuan", "chongqing"} <= only
+    assert not only & set(by_source.loc[~by_source["from_reference"], "place_id"])
+    assert only <= set(seed["tables"]["ties"]["place_id"])
+    captions = {k: v.replace("\\", "") for k, v in seed["numbers"]["captions"].items()}
+    for figure in ("priority_matrix", "tile_map"):
+        marked = captions[figure].split(" Marked ")[1].split(":")[0]
+        assert REFERENCE_ONLY_NOTE.replace("\\", "") in captions[figure].replace("\n", " ")
+        assert sorted(p.capitalize() for p in only) == sorted(
+            marked.replace(" and ", ", ").split(", ")
+        )
+
+
+def test_a_place_is_reference_only_when_every_tie_of_it_is_the_references():
+    from helpers.figures.tables import reference_only
+
+    by_source = pd.DataFrame(
+        {
+            "place_id": ["a", "a", "b", "c"],
+            "from_reference": [True, False, True, False],
+        }
+    )
+    assert reference_only(by_source) == {"b"}
+    assert reference_only(by_source.iloc[:0]) == set() and reference_only(None) == set()
+
+
+def test_the_framing_table_names_the_pdf_page_of_its_evidence(codebook):
+    """A claim from a PDF's sentence says the page it is on; one from a web page or text has
+    no page."""
+    book = load_framing_codebook(catalogue.path("framing_codebook"))
+    claims = pd.DataFrame(
+        {
+            "claim_id": ["c1", "c2"],
+            "source_id": ["plan", "news"],
+            "sentence_id": ["plan:p03:s01", "news:p01:s01"],
+            "dimension": [next(iter(book.dimensions))] * 2,
+            "actor": [book.focal_actor] * 2,
+            "comparators": ["", ""],
+            "ranking": ["", ""],
+            "direction": ["unclear", "unclear"],
+            "hedged": [False, True],
+            "evidence": ["A sentence of the plan.", "A sentence of the news."],
+        }
+    )
+    sentences = pd.DataFrame(
+        {"sentence_id": ["plan:p03:s01", "news:p01:s01"], "page": pd.array([7, None], "Int64")}
+    )
+    table = report_tables._framing(claims, sentences, book)
+    assert markdown.md_escape("plan:p03:s01 (PDF page 7)") in table
+    assert "news:p01:s01" in table.replace("\\", "")
+    assert table.count("PDF page") == 1

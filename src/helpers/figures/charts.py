@@ -11,123 +11,45 @@ figure ``helpers.figures.describe`` and the files written ``helpers.figures.expo
 from __future__ import annotations
 
 import math
-import textwrap
 
 import altair as alt  # importing helpers first keeps jsonschema's slow IRI grammar out
 import pandas as pd
 
 from helpers import schemas
-from helpers.compare import triangulation as compare
 from helpers.figures.describe import plural
+from helpers.figures.layout import (
+    TILE_EN,
+    TILE_EN_LINE,
+    TILE_ZH,
+    TOP,
+    count_axis,
+    count_legend,
+    nothing_to_draw,
+    row_step,
+    subtitle,
+    wrapped_title,
+)
 from helpers.figures.tables import (
-    NO_SECTOR,
+    REFERENCE_ONLY_NOTE,
     breadth_table,
     consensus_table,
     coverage_table,
-    framing_findings,
-    framing_outlets_table,
-    framing_table,
     matrix_table,
     periods_table,
     ranked,
     tile_table,
-    triangulation_table,
     wrap,
 )
 from helpers.figures.theme import (
     GREY,
-    HEDGING,
-    HEDGING_FILL,
     NO_DATA,
     OKABE_ITO,
     RELATION_COLOURS,
     RELATION_ORDER,
     RELATION_SHAPES,
-    STANDING_COLOURS,
-    STANDINGS,
-    TITLE_WIDTH,
-    TRIANGULATION_COLOURS,
     WRAPPED,
     text_width,
 )
-
-DEFAULT_SOURCE = "news texts coded with the project's codebook"
-
-TILE_EN, TILE_EN_LINE, TILE_ZH = 10, 12, 12  # the tile map's font sizes and line height (px)
-TOP = 20  # rows or columns a chart shows before it keeps the top ones and points to a table
-
-
-LINE_HEIGHT = WRAPPED["labelLineHeight"]
-
-
-def row_step(labels, minimum: int, *, per: int = 1) -> int:
-    """The step (px) of a band axis whose labels are ``labels`` (wrapped with "\n"): enough
-    for the label with the most lines, never less than ``minimum``; ``per`` bands share one
-    label (grouped bars), so each gets its part."""
-    lines = max((str(label).count("\n") + 1 for label in labels), default=1)
-    return max(minimum, math.ceil((lines * LINE_HEIGHT + 4) / per))
-
-
-def count_ticks(top: int, most: int = 8) -> list[int]:
-    """Whole-number tick values from 0 to ``top`` (at least 1), at most ``most`` + 1 of them,
-    at a step of 1, 2 or 5 times a power of ten: a count axis never reads "0, 1, 1"."""
-    top = max(int(top), 1)
-    step = 1
-    while top / step > most:
-        for factor in (2, 5, 10):
-            if top / (step * factor) <= most or factor == 10:
-                step *= factor
-                break
-    values = list(range(0, top + 1, step))
-    if values[-1] < top:
-        values.append(values[-1] + step)
-    return values
-
-
-def count_axis(top: int, title: str | None) -> dict:
-    """The x (or y) channel options of a count: integer ticks up to ``top``, a domain that
-    ends on the last tick."""
-    ticks = count_ticks(top)
-    return {
-        "title": title,
-        "axis": alt.Axis(values=ticks, format="d"),
-        "scale": alt.Scale(domain=[0, ticks[-1]], nice=False),
-    }
-
-
-def count_legend(top: int, *, low: int = 0) -> tuple[alt.Scale, alt.Legend]:
-    """A colour scale from ``low`` to ``top`` and a legend labelled with whole numbers up to
-    ``top``, so the legend reaches the largest value drawn."""
-    top = max(int(top), low + 1)
-    ticks = [t for t in count_ticks(top - low) if t + low <= top]
-    values = sorted({low + t for t in ticks} | {top})
-    return alt.Scale(domain=[low, top], nice=False), alt.Legend(values=values, format="d")
-
-
-def _wrapped_title(title: str, subtitle: list[str]) -> alt.Title:
-    return alt.Title(textwrap.wrap(title, TITLE_WIDTH), subtitle=subtitle)
-
-
-def nothing_to_draw(message: str, title: str, source: str | None = None) -> alt.Chart:
-    """A figure that says, in words, why it has no data (a selection without retellings or
-    framing claims), so the report keeps its figures and numbering for any corpus."""
-    return (
-        alt.Chart(pd.DataFrame({"message": [message]}))
-        .mark_text(fontSize=13, color="#555555", align="left", x=0)
-        .encode(text="message:N")
-        .properties(
-            title=_wrapped_title(title, _subtitle(source, "nothing to draw.")),
-            width=480,
-            height=40,
-        )
-    )
-
-
-def _subtitle(source: str | None, detail: str) -> list[str]:
-    """Subtitle lines: where the data come from (short: "8 sources, 2025–30; listed in the
-    appendix"), then how to read the chart, wrapped to the title's width."""
-    lines = [f"Source: {source or DEFAULT_SOURCE}."]
-    return lines + textwrap.wrap(detail[:1].upper() + detail[1:], TITLE_WIDTH + 20)
 
 
 def _matrix_view(table: pd.DataFrame) -> tuple[pd.DataFrame, list[str], list[str], str]:
@@ -145,6 +67,29 @@ def _matrix_view(table: pd.DataFrame) -> tuple[pd.DataFrame, list[str], list[str
         places, sectors = places[:TOP], sectors[:TOP]
     shown = table[table["place"].isin(places) & table["sector"].isin(sectors)]
     return shown, places, sectors, note
+
+
+_MATRIX_TOOLTIP = [
+    ("place:N", "Place"),
+    ("place_zh:N", "地区"),
+    ("sector:N", "Sector"),
+    ("relation:N", "Relation"),
+    ("n_codings:Q", "Codings"),
+    ("n_sources:Q", "Sources"),
+    ("evidence:N", "Evidence"),
+]
+
+
+def _sources_size(top: int):
+    """Mark size by the number of sources, only when it varies (one source: one size)."""
+    if top <= 1:
+        return alt.value(200)
+    return alt.Size(
+        "n_sources:Q",
+        title="Sources",
+        scale=alt.Scale(domain=[1, top], range=[90, 260]),
+        legend=alt.Legend(format="d", values=sorted({1, top})),
+    )
 
 
 def priority_matrix(
@@ -169,6 +114,8 @@ def priority_matrix(
         f"{plural(int(codings['source_id'].nunique()), 'text')}; strongest relation per "
         f"tie; larger marks: more sources.{note}"
     )
+    if table["reference_only"].any():
+        detail += f" {REFERENCE_ONLY_NOTE[:1].upper()}{REFERENCE_ONLY_NOTE[1:]}."
     top = max(int(table["n_sources"].max()), 1)
     data = shown[
         [
@@ -203,27 +150,11 @@ def priority_matrix(
                 title="Relation",
                 scale=alt.Scale(domain=RELATION_ORDER, range=RELATION_SHAPES),
             ),
-            # Size shows the number of sources only when it varies (one source: one size).
-            size=alt.Size(
-                "n_sources:Q",
-                title="Sources",
-                scale=alt.Scale(domain=[1, top], range=[90, 260]),
-                legend=alt.Legend(format="d", values=sorted({1, top})),
-            )
-            if top > 1
-            else alt.value(200),
-            tooltip=[
-                alt.Tooltip("place:N", title="Place"),
-                alt.Tooltip("place_zh:N", title="地区"),
-                alt.Tooltip("sector:N", title="Sector"),
-                alt.Tooltip("relation:N", title="Relation"),
-                alt.Tooltip("n_codings:Q", title="Codings"),
-                alt.Tooltip("n_sources:Q", title="Sources"),
-                alt.Tooltip("evidence:N", title="Evidence"),
-            ],
+            size=_sources_size(top),
+            tooltip=[alt.Tooltip(field, title=name) for field, name in _MATRIX_TOOLTIP],
         )
         .properties(
-            title=_wrapped_title(title, _subtitle(source, detail)),
+            title=wrapped_title(title, subtitle(source, detail)),
             width=alt.Step(20),
             height=alt.Step(row_step(place_order, 18)),
         )
@@ -283,7 +214,7 @@ def sector_breadth(
             ],
         )
         .properties(
-            title=_wrapped_title(title, _subtitle(source, detail)),
+            title=wrapped_title(title, subtitle(source, detail)),
             width=360,
             height=alt.Step(row_step(table["sector"], 26), **{"for": "position"}),
         )
@@ -298,9 +229,11 @@ def tile_map(
     title: str,
     source: str | None = None,
     tile: int = 60,
+    evidence: pd.DataFrame | None = None,
 ) -> alt.LayerChart:
-    """Tile-grid map: every division one equal square, so small provinces stay visible."""
-    table = tile_table(matrix, places, sectors)
+    """Tile-grid map: every division one equal square, so small provinces stay visible; a
+    division only a reference names is marked (``evidence``: TIE_SOURCES)."""
+    table = tile_table(matrix, places, sectors, evidence)
     # The tile is as wide as its longest line needs (CJK included), and never under ``tile``.
     longest = max(
         max(text_width(line, TILE_EN) for line in table["label_en"].str.split("\n").sum()),
@@ -313,6 +246,8 @@ def tile_map(
         f"priority sectors per provincial-level division; "
         f"grey: {plural(int((counts == 0).sum()), 'division')} with none."
     )
+    if table["reference_only"].any():
+        detail += f" {REFERENCE_ONLY_NOTE[:1].upper()}{REFERENCE_ONLY_NOTE[1:]}."
     n_cols = table["col"].max() - table["col"].min() + 1
     n_rows = table["row"].max() - table["row"].min() + 1
     x = alt.X(
@@ -363,157 +298,9 @@ def tile_map(
         text="name_zh:N", color=ink
     )
     return alt.layer(tiles, top_line, bottom, chinese).properties(
-        title=_wrapped_title(title, _subtitle(source, detail)),
+        title=wrapped_title(title, subtitle(source, detail)),
         width=int(n_cols * tile),
         height=int(n_rows * tile),
-    )
-
-
-def framing(claims: pd.DataFrame, book, *, title: str, source: str | None = None) -> alt.Chart:
-    """Who the texts put ahead on each dimension; hollow marks are hedged claims."""
-    if claims.empty:
-        return nothing_to_draw("No text in this selection makes a framing claim", title, source)
-    table = framing_table(claims, book)
-    table["dimension"] = table["dimension"].map(wrap)
-    found = framing_findings(claims, book)
-    detail = (
-        f"{plural(found['n'], 'framing claim')} on "
-        f"{plural(found['dimensions'], 'dimension')}; hollow marks are hedged."
-    )
-    actors = [
-        book.actor_label(a) for a in book.actors if book.actor_label(a) in set(table["actor"])
-    ]
-    dims = ranked(table.groupby("dimension")["claim_id"].nunique())
-    return (
-        alt.Chart(table)
-        .mark_point(filled=True, size=220, strokeWidth=2, opacity=1)
-        .encode(
-            x=alt.X("actor:N", sort=actors, title=None, axis=alt.Axis(orient="top", labelAngle=0)),
-            y=alt.Y("dimension:N", sort=dims, title=None, axis=alt.Axis(grid=True, **WRAPPED)),
-            yOffset=alt.YOffset("claim_no:O"),
-            color=alt.Color(
-                "standing:N",
-                title="As framed",
-                scale=alt.Scale(domain=STANDINGS, range=STANDING_COLOURS),
-            ),
-            stroke=alt.Stroke(
-                "standing:N",
-                title="As framed",
-                scale=alt.Scale(domain=STANDINGS, range=STANDING_COLOURS),
-            ),
-            shape=alt.Shape(
-                "standing:N",
-                title="As framed",
-                scale=alt.Scale(domain=STANDINGS, range=["triangle-up", "triangle-down", "circle"]),
-            ),
-            fillOpacity=alt.FillOpacity(
-                "hedging:N", legend=None, scale=alt.Scale(domain=HEDGING, range=[1, 0])
-            ),
-            # Vega-Lite draws no legend for fillOpacity, so a constant opacity scale carries
-            # the hollow/filled legend instead.
-            opacity=alt.Opacity(
-                "hedging:N",
-                title="Claim",
-                scale=alt.Scale(domain=HEDGING, range=[1, 1]),
-                legend=alt.Legend(
-                    symbolType="circle",
-                    symbolStrokeColor="#444444",
-                    symbolStrokeWidth=2,
-                    symbolFillColor=HEDGING_FILL,
-                ),
-            ),
-            tooltip=[
-                alt.Tooltip("dimension:N", title="Dimension"),
-                alt.Tooltip("actor:N", title="Actor"),
-                alt.Tooltip("standing:N", title="Framed as"),
-                alt.Tooltip("hedging:N", title="Claim"),
-                alt.Tooltip("hedge_terms:N", title="Hedge words"),
-                alt.Tooltip("evidence:N", title="Evidence"),
-            ],
-        )
-        .properties(
-            title=_wrapped_title(title, _subtitle(source, detail)),
-            width=alt.Step(100),
-            height=alt.Step(row_step(dims, 18), **{"for": "position"}),
-        )
-    )
-
-
-def framing_outlets(
-    claims: pd.DataFrame, sources: pd.DataFrame, book, *, title: str, source: str | None = None
-) -> alt.Chart:
-    """Dots per outlet and comparator: size the comparative claims, colour their direction,
-    hollow the hedged ones; the TOP outlets with the most claims when there are more."""
-    table = framing_outlets_table(claims, sources, book)
-    if table.empty:
-        return nothing_to_draw("No text in this selection names a comparator", title, source)
-    outlets = ranked(table.groupby("outlet")["n_claims"].sum())
-    detail = "comparative claims by outlet and comparator; hollow marks are hedged."
-    if len(outlets) > TOP:
-        detail += f" Shown: the {TOP} of {len(outlets)} outlets with the most claims."
-        outlets = outlets[:TOP]
-        table = table[table["outlet"].isin(outlets)]
-    directions = [f"{book.actor_label(book.focal_actor)} ahead", "comparator ahead", "unclear"]
-    top = int(table["n_claims"].max())
-    comparators = [
-        book.actor_label(a) for a in book.actors if book.actor_label(a) in set(table["comparator"])
-    ]
-    return (
-        alt.Chart(table)
-        .mark_point(filled=True, strokeWidth=2, opacity=1)
-        .encode(
-            x=alt.X(
-                "comparator:N",
-                sort=comparators,
-                title="Compared with",
-                axis=alt.Axis(orient="top", labelAngle=0),
-            ),
-            xOffset=alt.XOffset("direction:N", sort=directions),
-            y=alt.Y("outlet:N", sort=outlets, title=None, axis=alt.Axis(grid=True, **WRAPPED)),
-            color=alt.Color(
-                "direction:N",
-                title="Direction",
-                scale=alt.Scale(domain=directions, range=STANDING_COLOURS),
-            ),
-            stroke=alt.Stroke(
-                "direction:N",
-                legend=None,
-                scale=alt.Scale(domain=directions, range=STANDING_COLOURS),
-            ),
-            fillOpacity=alt.FillOpacity(
-                "hedging:N", legend=None, scale=alt.Scale(domain=HEDGING, range=[1, 0])
-            ),
-            # As in ``framing``: a constant opacity scale carries the hollow/filled legend.
-            opacity=alt.Opacity(
-                "hedging:N",
-                title="Claim",
-                scale=alt.Scale(domain=HEDGING, range=[1, 1]),
-                legend=alt.Legend(
-                    symbolType="circle",
-                    symbolStrokeColor="#444444",
-                    symbolStrokeWidth=2,
-                    symbolFillColor=HEDGING_FILL,
-                ),
-            ),
-            size=alt.Size(
-                "n_claims:Q",
-                title="Claims",
-                scale=alt.Scale(domainMin=0),
-                legend=alt.Legend(values=sorted({1, (1 + top) // 2, top}), format="d"),
-            ),
-            tooltip=[
-                alt.Tooltip("outlet:N", title="Outlet"),
-                alt.Tooltip("comparator:N", title="Compared with"),
-                alt.Tooltip("direction:N", title="Direction"),
-                alt.Tooltip("hedging:N", title="Claim"),
-                alt.Tooltip("n_claims:Q", title="Claims"),
-            ],
-        )
-        .properties(
-            title=_wrapped_title(title, _subtitle(source, detail)),
-            width=alt.Step(100),
-            height=alt.Step(row_step(outlets, 28)),
-        )
     )
 
 
@@ -562,62 +349,9 @@ def periods(
             ],
         )
         .properties(
-            title=_wrapped_title(title, _subtitle(source, detail)),
+            title=wrapped_title(title, subtitle(source, detail)),
             width=alt.Step(70),
             height=alt.Step(row_step(order, 26)),
-        )
-    )
-
-
-def triangulation(
-    tri: pd.DataFrame, sectors: pd.DataFrame, *, title: str, source: str | None = None
-) -> alt.Chart:
-    """Stacked bars: how each retelling's codings meet its reference's facts (one bar per
-    retelling when there are several, per sector when there is one)."""
-    if tri.empty:
-        return nothing_to_draw(
-            "No text in this selection retells a reference source", title, source
-        )
-    table = triangulation_table(tri, sectors)
-    by = table["by"].iloc[0]
-    detail = (
-        f"codings of each retelling classified against the hand-coded facts of its reference, "
-        f"one bar per {by}."
-    )
-    rows = ranked(table.groupby("row")["n"].sum())
-    if len(rows) > TOP:
-        detail += f" Shown: the {TOP} {by}s with the most ties; the tables list all."
-        rows = rows[:TOP]
-        table = table[table["row"].isin(rows)]
-    classes = [c for c in compare.CLASS_LABELS if c in set(table["class"])]
-    labels = [compare.CLASS_LABELS[c] for c in classes]
-    colours = [TRIANGULATION_COLOURS[list(compare.CLASS_LABELS).index(c)] for c in classes]
-    order = sorted(rows, key=lambda s: s == NO_SECTOR)
-    table = table.copy()
-    table["stack"] = table["class"].map({c: i for i, c in enumerate(compare.CLASS_LABELS)})
-    return (
-        alt.Chart(table)
-        .mark_bar()
-        .encode(
-            y=alt.Y("row:N", sort=order, title=None, axis=alt.Axis(**WRAPPED)),
-            x=alt.X(
-                "n:Q", stack="zero", **count_axis(table.groupby("row")["n"].sum().max(), "Ties")
-            ),
-            color=alt.Color(
-                "class_label:N", title="Class", scale=alt.Scale(domain=labels, range=colours)
-            ),
-            order=alt.Order("stack:Q"),
-            tooltip=[
-                alt.Tooltip("row:N", title=by.capitalize()),
-                alt.Tooltip("class_label:N", title="Class"),
-                alt.Tooltip("n:Q", title="Ties"),
-                alt.Tooltip("examples:N", title="Texts"),
-            ],
-        )
-        .properties(
-            title=_wrapped_title(title, _subtitle(source, detail)),
-            width=360,
-            height=alt.Step(row_step(order, 20)),
         )
     )
 
@@ -663,7 +397,7 @@ def consensus(
             ],
         )
         .properties(
-            title=_wrapped_title(title, _subtitle(source, detail)),
+            title=wrapped_title(title, subtitle(source, detail)),
             width=300,
             height=alt.Step(row_step(table["tie"], 26)),
         )
@@ -711,7 +445,7 @@ def coverage(
             ],
         )
         .properties(
-            title=_wrapped_title(title, _subtitle(source, detail)),
+            title=wrapped_title(title, subtitle(source, detail)),
             width=alt.Step(18),
             height=alt.Step(row_step(by_place, 16)),
         )

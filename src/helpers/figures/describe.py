@@ -11,6 +11,8 @@ import pandas as pd
 from helpers import schemas
 from helpers.compare import triangulation as compare
 from helpers.figures.tables import (
+    REFERENCE_ONLY,
+    REFERENCE_ONLY_NOTE,
     breadth_table,
     framing_findings,
     framing_outlets_table,
@@ -21,7 +23,8 @@ from helpers.figures.tables import (
     triangulation_table,
 )
 from helpers.figures.theme import RELATION_ORDER
-from helpers.report.findings import join_names, plural, source_chains
+from helpers.report.corpus import source_chains
+from helpers.report.wording import counted, join_names, plural
 
 
 def describe_priority_matrix(
@@ -38,7 +41,14 @@ def describe_priority_matrix(
         f"number of ties. Relations: {rel['priority']} priority, "
         f"{rel['achievement']} achievement, {rel['context']} context; "
         f"{plural(several, 'tie')} attested by more than one source."
+        + _reference_only_sentence(table.loc[table["reference_only"], "place"])
     )
+
+
+def _reference_only_sentence(marked: pd.Series) -> str:
+    """' Marked *: Chongqing and Sichuan, named only by a reference ...' (or nothing)."""
+    names = sorted({str(n).removesuffix(f" {REFERENCE_ONLY}").replace("\n", " ") for n in marked})
+    return f" Marked {join_names(names)}: {REFERENCE_ONLY_NOTE}." if names else ""
 
 
 def describe_sector_breadth(matrix: pd.DataFrame, sectors: pd.DataFrame) -> str:
@@ -61,9 +71,14 @@ def describe_sector_breadth(matrix: pd.DataFrame, sectors: pd.DataFrame) -> str:
     return text
 
 
-def describe_tile_map(matrix: pd.DataFrame, places: pd.DataFrame, sectors: pd.DataFrame) -> str:
+def describe_tile_map(
+    matrix: pd.DataFrame,
+    places: pd.DataFrame,
+    sectors: pd.DataFrame,
+    evidence: pd.DataFrame | None = None,
+) -> str:
     """Alt text and caption for the tile map, listing the divisions that name priorities."""
-    table = tile_table(matrix, places, sectors)
+    table = tile_table(matrix, places, sectors, evidence)
     named = table[table["n_priorities"] > 0].sort_values(
         ["n_priorities", "name_en"], ascending=[False, True]
     )
@@ -71,8 +86,9 @@ def describe_tile_map(matrix: pd.DataFrame, places: pd.DataFrame, sectors: pd.Da
     return (
         f"Tile-grid map of {plural(len(table), 'provincial-level division')}, each a square "
         f"placed roughly where it lies, coloured by the number of sectors it names as a "
-        f"priority. {plural(len(named), 'division')} name at least one: "
+        f"priority. {counted(len(named), 'division', 'names')} at least one: "
         f"{join_names(listed) or 'none'}. The other {len(table) - len(named)} are grey."
+        + _reference_only_sentence(table.loc[table["reference_only"], "name_en"])
     )
 
 

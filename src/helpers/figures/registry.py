@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import altair as alt
 import pandas as pd
 
-from helpers.figures import charts
+from helpers.figures import charts, comparisons
 from helpers.figures import describe as text
 
 
@@ -86,10 +86,15 @@ FIGURES: tuple[Figure, ...] = (
     Figure(
         "tile_map",
         lambda i, title, source: charts.tile_map(
-            _t(i, "ties"), i.places, i.sectors, title=title, source=source
+            _t(i, "ties"),
+            i.places,
+            i.sectors,
+            title=title,
+            source=source,
+            evidence=_t(i, "tie_sources"),
         ),
-        lambda i: text.describe_tile_map(_t(i, "ties"), i.places, i.sectors),
-        ("ties",),
+        lambda i: text.describe_tile_map(_t(i, "ties"), i.places, i.sectors, _t(i, "tie_sources")),
+        ("ties", "tie_sources"),
     ),
     Figure(
         "periods",
@@ -101,7 +106,7 @@ FIGURES: tuple[Figure, ...] = (
     ),
     Figure(
         "framing_outlets",
-        lambda i, title, source: charts.framing_outlets(
+        lambda i, title, source: comparisons.framing_outlets(
             _t(i, "framing_claims"), _t(i, "sources"), i.framing_book, title=title, source=source
         ),
         lambda i: text.describe_framing_outlets(
@@ -111,7 +116,7 @@ FIGURES: tuple[Figure, ...] = (
     ),
     Figure(
         "framing",
-        lambda i, title, source: charts.framing(
+        lambda i, title, source: comparisons.framing(
             _t(i, "framing_claims"), i.framing_book, title=title, source=source
         ),
         lambda i: text.describe_framing(_t(i, "framing_claims"), i.framing_book, _t(i, "sources")),
@@ -119,7 +124,7 @@ FIGURES: tuple[Figure, ...] = (
     ),
     Figure(
         "triangulation",
-        lambda i, title, source: charts.triangulation(
+        lambda i, title, source: comparisons.triangulation(
             _t(i, "triangulation"), i.sectors, title=title, source=source
         ),
         lambda i: text.describe_triangulation(_t(i, "triangulation"), i.sectors),

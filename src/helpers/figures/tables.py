@@ -16,7 +16,7 @@ import pandas as pd
 
 from helpers.compare import triangulation as compare
 from helpers.figures.theme import LABEL_WIDTH
-from helpers.report import findings
+from helpers.report import corpus, wording
 
 NO_SECTOR = "No sector named"
 
@@ -75,6 +75,21 @@ def _evidence_by_sentence(evidence: pd.DataFrame) -> dict[str, str]:
     return dict(zip(kept["sentence_id"], kept["evidence"], strict=False))
 
 
+# Marks a place only a reference names (its ties all from the reference's hand-coded facts) in
+# the matrix and the tile map: the reference counts as a source (CODING.md §8), so its places
+# are drawn, and the mark says no text of the corpus names them.
+REFERENCE_ONLY = "*"
+REFERENCE_ONLY_NOTE = f"{REFERENCE_ONLY} named only by a reference (its facts, coded by hand)"
+
+
+def reference_only(evidence: pd.DataFrame | None) -> set[str]:
+    """The places whose every tie comes from a reference (TIE_SOURCES ``from_reference``)."""
+    if evidence is None or "from_reference" not in evidence or evidence.empty:
+        return set()
+    by_place = evidence.groupby("place_id")["from_reference"].all()
+    return set(by_place[by_place].index)
+
+
 def matrix_table(
     matrix: pd.DataFrame, evidence: pd.DataFrame, places: pd.DataFrame, sectors: pd.DataFrame
 ) -> pd.DataFrame:
@@ -84,6 +99,7 @@ def matrix_table(
     sector_zh = lookup(sectors, "sector_id", "name_zh")
     check_known(matrix["place_id"], name_en, "places")
     check_known(matrix["sector_id"], sector_en, "sectors")
+    only = reference_only(evidence)
     evidence = _evidence_by_sentence(evidence)
 
     def sentences(ids: str) -> str:
@@ -94,7 +110,10 @@ def matrix_table(
         return " | ".join(evidence[s] for s in wanted[:3])  # three are enough for a tooltip
 
     out = matrix.copy()
-    out["place"] = out["place_id"].map(name_en)
+    out["reference_only"] = out["place_id"].isin(only)
+    out["place"] = out["place_id"].map(name_en) + out["reference_only"].map(
+        {True: f" {REFERENCE_ONLY}", False: ""}
+    )
     out["place_zh"] = out["place_id"].map(name_zh)
     out["sector"] = out["sector_id"].map(sector_en)
     out["sector_zh"] = out["sector_id"].map(sector_zh)
@@ -128,8 +147,14 @@ def breadth_table(matrix: pd.DataFrame, sectors: pd.DataFrame) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
-def tile_table(matrix: pd.DataFrame, places: pd.DataFrame, sectors: pd.DataFrame) -> pd.DataFrame:
-    """One row per division with a grid position: its priority count and sector lists."""
+def tile_table(
+    matrix: pd.DataFrame,
+    places: pd.DataFrame,
+    sectors: pd.DataFrame,
+    evidence: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """One row per division with a grid position: its priority count and sector lists; a
+    division only a reference names (``evidence``: TIE_SOURCES) is marked REFERENCE_ONLY."""
     sector_en = lookup(sectors, "sector_id", "name_en")
     grid = places[
         places["grid_row"].notna() & places["grid_col"].notna() & (places["type"] != "region")
@@ -147,9 +172,12 @@ def tile_table(matrix: pd.DataFrame, places: pd.DataFrame, sectors: pd.DataFrame
     is_priority = ties["relation"] == "priority"
     out = grid[["id", "name_en", "name_zh", "grid_row", "grid_col"]].copy()
     # A tile's English name on at most two lines, words never split ("Heilongjiang" whole).
-    lines = out["name_en"].map(
-        lambda name: textwrap.wrap(str(name), 11, break_long_words=False) or [str(name)]
+    only = reference_only(evidence)
+    out["reference_only"] = out["id"].isin(only)
+    marked = out["name_en"].astype(str) + out["reference_only"].map(
+        {True: f" {REFERENCE_ONLY}", False: ""}
     )
+    lines = marked.map(lambda name: textwrap.wrap(name, 11, break_long_words=False) or [name])
     out["label_en"] = lines.map("\n".join)
     out["label_en_top"] = lines.map(lambda ls: " ".join(ls[:-1]))
     out["label_en_bottom"] = lines.map(lambda ls: ls[-1])
@@ -221,8 +249,8 @@ def framing_findings(claims: pd.DataFrame, book) -> dict:
 def framing_outlets_table(claims: pd.DataFrame, sources: pd.DataFrame, book) -> pd.DataFrame:
     """Comparative claims per (outlet, comparator, direction, hedging): who frames the focal
     actor against whom, which way, and how firmly. The outlet is the claim's author
-    (``findings.authors``: the original's, for a translation)."""
-    outlet = findings.authors(sources)
+    (``corpus.authors``: the original's, for a translation)."""
+    outlet = corpus.authors(sources)
     rows = []
     for claim in claims[claims["comparative"]].itertuples(index=False):
         for comparator in [c for c in text_or_empty(claim.comparators).split(";") if c]:
@@ -251,7 +279,7 @@ def periods_table(
     sector_en = lookup(sectors, "sector_id", "name_en")
     rows = tie_sources[
         (tie_sources["place_level"] == "province") & (tie_sources["relation"] == "priority")
-    ].assign(period=lambda d: d["source_id"].map(period).map(findings.period_label))
+    ].assign(period=lambda d: d["source_id"].map(period).map(wording.period_label))
     out = rows.groupby(["period", "sector_id"])["place_id"].nunique().rename("provinces")
     out = out.reset_index()
     out["sector"] = out["sector_id"].map(sector_en).map(wrap)

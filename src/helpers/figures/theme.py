@@ -1,9 +1,9 @@
 """The house theme: font, colours, scale ranges and label sizes every figure shares.
 
 Registered with Altair as "report" (enabled on import), so any chart built after
-``helpers.figures.charts`` is imported has the house style. The CJK font lookup lives here too: the
-theme names Noto Sans CJK SC, and the SVG export must be told where that font is
-(``register_cjk_font``) or Chinese names vanish silently.
+``helpers.figures.charts`` (or ``comparisons``) is imported has the house style. The CJK font
+lookup lives here too: the theme names Noto Sans CJK SC, and the SVG export must be told where
+that font is (``register_cjk_font``) or Chinese names vanish silently.
 """
 
 from __future__ import annotations

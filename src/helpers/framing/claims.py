@@ -545,77 +545,10 @@ def extract_claims(sentences: pd.DataFrame, codebook: FramingCodebook) -> pd.Dat
     ):
         previous: list[str] = []  # what a back-reference stands for (see _mentions)
         for sent in para.itertuples(index=False):
-            text = str(sent.text)
-            if is_title(text, paragraph_id == first_paragraph[source_id], len(para) == 1):
+            if is_title(str(sent.text), paragraph_id == first_paragraph[source_id], len(para) == 1):
                 continue  # a headline or section title is not a claim
-            mentions, actor = _mentions(text, codebook, previous)
-            if actor is None:
-                continue
-            named = _ordered_unique([actor] + [a for m in mentions for a in m.actors])
-            comparators = [a for a in named if a != actor]
-            previous = comparators or [actor]
-            clause_spans = _clauses(text)
-            dim_hits = _own_dimension_hits(
-                codebook.dimension_terms.find(text), clause_spans, codebook.direction_words
-            )
-            cues = codebook.direction_terms.find(text)
-            if not dim_hits and codebook.default_dimension and actor == codebook.focal_actor:
-                dim_hits = _default_hits(clause_spans, mentions, cues, codebook)
-            if not dim_hits:
-                continue
-            hedges = codebook.hedge_terms.find(text)
-            rankings = codebook.ranking_terms.find(text)
-            evaluative = codebook.evaluative_terms.find(text)
-            free = _free_clauses(clause_spans, dim_hits, cues)
-            dims = _ordered_unique(h.label for h in dim_hits)
-            for dim in dims:
-                hits = [h for h in dim_hits if h.label == dim]
-                spans = _topic_clauses(clause_spans, mentions, hits)  # where it speaks
-                if len(dims) > 1 and _aside(spans, mentions, hits, cues):
-                    continue
-                against = (
-                    _comparators_of(text, hits, mentions, actor)
-                    or _clause_comparators(spans + free, mentions, actor)
-                    or comparators
-                )
-                against = _outside_conditions(text, hits, mentions, against)
-                directions = _directions(
-                    mentions, spans, cues, actor, against, codebook.comparatives
-                )
-                groups: dict[str, list[str]] = {}  # direction -> its comparators, in order
-                for comparator, direction in directions.items():
-                    groups.setdefault(direction, []).append(comparator)
-                for direction, group in groups.items() or {"unclear": []}.items():
-                    suffix = f":{group[0]}" if len(groups) > 1 else ""
-                    rows.append(
-                        {
-                            "claim_id": f"{sent.sentence_id}:{dim}{suffix}",
-                            "source_id": sent.source_id,
-                            "paragraph_id": sent.paragraph_id,
-                            "sentence_id": sent.sentence_id,
-                            "start": int(sent.start),
-                            "end": int(sent.end),
-                            "evidence": text,
-                            "actor": actor,
-                            "comparators": _join(group),
-                            "ranking": _ranking(text, rankings, mentions, group),
-                            "comparative": bool(group),
-                            "dimension": dim,
-                            "direction": direction,
-                            "hedged": bool(hedges),
-                            "hedge_terms": _join(_ordered_unique(h.text.lower() for h in hedges)),
-                            "evaluative_terms": _join(
-                                _ordered_unique(h.text.lower() for h in evaluative)
-                            ),
-                            "_order": (
-                                sent.source_id,
-                                sent.paragraph_id,
-                                int(sent.sentence_no),
-                                dim_order[dim],
-                                against.index(group[0]) if group else 0,
-                            ),
-                        }
-                    )
+            found, previous = _sentence_claims(sent, codebook, previous, dim_order)
+            rows += found
     if not rows:
         return schemas.FRAMING_CLAIMS.validate(
             pd.DataFrame({c: pd.Series(dtype=_empty_dtype(c)) for c in _CLAIM_COLUMNS})
@@ -623,6 +556,81 @@ def extract_claims(sentences: pd.DataFrame, codebook: FramingCodebook) -> pd.Dat
     rows.sort(key=lambda r: r["_order"])
     df = pd.DataFrame(rows).drop(columns="_order")[_CLAIM_COLUMNS]
     return schemas.FRAMING_CLAIMS.validate(df.reset_index(drop=True))
+
+
+def _sentence_claims(
+    sent, codebook: FramingCodebook, previous: list[str], dim_order: dict[str, int]
+) -> tuple[list[dict], list[str]]:
+    """The claims of one sentence (one per dimension and direction), and what a later
+    back-reference in its paragraph stands for."""
+    text = str(sent.text)
+    mentions, actor = _mentions(text, codebook, previous)
+    if actor is None:
+        return [], previous
+    named = _ordered_unique([actor] + [a for m in mentions for a in m.actors])
+    comparators = [a for a in named if a != actor]
+    previous = comparators or [actor]
+    clause_spans = _clauses(text)
+    dim_hits = _own_dimension_hits(
+        codebook.dimension_terms.find(text), clause_spans, codebook.direction_words
+    )
+    cues = codebook.direction_terms.find(text)
+    if not dim_hits and codebook.default_dimension and actor == codebook.focal_actor:
+        dim_hits = _default_hits(clause_spans, mentions, cues, codebook)
+    if not dim_hits:
+        return [], previous
+    terms = {
+        "hedges": codebook.hedge_terms.find(text),
+        "rankings": codebook.ranking_terms.find(text),
+        "evaluative": codebook.evaluative_terms.find(text),
+    }
+    free = _free_clauses(clause_spans, dim_hits, cues)
+    dims = _ordered_unique(h.label for h in dim_hits)
+    rows = []
+    for dim in dims:
+        hits = [h for h in dim_hits if h.label == dim]
+        spans = _topic_clauses(clause_spans, mentions, hits)  # where it speaks
+        if len(dims) > 1 and _aside(spans, mentions, hits, cues):
+            continue
+        against = (
+            _comparators_of(text, hits, mentions, actor)
+            or _clause_comparators(spans + free, mentions, actor)
+            or comparators
+        )
+        against = _outside_conditions(text, hits, mentions, against)
+        directions = _directions(mentions, spans, cues, actor, against, codebook.comparatives)
+        groups: dict[str, list[str]] = {}  # direction -> its comparators, in order
+        for comparator, direction in directions.items():
+            groups.setdefault(direction, []).append(comparator)
+        for direction, group in groups.items() or {"unclear": []}.items():
+            suffix = f":{group[0]}" if len(groups) > 1 else ""
+            order = (dim_order[dim], against.index(group[0]) if group else 0)
+            claim = _claim_row(sent, actor, dim, direction, group, mentions, terms, order)
+            rows.append({**claim, "claim_id": f"{sent.sentence_id}:{dim}{suffix}"})
+    return rows, previous
+
+
+def _claim_row(sent, actor, dim, direction, group, mentions, terms, order) -> dict:
+    """One FRAMING_CLAIMS row (with ``_order``, the sort key the table is written in)."""
+    text = str(sent.text)
+    return {
+        "source_id": sent.source_id,
+        "paragraph_id": sent.paragraph_id,
+        "sentence_id": sent.sentence_id,
+        "start": int(sent.start),
+        "end": int(sent.end),
+        "evidence": text,
+        "actor": actor,
+        "comparators": _join(group),
+        "ranking": _ranking(text, terms["rankings"], mentions, group),
+        "comparative": bool(group),
+        "dimension": dim,
+        "direction": direction,
+        "hedged": bool(terms["hedges"]),
+        "hedge_terms": _join(_ordered_unique(h.text.lower() for h in terms["hedges"])),
+        "evaluative_terms": _join(_ordered_unique(h.text.lower() for h in terms["evaluative"])),
+        "_order": (sent.source_id, sent.paragraph_id, int(sent.sentence_no), *order),
+    }
 
 
 def _empty_dtype(column: str) -> str:
