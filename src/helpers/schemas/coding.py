@@ -96,7 +96,7 @@ CODINGS = table_schema(
             "reached through it (Shenzhen -> guangdong).",
             nullable=True,
             coerce=True,  # an all-empty column reads as float
-            required=False,  # codings written before issue 11 lack it
+            required=False,  # a codings table built by hand (a test, a tool) may leave it out
         ),
         "place_sentence_id": column(
             str,
@@ -104,7 +104,7 @@ CODINGS = table_schema(
             "sentence that named it; empty when the evidence sentence names the place itself.",
             nullable=True,
             coerce=True,  # an all-empty column reads as float
-            required=False,  # codings written before issue 11 lack it
+            required=False,  # a codings table built by hand (a test, a tool) may leave it out
         ),
         "status": column(
             str,
