@@ -28,7 +28,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 from pathlib import Path
 
@@ -38,7 +37,7 @@ from helpers.engine import catalogue, paths
 from helpers.engine.declared import load_pipeline
 from helpers.ingest import extract, text
 from tools import bench_inputs, evaluation, synthetic
-from tools.projects import copy_project
+from tools.projects import add_synthetic_sources, copy_project
 
 SIZES = (10, 100, 1000)
 CODING_1000_S = 3.5  # issue 11: coding 1,000 articles, with the gazetteer and cue lexicon
@@ -225,26 +224,11 @@ def many_sources_report(n_sources: int = MANY) -> dict[str, float]:
     """Cold build of the report over the seed plus ``n_sources`` synthetic sources (added the
     README's way: files in data/raw/, entries on the manifest), on a copy of the project: time,
     HTML size and PDF pages."""
-    import shutil
-
-    import yaml
     from pypdf import PdfReader
 
     with tempfile.TemporaryDirectory() as tmp:
         project = copy_project(Path(tmp) / "project")
-        corpus = Path(tmp) / "corpus"
-        corpus.mkdir()
-        manifest, _ = synthetic.write_corpus(corpus, n_sources, seed=7, words=250)
-        entries = yaml.safe_load(manifest.read_text(encoding="utf-8"))["sources"]
-        for entry in entries:
-            shutil.copy(corpus / entry["file"], project / "data/raw" / entry["file"])
-        listed = project / "data/raw/manifest.yaml"
-        listed.write_text(  # appended under `sources:`, as a researcher would
-            listed.read_text(encoding="utf-8")
-            + "\n"
-            + textwrap.indent(yaml.safe_dump(entries, allow_unicode=True, sort_keys=False), "  "),
-            encoding="utf-8",
-        )
+        add_synthetic_sources(project, n_sources, seed=7, words=250)
         env = {**os.environ, "PYTHONPATH": str(project / "src")}
         started = time.perf_counter()
         done = subprocess.run(
