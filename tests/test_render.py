@@ -439,3 +439,23 @@ def test_a_missing_or_repeated_header_placeholder_is_an_error():
     for html in ("<head>\n</head>\n", "<!-- p -->\n<!-- p -->\n"):
         with pytest.raises(RuntimeError, match="placeholder"):
             render.splice_headers(html, header)
+
+
+def test_pdf_tables_break_ids_anywhere_but_keep_long_words_whole(tmp_path):
+    """In a narrow table cell an id (digits, URL marks) wraps between any two characters and
+    copies out whole; a long word, even with a colon after it, is never split (styles.typ)."""
+    import typst
+
+    typ = tmp_path / "cells.typ"
+    typ.write_text(
+        (REPORT / "styles.typ").read_text(encoding="utf-8")
+        + "\n#table(columns: (1.6cm, 1.6cm), [implementation: pace], "
+        "[morningexpress-2025-01-abcdef0123])\n",
+        encoding="utf-8",
+    )
+    pdf = tmp_path / "cells.pdf"
+    pdf.write_bytes(typst.compile(str(typ)))
+    lines = PdfReader(pdf).pages[0].extract_text().split("\n")
+    assert any("implementation:" in line for line in lines)
+    assert not any("morningexpress-2025-01-abcdef0123" in line for line in lines)
+    assert "morningexpress-2025-01-abcdef0123" in "".join(lines).replace(" ", "")
