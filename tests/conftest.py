@@ -87,14 +87,19 @@ def pytest_collection_modifyitems(config, items):
     keeps the id, until a release of xdist does so itself.
     """
     groups = _fixture_groups(items)
+    for item in items:  # a group marked by hand (tests sharing a cache) is kept as marked
+        marker = item.get_closest_marker("xdist_group")
+        if marker:
+            groups[id(item)] = marker.args[0] if marker.args else marker.kwargs["name"]
     # The groups first (each keeps its order): they are the largest units of work, and one
     # handed out last would leave the other workers idle while it runs.
     items.sort(key=lambda item: id(item) not in groups)
     for item in items:
         group = groups.get(id(item))
-        if group is None or item.get_closest_marker("xdist_group"):
+        if group is None:
             continue
-        item.add_marker(pytest.mark.xdist_group(group))
+        if not item.get_closest_marker("xdist_group"):
+            item.add_marker(pytest.mark.xdist_group(group))
         structured = getattr(item, "_id", None)
         if getattr(config.option, "loadgroup", False) and hasattr(structured, "parse"):
             item._id = structured.parse(f"{item.nodeid}@{group}")

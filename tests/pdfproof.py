@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import re
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -103,17 +104,15 @@ def _pgm(data: bytes) -> tuple[int, int, bytes]:
 def page_pixels(pdf: Path, dpi: int = DPI) -> list[tuple[int, int, bytes]]:
     """Each page drawn as greyscale pixels (width, height, pixels): lines and marks of an SVG
     count as ink, not only its words."""
-    pages = len(PdfReader(pdf).pages)
-    return [
-        _pgm(
-            subprocess.run(
-                ["pdftoppm", "-gray", "-r", str(DPI), "-f", str(n), "-l", str(n), str(pdf)],
-                capture_output=True,
-                check=True,
-            ).stdout
+    with tempfile.TemporaryDirectory() as tmp:  # one pdftoppm for all pages: each call parses
+        subprocess.run(  # the whole PDF again
+            ["pdftoppm", "-gray", "-r", str(DPI), str(pdf), str(Path(tmp) / "page")],
+            capture_output=True,
+            check=True,
         )
-        for n in range(1, pages + 1)
-    ]
+        # page-01.pgm ... page-80.pgm: the number is padded to the page count's width
+        drawn = sorted(Path(tmp).glob("page-*.pgm"), key=lambda f: int(f.stem.split("-")[-1]))
+        return [_pgm(f.read_bytes()) for f in drawn]
 
 
 def _inked_rows(page: tuple[int, int, bytes]) -> list[float]:
@@ -181,11 +180,13 @@ def half_empty_pages(found, pixels) -> list[str]:
 
 
 def invisible_characters(pdf: Path) -> dict[str, int]:
-    """Zero-width and soft-hyphen characters a reader would copy out of the PDF's text."""
+    """Zero-width and soft-hyphen characters a reader would copy out of the PDF's text.
+
+    poppler's text is what a viewer copies; it keeps all three (pypdf's extraction, tried
+    beside it, drops the word joiner and took 15 s on a report of 80 pages)."""
     text = subprocess.run(
         ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
     ).stdout
-    text += "".join(page.extract_text() for page in PdfReader(pdf).pages)
     return {name: text.count(c) for c, name in INVISIBLE.items() if c in text}
 
 

@@ -633,6 +633,11 @@ def test_exported_specs_validate_against_the_vega_lite_json_schema(built, tmp_pa
     assert list(validator.iter_errors(broken))  # the validator does reject a bad spec
 
 
+# The tests that read synthetic_svgs run on one worker, which converts each figure once.
+SYNTHETIC_SVGS = pytest.mark.xdist_group("synthetic_svgs")
+
+
+@functools.cache
 def synthetic_figures(n_sources: int) -> dict:
     """Every figure over ``n_sources`` synthetic sources, with the real codebook's places and
     sectors (the longest names included), each source a retelling with framing claims."""
@@ -710,16 +715,13 @@ def synthetic_figures(n_sources: int) -> dict:
     )
 
 
+@SYNTHETIC_SVGS
 @pytest.mark.parametrize("n_sources", [1, 8, 200])
 def test_every_figure_fits_the_a4_text_width(n_sources):
     """No SVG wider than 780 px (627 px of A4 text width, shrunk to no less than 80 %), and no
     axis label cut where it could wrap."""
-    import vl_convert as vlc
-
-    chart_theme.register_cjk_font()
-    for name, (chart, description) in synthetic_figures(n_sources).items():
-        spec = chart_export.chart_spec(chart)
-        svg = vlc.vegalite_to_svg(spec, vl_version=chart_export.VL_VERSION)
+    for name, (_, svg) in synthetic_svgs(n_sources).items():
+        description = synthetic_figures(n_sources)[name][1]
         width = float(re.search(r'<svg[^>]*\swidth="([\d.]+)"', svg).group(1))
         assert width <= chart_theme.MAX_WIDTH, f"{name} with {n_sources} sources: {width} px"
         assert "…" not in svg, f"{name}: a label is cut"
@@ -933,6 +935,7 @@ def synthetic_svgs(n_sources: int) -> dict[str, tuple[dict, str]]:
     return out
 
 
+@SYNTHETIC_SVGS
 @pytest.mark.parametrize("n_sources", [1, 8, 200])
 def test_no_two_labels_of_a_figure_overlap(n_sources):
     """Every text line of every figure (axis labels, tile names, legends, titles) has a box of
@@ -968,6 +971,7 @@ def _encodings(spec: dict) -> list[tuple[str, dict]]:
     ]
 
 
+@SYNTHETIC_SVGS
 @pytest.mark.parametrize("n_sources", [1, 8])
 def test_every_encoded_field_has_a_legend_and_counts_read_as_whole_numbers(n_sources):
     """A field drawn by colour, shape, size or fill has a legend on at least one channel; a
@@ -1018,6 +1022,7 @@ def test_the_breadth_chart_draws_only_named_sectors_and_names_the_rest_in_its_ca
     assert "Not drawn" in caption
 
 
+@SYNTHETIC_SVGS
 def test_no_figure_text_is_smaller_than_10_px():
     """Drawn at its size (the HTML scrolls a wide chart rather than shrink it), every text of
     every figure is at least 10 px."""
