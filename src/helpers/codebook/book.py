@@ -47,6 +47,7 @@ from helpers.engine.yamlio import read_yaml
 __all__ = ["Codebook", "Slug", "TermMatch", "load_codebook"]  # Slug: framing's entry ids
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_UNSEEN = object()
 
 
 @dataclass(frozen=True, eq=False)
@@ -64,6 +65,10 @@ class Codebook:
     _terms: dict[str, tuple[str, str, str | None]] = field(repr=False)  # casefold key
     _exact_terms: dict[str, tuple[str, str, str | None]] = field(repr=False)
     _patterns: tuple[re.Pattern, ...] = field(repr=False)
+    # matched text -> its entry: a corpus matches the same few hundred strings again and again
+    _looked_up: dict[str, tuple[str, str, str | None] | None] = field(
+        default_factory=dict, repr=False
+    )
 
     def find_terms(self, text: str) -> list[TermMatch]:
         """All codebook terms in ``text``, leftmost-longest and non-overlapping, in order."""
@@ -75,7 +80,10 @@ class Codebook:
             lowered = text
         for n, pattern in enumerate(patterns):
             for m in pattern.finditer(lowered if n == 2 else text):
-                hit = self._lookup(m.group())
+                matched = m.group()
+                hit = self._looked_up.get(matched, _UNSEEN)
+                if hit is _UNSEEN:
+                    hit = self._looked_up[matched] = self._lookup(matched)
                 if hit is not None:
                     found.append((m.start(), -(m.end() - m.start()), m.end(), hit))
         found.sort()
