@@ -5,7 +5,8 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml 2>/dev/null | sha256sum | cut -c1-12)
+# the venv is rebuilt when the lock, the project's metadata or the way it is installed changes
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml scripts/install.sh 2>/dev/null | sha256sum | cut -c1-12)
 ARGS ?=
 
 .PHONY: help report dry-run add-source test test-fast lint lab bench lock eval-real system-report system-test clean
@@ -13,7 +14,7 @@ ARGS ?=
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements.lock pyproject.toml scripts/install.sh
 	@PYTHON=$(PYTHON) scripts/install.sh $(VENV)
 	@rm -f $(VENV)/.installed-*
 	@touch $@

@@ -23,7 +23,10 @@ echo "install: the packages pinned in $lock, into $venv"
 
 quiet="--quiet --disable-pip-version-check"
 if [ -s "$uv_entry" ] && "$py" -m pip install $quiet --require-hashes --no-deps -r "$uv_entry"; then
-  if "$venv/bin/uv" pip install --python "$py" --require-hashes -r "$lock" &&
+  # --compile-bytecode: the packages' .pyc written once here (pip does so by default, uv does
+  # not). Without them every import compiles from source wherever PYTHONDONTWRITEBYTECODE is
+  # set: pandas, pandera and Altair then took 2.7 s of every run's kernel instead of 1.3 s.
+  if "$venv/bin/uv" pip install --python "$py" --compile-bytecode --require-hashes -r "$lock" &&
     "$venv/bin/uv" pip install --python "$py" --quiet --no-deps -e .; then
     exit 0
   fi
