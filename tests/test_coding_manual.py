@@ -146,3 +146,80 @@ def test_achievements_that_show_a_potential_are_achievements(cb):
         "en",
     )
     assert got == {("jilin", "new-materials"): "achievement"}
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        (
+            "Fujian will build chip plants, Guizhou will curb unfair competition and Gansu "
+            "will repair its roads.",
+            "en",
+            {("fujian", "semiconductors"): "priority"},
+        ),
+        (
+            "From Hubei's support for Wuhan's optical chip makers, to Hunan's reform of its "
+            "state firms, and then to Jiangxi's campaign for cleaner rivers, provinces set "
+            "out their tasks.",
+            "en",
+            {("hubei", "semiconductors"): "priority"},
+        ),
+        (
+            "福建将建设芯片工厂，贵州将整治不正当竞争，甘肃将修缮道路。",
+            "zh",
+            {("fujian", "semiconductors"): "priority"},
+        ),
+        # an item with no predicate of its own shares the one before (§3: ellipsis)
+        (
+            "Fujian will build chip plants, Guizhou too.",
+            "en",
+            {("fujian", "semiconductors"): "priority", ("guizhou", "semiconductors"): "priority"},
+        ),
+    ],
+)
+def test_a_list_item_with_its_own_predicate_keeps_its_place_without_a_sector(
+    cb, text, language, expected
+):
+    assert coded(cb, [text], language) == expected
+
+
+@pytest.mark.parametrize(
+    ("paragraphs", "language", "expected"),
+    [
+        # a result told by 问世, 涌现, 研发成功, 打破…垄断 is an achievement (§4)
+        (["陕西省科技厅发布成果清单。", "一批光子芯片产品相继问世。"], "zh", "achievement"),
+        (["陕西省科技厅发布成果清单。", "一批智能语音企业竞相涌现。"], "zh", "achievement"),
+        (["陕西省科技厅发布成果清单。", "首台国产光刻设备研发成功。"], "zh", "achievement"),
+        (["陕西省科技厅發布成果清單。", "該省量子通信技術處於國際領先水平。"], "zh", "achievement"),
+    ],
+)
+def test_results_of_the_past_are_achievements(cb, paragraphs, language, expected):
+    got = coded(cb, paragraphs, language)
+    assert got and set(got.values()) == {expected}, got
+
+
+def test_a_national_lab_or_a_national_ranking_does_not_end_the_province_in_scope(cb):
+    got = coded(
+        cb,
+        [
+            "湖北省发布报告。",
+            "全国重点实验室达到45家，3家高新区位列全国50强。",
+            "存储芯片产品竞相涌现。",
+        ],
+        "zh",
+    )
+    assert got == {("hubei", "semiconductors"): "achievement"}
+
+
+@pytest.mark.parametrize(
+    ("text", "sector"),
+    [
+        ("香港將推動可持續航空燃料的研發。", "new-energy"),  # the head noun is the fuel (§2)
+        ("香港將推動永續航空燃料的研發。", "new-energy"),  # Hong Kong and Taiwan usage
+        ("安徽将加快建设智能语音产业集群。", "artificial-intelligence"),
+        ("深圳将推动鸿蒙生态发展。", "software"),
+        ("江西将推动动力电池回收产业发展。", "green-industries"),
+    ],
+)
+def test_sector_vocabulary_of_both_scripts(cb, text, sector):
+    assert {s for _, s in coded(cb, [text], "zh")} == {sector}

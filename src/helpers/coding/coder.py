@@ -246,7 +246,7 @@ class Coder:
         earlier: tuple[list[Place], str] | None = None
         previous = None  # the relation of the clause before, for a list item without a verb
         for k, (c_start, c_end, listed) in enumerate(
-            clauses(s.text, s.parens, s.matches, self.rules)
+            clauses(s.text, s.parens, s.matches, self.rules, s.cue_text)
         ):
             terms = [
                 m

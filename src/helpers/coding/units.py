@@ -7,6 +7,7 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
+from helpers.codebook.cues import CueIndex
 from helpers.codebook.rules import CodingRules
 from helpers.codebook.terms import TermMatch
 
@@ -17,7 +18,9 @@ _TITLE_COLON = re.compile(r"^[^，。,.]{1,12}[：:]")
 TITLE_MAX_WORDS, TITLE_MAX_CHARS = 20, 40
 _CJK = re.compile(r"[\u3400-\u9fff]")
 # A comma that may open a list item naming its own place: "…, Wuhan …", "…, and Hefei …", "，上海…".
-_LIST_COMMA = re.compile(r"(?:,\s*(?:and\s+)?|，)")
+# the comma before a list item; "…, to Henan's …, and then to Yunnan's …" is the English of a
+# 从…到…到… enumeration
+_LIST_COMMA = re.compile(r"(?:,\s*(?:and\s+)?(?:then\s+)?(?:to\s+)?|，)")
 _SOFT_CUT = frozenset("，,、；;：:")
 
 
@@ -68,12 +71,19 @@ def _anchor(text: str, matches: list[TermMatch], start: int) -> TermMatch | None
 
 
 def clauses(
-    text: str, parens: list[Paren], matches: list[TermMatch], rules: CodingRules
+    text: str,
+    parens: list[Paren],
+    matches: list[TermMatch],
+    rules: CodingRules,
+    cues: CueIndex | None = None,
 ) -> list[tuple[int, int, bool]]:
     """Clause spans (start, end, listed): cut at contrastive joints, and at a comma that opens
     a list item with places of its own after one that named its own places and sectors
     ("江苏…已形成动力电池产业集群，上海、湖北…正加快集成电路攻关"; "Shanghai pledged chips,
-    Wuhan expanded memory, and Hefei became a DRAM base"). ``listed`` marks a list item."""
+    Wuhan expanded memory, and Hefei became a DRAM base"). The item after the comma names a
+    sector, or states a predicate of its own (a priority or achievement cue in ``cues``: "…,
+    Henan will curb monopolies"), so the sector before is not given to its place; an item
+    with neither ("…, Zhejiang too") shares the one before. ``listed`` marks a list item."""
 
     def hidden(pos: int) -> bool:
         return any(
@@ -106,13 +116,19 @@ def clauses(
             if (
                 any(last <= m.start < at for m in placed)
                 and any(last <= s < at for s in sectors)
-                and any(at < s < nxt for s in sectors)
+                and (any(at < s < nxt for s in sectors) or _own_predicate(cues, at, nxt))
             ):
                 cuts.setdefault(at, True)
     bounds = sorted(cuts)
     ends = [*bounds, len(text)]
     starts = [0, *bounds]
     return [(a, b, cuts.get(a, False)) for a, b in zip(starts, ends, strict=True) if b > a]
+
+
+def _own_predicate(cues: CueIndex | None, start: int, end: int) -> bool:
+    """A priority or achievement cue in text[start:end]: the list item says what its place
+    does, even without a sector of the codebook."""
+    return cues is not None and any(cues.find(k, start, end) for k in ("priority", "achievement"))
 
 
 def blank(text: str, spans) -> str:
