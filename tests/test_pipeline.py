@@ -8,7 +8,6 @@ import io
 import json
 import os
 import re
-import sys
 import textwrap
 from pathlib import Path
 
@@ -1136,41 +1135,3 @@ def test_include_is_for_folders_and_stays_inside_them(project, entry, problem):
     spec.write_text(yaml.safe_dump(declared, sort_keys=False))
     with pytest.raises(InputError, match=f"dataset 'x': .*{problem}"):
         pipeline.load_pipeline()
-
-
-def test_a_kernel_that_dies_before_its_first_answer_is_started_once_more(
-    project, tmp_path, monkeypatch
-):
-    """A kernel can die before it answers (with TCP, another kernel may take its ports first):
-    the run starts another; one that never answers fails the stage in one line."""
-    spec_dir = tmp_path / "jupyter" / "kernels" / "flaky"
-    spec_dir.mkdir(parents=True)
-    deaths = tmp_path / "deaths"
-    deaths.write_text("1")  # how many starts die before the kernel runs
-    launcher = tmp_path / "launch.py"
-    launcher.write_text(
-        "import pathlib, sys\n"
-        f"deaths = pathlib.Path({str(deaths)!r})\n"
-        "left = int(deaths.read_text())\n"
-        "if left:\n"
-        "    deaths.write_text(str(left - 1))\n"
-        "    sys.exit(1)\n"
-        "from ipykernel import kernelapp\n"
-        "kernelapp.launch_new_instance()\n"
-    )
-    argv = [sys.executable, str(launcher), "-f", "{connection_file}"]
-    (spec_dir / "kernel.json").write_text(
-        json.dumps({"argv": argv, "display_name": "flaky", "language": "python"})
-    )
-    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
-    _declare(project, lambda spec: spec.update(kernel="flaky"))
-    assert _run()[0] == ["upper", "count"]
-    assert deaths.read_text() == "0"
-
-    deaths.write_text("9")  # a kernel that never starts: a bounded number of tries, one line
-    (project / "data" / "a.txt").write_text("alpha beta gamma\n")
-    with pytest.raises(
-        pipeline.StageFailed, match="^stage upper failed: RuntimeError: Kernel died"
-    ):
-        _run()
-    assert deaths.read_text() == "7"  # two starts, each dead

@@ -158,7 +158,6 @@ class WarmKernel:
         self.upcoming: list[Stage] = []  # notebook stages this run may still run
         self._ready = False
         self._log = None
-        self._logged = False  # the run's kernel log was opened (a restart appends to it)
         self._closing: threading.Thread | None = None
 
     def manager(self):
@@ -174,11 +173,7 @@ class WarmKernel:
         paths.BUILD.joinpath("notebooks").mkdir(parents=True, exist_ok=True)
         # The kernel's own stderr (not its cells' output, which ipykernel forwards to the
         # executed notebook) goes to a log of the run, not to the terminal.
-        # one log a run: a kernel started again in the same run appends, so the one that died
-        # stays on record
-        mode = "a" if self._logged else "w"
-        self._logged = True
-        self._log = open(paths.BUILD / "notebooks" / "kernel.log", mode, encoding="utf-8")
+        self._log = open(paths.BUILD / "notebooks" / "kernel.log", "w", encoding="utf-8")
         self.km = AsyncKernelManager(kernel_name=self.name)
         try:
             run_sync(self.km.start_kernel)(
@@ -200,27 +195,13 @@ class WarmKernel:
         return self.km
 
     def client(self, timeout: float):
-        """The kernel's client, once the kernel answers (within ``timeout`` seconds).
-
-        A kernel that dies before its first answer is started once more: with TCP transport
-        the ports a new kernel is given are free when chosen but may be taken before it binds
-        them (another kernel starting at the same moment, as under ``pytest -n``), and a busy
-        machine made that happen once in a test run. A second death is the stage's failure."""
+        """The kernel's client, once the kernel answers (within ``timeout`` seconds)."""
         from jupyter_core.utils import run_sync
 
-        for attempt in (1, 2):
-            self.manager()
-            if self._ready:
-                break
-            try:
-                run_sync(self.kc.wait_for_ready)(timeout=timeout)
-            except RuntimeError as exc:
-                if attempt == 2 or "died" not in str(exc):
-                    raise
-                self.shutdown()  # and the loop starts a new kernel
-                continue
+        self.manager()
+        if not self._ready:
+            run_sync(self.kc.wait_for_ready)(timeout=timeout)
             self._ready = True
-            break
         return self.kc
 
     def _preload(self, modules: list[str]) -> None:
