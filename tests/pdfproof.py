@@ -106,7 +106,7 @@ def page_pixels(pdf: Path, dpi: int = DPI) -> list[tuple[int, int, bytes]]:
     count as ink, not only its words."""
     with tempfile.TemporaryDirectory() as tmp:  # one pdftoppm for all pages: each call parses
         subprocess.run(  # the whole PDF again
-            ["pdftoppm", "-gray", "-r", str(DPI), str(pdf), str(Path(tmp) / "page")],
+            ["pdftoppm", "-gray", "-r", str(dpi), str(pdf), str(Path(tmp) / "page")],
             capture_output=True,
             check=True,
         )
