@@ -12,7 +12,9 @@ from __future__ import annotations
 import ast
 import functools
 import os
+import shutil
 import sys
+import tempfile
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -158,6 +160,7 @@ class WarmKernel:
         self.upcoming: list[Stage] = []  # notebook stages this run may still run
         self._ready = False
         self._log = None
+        self._sockets: str | None = None  # the folder of the kernel's IPC sockets
         self._closing: threading.Thread | None = None
 
     def manager(self):
@@ -174,7 +177,14 @@ class WarmKernel:
         # The kernel's own stderr (not its cells' output, which ipykernel forwards to the
         # executed notebook) goes to a log of the run, not to the terminal.
         self._log = open(paths.BUILD / "notebooks" / "kernel.log", "w", encoding="utf-8")
-        self.km = AsyncKernelManager(kernel_name=self.name)
+        # IPC sockets, not TCP ports: a TCP port is free when jupyter_client picks it and may
+        # be taken before the kernel binds it (two kernels starting at once, as under
+        # `pytest -n`), and the kernel then dies before it answers. The sockets are files in a
+        # private folder of their own (short: a socket path holds at most 107 bytes).
+        self._sockets = tempfile.mkdtemp(prefix="kernel-")
+        self.km = AsyncKernelManager(
+            kernel_name=self.name, transport="ipc", ip=os.path.join(self._sockets, "k")
+        )
         try:
             run_sync(self.km.start_kernel)(
                 cwd=str(paths.NOTEBOOKS),
@@ -247,7 +257,7 @@ class WarmKernel:
         self._shutdown()
 
     def _shutdown(self) -> None:
-        if self.kc is None and self.km is None and self._log is None:
+        if self.kc is None and self.km is None and self._log is None and self._sockets is None:
             return  # no kernel was started (a no-op run): nothing to import or close
         from jupyter_core.utils import run_sync
 
@@ -263,6 +273,9 @@ class WarmKernel:
         if self._log is not None:
             self._log.close()
             self._log = None
+        if self._sockets is not None:
+            shutil.rmtree(self._sockets, ignore_errors=True)
+            self._sockets = None
 
 
 @functools.cache
