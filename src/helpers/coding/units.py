@@ -17,9 +17,8 @@ _TITLE_COLON = re.compile(r"^[^，。,.]{1,12}[：:]")
 # The title lengths of codebook/rules.yaml, for a caller without the codebook (the framing).
 TITLE_MAX_WORDS, TITLE_MAX_CHARS = 20, 40
 _CJK = re.compile(r"[\u3400-\u9fff]")
-# A comma that may open a list item naming its own place: "…, Wuhan …", "…, and Hefei …", "，上海…".
-# the comma before a list item; "…, to Henan's …, and then to Yunnan's …" is the English of a
-# 从…到…到… enumeration
+# A comma that may open a list item naming its own place: "…, Wuhan …", "…, and Hefei …", "，上海…",
+# and "…, to Henan's …, and then to Yunnan's …" (the English of a 从…到…到… enumeration).
 _LIST_COMMA = re.compile(r"(?:,\s*(?:and\s+)?(?:then\s+)?(?:to\s+)?|，)")
 _SOFT_CUT = frozenset("，,、；;：:")
 
